@@ -1,0 +1,107 @@
+"""`creditlake`: the operator's command line.
+
+    creditlake run --landing DIR --as-of YYYY-MM-DD --profile PROFILE --lake DIR --summary FILE
+    creditlake generate --out DIR [--seed N] [--penalties N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from err
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="creditlake", description="Public credit information platform pipeline.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one cycle through the Airflow DAG: land, gate, build, publish")
+    run.add_argument("--landing", type=Path, required=True, help="folder with penalties/, licenses/, ...")
+    run.add_argument("--as-of", type=_date, default=date.today(), help="the run's 'today' (default: today)")
+    run.add_argument("--profile", default="national", help="jurisdiction profile (default: national)")
+    run.add_argument("--lake", type=Path, required=True, help="lake folder the run writes")
+    run.add_argument("--summary", type=Path, help="write the run summary JSON here")
+    run.add_argument("-v", "--verbose", action="store_true", help="show Airflow's own log")
+
+    gen = sub.add_parser("generate", help="write synthetic agency extracts (and truth.json)")
+    gen.add_argument("--out", type=Path, required=True)
+    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--penalties", type=int, default=200)
+    gen.add_argument("--as-of", type=_date, default=date.today())
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "generate":
+        from creditlake.generate import generate
+
+        out = generate(args.out, seed=args.seed, penalties=args.penalties, as_of=args.as_of)
+        print(f"generated extracts under {out.resolve()}")
+        return 0
+    if args.command == "run":
+        return _run(args)
+    return 2
+
+
+def _run(args) -> int:
+    from creditlake.runner import run_cycle
+    from creditlake.settings import RunConfig
+
+    if not args.landing.is_dir():
+        print(f"error: landing folder {args.landing} does not exist", file=sys.stderr)
+        return 2
+    cfg = RunConfig(args.landing.resolve(), args.lake.resolve(), args.as_of, args.profile,
+                    args.summary.resolve() if args.summary else None)  # fmt: skip
+    ok, summary, log = run_cycle(cfg, verbose=args.verbose)
+    if summary is None:
+        print(log, file=sys.stderr)
+        print("error: the run did not produce a summary; Airflow's log is above", file=sys.stderr)
+        return 1
+    print(render_summary(summary))
+    if args.summary:
+        print(f"summary          {args.summary.resolve()}")
+    if not ok:
+        print(f"\nthe run FAILED: see {Path(summary['lake']) / 'runs' / 'last_airflow.log'}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def render_summary(s: dict) -> str:
+    files = s["files"]
+    tot = {k: sum(f.get(k) or 0 for f in files) for k in ("rows_in", "loaded", "quarantined", "excluded")}
+    lines = [
+        f"creditlake run {s['run_id']}  profile={s['profile']}  as_of={s['as_of']}",
+        f"landed     {len(files)} files, {tot['rows_in']} rows: {tot['loaded']} loaded, "
+        f"{tot['quarantined']} quarantined, {tot['excluded']} excluded",
+    ]
+    for f in files:
+        lines.append(
+            f"  {f['status']:<15} {f['dataset']:<12} {Path(f['path']).name}: {f['rows_in']} in, {f['loaded']} loaded, "
+            f"{f['quarantined']} quarantined, {f['excluded']} excluded" + (f"  ({f['reason']})" if f["reason"] else "")
+        )
+    build = s.get("build") or {}
+    lines.append(f"validated  raw batches gated by Great Expectations; data docs: {s['data_docs']}")
+    lines.append(f"built      {build.get('models', 0)} dbt models, {build.get('tests', 0)} tests passed"
+                 if build else "built      nothing: the build did not run or failed")  # fmt: skip
+    for p in s.get("published") or []:
+        lines.append(f"published  {p['dataset']} version {p['version']}: {p['rows']} rows"
+                     + (f", {p['s3_objects']} objects to S3" if p["s3_objects"] else ""))  # fmt: skip
+    lines += [
+        f"open data        {s['open_root']}",
+        f"feeds            {s['feeds_root']}",
+        f"quarantine       {s['quarantine_report']}",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The stages of one credit cycle, as plain functions the DAG wires together.
+
+land -> validate raw -> dbt build -> prepare open data -> validate outputs -> publish ->
+summarise. Each stage takes the run's `conf` (JSON-able, as Airflow passes it) and returns
+JSON-able results for the next. A stage that must stop the cycle raises `StageFailed`
+with a message for the operator; bad input never raises, it is refused and counted.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from creditlake.settings import RunConfig, safe_name
+
+
+class StageFailed(Exception):
+    """A stage refused to go on (a gate failed, dbt failed): retrying will not help."""
+
+
+def discover(conf: dict) -> list[dict]:
+    from creditlake import landing
+
+    cfg = RunConfig.from_conf(conf)
+    landing.ensure_raw_schema(cfg)
+    return landing.discover(cfg)
+
+
+def land(conf: dict, file: dict) -> dict:
+    from creditlake import landing
+
+    return landing.land_file(RunConfig.from_conf(conf), file["path"], file["dataset"])
+
+
+def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
+    """Gate each landed batch: pass -> raw layer; fail -> the whole batch is quarantined.
+
+    The ledger is written here, once each file's fate is final, so a failed run reruns
+    cleanly and a file that passed is never loaded twice.
+    """
+    import pandas as pd
+
+    from creditlake import gate, landing
+
+    cfg = RunConfig.from_conf(conf)
+    final = []
+    for result in landed:
+        if result["status"] != "landed":
+            if result["status"] == "refused":
+                landing.record_in_ledger(cfg, landing.FileResult(**result))
+            final.append(result)
+            continue
+        batch = safe_name(result["batch_id"])
+        pending = landing.pending_path(cfg, result["dataset"], batch)
+        if result["loaded"]:
+            verdict = gate.run_suite(cfg, f"raw_{result['dataset']}", pd.read_parquet(pending), result["batch_id"])
+            result["gate"] = verdict.as_dict()
+            if not verdict.success:
+                # A batch that fails the gate is not loaded: its rows move to quarantine.
+                shutil.move(pending, cfg.quarantine_root / result["dataset"] / f"{batch}.gate_failed.parquet")
+                result |= {
+                    "status": "gate_failed",
+                    "quarantined": result["quarantined"] + result["loaded"],
+                    "loaded": 0,
+                    "reason": "file_gate_failed: " + "; ".join(verdict.failures),
+                }
+                landing.record_in_ledger(cfg, landing.FileResult(**_file_fields(result)))
+                final.append(result)
+                continue
+        destination = landing.raw_path(cfg, result["dataset"], batch)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(pending, destination)
+        landing.record_in_ledger(cfg, landing.FileResult(**_file_fields(result)))
+        final.append(result)
+    return final
+
+
+def _file_fields(result: dict) -> dict:
+    from dataclasses import fields
+
+    from creditlake.landing import FileResult
+
+    return {f.name: result[f.name] for f in fields(FileResult) if f.name in result}
+
+
+def build(conf: dict) -> dict:
+    from creditlake import warehouse
+
+    result = warehouse.build(RunConfig.from_conf(conf))
+    if not result.success:
+        raise StageFailed("dbt build failed:\n" + "\n".join(result.failures))
+    return result.as_dict()
+
+
+def prepare_open_data(conf: dict, run_id: str) -> list[dict]:
+    from publishing import open_data
+
+    return open_data.prepare(RunConfig.from_conf(conf), run_id)
+
+
+def validate_outputs(conf: dict, staged: list[dict]) -> list[dict]:
+    from publishing import open_data
+
+    verdicts = open_data.check(RunConfig.from_conf(conf), staged)
+    refused = [v for v in verdicts if not v["success"]]
+    if refused:
+        raise StageFailed(
+            "publication refused by the publish gate:\n"
+            + "\n".join(f"{v['dataset']}: {'; '.join(v['failures'])}" for v in refused)
+        )
+    return verdicts
+
+
+def publish(conf: dict, staged: list[dict]) -> list[dict]:
+    from publishing import open_data
+
+    return open_data.release(RunConfig.from_conf(conf), staged)
+
+
+def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: dict | None,
+              published: list[dict] | None) -> dict:  # fmt: skip
+    """The run summary (the operators' contract, README 'Run summary'), written even when a stage failed."""
+    import pandas as pd
+
+    cfg = RunConfig.from_conf(conf)
+    run_dir = cfg.run_dir(run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    files = files or []
+
+    # One report of every row refused in this run: file, row, natural key, reason.
+    parts = []
+    for f in files:
+        if f.get("status") in ("landed", "gate_failed") and f.get("quarantined"):
+            path = cfg.quarantine_root / f["dataset"] / f"{safe_name(f['batch_id'])}.parquet"
+            if path.exists():
+                parts.append(pd.read_parquet(path))
+    report = run_dir / "quarantine_report.csv"
+    columns = ["_source_file", "_source_row", "CF_WSH", "_subject_key", "_reason_code", "_reason_zh", "_reason_en"]
+    rows = pd.concat(parts) if parts else pd.DataFrame(columns=columns)
+    rows[[c for c in columns if c in rows.columns]].rename(
+        columns={"_source_file": "file", "_source_row": "row", "CF_WSH": "decision_number",
+                 "_subject_key": "subject_key", "_reason_code": "reason_code",
+                 "_reason_zh": "reason_zh", "_reason_en": "reason_en"}
+    ).to_csv(report, index=False, encoding="utf-8-sig")  # fmt: skip
+
+    summary = {
+        "run_id": run_id,
+        "profile": cfg.profile,
+        "as_of": cfg.as_of.isoformat(),
+        "landing": str(cfg.landing),
+        "lake": str(cfg.lake),
+        "open_root": str(cfg.open_root),
+        "feeds_root": str(cfg.feeds_root),
+        "quarantine_report": str(report),
+        "warehouse": str(cfg.warehouse),
+        "data_docs": str(cfg.reports_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"),
+        "files": [
+            {k: f.get(k) for k in ("path", "dataset", "rows_in", "loaded", "quarantined", "excluded", "status", "reason")}
+            | {"reasons": f.get("reasons", {})}
+            for f in files
+        ],
+        "build": build_result,
+        "published": [
+            {"dataset": p["dataset"], "version": p["version"], "rows": p["rows"], "s3_objects": len(p.get("s3_keys", []))}
+            for p in (published or [])
+        ],
+    }
+    cfg.feeds_root.mkdir(parents=True, exist_ok=True)
+    cfg.open_root.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(summary, ensure_ascii=False, indent=2)
+    (run_dir / "summary.json").write_text(text, encoding="utf-8")
+    if cfg.summary:
+        Path(cfg.summary).parent.mkdir(parents=True, exist_ok=True)
+        Path(cfg.summary).write_text(text, encoding="utf-8")
+    return summary

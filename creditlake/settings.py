@@ -1,0 +1,121 @@
+"""Where a run reads and writes, and what it runs under.
+
+One `RunConfig` travels from the CLI through the Airflow DAG's `conf` to every task, so
+the CLI, the DAG and the tests share one definition of the lake's layout. Endpoints and
+secrets come from environment variables with safe local defaults (never from code).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+DAGS_DIR = PROJECT_ROOT / "dags"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One cycle: the landing folder it reads, the lake it writes, its date and its law."""
+
+    landing: Path
+    lake: Path
+    as_of: date
+    profile: str = "national"
+    summary: Path | None = None
+
+    @classmethod
+    def from_conf(cls, conf: dict) -> RunConfig:
+        """Build from a DAG run's `conf` (strings), failing with a message naming the key."""
+        missing = [k for k in ("landing", "lake", "as_of") if not conf.get(k)]
+        if missing:
+            raise ValueError(f"run conf is missing {', '.join(missing)}: got {sorted(conf)}")
+        try:
+            as_of = date.fromisoformat(str(conf["as_of"]))
+        except ValueError as err:
+            raise ValueError(f"run conf as_of={conf['as_of']!r} is not a YYYY-MM-DD date") from err
+        return cls(
+            landing=Path(conf["landing"]).resolve(),
+            lake=Path(conf["lake"]).resolve(),
+            as_of=as_of,
+            profile=conf.get("profile") or "national",
+            summary=Path(conf["summary"]).resolve() if conf.get("summary") else None,
+        )
+
+    def to_conf(self) -> dict:
+        return {k: (str(v) if v is not None else None) for k, v in asdict(self).items()}
+
+    # The lake's layout: one folder per stage.
+    @property
+    def raw_root(self) -> Path:
+        return self.lake / "raw"
+
+    @property
+    def ledger(self) -> Path:
+        """Every landing file ever seen, by sha256: re-landing the same bytes is a no-op."""
+        return self.lake / "raw" / "_ledger.jsonl"
+
+    @property
+    def quarantine_root(self) -> Path:
+        return self.lake / "quarantine"
+
+    @property
+    def reports_root(self) -> Path:
+        return self.lake / "reports"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.lake / "warehouse" / "creditlake.duckdb"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.lake / "warehouse" / "dbt_target"
+
+    @property
+    def staging_root(self) -> Path:
+        """Files prepared for publication wait here until the publish gate passes."""
+        return self.lake / "staging"
+
+    @property
+    def open_root(self) -> Path:
+        return self.lake / "open"
+
+    @property
+    def feeds_root(self) -> Path:
+        return self.lake / "feeds"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.lake / "runs" / safe_name(run_id)
+
+
+def safe_name(text: str) -> str:
+    """A run id or batch id as a folder name."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+@dataclass(frozen=True)
+class S3Target:
+    """Where published files go when object storage is configured (else: the local folder only)."""
+
+    bucket: str
+    prefix: str
+    endpoint_url: str | None
+
+    @classmethod
+    def from_env(cls, kind: str = "OPEN") -> S3Target | None:
+        """`CREDITLAKE_<KIND>_S3_BUCKET` (+ `_PREFIX`, and `CREDITLAKE_S3_ENDPOINT_URL`).
+
+        Credentials are boto3's usual `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
+        """
+        bucket = os.environ.get(f"CREDITLAKE_{kind}_S3_BUCKET")
+        if not bucket:
+            return None
+        return cls(
+            bucket=bucket,
+            prefix=os.environ.get(f"CREDITLAKE_{kind}_S3_PREFIX", "").strip("/"),
+            endpoint_url=os.environ.get("CREDITLAKE_S3_ENDPOINT_URL") or None,
+        )

@@ -1,0 +1,90 @@
+"""The warehouse: `dbt build` on DuckDB, in-process, writing only under the lake.
+
+dbt's target and log folders go to the lake, not the repository, so runs on different
+lakes (tests, demo, production) never share state. DuckDB is a single writer: the DAG runs
+this as one task with `max_active_runs=1` (shared/STACK.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from creditlake.settings import DBT_PROJECT_DIR, RunConfig
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    success: bool
+    models: int
+    tests: int
+    failures: list[str]
+    warehouse: str
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def dbt_vars(cfg: RunConfig) -> dict:
+    """The run's date and profile, handed to every model."""
+    return {"as_of": cfg.as_of.isoformat(), "profile": cfg.profile}
+
+
+def dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:
+    """Run dbt with the run's vars in a child process.
+
+    A child process, not dbtRunner in-process: dbt-duckdb keeps its DuckDB connection open
+    for the life of the process, which would lock the warehouse against the publisher that
+    reads it next in the same Airflow worker (DuckDB is a single writer).
+    """
+    cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    env = os.environ | {
+        "CREDITLAKE_LAKE": str(cfg.lake),
+        "CREDITLAKE_WAREHOUSE": str(cfg.warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",  # no phoning home
+    }
+    command = [
+        str(Path(sys.executable).parent / "dbt"), *args,
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(cfg.dbt_target),
+        "--log-path", str(cfg.dbt_target / "logs"),
+        "--vars", json.dumps(dbt_vars(cfg)),
+    ]  # fmt: skip
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+def build(cfg: RunConfig) -> BuildResult:
+    """`dbt build`: seeds, models, data tests and unit tests, in dependency order."""
+    proc = dbt(cfg, "build")
+    failures, models, tests = [], 0, 0
+    results_file = cfg.dbt_target / "run_results.json"
+    if results_file.exists():
+        for node in json.loads(results_file.read_text(encoding="utf-8"))["results"]:
+            kind = node["unique_id"].split(".")[0]
+            models += kind == "model"
+            tests += kind in ("test", "unit_test")
+            if node["status"] in ("error", "fail", "runtime error"):
+                failures.append(f"{node['unique_id']}: {node.get('message')}")
+    if proc.returncode != 0 and not failures:
+        failures.append("dbt: " + (proc.stdout + proc.stderr).strip()[-2000:])
+    return BuildResult(proc.returncode == 0, models, tests, failures, str(cfg.warehouse))
+
+
+def read_model(cfg: RunConfig, model: str):
+    """A built model as a DataFrame, read from the warehouse without writing to it."""
+    import duckdb
+
+    with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
+        return con.sql(f"select * from main.{model}").df()
+
+
+def column_meta(cfg: RunConfig, model: str) -> dict[str, dict]:
+    """Each column's `meta` of a model, from the manifest of the last build (the one declaration)."""
+    manifest = json.loads((cfg.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    node = manifest["nodes"][f"model.creditlake.{model}"]
+    return {name: col.get("meta", {}) for name, col in node["columns"].items()}

@@ -1,0 +1,118 @@
+"""
+### credit_cycle — one cycle of the public credit information platform
+
+Lands every agency extract found in the landing folder, gates it, builds the warehouse
+under the run's jurisdiction profile, and publishes what the public may see.
+
+| task | what it does |
+|---|---|
+| `discover` | lists the files in the landing folders (`penalties/`, ...) |
+| `land` | one mapped task per file: decode, map headers, check rows; every row loaded, quarantined or excluded |
+| `validate_raw` | Great Expectations suite per batch; a failing batch is not loaded |
+| `build` | `dbt build` on DuckDB with the run's `as_of` and profile |
+| `prepare_open_data` | column policy (default deny) and Presidio desensitisation, into staging |
+| `validate_outputs` | outgoing GX suite and an independent personal-data scan; refuses the publication |
+| `publish` | installs the version under `open_root` (and S3), then moves `latest` |
+| `summarise` | writes the run summary, whatever happened before |
+
+Run it with `creditlake run --landing DIR --as-of YYYY-MM-DD --profile P --lake DIR`,
+which passes these as the run's conf. The warehouse has one writer: `max_active_runs=1`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+DEFAULT_ARGS = {
+    "owner": "creditlake-data-engineering",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+}
+
+
+def _conf() -> dict:
+    return dict(get_current_context()["params"])
+
+
+def _run_id() -> str:
+    return get_current_context()["run_id"]
+
+
+def _stage(fn, *args):
+    """Run a pipeline stage; a deliberate refusal fails the task at once, without retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from creditlake.pipeline import StageFailed
+
+    try:
+        return fn(*args)
+    except StageFailed as err:
+        raise AirflowFailException(str(err)) from err
+
+
+@dag(
+    dag_id="credit_cycle",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    tags=["creditlake"],
+    params={
+        "landing": Param("", type="string", description="landing folder with penalties/, licenses/, ..."),
+        "lake": Param("", type="string", description="lake folder the run writes"),
+        "as_of": Param("", type="string", description="the run's 'today', YYYY-MM-DD"),
+        "profile": Param("national", type="string", description="jurisdiction profile"),
+        "summary": Param("", type="string", description="where to write the summary JSON (optional)"),
+    },
+)
+def credit_cycle():
+    from creditlake import pipeline
+
+    @task
+    def discover() -> list[dict]:
+        return pipeline.discover(_conf())
+
+    @task(max_active_tis_per_dagrun=2)
+    def land(file: dict) -> dict:
+        return pipeline.land(_conf(), file)
+
+    @task
+    def validate_raw(landed: list[dict]) -> list[dict]:
+        return _stage(pipeline.validate_raw, _conf(), list(landed))
+
+    @task
+    def build() -> dict:
+        return _stage(pipeline.build, _conf())
+
+    @task
+    def prepare_open_data() -> list[dict]:
+        return _stage(pipeline.prepare_open_data, _conf(), _run_id())
+
+    @task
+    def validate_outputs(staged: list[dict]) -> list[dict]:
+        return _stage(pipeline.validate_outputs, _conf(), staged)
+
+    @task
+    def publish(staged: list[dict]) -> list[dict]:
+        return _stage(pipeline.publish, _conf(), staged)
+
+    @task(trigger_rule="all_done", retries=0)
+    def summarise(files: list[dict] | None, build_result: dict | None, published: list[dict] | None) -> dict:
+        return pipeline.summarise(_conf(), _run_id(), files, build_result, published)
+
+    files = validate_raw(land.expand(file=discover()))
+    built = build()
+    staged = prepare_open_data()
+    checked = validate_outputs(staged)
+    published = publish(staged)
+    files >> built >> staged
+    checked >> published
+    summarise(files, built, published)
+
+
+credit_cycle()

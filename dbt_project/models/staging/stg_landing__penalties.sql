@@ -1,0 +1,49 @@
+with
+
+source as (
+
+    select * from {{ source('landing', 'penalties') }}
+
+),
+
+renamed as (
+
+    select
+        md5(trim(CF_WSH) || '|' || _subject_key) as record_id,
+        _subject_type as subject_type,
+        _subject_key as subject_key,
+        trim(CF_XDR_MC) as subject_name,
+        case when _subject_type <> 'natural_person' then _subject_key end as subject_uscc,
+        nullif(trim(CF_FRDB), '') as legal_representative,
+        trim(CF_WSH) as decision_number,
+        nullif(trim(CF_WFXW), '') as violation_type,
+        CF_SY as violation_facts,
+        nullif(trim(CF_YJ), '') as legal_basis,
+        trim(CF_CFLB) as penalty_category,
+        nullif(CF_NR, '') as penalty_content,
+        try_cast(nullif(trim(CF_NR_FK), '') as decimal(18, 6)) as fine_amount_wan,
+        try_cast(nullif(trim(CF_NR_WFFF), '') as decimal(18, 6)) as confiscated_amount_wan,
+        cast(_decision_date as date) as decision_date,
+        trim(CF_CFJG) as authority,
+        nullif(trim(CF_CFJGDM), '') as authority_uscc,
+        trim(CF_SJLY) as provider,
+        nullif(trim(CF_SJLYDM), '') as provider_uscc,
+        _source_file as source_file,
+        _source_row as source_row,
+        _batch_id as batch_id,
+        cast(_landed_at as timestamp) as landed_at,
+
+    from source
+    where _batch_id is not null
+
+),
+
+-- A provider's resubmission of the same decision replaces the earlier copy.
+latest as (
+
+    select * from renamed
+    qualify row_number() over (partition by record_id order by landed_at desc, batch_id desc) = 1
+
+)
+
+select * from latest

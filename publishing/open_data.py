@@ -1,0 +1,137 @@
+"""Open datasets for the public: column policy, desensitisation, versioned packages.
+
+Three steps, three DAG tasks, so nothing leaves before the gate has looked at it:
+
+1. `prepare`  reads each `publish/` model, keeps only columns whose privacy class allows
+   it (default deny), desensitises free text, and writes a version folder under staging;
+2. `check`    runs the outgoing GX suite and the independent scanner on those files;
+3. `release`  installs the version under `open_root` (and S3), then moves `latest`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from creditlake.settings import RunConfig, S3Target, safe_name
+
+# publish model -> open dataset name. A model that is not listed here is not opened.
+OPEN_MODELS = {"pub_open__penalties": "penalties"}
+
+# How each privacy class (dbt column meta, declared once) is treated in open data.
+# Anything not listed, or a column with no class, is dropped: default deny.
+POLICY = {
+    "public": "keep",
+    "free_text": "desensitise",
+    "personal_name": "drop",  # hl-2022 Art 23, hl-draft Art 24: never opened
+    "personal_id": "drop",
+    "internal": "drop",
+}
+
+
+@dataclass(frozen=True)
+class StagedDataset:
+    dataset: str
+    version: str
+    folder: str
+    rows: int
+    columns: list[str]
+    withheld_columns: list[str]
+    protected_names: list[str]  # natural persons' names the records say must stay hidden
+    public_names: list[str]  # organisations' names, published as they are
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def version_id(cfg: RunConfig, run_id: str) -> str:
+    """One immutable version per run: the as-of date plus a digest of the run id."""
+    return f"{cfg.as_of.isoformat()}-{hashlib.sha256(run_id.encode()).hexdigest()[:8]}"
+
+
+def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
+    from creditlake import landing, warehouse
+    from publishing.desensitise import desensitise_column
+
+    version = version_id(cfg, run_id)
+    staged = []
+    for model, dataset in OPEN_MODELS.items():
+        frame = warehouse.read_model(cfg, model)
+        meta = warehouse.column_meta(cfg, model)
+        keep, withheld = [], []
+        for column in frame.columns:
+            action = POLICY.get(meta.get(column, {}).get("privacy"), "drop")
+            (keep if action != "drop" else withheld).append(column)
+        names = [tuple(x for x in row if isinstance(x, str)) for row in frame[["legal_representative"]].itertuples(index=False)]
+        out = frame[keep].copy()
+        for column in keep:
+            if POLICY[meta[column]["privacy"]] == "desensitise":
+                out[column] = desensitise_column(out[column].tolist(), names)
+        folder = cfg.staging_root / safe_name(run_id) / dataset / version
+        folder.mkdir(parents=True, exist_ok=True)
+        landing.write_parquet(out, folder / f"{dataset}.parquet")
+        # UTF-8 with BOM so that Excel opens it with the right encoding.
+        out.to_csv(folder / f"{dataset}.csv", index=False, encoding="utf-8-sig")
+        protected = sorted({n for row in names for n in row})
+        staged.append(
+            StagedDataset(dataset, version, str(folder), len(out), keep, withheld, protected,
+                          sorted(set(out.get("subject_name", [])))).as_dict()
+        )  # fmt: skip
+    return staged
+
+
+def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
+    """The publish gate: GX suite on each file's rows, then the independent scanner."""
+    import pandas as pd
+
+    from creditlake import gate
+    from publishing.scan import scan_files
+
+    verdicts = []
+    for item in staged:
+        folder = Path(item["folder"])
+        frame = pd.read_parquet(folder / f"{item['dataset']}.parquet")
+        result = gate.run_suite(cfg, f"publish_{item['dataset']}", frame, f"open-{item['dataset']}-{item['version']}")
+        findings = scan_files(sorted(folder.iterdir()), set(item["protected_names"]), set(item["public_names"]))
+        verdicts.append(
+            {
+                "dataset": item["dataset"],
+                "success": result.success and not findings,
+                "failures": result.failures + [str(f) for f in findings],
+                "result_path": result.result_path,
+            }
+        )
+    return verdicts
+
+
+def release(cfg: RunConfig, staged: list[dict]) -> list[dict]:
+    """Install each checked version under open_root, mirror to S3, then move `latest`."""
+    from publishing.targets import install_version, put_tree, write_pointer
+
+    s3 = S3Target.from_env("OPEN")
+    released = []
+    for item in staged:
+        dataset, version = item["dataset"], item["version"]
+        destination = cfg.open_root / dataset / version
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        files = install_version(Path(item["folder"]), destination)
+        manifest = {
+            "dataset": dataset,
+            "version": version,
+            "as_of": cfg.as_of.isoformat(),
+            "profile": cfg.profile,
+            "rows": item["rows"],
+            "files": [
+                {"path": p.relative_to(cfg.open_root).as_posix(), "bytes": p.stat().st_size,
+                 "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+                for p in files
+            ],
+        }  # fmt: skip
+        pointer = cfg.open_root / dataset / "latest.json"
+        keys = put_tree(cfg.open_root, files, s3)
+        write_pointer(pointer, json.dumps(manifest, ensure_ascii=False, indent=1))
+        keys += put_tree(cfg.open_root, [pointer], s3)  # the pointer moves last
+        released.append(manifest | {"s3_keys": keys})
+    return released

@@ -1,0 +1,57 @@
+"""Where published files go: a local folder always, and S3 via boto3 when configured.
+
+The local folder (`open_root`, `feeds_root`) is the complete copy operators look at; when
+`CREDITLAKE_<KIND>_S3_BUCKET` is set the same files are mirrored to object storage, under
+the same relative keys. Pointers (`latest.json`) are written last, so a reader following
+one never finds a half-published version.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from creditlake.settings import S3Target
+
+
+def s3_client(target: S3Target):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=target.endpoint_url)
+
+
+def put_tree(local_root: Path, files: list[Path], s3: S3Target | None) -> list[str]:
+    """Mirror `files` (already under `local_root`) to S3; returns the object keys written."""
+    if s3 is None:
+        return []
+    client = s3_client(s3)
+    keys = []
+    for path in files:
+        key = "/".join(p for p in (s3.prefix, path.relative_to(local_root).as_posix()) if p)
+        client.upload_file(str(path), s3.bucket, key)
+        keys.append(key)
+    return keys
+
+
+def install_version(staged: Path, destination: Path) -> list[Path]:
+    """Copy a staged version folder into place, never overwriting a published version.
+
+    Files are copied under a temporary folder name and renamed in one step: a version
+    folder either exists whole or not at all.
+    """
+    if destination.exists():
+        return sorted(p for p in destination.rglob("*") if p.is_file())
+    tmp = destination.with_name(destination.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    shutil.copytree(staged, tmp)
+    os.replace(tmp, destination)
+    return sorted(p for p in destination.rglob("*") if p.is_file())
+
+
+def write_pointer(path: Path, text: str) -> None:
+    """Atomically replace a pointer file (write a temporary file, then rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
