@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
 import numpy as np
@@ -40,11 +41,9 @@ _USCC_FORMAT = re.compile(r"[1-9ANY][0-9][0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
 USCC_PILOT_DIVISIONS = ("3502",)  # 厦门 Xiamen
 
 # Junk real extracts wrap identifiers in (DOMAIN.md §6): labels, page markers, placeholders.
-_JUNK = re.compile(
-    r"统一社会信用代码|社会信用代码|身份证号码|身份证号|证件号码|代码|[:：]|\(\d+/\d+\)|undefined|null|none|n/?a|[\s\-'\"`]",
-    re.IGNORECASE,
-)
-_PLACEHOLDER = re.compile(r"^(|0+|无|空|-+|/|\\N)$")
+_JUNK = re.compile(r"统一社会信用代码|社会信用代码|身份证号码|身份证号|证件号码|代码|[:：]|\(\d+/\d+\)|[\s\-'\"`]")
+# Whole values that mean "nothing here" (after cleaning and upper-casing).
+_PLACEHOLDER = re.compile(r"^(|0+|无|空|/|\\N|UNDEFINED|NULL|NONE|N/?A)$")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
 _FLOAT_TAIL = re.compile(r"^\d+\.0+$")
 
@@ -118,6 +117,18 @@ def _known_regions() -> frozenset[str]:
     )
 
 
+# A birth date in an ID must be a real calendar date in a plausible range.
+_BIRTH_YEARS = (1880, 2100)
+
+
+def _plausible_birth(yyyymmdd: str) -> bool:
+    try:
+        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return _BIRTH_YEARS[0] <= born.year < _BIRTH_YEARS[1]
+
+
 def region_known(citizen_id: str) -> bool:
     return citizen_id[:6] in _known_regions()
 
@@ -136,9 +147,7 @@ def check_citizen_id(raw: object) -> IdentifierCheck:
         value, flag = upgrade_id15(value), "id_upgraded_15"
     if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
         return IdentifierCheck("", "id_format", None)
-    try:
-        _ric.get_birth_date(value)
-    except Exception:
+    if not _plausible_birth(value[6:14]):
         return IdentifierCheck("", "id_birth_date", None)
     if _ric.calc_check_digit(value) != value[17]:
         return IdentifierCheck("", "id_checksum", None)
@@ -195,7 +204,7 @@ def validate_uscc(values: pd.Series) -> pd.DataFrame:
     reason[scientific] = "id_excel_scientific"
     reason[placeholder] = "uscc_missing"
 
-    idx = np.flatnonzero(fmt_ok)
+    idx = np.flatnonzero(fmt_ok & pd.isna(reason))  # only values no earlier check refused
     if idx.size:
         codes = _char_codes(arr[idx], USCC_ALPHABET)
         total = codes[:, :17] @ USCC_WEIGHTS
@@ -218,7 +227,8 @@ def validate_citizen_id(values: pd.Series) -> pd.DataFrame:
     reason = np.full(n, None, dtype=object)
     flag = np.full(n, None, dtype=object)
 
-    legacy = cleaned.str.fullmatch(r"[0-9]{15}").to_numpy()
+    placeholder = cleaned.str.fullmatch(_PLACEHOLDER.pattern).to_numpy()
+    legacy = cleaned.str.fullmatch(r"[0-9]{15}").to_numpy() & ~placeholder
     if legacy.any():
         cleaned = cleaned.copy()
         cleaned[legacy] = cleaned[legacy].map(upgrade_id15)
@@ -230,13 +240,13 @@ def validate_citizen_id(values: pd.Series) -> pd.DataFrame:
     reason[cleaned.str.contains("*", regex=False).to_numpy()] = "id_masked"
     reason[cleaned.str.fullmatch(_FLOAT_TAIL.pattern).to_numpy()] = "id_excel_float"
     reason[cleaned.str.fullmatch(_SCIENTIFIC.pattern, case=False).to_numpy()] = "id_excel_scientific"
-    reason[cleaned.str.fullmatch(_PLACEHOLDER.pattern).to_numpy()] = "id_missing"
+    reason[placeholder] = "id_missing"
 
-    idx = np.flatnonzero(fmt_ok)
+    idx = np.flatnonzero(fmt_ok & pd.isna(reason))  # only values no earlier check refused
     if idx.size:
         sub = arr[idx]
         birth = pd.to_datetime(pd.Series([v[6:14] for v in sub]), format="%Y%m%d", errors="coerce")
-        bad_birth = birth.isna().to_numpy()
+        bad_birth = (birth.isna() | (birth.dt.year < _BIRTH_YEARS[0]) | (birth.dt.year >= _BIRTH_YEARS[1])).to_numpy()
         codes = _char_codes(sub, "0123456789X")
         total = codes[:, :17] @ ID_WEIGHTS
         # expected check character, as its position in the "0123456789X" alphabet of `codes`

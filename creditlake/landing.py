@@ -19,7 +19,7 @@ import io
 import json
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -111,7 +111,7 @@ def read_ledger(cfg: RunConfig) -> dict[str, dict]:
 def record_in_ledger(cfg: RunConfig, result: FileResult) -> None:
     """Appended only once a batch's fate is final (after the gate), so a rerun redoes the rest."""
     cfg.ledger.parent.mkdir(parents=True, exist_ok=True)
-    entry = result.as_dict() | {"landed_at": datetime.now(timezone.utc).isoformat()}
+    entry = result.as_dict() | {"landed_at": datetime.now(UTC).isoformat()}
     with cfg.ledger.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
@@ -197,7 +197,7 @@ def _land_frame(cfg: RunConfig, frame, result: FileResult) -> dict:
     frame["_source_sha256"] = result.sha256
     frame["_source_row"] = np.arange(2, n + 2, dtype="int64")  # the row a clerk sees: header is row 1
     frame["_batch_id"] = result.batch_id
-    frame["_landed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    frame["_landed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
 
     reason = pd.Series([None] * n, dtype=object)
 

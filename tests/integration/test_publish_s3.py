@@ -1,0 +1,48 @@
+"""Publishing through boto3 to a real S3 API: moto's server over HTTP on loopback."""
+
+import json
+
+import pandas as pd
+
+from creditlake.landing import write_parquet
+from publishing import open_data
+
+
+def staged_version(cfg, rows=3):
+    folder = cfg.staging_root / "run1" / "penalties" / "v1"
+    frame = pd.DataFrame({"record_id": [f"r{i}" for i in range(rows)], "subject_name": ["甲公司"] * rows})
+    write_parquet(frame, folder / "penalties.parquet")
+    frame.to_csv(folder / "penalties.csv", index=False, encoding="utf-8-sig")
+    return [{"dataset": "penalties", "version": "v1", "folder": str(folder), "rows": rows}]
+
+
+def test_release_mirrors_every_file_to_s3_and_moves_latest_last(cfg, s3_env):
+    released = open_data.release(cfg, staged_version(cfg))
+    client, bucket = s3_env["client"], s3_env["CREDITLAKE_OPEN_S3_BUCKET"]
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert sorted(keys) == sorted(
+        ["open-data/penalties/v1/penalties.parquet", "open-data/penalties/v1/penalties.csv",
+         "open-data/penalties/latest.json"]
+    )  # fmt: skip
+    assert released[0]["s3_keys"][-1] == "open-data/penalties/latest.json"
+    latest = json.loads(client.get_object(Bucket=bucket, Key="open-data/penalties/latest.json")["Body"].read())
+    assert latest["version"] == "v1" and latest["rows"] == 3
+    body = client.get_object(Bucket=bucket, Key="open-data/penalties/v1/penalties.csv")["Body"].read()
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, so Excel opens it
+    local = cfg.open_root / "penalties" / "v1" / "penalties.csv"
+    assert local.read_bytes() == body
+
+
+def test_without_bucket_publishing_stays_local(cfg, monkeypatch):
+    monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
+    released = open_data.release(cfg, staged_version(cfg))
+    assert released[0]["s3_keys"] == []
+    assert (cfg.open_root / "penalties" / "latest.json").exists()
+
+
+def test_a_published_version_is_never_overwritten(cfg, monkeypatch):
+    monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
+    open_data.release(cfg, staged_version(cfg, rows=3))
+    before = (cfg.open_root / "penalties" / "v1" / "penalties.parquet").read_bytes()
+    open_data.release(cfg, staged_version(cfg, rows=5))
+    assert (cfg.open_root / "penalties" / "v1" / "penalties.parquet").read_bytes() == before

@@ -1,0 +1,128 @@
+"""USCC and citizen ID checks (DOMAIN.md §2): the gaps of python-stdnum are handled here."""
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum.cn import ric, uscc
+
+from creditlake.identifiers import (
+    USCC_ALPHABET,
+    check_citizen_id,
+    check_uscc,
+    clean_identifier,
+    validate_citizen_id,
+    validate_uscc,
+)
+
+
+@pytest.mark.parametrize(
+    "raw, value, reason, flag",
+    [
+        ("91220104MA0Y123404", "91220104MA0Y123404", None, None),
+        ("91110108600037341D", "91110108600037341D", None, None),
+        ("统一社会信用代码：91110108600037341D（1/1）", "91110108600037341D", None, None),
+        ("９１１１０１０８６０００３７３４１Ｄ", "91110108600037341D", None, None),  # full-width
+        (" 91110108600037341d ", "91110108600037341D", None, None),
+        ("91110108600037341E", "", "uscc_checksum", None),
+        ("9111010860003734", "", "uscc_length", None),
+        ("91110108600037341I", "", "uscc_format", None),  # I is not in GB 32100's alphabet
+        ("9.11101E+17", "", "id_excel_scientific", None),
+        ("undefined", "", "uscc_missing", None),
+        ("", "", "uscc_missing", None),
+    ],
+)
+def test_uscc_verdicts(raw, value, reason, flag):
+    r = check_uscc(raw)
+    assert (r.value, r.reason, r.flag) == (value, reason, flag)
+
+
+def _with_check(body17: str) -> str:
+    return body17 + uscc.calc_check_digit(body17 + "0")
+
+
+@pytest.mark.parametrize("authority", ["A", "N", "Y"])
+def test_uscc_authorities_stdnum_rejects_are_accepted(authority):
+    """N = rural collective economic organisations: legal, though stdnum rejects them."""
+    code = _with_check(authority + "1220104MA0Y12345")
+    assert not uscc.is_valid(code)
+    assert check_uscc(code).ok and check_uscc(code).value == code
+
+
+def test_pilot_uscc_flagged_not_dropped():
+    """Early Xiamen pilot codes fail the checksum yet are real (DOMAIN.md §2)."""
+    good = _with_check("91350200MA2Y12345")
+    bad_check = good[:-1] + ("0" if good[-1] != "0" else "1")
+    result = check_uscc(bad_check)
+    assert result.ok and result.flag == "uscc_pilot_checksum"
+
+
+@pytest.mark.parametrize(
+    "raw, value, reason, flag",
+    [
+        ("220104199003071238", "220104199003071238", None, None),
+        ("110105197001010011", "110105197001010011", None, None),
+        ("110105700101001", "110105197001010011", None, "id_upgraded_15"),
+        ("220104199003071232", "", "id_checksum", None),
+        ("220104199002301234", "", "id_birth_date", None),
+        ("2.20104E+17", "", "id_excel_scientific", None),
+        ("220104199003071000.0", "", "id_excel_float", None),
+        ("220104********1238", "", "id_masked", None),
+    ],
+)
+def test_citizen_id_verdicts(raw, value, reason, flag):
+    r = check_citizen_id(raw)
+    assert (r.value, r.reason, r.flag) == (value, reason, flag)
+
+
+def test_unknown_region_is_a_flag_not_a_refusal():
+    """stdnum.cn.ric rejects unknown birthplaces; the platform keeps checksum and region apart."""
+    body = "999999199003071"
+    number = body + "23"
+    number = number[:17] + ric.calc_check_digit(number[:17] + "0")
+    assert not ric.is_valid(number)
+    r = check_citizen_id(number)
+    assert r.ok and r.flag == "id_region_unknown"
+
+
+_USCC = st.builds(
+    lambda a, t, div, rest: a + t + div + rest,
+    st.sampled_from("19ANY"),
+    st.sampled_from("0123456789"),
+    st.text("0123456789", min_size=6, max_size=6),
+    st.text(USCC_ALPHABET, min_size=10, max_size=10),
+)
+_JUNK = st.sampled_from(["", " ", "统一社会信用代码：", "（1/1）", "'"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_USCC, _JUNK), min_size=1, max_size=40))
+def test_vectorised_uscc_agrees_with_scalar(items):
+    raws = [junk + code for code, junk in items]
+    frame = validate_uscc(pd.Series(raws))
+    for raw, (_, row) in zip(raws, frame.iterrows(), strict=True):
+        one = check_uscc(raw)
+        assert (row["value"], row["reason"], row["flag"]) == (one.value, one.reason, one.flag)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("0123456789X", min_size=15, max_size=18), min_size=1, max_size=40))
+def test_vectorised_citizen_id_agrees_with_scalar(raws):
+    frame = validate_citizen_id(pd.Series(raws))
+    for raw, (_, row) in zip(raws, frame.iterrows(), strict=True):
+        one = check_citizen_id(raw)
+        assert (row["value"], row["reason"], row["flag"]) == (one.value, one.reason, one.flag)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_USCC)
+def test_checksum_agrees_with_stdnum(code):
+    """Where stdnum can judge (digit authority), our verdict on the checksum is stdnum's."""
+    fixed = code[:17] + uscc.calc_check_digit(code[:17] + "0")
+    assert check_uscc(fixed).ok
+    if fixed[0].isdigit():
+        assert uscc.is_valid(fixed)
+
+
+def test_clean_identifier_never_touches_inner_characters():
+    assert clean_identifier("证件号码: 110105 197001 010011") == "110105197001010011"

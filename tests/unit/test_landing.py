@@ -1,0 +1,131 @@
+"""Landing: every row loaded, quarantined or excluded, with a reason; bad files refused, not crashed."""
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+
+from creditlake import landing
+from creditlake.generate import PENALTY_HEADERS_ZH
+
+GOOD = {
+    "行政相对人名称": "长春市金源商贸有限公司", "行政相对人类别": "法人及非法人组织",
+    "统一社会信用代码": "91220104MA0Y123404", "法定代表人": "王伟", "行政处罚决定书文号": "长市监罚〔2026〕1号",
+    "违法事实": "未按规定公示年度报告", "处罚类别": "警告", "处罚决定日期": "2026年5月1日",
+    "处罚机关": "长春市市场监督管理局", "数据来源单位": "长春市市场监督管理局", "案件程序类别": "02",
+}  # fmt: skip
+
+
+def write_csv(path, rows, headers=PENALTY_HEADERS_ZH, encoding="utf-8"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=headers, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def land(cfg, path):
+    return landing.land_file(cfg, str(path), "penalties")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_encodings_are_read_and_names_survive(cfg, encoding):
+    row = GOOD | {"行政相对人名称": "吉林省䶮䶮商贸有限公司"}  # a name GBK cannot encode
+    if encoding == "gb18030":
+        row["行政相对人名称"] = "吉林省𠀀商贸有限公司"
+    path = write_csv(cfg.landing / "penalties" / "a.csv", [row], encoding=encoding)
+    result = land(cfg, path)
+    assert (result["status"], result["loaded"]) == ("landed", 1)
+    raw = pd.read_parquet(landing.pending_path(cfg, "penalties", result["batch_id"]))
+    assert raw["CF_XDR_MC"].iloc[0] == row["行政相对人名称"]
+
+
+def test_code_headers_are_accepted(cfg):
+    codes = {f["zh"]: f["code"] for f in landing.layout("penalties")["fields"]}
+    row = {codes[k]: v for k, v in GOOD.items()}
+    path = write_csv(cfg.landing / "penalties" / "codes.csv", [row], headers=list(row))
+    assert land(cfg, path)["loaded"] == 1
+
+
+@pytest.mark.parametrize(
+    "change, fate, reason",
+    [
+        ({}, "loaded", None),
+        ({"统一社会信用代码": "91220104MA0Y123405"}, "quarantined", "uscc_checksum"),
+        ({"统一社会信用代码": "9.12201E+17"}, "quarantined", "id_excel_scientific"),
+        ({"统一社会信用代码": "统一社会信用代码：91220104MA0Y123404"}, "loaded", None),
+        ({"处罚决定日期": "2023年13月45日"}, "quarantined", "date_invalid"),
+        ({"处罚决定日期": "2027-01-01"}, "quarantined", "date_in_future"),
+        ({"处罚决定日期": "45047"}, "loaded", None),  # Excel serial for 2023-05-01
+        ({"处罚决定日期": "２０２６／５／１"}, "loaded", None),  # full-width
+        ({"行政处罚决定书文号": ""}, "quarantined", "required_missing"),
+        ({"行政相对人类别": "公司"}, "quarantined", "enum_invalid"),
+        ({"罚款金额（万元）": "-1"}, "quarantined", "amount_invalid"),
+        ({"案件程序类别": "01"}, "excluded", "excluded_simple_procedure"),
+        ({"行政相对人类别": "自然人", "统一社会信用代码": "", "证件号码": "220104199003071232"}, "quarantined", "id_checksum"),
+        ({"行政相对人类别": "自然人", "统一社会信用代码": "", "证件号码": "220104199003071238"}, "loaded", None),
+    ],
+)
+def test_row_fate_and_reason(cfg, change, fate, reason):
+    path = write_csv(cfg.landing / "penalties" / "one.csv", [GOOD | change])
+    result = land(cfg, path)
+    assert result[fate] == 1
+    assert result["rows_in"] == result["loaded"] + result["quarantined"] + result["excluded"] == 1
+    if reason:
+        assert result["reasons"] == {reason: 1}
+    if fate == "quarantined":
+        q = pd.read_parquet(cfg.quarantine_root / "penalties" / f"{result['batch_id']}.parquet")
+        assert q["_reason_code"].tolist() == [reason]
+        assert q["_source_row"].tolist() == [2]  # the row a clerk sees in the spreadsheet
+        assert q["_reason_zh"].iloc[0] and q["_reason_en"].iloc[0]
+
+
+def test_duplicate_in_batch_keeps_the_first(cfg):
+    path = write_csv(cfg.landing / "penalties" / "dup.csv", [GOOD, GOOD])
+    result = land(cfg, path)
+    assert (result["loaded"], result["quarantined"], result["reasons"]) == (1, 1, {"duplicate_in_batch": 1})
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"\xff\xfe\x00\x00garbage\x81\x30", "file_encoding"),
+        ("行政相对人名称,违法事实\n甲公司,无\n".encode(), "file_missing_columns"),
+        (",".join(PENALTY_HEADERS_ZH).encode() + b"\n", "file_empty"),
+    ],
+)
+def test_bad_files_are_refused_with_a_reason(cfg, content, reason):
+    path = cfg.landing / "penalties" / "bad.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    result = land(cfg, path)
+    assert result["status"] == "refused" and result["reason"].startswith(reason)
+    assert result["rows_in"] == result["loaded"] == 0
+
+
+def test_same_bytes_land_once(cfg):
+    path = write_csv(cfg.landing / "penalties" / "a.csv", [GOOD])
+    first = land(cfg, path)
+    landing.record_in_ledger(cfg, landing.FileResult(**first))
+    again = land(cfg, cfg.landing / "penalties" / "a.csv")
+    assert again["status"] == "already_landed" and again["loaded"] == first["loaded"]
+
+
+def test_generated_extract_accounts_for_every_row(cfg):
+    import json
+
+    from creditlake.generate import generate
+
+    generate(cfg.landing, penalties=400, as_of=cfg.as_of, defect_rate=0.1)
+    truth = json.loads((cfg.landing / "truth.json").read_text(encoding="utf-8"))
+    (file,) = landing.discover(cfg)
+    result = land(cfg, file["path"])
+    assert result["rows_in"] == 400 == result["loaded"] + result["quarantined"] + result["excluded"]
+    q = pd.read_parquet(cfg.quarantine_root / "penalties" / f"{result['batch_id']}.parquet")
+    got = {f"penalties_0001.csv:{r}": c for r, c in zip(q["_source_row"], q["_reason_code"], strict=True)}
+    want = {k: v["reason"] for k, v in truth["expected"].items() if v["fate"] == "quarantined"}
+    assert got == want
+    assert result["excluded"] == sum(v["fate"] == "excluded" for v in truth["expected"].values())
