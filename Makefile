@@ -13,7 +13,9 @@ PROFILE ?= national
 # One environment, .venv at the project root, from the lock file. uv comes from pip when absent.
 $(VENV)/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python 3.11
+	# --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE, so without it every
+	# Airflow task, dbt run and test would compile its imports from source again.
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --compile-bytecode --python 3.11
 	@touch $@
 
 env: $(VENV)/.synced

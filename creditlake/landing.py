@@ -1,8 +1,9 @@
 """Landing: an agency extract becomes raw Parquet with lineage, and every row is accounted for.
 
-For each file: fingerprint it (sha256; the same bytes are landed once), decode it (strict
-UTF-8 first, then GB18030, never GBK: DOMAIN.md §6), map its headers (Chinese names or
-column codes) onto the layout's codes, check every row, and split the rows three ways:
+For each file: fingerprint it (sha256; the same bytes are landed once), read it (CSV in
+strict UTF-8 first, then GB18030, never GBK: DOMAIN.md §6; XLSX with identifiers as text;
+JSON Lines), map its headers (Chinese names or column codes) onto the layout's codes,
+check every row, and split the rows three ways:
 
 * loaded      -> `raw/_pending/<dataset>/<batch>.parquet`, promoted by the raw gate;
 * quarantined -> `quarantine/<dataset>/<batch>.parquet`, with a reason code per row;
@@ -10,12 +11,16 @@ column codes) onto the layout's codes, check every row, and split the rows three
 
 `rows_in = loaded + quarantined + excluded` holds for every file, and a file that cannot be
 read is refused with a reason instead of failing the run.
+
+Throughput: the checks are Arrow compute kernels over whole columns, and the raw layer is
+written with pyarrow's Parquet writer. fastparquet (used for everything published) took
+5.1 s to write 1,000,000 raw penalty rows against pyarrow's 1.3 s on this machine, which
+alone would spend half of landing's budget (100,000 rows/s end to end).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -25,13 +30,12 @@ from pathlib import Path
 
 import yaml
 
-from creditlake import identifiers
 from creditlake.settings import RunConfig, safe_name
 
 LAYOUTS_DIR = Path(__file__).parent / "layouts"
 LINEAGE_COLUMNS = ["_source_file", "_source_sha256", "_source_row", "_batch_id", "_landed_at"]
 DERIVED_COLUMNS = ["_subject_type", "_subject_key", "_decision_date", "_flags"]
-LANDED_FORMATS = {".csv"}
+READABLE = {".csv", ".txt", ".xlsx", ".jsonl", ".ndjson"}
 
 
 @dataclass
@@ -55,6 +59,14 @@ class FileResult:
         return asdict(self)
 
 
+class Refusal(Exception):
+    """The whole file is refused; `code` is a file-level reason code (reasons.yml)."""
+
+    def __init__(self, code: str, detail: str | None = None):
+        super().__init__(code, detail)
+        self.code, self.detail = code, detail
+
+
 @cache
 def layout(dataset: str) -> dict:
     spec = yaml.safe_load((LAYOUTS_DIR / f"{dataset}.yml").read_text(encoding="utf-8"))
@@ -62,6 +74,7 @@ def layout(dataset: str) -> dict:
     for f in spec["fields"]:
         for name in [f["code"], f["zh"], *f.get("aliases", [])]:
             spec["header_map"][_header_key(name)] = f["code"]
+    spec["raw_columns"] = [f["code"] for f in spec["fields"]] + LINEAGE_COLUMNS + DERIVED_COLUMNS
     return spec
 
 
@@ -72,7 +85,7 @@ def reasons() -> dict[str, dict]:
 
 def _header_key(name: str) -> str:
     """Headers compare after NFKC (full-width brackets) and without spaces or BOM."""
-    return unicodedata.normalize("NFKC", name).replace("\ufeff", "").replace(" ", "").strip().upper()
+    return unicodedata.normalize("NFKC", str(name)).replace("\ufeff", "").replace(" ", "").strip().upper()
 
 
 def datasets() -> list[str]:
@@ -93,14 +106,6 @@ def discover(cfg: RunConfig) -> list[dict]:
     return found
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def read_ledger(cfg: RunConfig) -> dict[str, dict]:
     if not cfg.ledger.exists():
         return {}
@@ -116,23 +121,141 @@ def record_in_ledger(cfg: RunConfig, result: FileResult) -> None:
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
-def decode(data: bytes) -> str | None:
-    """Strict UTF-8 (with or without BOM) first, then GB18030; None when neither reads it.
+# ---------------------------------------------------------------------------------------
+# Reading: every format agencies send, as a table of strings.
+# ---------------------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding): strict UTF-8 (with or without BOM) first, then GB18030; else None.
 
     Order matters: UTF-8 bytes often decode as GB18030 'successfully' into mojibake.
     """
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     return None
 
 
+def read_extract(path: Path, data: bytes):
+    """The file as an Arrow table of strings plus rows it could not parse (row, text)."""
+    suffix = path.suffix.lower()
+    if suffix not in READABLE:
+        raise Refusal("file_unreadable", f"unsupported file type {suffix!r}; send CSV, XLSX or JSON Lines")
+    if suffix == ".xlsx":
+        return _read_xlsx(data), []
+    decoded = decode(data)
+    if decoded is None:
+        raise Refusal("file_encoding")
+    text, encoding = decoded
+    if suffix in (".jsonl", ".ndjson"):
+        return _read_jsonl(text)
+    return _read_csv(data if encoding == "utf-8-sig" else text.encode("utf-8"))
+
+
+def _read_csv(data: bytes):
+    import csv
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    end = data.find(b"\n")
+    first_line = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
+    header = next(csv.reader([first_line]), [])
+    if not header:
+        raise Refusal("file_empty")
+    malformed: list[tuple[int | None, str]] = []
+
+    def on_invalid(row) -> str:
+        malformed.append((row.number, row.text))
+        return "skip"
+
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(data),
+            read_options=pcsv.ReadOptions(block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: pa.string() for name in header}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )  # fmt: skip
+    except pa.ArrowInvalid as err:
+        raise Refusal("file_unreadable", str(err).splitlines()[0]) from err
+    return table, malformed
+
+
+def _read_xlsx(data: bytes):
+    """First sheet; every cell as text. A number in a cell is written out as Python sees it
+    (`2.201041990030712e+17`), so a damaged identifier is refused as damaged, not 'repaired'."""
+    import io
+
+    import pyarrow as pa
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    except Exception as err:  # openpyxl raises many types on a corrupt workbook
+        raise Refusal("file_unreadable", f"not a readable XLSX workbook ({type(err).__name__})") from err
+
+    def text(v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, datetime):
+            return v.date().isoformat()
+        if isinstance(v, date):
+            return v.isoformat()
+        return repr(v) if isinstance(v, float) else str(v)
+
+    columns: list[list[str]] = [[] for _ in header]
+    for row in rows:
+        if row is None or all(v is None for v in row):
+            continue
+        for i in range(len(header)):
+            columns[i].append(text(row[i]) if i < len(row) else "")
+    return pa.table({h or f"column_{i + 1}": pa.array(c, pa.string()) for i, (h, c) in enumerate(zip(header, columns, strict=True))})
+
+
+def _read_jsonl(text: str):
+    """One JSON object per line; values become text (numbers as JSON wrote them)."""
+    import pyarrow as pa
+
+    records, malformed, keys = [], [], {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            malformed.append((number, line))
+            continue
+        records.append(obj)
+        keys.update(dict.fromkeys(obj))
+    columns = {
+        k: pa.array(["" if r.get(k) is None else (r[k] if isinstance(r[k], str) else json.dumps(r[k])) for r in records],
+                    pa.string())
+        for k in keys
+    }  # fmt: skip
+    return pa.table(columns) if columns else pa.table({}), malformed
+
+
+# ---------------------------------------------------------------------------------------
+# Landing one file.
+# ---------------------------------------------------------------------------------------
+
+
 def land_file(cfg: RunConfig, path: str, dataset: str) -> dict:
     """Land one file. Never raises on bad input: a bad file is refused with a reason."""
     source = Path(path)
-    result = FileResult(path=str(source), dataset=dataset, sha256=sha256_of(source))
+    data = source.read_bytes()
+    result = FileResult(path=str(source), dataset=dataset, sha256=hashlib.sha256(data).hexdigest())
     result.batch_id = f"{dataset}-{result.sha256[:16]}"
 
     previous = read_ledger(cfg).get(result.sha256)
@@ -143,164 +266,248 @@ def land_file(cfg: RunConfig, path: str, dataset: str) -> dict:
         result.status = "already_landed"
         result.reason = f"identical file landed before as batch {previous['batch_id']} ({previous['path']})"
         return result.as_dict()
-
-    if source.suffix.lower() not in LANDED_FORMATS:
-        return _refuse(result, "file_unreadable", f"unsupported file type {source.suffix!r}")
-    text = decode(source.read_bytes())
-    if text is None:
-        return _refuse(result, "file_encoding")
-
-    import pandas as pd
-
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
-    except Exception as err:  # pandas raises several parser error types
-        return _refuse(result, "file_unreadable", str(err).splitlines()[0])
-    return _land_frame(cfg, frame, result)
+        table, malformed = read_extract(source, data)
+        return _land_table(cfg, table, malformed, result)
+    except Refusal as refusal:
+        message = reasons()[refusal.code]["en"] + (f": {refusal.detail}" if refusal.detail else "")
+        result.status, result.reason = "refused", f"{refusal.code}: {message}"
+        result.rows_in = result.loaded = result.quarantined = result.excluded = 0
+        return result.as_dict()
 
 
-def _refuse(result: FileResult, code: str, detail: str | None = None) -> dict:
-    message = reasons()[code]["en"] + (f": {detail}" if detail else "")
-    result.status, result.reason = "refused", f"{code}: {message}"
-    return result.as_dict()
-
-
-def _land_frame(cfg: RunConfig, frame, result: FileResult) -> dict:
+def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> dict:
     import numpy as np
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from creditlake import identifiers
 
     spec = layout(result.dataset)
-    header_map = spec["header_map"]
     renamed, ignored = {}, []
-    for col in frame.columns:
-        code = header_map.get(_header_key(str(col)))
+    for name in table.column_names:
+        code = spec["header_map"].get(_header_key(name))
         if code is None or code in renamed.values():
-            ignored.append(str(col))
+            ignored.append(name)
         else:
-            renamed[col] = code
+            renamed[name] = code
     result.ignored_columns = ignored
-    frame = frame[list(renamed)].rename(columns=renamed)
-    required = [f["code"] for f in spec["fields"] if f.get("required")]
-    missing = [c for c in required if c not in frame.columns]
+    missing = [f["code"] for f in spec["fields"] if f.get("required") and f["code"] not in renamed.values()]
     if missing:
-        return _refuse(result, "file_missing_columns", ", ".join(missing))
-    if frame.empty:
-        return _refuse(result, "file_empty")
+        raise Refusal("file_missing_columns", ", ".join(missing))
+    n = table.num_rows
+    if n == 0 and not malformed:
+        raise Refusal("file_empty")
+
+    by_code = {code: table.column(name).combine_chunks() for name, code in renamed.items()}
+    empty = pa.array([""] * n, pa.string())
+    cols = {f["code"]: pc.fill_null(by_code.get(f["code"], empty), "") for f in spec["fields"]}
+    checked = {f["code"] for f in spec["fields"] if f["kind"] not in ("free_text", "name", "text") or f.get("required")}
+    checked |= {spec["subject"]["type_field"], spec["subject"].get("person_doc_type_field"), *spec["natural_key"]}
+    checked |= {rule["field"] for rule in _exclusions(result.dataset)}
+    trimmed = {k: pc.utf8_trim_whitespace(v) for k, v in cols.items() if k in checked}
+
+    def np_mask(arrow_mask) -> np.ndarray:
+        return np.asarray(pc.fill_null(arrow_mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+    # Reasons as small integers into `codes` (-1: none so far): object arrays are slow.
+    reason = np.full(n, -1, dtype=np.int16)
+    codes: list[str] = []
+
+    def code_of(code: str) -> int:
+        if code not in codes:
+            codes.append(code)
+        return codes.index(code)
+
+    def refuse(mask: np.ndarray, code) -> None:
+        """First failure wins: a row keeps the first reason found, in check order. `code`
+        is one reason code, or an Arrow column of codes (null where there is none)."""
+        mask = mask & (reason < 0)
+        if isinstance(code, str):
+            reason[mask] = code_of(code)
+            return
+        for i in np.flatnonzero(mask):
+            reason[i] = code_of(code[i].as_py())
+
     for f in spec["fields"]:
-        if f["code"] not in frame.columns:
-            frame[f["code"]] = ""
-
-    n = len(frame)
-    result.rows_in = n
-    frame = frame.reset_index(drop=True)
-    frame["_source_file"] = result.path
-    frame["_source_sha256"] = result.sha256
-    frame["_source_row"] = np.arange(2, n + 2, dtype="int64")  # the row a clerk sees: header is row 1
-    frame["_batch_id"] = result.batch_id
-    frame["_landed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-
-    reason = pd.Series([None] * n, dtype=object)
-
-    def refuse(mask, code) -> None:
-        """First failure wins: a row carries the first reason found, in check order.
-
-        `code` is one reason code, or a column of codes aligned with the rows.
-        """
-        mask = np.asarray(mask, dtype=bool) & reason.isna().to_numpy()
-        reason[mask] = code if isinstance(code, str) else np.asarray(code, dtype=object)[mask]
-
-    for f in spec["fields"]:
+        value = trimmed.get(f["code"])
         if f.get("required"):
-            refuse(frame[f["code"]].str.strip() == "", "required_missing")
+            refuse(np_mask(pc.equal(value, "")), "required_missing")
         if f["kind"] == "enum":
-            values = frame[f["code"]].str.strip()
-            refuse((values != "") & ~values.isin([str(v) for v in f["values"]]), "enum_invalid")
+            allowed = pa.array([str(v) for v in f["values"]] + [""])
+            refuse(~np_mask(pc.is_in(value, value_set=allowed)), "enum_invalid")
 
-    subject_type = frame["CF_XDR_LB"].str.strip()
-    is_person = (subject_type == "自然人").to_numpy()
-    uscc = identifiers.validate_uscc(frame["CF_XDR_SHXYM"])
-    person = identifiers.validate_citizen_id(frame["CF_XDR_ZJHM"])
-    refuse(~is_person & uscc["reason"].notna().to_numpy(), uscc["reason"])
-    refuse(is_person & person["reason"].notna().to_numpy(), person["reason"])
-    frame["_subject_type"] = np.where(is_person, "natural_person", np.where(subject_type == "个体工商户", "individual_business", "organisation"))
-    frame["_subject_key"] = np.where(is_person, person["value"], uscc["value"])
-    frame["_flags"] = np.where(is_person, person["flag"], uscc["flag"])
-
-    decision = parse_dates(frame["CF_JDRQ"])
-    refuse(decision.isna(), "date_invalid")
-    refuse(decision > pd.Timestamp(cfg.as_of), "date_in_future")
-    frame["_decision_date"] = decision.dt.strftime("%Y-%m-%d")
-
-    for f in spec["fields"]:
-        if f["kind"] == "amount_wan":
-            raw = frame[f["code"]].str.strip()
-            amount = pd.to_numeric(raw, errors="coerce")
-            refuse((raw != "") & (amount.isna() | (amount < 0)), "amount_invalid")
-
-    key = frame["CF_WSH"].str.strip() + "|" + frame["_subject_key"]
-    refuse(key.duplicated(keep="first") & reason.isna(), "duplicate_in_batch")
-
-    # Penalties under the simple procedure are not public credit information
-    # (hl-2022 Art 18, hl-draft Art 19; jl-draft Art 13(1) counts only general-procedure ones).
-    procedure = frame["CF_AJCXLB"].str.strip()
-    simple = procedure.isin(["01", "简易程序"]).to_numpy() & reason.isna().to_numpy()
-
-    quarantined = reason.notna().to_numpy()
-    excluded = simple & ~quarantined
-    loaded = ~quarantined & ~excluded
-    result.loaded, result.quarantined, result.excluded = int(loaded.sum()), int(quarantined.sum()), int(excluded.sum())
-    counts = reason[quarantined].value_counts().to_dict()
-    if excluded.any():
-        counts["excluded_simple_procedure"] = int(excluded.sum())
-    result.reasons = {str(k): int(v) for k, v in counts.items()}
-
-    columns = [f["code"] for f in spec["fields"]] + LINEAGE_COLUMNS + DERIVED_COLUMNS
-    batch = safe_name(result.batch_id)
-    write_parquet(frame.loc[loaded, columns], pending_path(cfg, result.dataset, batch))
-    refused = frame.loc[quarantined, columns].assign(
-        _reason_code=reason[quarantined].to_numpy(),
-        _reason_zh=[reasons()[c]["zh"] for c in reason[quarantined]],
-        _reason_en=[reasons()[c]["en"] for c in reason[quarantined]],
+    # The subject: organisations by USCC, natural persons by citizen ID or another document
+    # (jl-draft Art 9, city-2022 Art 10, hl-2022 Art 19).
+    subject = spec["subject"]
+    kinds = pa.array(list(subject["types"].values()))
+    subject_type = pc.take(kinds, pc.index_in(trimmed[subject["type_field"]], value_set=pa.array(list(subject["types"]))))
+    subject_type = pc.fill_null(subject_type, "organisation")
+    is_person = np_mask(pc.equal(subject_type, "natural_person"))
+    uscc = identifiers.validate_uscc(cols[subject["uscc_field"]])
+    doc_type = trimmed.get(subject.get("person_doc_type_field")) or empty
+    by_citizen_id = is_person & np_mask(pc.match_substring_regex(doc_type, r"^(|身份证|居民身份证|身份证号|01)$"))
+    person = identifiers.validate_citizen_id(cols[subject["person_id_field"]])
+    other_doc = pc.binary_join_element_wise(doc_type, identifiers.clean_identifiers(cols[subject["person_id_field"]]), ":")
+    refuse(~is_person & np_mask(pc.is_valid(uscc["reason"])), uscc["reason"].combine_chunks())
+    refuse(by_citizen_id & np_mask(pc.is_valid(person["reason"])), person["reason"].combine_chunks())
+    refuse(is_person & ~by_citizen_id & np_mask(pc.match_substring_regex(other_doc, r":$")), "id_missing")
+    subject_key = pc.if_else(
+        pa.array(is_person), pc.if_else(pa.array(by_citizen_id), person["value"], other_doc), uscc["value"]
     )
+    flags = pc.if_else(pa.array(is_person), person["flag"], uscc["flag"])
+
+    decision = parse_dates(trimmed[spec["decision_date_field"]])
+    refuse(np_mask(pc.is_null(decision)), "date_invalid")
+    refuse(np_mask(pc.greater(decision, pa.scalar(cfg.as_of, pa.date32()))), "date_in_future")
+    for f in spec["fields"]:
+        if f["kind"] == "date" and f["code"] != spec["decision_date_field"]:
+            other = trimmed[f["code"]]
+            refuse(np_mask(pc.and_(pc.not_equal(other, ""), pc.is_null(parse_dates(other)))), "date_invalid")
+        if f["kind"] == "amount_wan":
+            value = trimmed[f["code"]]
+            numeric = np_mask(pc.match_substring_regex(value, r"^[0-9]+(\.[0-9]+)?$"))
+            present = np_mask(pc.not_equal(value, ""))
+            refuse(present & ~numeric, "amount_invalid")
+            amount = pc.cast(pc.if_else(pa.array(numeric), value, "0"), pa.float64()).to_numpy()
+            refuse(amount > spec["amount_wan_max"], "amount_unit")
+
+    # Duplicates within the batch: the first row with a natural key loads, later ones are
+    # quarantined. A stable sort puts equal keys together in file order.
+    candidates = np.flatnonzero(reason < 0)
+    key = pc.binary_join_element_wise(*[trimmed[k] for k in spec["natural_key"]], subject_key, "|").take(candidates)
+    order = pc.sort_indices(key).to_numpy()
+    ordered = key.take(pa.array(order))
+    repeat = np.zeros(len(order), dtype=bool)
+    if len(order) > 1:
+        repeat[1:] = np_mask(pc.equal(ordered.slice(1), ordered.slice(0, len(order) - 1)))
+    duplicated = np.zeros(n, dtype=bool)
+    duplicated[candidates[order[repeat]]] = True
+    refuse(duplicated, "duplicate_in_batch")
+
+    quarantined = reason >= 0
+    exclusion = np.full(n, -1, dtype=np.int16)
+    for rule in _exclusions(result.dataset):
+        hit = np_mask(pc.is_in(trimmed[rule["field"]], value_set=pa.array(rule["values"])))
+        exclusion[hit & ~quarantined & (exclusion < 0)] = code_of(rule["reason"])
+    excluded = exclusion >= 0
+
+    loaded = ~quarantined & ~excluded
+    result.rows_in = n + len(malformed)
+    result.loaded = int(loaded.sum())
+    result.quarantined = int(quarantined.sum()) + len(malformed)
+    result.excluded = int(excluded.sum())
+    counts = {codes[i]: int(c) for i, c in zip(*np.unique(np.concatenate([reason, exclusion]), return_counts=True), strict=True) if i >= 0}
+    if malformed:
+        counts["row_malformed"] = len(malformed)
+    result.reasons = counts
+
+    landed_at = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def constant(value: str):
+        return pc.cast(pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value])), pa.string())
+
+    raw = pa.table(
+        cols | {
+            "_source_file": constant(result.path),
+            "_source_sha256": constant(result.sha256),
+            # the row a clerk sees in the spreadsheet: the header is row 1
+            "_source_row": pa.array(np.arange(2, n + 2, dtype=np.int64)),
+            "_batch_id": constant(result.batch_id),
+            "_landed_at": constant(landed_at),
+            "_subject_type": subject_type,
+            "_subject_key": subject_key,
+            "_decision_date": pc.cast(decision, pa.string()),
+            "_flags": flags,
+        }
+    )  # fmt: skip
+    batch = safe_name(result.batch_id)
+    write_parquet(raw.filter(pa.array(loaded)), pending_path(cfg, result.dataset, batch))
+
+    refused = _with_reasons(raw.filter(pa.array(quarantined)), [codes[i] for i in reason[quarantined]])
+    if malformed:
+        refused = pa.concat_tables([refused, _malformed_rows(malformed, result, spec, landed_at)], promote_options="default")
     write_parquet(refused, cfg.quarantine_root / result.dataset / f"{batch}.parquet")
     write_parquet(
-        frame.loc[excluded, columns].assign(_reason_code="excluded_simple_procedure"),
+        _with_reasons(raw.filter(pa.array(excluded)), [codes[i] for i in exclusion[excluded]]),
         cfg.lake / "excluded" / result.dataset / f"{batch}.parquet",
     )
     if result.quarantined:
-        top = max(result.reasons.items(), key=lambda kv: kv[1] if not kv[0].startswith("excluded") else -1)
-        result.reason = f"{result.quarantined} rows quarantined; most often {top[0]}"
+        worst = max((kv for kv in result.reasons.items() if not kv[0].startswith("excluded")), key=lambda kv: kv[1])
+        result.reason = f"{result.quarantined} rows quarantined; most often {worst[0]}"
     return result.as_dict()
 
 
+def _exclusions(dataset: str) -> list[dict]:
+    return DEFAULT_EXCLUSIONS.get(dataset, [])
+
+
+# Exclusions that are not failures (counted as `excluded`, with their reason).
+DEFAULT_EXCLUSIONS = {
+    "penalties": [
+        # Penalties under the simple procedure are not public credit information
+        # (hl-2022 Art 18, hl-draft Art 19; jl-draft Art 13(1) counts only general-procedure ones).
+        {"field": "CF_AJCXLB", "values": ["01", "简易程序"], "reason": "excluded_simple_procedure"},
+    ],
+}
+
+
+def _with_reasons(table, codes: list[str]):
+    import pyarrow as pa
+
+    return (
+        table.append_column("_reason_code", pa.array(codes, pa.string()))
+        .append_column("_reason_zh", pa.array([reasons()[c]["zh"] for c in codes], pa.string()))
+        .append_column("_reason_en", pa.array([reasons()[c]["en"] for c in codes], pa.string()))
+    )
+
+
+def _malformed_rows(malformed: list, result: FileResult, spec: dict, landed_at: str):
+    """Rows the parser could not split into the header's columns, kept as their raw text."""
+    import pyarrow as pa
+
+    k = len(malformed)
+    return _with_reasons(
+        pa.table({
+            "BZ": pa.array([text for _, text in malformed], pa.string()),
+            "_source_file": pa.array([result.path] * k, pa.string()),
+            "_source_sha256": pa.array([result.sha256] * k, pa.string()),
+            "_source_row": pa.array([number if number is not None else -1 for number, _ in malformed], pa.int64()),
+            "_batch_id": pa.array([result.batch_id] * k, pa.string()),
+            "_landed_at": pa.array([landed_at] * k, pa.string()),
+        }),
+        ["row_malformed"] * k,
+    )  # fmt: skip
+
+
 def pending_path(cfg: RunConfig, dataset: str, batch: str) -> Path:
-    return cfg.raw_root / "_pending" / dataset / f"{batch}.parquet"
+    return cfg.raw_root / "_pending" / dataset / f"{safe_name(batch)}.parquet"
 
 
 def raw_path(cfg: RunConfig, dataset: str, batch: str) -> Path:
-    return cfg.raw_root / dataset / f"{batch}.parquet"
+    return cfg.raw_root / dataset / f"{safe_name(batch)}.parquet"
 
 
 def ensure_raw_schema(cfg: RunConfig) -> None:
     """An empty, typed file per dataset, so the warehouse builds before anything has landed."""
-    import pandas as pd
+    import pyarrow as pa
 
     for dataset in datasets():
-        spec = layout(dataset)
-        columns = [f["code"] for f in spec["fields"]] + LINEAGE_COLUMNS + DERIVED_COLUMNS
-        empty = pd.DataFrame({c: pd.Series([], dtype="int64" if c == "_source_row" else object) for c in columns})
-        write_parquet(empty, raw_path(cfg, dataset, "_schema"))
+        columns = layout(dataset)["raw_columns"]
+        schema = pa.schema([(c, pa.int64() if c == "_source_row" else pa.string()) for c in columns])
+        write_parquet(schema.empty_table(), raw_path(cfg, dataset, "_schema"))
 
 
-def write_parquet(frame, path: Path) -> None:
-    """Parquet via fastparquet, written to a temporary name and renamed: no half files."""
-    import fastparquet
+def write_parquet(table, path: Path) -> None:
+    """Write an Arrow table (or DataFrame) to a temporary name and rename: no half files."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
+    if not isinstance(table, pa.Table):
+        table = pa.Table.from_pandas(table, preserve_index=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
-    object_cols = [c for c in frame.columns if frame[c].dtype == object]
-    fastparquet.write(str(tmp), frame.reset_index(drop=True), object_encoding={c: "utf8" for c in object_cols},
-                      stats=False, write_index=False)
+    pq.write_table(table, tmp, compression="snappy")
     tmp.replace(path)
 
 
@@ -336,9 +543,11 @@ def parse_date(text: str) -> date | None:
 
 
 def parse_dates(values):
-    """Vectorised over a column: dates repeat, so each distinct text is parsed once."""
-    import pandas as pd
+    """A column of date texts as Arrow date32 (null when unreadable). Dates repeat, so each
+    distinct text is parsed once and the result taken back to the rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    uniques = pd.unique(values)
-    parsed = {u: parse_date(u) for u in uniques}
-    return pd.to_datetime(values.map(parsed), errors="coerce")
+    distinct = pc.unique(values)
+    parsed = pa.array([parse_date(v) for v in distinct.to_pylist()], pa.date32())
+    return pc.take(parsed, pc.index_in(values, value_set=distinct))
