@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from creditlake.settings import RunConfig, safe_name
@@ -281,7 +282,6 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from creditlake import identifiers
 
     spec = layout(result.dataset)
     renamed, ignored = {}, []
@@ -303,7 +303,7 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     empty = pa.array([""] * n, pa.string())
     cols = {f["code"]: pc.fill_null(by_code.get(f["code"], empty), "") for f in spec["fields"]}
     checked = {f["code"] for f in spec["fields"] if f["kind"] not in ("free_text", "name", "text") or f.get("required")}
-    checked |= {spec["subject"]["type_field"], spec["subject"].get("person_doc_type_field"), *spec["natural_key"]}
+    checked |= {spec["subject"].get("type_field"), spec["subject"].get("person_doc_type_field"), *spec["natural_key"]}
     checked |= {rule["field"] for rule in _exclusions(result.dataset)}
     trimmed = {k: pc.utf8_trim_whitespace(v) for k, v in cols.items() if k in checked}
 
@@ -337,25 +337,7 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
             allowed = pa.array([str(v) for v in f["values"]] + [""])
             refuse(~np_mask(pc.is_in(value, value_set=allowed)), "enum_invalid")
 
-    # The subject: organisations by USCC, natural persons by citizen ID or another document
-    # (jl-draft Art 9, city-2022 Art 10, hl-2022 Art 19).
-    subject = spec["subject"]
-    kinds = pa.array(list(subject["types"].values()))
-    subject_type = pc.take(kinds, pc.index_in(trimmed[subject["type_field"]], value_set=pa.array(list(subject["types"]))))
-    subject_type = pc.fill_null(subject_type, "organisation")
-    is_person = np_mask(pc.equal(subject_type, "natural_person"))
-    uscc = identifiers.validate_uscc(cols[subject["uscc_field"]])
-    doc_type = trimmed.get(subject.get("person_doc_type_field")) or empty
-    by_citizen_id = is_person & np_mask(pc.match_substring_regex(doc_type, r"^(|身份证|居民身份证|身份证号|01)$"))
-    person = identifiers.validate_citizen_id(cols[subject["person_id_field"]])
-    other_doc = pc.binary_join_element_wise(doc_type, identifiers.clean_identifiers(cols[subject["person_id_field"]]), ":")
-    refuse(~is_person & np_mask(pc.is_valid(uscc["reason"])), uscc["reason"].combine_chunks())
-    refuse(by_citizen_id & np_mask(pc.is_valid(person["reason"])), person["reason"].combine_chunks())
-    refuse(is_person & ~by_citizen_id & np_mask(pc.match_substring_regex(other_doc, r":$")), "id_missing")
-    subject_key = pc.if_else(
-        pa.array(is_person), pc.if_else(pa.array(by_citizen_id), person["value"], other_doc), uscc["value"]
-    )
-    flags = pc.if_else(pa.array(is_person), person["flag"], uscc["flag"])
+    subject_type, subject_key, flags = _subjects(spec["subject"], cols, trimmed, empty, refuse, np_mask)
 
     decision = parse_dates(trimmed[spec["decision_date_field"]])
     refuse(np_mask(pc.is_null(decision)), "date_invalid")
@@ -371,6 +353,8 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
             refuse(present & ~numeric, "amount_invalid")
             amount = pc.cast(pc.if_else(pa.array(numeric), value, "0"), pa.float64()).to_numpy()
             refuse(amount > spec["amount_wan_max"], "amount_unit")
+    for start_field, end_field in spec.get("date_order", []):
+        refuse(np_mask(pc.less(parse_dates(trimmed[end_field]), parse_dates(trimmed[start_field]))), "date_order")
 
     # Duplicates within the batch: the first row with a natural key loads, later ones are
     # quarantined. A stable sort puts equal keys together in file order.
@@ -436,6 +420,55 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
         worst = max((kv for kv in result.reasons.items() if not kv[0].startswith("excluded")), key=lambda kv: kv[1])
         result.reason = f"{result.quarantined} rows quarantined; most often {worst[0]}"
     return result.as_dict()
+
+
+def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):
+    """Subject type, key and identifier flags per row; refuses rows without a valid key.
+
+    Organisations are keyed by USCC, natural persons by citizen ID or, without one, by
+    another document number with its type (jl-draft Art 9, city-2022 Art 10, hl-2022 Art 19).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from creditlake import identifiers
+
+    if "key_field" in subject:
+        # One identifier column (court lists, events): a USCC-shaped value is an
+        # organisation, anything else a natural person's citizen ID.
+        raw = cols[subject["key_field"]]
+        uscc = identifiers.validate_uscc(raw)
+        person = identifiers.validate_citizen_id(raw)
+        shaped = pc.match_substring_regex(identifiers.clean_identifiers(raw), r"^[0-9A-Z]{18}$")
+        looks_uscc = np_mask(pc.and_(shaped, pc.invert(pc.match_substring_regex(raw, r"^[0-9]{17}[0-9Xx]$"))))
+        is_person = ~looks_uscc
+        masked = np.zeros(len(raw), dtype=bool)
+        if subject.get("allow_masked_person_id"):
+            masked = is_person & np_mask(pc.equal(person["reason"], "id_masked"))
+        refuse(looks_uscc & np_mask(pc.is_valid(uscc["reason"])), uscc["reason"].combine_chunks())
+        refuse(is_person & ~masked & np_mask(pc.is_valid(person["reason"])), person["reason"].combine_chunks())
+        masked_key = pc.binary_join_element_wise("masked", pc.utf8_upper(pc.utf8_trim_whitespace(raw)), ":")
+        key = pc.if_else(pa.array(looks_uscc), uscc["value"], pc.if_else(pa.array(masked), masked_key, person["value"]))
+        flag = pc.if_else(pa.array(looks_uscc), uscc["flag"],
+                          pc.if_else(pa.array(masked), "id_masked_by_court", person["flag"]))  # fmt: skip
+        kind = pc.if_else(pa.array(looks_uscc), "organisation", "natural_person")
+        return kind, key, flag
+
+    kinds = pa.array(list(subject["types"].values()))
+    kind = pc.take(kinds, pc.index_in(trimmed[subject["type_field"]], value_set=pa.array(list(subject["types"]))))
+    kind = pc.fill_null(kind, "organisation")
+    is_person = np_mask(pc.equal(kind, "natural_person"))
+    uscc = identifiers.validate_uscc(cols[subject["uscc_field"]])
+    doc_type = trimmed.get(subject.get("person_doc_type_field")) or empty
+    by_citizen_id = is_person & np_mask(pc.match_substring_regex(doc_type, r"^(|身份证|居民身份证|身份证号|01)$"))
+    person = identifiers.validate_citizen_id(cols[subject["person_id_field"]])
+    other_doc = pc.binary_join_element_wise(doc_type, identifiers.clean_identifiers(cols[subject["person_id_field"]]), ":")
+    refuse(~is_person & np_mask(pc.is_valid(uscc["reason"])), uscc["reason"].combine_chunks())
+    refuse(by_citizen_id & np_mask(pc.is_valid(person["reason"])), person["reason"].combine_chunks())
+    refuse(is_person & ~by_citizen_id & np_mask(pc.match_substring_regex(other_doc, r":$")), "id_missing")
+    key = pc.if_else(pa.array(is_person), pc.if_else(pa.array(by_citizen_id), person["value"], other_doc), uscc["value"])
+    flag = pc.if_else(pa.array(is_person), person["flag"], uscc["flag"])
+    return kind, key, flag
 
 
 def _exclusions(dataset: str) -> list[dict]:

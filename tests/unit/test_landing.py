@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pandas as pd
 import pytest
@@ -129,3 +130,70 @@ def test_generated_extract_accounts_for_every_row(cfg):
     want = {k: v["reason"] for k, v in truth["expected"].items() if v["fate"] == "quarantined"}
     assert got == want
     assert result["excluded"] == sum(v["fate"] == "excluded" for v in truth["expected"].values())
+
+
+def test_xlsx_reads_identifiers_as_text_and_refuses_excel_damage(cfg):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(GOOD))
+    ws.append(list(GOOD.values()))
+    damaged = dict(GOOD, 统一社会信用代码=9.12201e17, 行政处罚决定书文号="长市监罚〔2026〕2号")
+    ws.append(list(damaged.values()))
+    path = cfg.landing / "penalties" / "book.xlsx"
+    path.parent.mkdir(parents=True)
+    wb.save(path)
+    result = land(cfg, path)
+    assert (result["loaded"], result["reasons"]) == (1, {"id_excel_scientific": 1})
+
+
+def test_json_lines_with_a_broken_line(cfg):
+    path = cfg.landing / "penalties" / "feed.jsonl"
+    path.parent.mkdir(parents=True)
+    lines = [json.dumps(GOOD, ensure_ascii=False), "{not json", json.dumps(GOOD | {"行政处罚决定书文号": "X2"}, ensure_ascii=False)]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = land(cfg, path)
+    assert (result["rows_in"], result["loaded"], result["quarantined"]) == (3, 2, 1)
+    assert result["reasons"] == {"row_malformed": 1}
+
+
+def test_csv_row_with_too_many_fields_is_quarantined_not_fatal(cfg):
+    path = write_csv(cfg.landing / "penalties" / "a.csv", [GOOD])
+    path.write_bytes(path.read_bytes() + "多,出,来,的,行,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23\n".encode())
+    result = land(cfg, path)
+    assert (result["rows_in"], result["loaded"], result["quarantined"]) == (2, 1, 1)
+
+
+def test_court_list_keeps_masked_ids_as_published(cfg):
+    folder = cfg.landing / "court_dishonest"
+    folder.mkdir(parents=True)
+    header = ["被执行人姓名/名称", "身份证号码/组织机构代码", "执行法院", "立案时间", "案号", "被执行人的履行情况",
+              "失信被执行人行为具体情形", "发布时间"]  # fmt: skip
+    rows = [
+        ["张三", "2201041990****1238", "长春市朝阳区人民法院", "2025-01-02", "(2025)吉0104执1号", "全部未履行", "有履行能力而拒不履行", "2025-03-01"],
+        ["长春市金源商贸有限公司", "91220104MA0Y123404", "长春市朝阳区人民法院", "2025-01-02", "(2025)吉0104执2号", "部分未履行", "违反限制消费令", "2025-03-01"],
+        ["李四", "220104199003071232", "长春市朝阳区人民法院", "2025-01-02", "(2025)吉0104执3号", "全部未履行", "虚假诉讼", "2025-03-01"],
+    ]  # fmt: skip
+    with (folder / "court.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    result = landing.land_file(cfg, str(folder / "court.csv"), "court_dishonest")
+    assert (result["loaded"], result["reasons"]) == (2, {"id_checksum": 1})
+    raw = pd.read_parquet(landing.pending_path(cfg, "court_dishonest", result["batch_id"]))
+    assert raw["_subject_key"].tolist() == ["masked:2201041990****1238", "91220104MA0Y123404"]
+    assert raw["_subject_type"].tolist() == ["natural_person", "organisation"]
+    assert raw["_flags"].tolist() == ["id_masked_by_court", None]
+
+
+def test_licence_valid_to_before_valid_from_is_refused(cfg):
+    folder = cfg.landing / "licenses"
+    folder.mkdir(parents=True)
+    header = ["行政相对人名称", "行政相对人类别", "统一社会信用代码", "行政许可决定文书名称", "行政许可决定文书号", "许可类别",
+              "许可内容", "许可决定日期", "有效期自", "有效期至", "许可机关", "数据来源单位"]  # fmt: skip
+    good = ["甲公司", "法人及非法人组织", "91220104MA0Y123404", "食品经营许可决定书", "吉食许1号", "普通", "食品销售",
+            "2025-01-01", "2025-01-01", "长期", "长春市市场监督管理局", "长春市市场监督管理局"]  # fmt: skip
+    bad = good[:4] + ["吉食许2号"] + good[5:9] + ["2024-12-31"] + good[10:]
+    with (folder / "l.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, good, bad])
+    result = landing.land_file(cfg, str(folder / "l.csv"), "licenses")
+    assert (result["loaded"], result["reasons"]) == (1, {"date_order": 1})
