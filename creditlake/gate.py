@@ -44,6 +44,12 @@ def load_suite_spec(name: str) -> dict:
     return spec
 
 
+def suite_columns(name: str) -> list[str]:
+    """The columns a suite reads: only these are loaded for it (batches can be millions of rows)."""
+    spec = load_suite_spec(name)
+    return sorted({e["kwargs"]["column"] for e in spec["expectations"] if "column" in e["kwargs"]})
+
+
 def _context(cfg: RunConfig):
     import great_expectations as gx
 

@@ -35,7 +35,7 @@ from creditlake.settings import RunConfig, safe_name
 
 LAYOUTS_DIR = Path(__file__).parent / "layouts"
 LINEAGE_COLUMNS = ["_source_file", "_source_sha256", "_source_row", "_batch_id", "_landed_at"]
-DERIVED_COLUMNS = ["_subject_type", "_subject_key", "_decision_date", "_flags"]
+DERIVED_COLUMNS = ["_subject_type", "_subject_key", "_decision_date", "_flags", "_record_key", "_row_hash"]
 READABLE = {".csv", ".txt", ".xlsx", ".jsonl", ".ndjson"}
 
 
@@ -358,8 +358,10 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
 
     # Duplicates within the batch: the first row with a natural key loads, later ones are
     # quarantined. A stable sort puts equal keys together in file order.
+    record_key = pc.binary_join_element_wise(*[trimmed[k] for k in spec["natural_key"]], subject_key, "|")
+    row_hash = _row_hashes(cols, [f["code"] for f in spec["fields"]])
     candidates = np.flatnonzero(reason < 0)
-    key = pc.binary_join_element_wise(*[trimmed[k] for k in spec["natural_key"]], subject_key, "|").take(candidates)
+    key = record_key.take(candidates)
     order = pc.sort_indices(key).to_numpy()
     ordered = key.take(pa.array(order))
     repeat = np.zeros(len(order), dtype=bool)
@@ -368,6 +370,9 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     duplicated = np.zeros(n, dtype=bool)
     duplicated[candidates[order[repeat]]] = True
     refuse(duplicated, "duplicate_in_batch")
+    # Across batches: the same record with the same content was loaded before. The same
+    # record with other content is a provider's correction: it loads and supersedes.
+    refuse(_seen_before(cfg, result.dataset, record_key, row_hash), "duplicate_across_batches")
 
     quarantined = reason >= 0
     exclusion = np.full(n, -1, dtype=np.int16)
@@ -403,6 +408,8 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
             "_subject_key": subject_key,
             "_decision_date": pc.cast(decision, pa.string()),
             "_flags": flags,
+            "_record_key": record_key,
+            "_row_hash": row_hash,
         }
     )  # fmt: skip
     batch = safe_name(result.batch_id)
@@ -420,6 +427,37 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
         worst = max((kv for kv in result.reasons.items() if not kv[0].startswith("excluded")), key=lambda kv: kv[1])
         result.reason = f"{result.quarantined} rows quarantined; most often {worst[0]}"
     return result.as_dict()
+
+
+def _row_hashes(cols: dict, fields: list[str]):
+    """md5 of a row's business fields (not lineage): equal rows from two files hash equal."""
+    import duckdb
+    import pyarrow as pa
+
+    rows = pa.table({f"c{i}": cols[f] for i, f in enumerate(fields)})  # noqa: F841 (read by DuckDB)
+    parts = ", ".join(f"c{i}" for i in range(len(fields)))
+    with duckdb.connect() as con:
+        return con.sql(f"select md5(concat_ws(chr(31), {parts})) as h from rows").to_arrow_table().column("h").combine_chunks()
+
+
+def _seen_before(cfg: RunConfig, dataset: str, record_key, row_hash):
+    """Rows whose record key and content hash are already in the raw layer."""
+    import duckdb
+    import numpy as np
+    import pyarrow as pa
+
+    files = [p for p in (cfg.raw_root / dataset).glob("*.parquet") if p.stem != "_schema"]
+    if not files:
+        return np.zeros(len(record_key), dtype=bool)
+    incoming = pa.table({"k": record_key, "h": row_hash, "i": pa.array(np.arange(len(record_key)))})  # noqa: F841
+    with duckdb.connect() as con:
+        hits = con.sql(
+            "select i from incoming semi join read_parquet($files) r on r._record_key = k and r._row_hash = h",
+            params={"files": [str(p) for p in files]},
+        ).to_arrow_table().column("i").to_numpy()
+    mask = np.zeros(len(record_key), dtype=bool)
+    mask[hits] = True
+    return mask
 
 
 def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):

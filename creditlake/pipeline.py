@@ -54,7 +54,9 @@ def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
         batch = safe_name(result["batch_id"])
         pending = landing.pending_path(cfg, result["dataset"], batch)
         if result["loaded"]:
-            verdict = gate.run_suite(cfg, f"raw_{result['dataset']}", pd.read_parquet(pending), result["batch_id"])
+            suite = f"raw_{result['dataset']}"
+            batch_frame = pd.read_parquet(pending, columns=gate.suite_columns(suite))
+            verdict = gate.run_suite(cfg, suite, batch_frame, result["batch_id"])
             result["gate"] = verdict.as_dict()
             if not verdict.success:
                 # A batch that fails the gate is not loaded: its rows move to quarantine.

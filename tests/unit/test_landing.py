@@ -197,3 +197,16 @@ def test_licence_valid_to_before_valid_from_is_refused(cfg):
         csv.writer(fh).writerows([header, good, bad])
     result = landing.land_file(cfg, str(folder / "l.csv"), "licenses")
     assert (result["loaded"], result["reasons"]) == (1, {"date_order": 1})
+
+
+def test_across_batches_same_content_is_a_duplicate_and_other_content_a_correction(cfg):
+    from creditlake import pipeline
+
+    first = write_csv(cfg.landing / "penalties" / "a.csv", [GOOD])
+    pipeline.validate_raw(cfg.to_conf(), [land(cfg, first)])  # gate passes -> raw layer
+    # other bytes (a BOM), same record, same content: refused
+    same = land(cfg, write_csv(cfg.landing / "penalties" / "b.csv", [GOOD], encoding="utf-8-sig"))
+    assert (same["loaded"], same["reasons"]) == (0, {"duplicate_across_batches": 1})
+    # same record, corrected content: loads, and supersedes in the warehouse
+    corrected = land(cfg, write_csv(cfg.landing / "penalties" / "c.csv", [GOOD | {"违法事实": "更正后的违法事实"}]))
+    assert (corrected["loaded"], corrected["quarantined"]) == (1, 0)
