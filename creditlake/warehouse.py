@@ -30,8 +30,10 @@ class BuildResult:
 
 
 def dbt_vars(cfg: RunConfig) -> dict:
-    """The run's date and profile, handed to every model."""
-    return {"as_of": cfg.as_of.isoformat(), "profile": cfg.profile}
+    """The run's date, profile and the profile's rules, handed to every model."""
+    from creditlake.rules import dbt_rules
+
+    return {"as_of": cfg.as_of.isoformat(), "profile": cfg.profile, "rules": dbt_rules(cfg.profile, cfg.as_of)}
 
 
 def dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:

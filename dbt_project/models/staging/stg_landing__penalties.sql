@@ -9,12 +9,13 @@ source as (
 renamed as (
 
     select
-        md5(trim(CF_WSH) || '|' || _subject_key) as record_id,
+        md5(_record_key) as record_id,
         _subject_type as subject_type,
         _subject_key as subject_key,
         trim(CF_XDR_MC) as subject_name,
         case when _subject_type <> 'natural_person' then _subject_key end as subject_uscc,
         nullif(trim(CF_FRDB), '') as legal_representative,
+        nullif(trim(CF_FR_ZJHM), '') as legal_representative_id,
         trim(CF_WSH) as decision_number,
         nullif(trim(CF_WFXW), '') as violation_type,
         CF_SY as violation_facts,
@@ -38,7 +39,7 @@ renamed as (
 
 ),
 
--- A provider's resubmission of the same decision replaces the earlier copy.
+-- A provider's corrected resubmission of the same decision replaces the earlier copy.
 latest as (
 
     select * from renamed

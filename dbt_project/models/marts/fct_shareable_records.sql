@@ -1,0 +1,49 @@
+-- What licensed credit service institutions may receive on the run's date, before the
+-- licence and authorisation filters of the feeds (RULES.md §10). Repair stops sharing too
+-- (NDRC Order 36); the objection mark travels with the record (jl-draft Art 36).
+with
+
+records as (
+
+    select * from {{ ref('int_credit__records_as_of') }}
+    where status = 'published'
+
+),
+
+payloads as (
+
+    select record_id, to_json(p)::varchar as record_json
+    from (
+        select record_id, violation_type, legal_basis, penalty_category, fine_amount_wan, authority
+        from {{ ref('stg_landing__penalties') }}
+    ) as p
+    union all
+    select record_id, to_json(l)::varchar
+    from (
+        select record_id, licence_category, certificate_name, licence_number, valid_from, valid_to, authority
+        from {{ ref('stg_landing__licenses') }}
+    ) as l
+    union all
+    select record_id, to_json(c)::varchar
+    from (select record_id, court, performance, dishonest_conduct from {{ ref('stg_landing__court_dishonest') }}) as c
+    union all
+    select record_id, to_json(h)::varchar
+    from (select record_id, honour_name, honour_kind, authority from {{ ref('stg_landing__honors') }}) as h
+
+)
+
+select
+    records.record_id,
+    records.dataset,
+    records.catalog_item,
+    records.subject_type,
+    records.subject_key,
+    records.subject_name,
+    records.decision_number,
+    records.decision_date,
+    records.effective_end as publicity_end,
+    records.nature_class,
+    records.under_objection,
+    payloads.record_json,
+from records
+left join payloads using (record_id)

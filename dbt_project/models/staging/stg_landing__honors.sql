@@ -1,0 +1,43 @@
+with
+
+source as (
+
+    select * from {{ source('landing', 'honors') }}
+
+),
+
+renamed as (
+
+    select
+        md5(_record_key) as record_id,
+        _subject_type as subject_type,
+        _subject_key as subject_key,
+        trim(RY_MC) as subject_name,
+        trim(RY_RYMC) as honour_name,
+        case trim(RY_RYLB)
+            when '表彰奖励' then 'commendation'
+            when '志愿服务' then 'volunteering'
+            when '慈善捐赠' then 'donation'
+            else 'other'
+        end as honour_kind,
+        trim(RY_WH) as decision_number,
+        trim(RY_SYJG) as authority,
+        cast(_decision_date as date) as decision_date,
+        {{ parse_extract_date('RY_YXQZ') }} as valid_to,
+        trim(RY_SJLY) as provider,
+        _batch_id as batch_id,
+        cast(_landed_at as timestamp) as landed_at,
+
+    from source
+    where _batch_id is not null
+
+),
+
+latest as (
+
+    select * from renamed
+    qualify row_number() over (partition by record_id order by landed_at desc, batch_id desc) = 1
+
+)
+
+select * from latest

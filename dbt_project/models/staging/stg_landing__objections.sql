@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ source('landing', 'objections') }}
+
+),
+
+renamed as (
+
+    select
+        trim(YY_BH) as objection_id,
+        {{ dataset_of('YY_XXLB') }} as dataset,
+        _subject_key as subject_key,
+        trim(YY_YWSH) as decision_number,
+        md5(trim(YY_YWSH) || '|' || _subject_key) as record_id,
+        case trim(YY_ZT) when '受理' then 'opened' else 'decided' end as state,
+        cast(_decision_date as date) as state_on,
+        case trim(YY_JG) when '维持' then 'upheld' when '更正' then 'corrected' when '撤销' then 'revoked' end as outcome,
+        cast(_landed_at as timestamp) as landed_at,
+
+    from source
+    where _batch_id is not null
+
+)
+
+select * from renamed
+qualify row_number() over (partition by objection_id, state order by landed_at desc) = 1

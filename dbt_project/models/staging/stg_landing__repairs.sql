@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('landing', 'repairs') }}
+
+),
+
+renamed as (
+
+    select
+        trim(XF_BH) as repair_id,
+        {{ dataset_of('XF_XXLB') }} as dataset,
+        _subject_key as subject_key,
+        trim(XF_YWSH) as decision_number,
+        md5(trim(XF_YWSH) || '|' || _subject_key) as record_id,
+        cast(_decision_date as date) as repaired_on,
+        trim(XF_JG) as repair_authority,
+        cast(_landed_at as timestamp) as landed_at,
+
+    from source
+    where _batch_id is not null
+
+)
+
+select * from renamed
+qualify row_number() over (partition by repair_id order by landed_at desc) = 1
