@@ -112,3 +112,59 @@ def test_a_landing_folder_it_did_not_generate(tmp_path):
     text = open_text(lake / "open")
     assert "吉林省𠀀源食品有限公司" in text  # GB18030-only character survived to open data
     assert "13900001111" not in text and "李强" not in text
+
+
+def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
+    """A revocation and a repair take effect between two runs: the second run's open data no
+    longer has them, and the warehouse's withdrawals say when and why."""
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    (landing / "penalties").mkdir(parents=True)
+    (landing / "revocations").mkdir()
+    (landing / "repairs").mkdir()
+    base = ["", "法人及非法人组织", "", "王五", "身份证", "", "", "", "", "超标排放", "超标排放大气污染物", "《大气污染防治法》",
+            "罚款", "罚款5万元", "5", "", "", "2026-03-02", "", "", "吉林省生态环境厅", "", "吉林省生态环境厅", "", "02", ""]  # fmt: skip
+    orgs = [("甲环保科技有限公司", "91220104MA0Y123404", "吉环罚〔2026〕1号"),
+            ("乙化工有限公司", "91110108600037341D", "吉环罚〔2026〕2号"),
+            ("丙建材有限公司", "91220104MA0Y12345X", "吉环罚〔2026〕3号")]  # fmt: skip
+    from creditlake.identifiers import check_uscc
+
+    with (landing / "penalties" / "p.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(PENALTY_HEADERS_ZH)
+        for name, code, number in orgs:
+            if not check_uscc(code).ok:  # make the third code valid whatever its check character
+                from stdnum.cn import uscc
+
+                code = code[:17] + uscc.calc_check_digit(code[:17] + "0")
+            w.writerow([name, base[1], code, *base[3:8], number, *base[9:]])
+    def published_numbers(summary_path):
+        latest = json.loads((lake / "open" / "penalties" / "latest.json").read_text(encoding="utf-8"))
+        import pandas as pd
+
+        parquet = next(f["path"] for f in latest["files"] if f["path"].endswith(".parquet"))
+        return set(pd.read_parquet(lake / "open" / parquet)["decision_number"])
+
+    run_cli("run", "--landing", str(landing), "--as-of", "2026-08-01", "--lake", str(lake),
+            "--summary", str(tmp_path / "s1.json"))  # fmt: skip
+    assert published_numbers(tmp_path / "s1.json") == {o[2] for o in orgs}
+    assert query(lake, "select count(*) from fct_withdrawals") == [(0,)]
+
+    # the events arrive after the first run, dated between the two
+    codes = [r[2] for r in csv.reader((landing / "penalties" / "p.csv").open(encoding="utf-8"))][1:]
+    with (landing / "revocations" / "r.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([
+            ["操作编号", "主体代码", "原信息类别", "原决定书文号", "操作类型", "生效日期", "数据来源单位"],
+            ["CX-1", codes[0], "行政处罚", orgs[0][2], "撤销", "2026-08-10", "吉林省生态环境厅"],
+        ])  # fmt: skip
+    with (landing / "repairs" / "x.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([
+            ["修复决定编号", "主体名称", "主体代码", "原信息类别", "原决定书文号", "修复决定日期", "修复机关", "数据来源单位"],
+            ["XF-1", orgs[1][0], codes[1], "行政处罚", orgs[1][2], "2026-08-20", "吉林省发展和改革委员会", "吉林省发展和改革委员会"],
+        ])  # fmt: skip
+
+
+    run_cli("run", "--landing", str(landing), "--as-of", "2026-09-01", "--lake", str(lake),
+            "--summary", str(tmp_path / "s2.json"))  # fmt: skip
+    assert published_numbers(tmp_path / "s2.json") == {orgs[2][2]}
+    withdrawn = query(lake, "select reason, withdrawn_on::varchar from fct_withdrawals order by withdrawn_on")
+    assert withdrawn == [("revoked", "2026-08-10"), ("repaired", "2026-08-20")]
