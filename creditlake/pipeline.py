@@ -39,11 +39,21 @@ def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
     The ledger is written here, once each file's fate is final, so a failed run reruns
     cleanly and a file that passed is never loaded twice.
     """
+    from creditlake import feedback
+
+    cfg = RunConfig.from_conf(conf)
+    final = _gate_batches(cfg, landed)
+    for result in final:
+        if result["status"] != "already_landed" and (result["quarantined"] or result["status"] == "refused"):
+            result["feedback"] = feedback.write_feedback(cfg, result)
+    return final
+
+
+def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
     import pandas as pd
 
     from creditlake import gate, landing
 
-    cfg = RunConfig.from_conf(conf)
     final = []
     for result in landed:
         if result["status"] != "landed":
@@ -159,7 +169,7 @@ def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: d
         "data_docs": str(cfg.reports_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"),
         "files": [
             {k: f.get(k) for k in ("path", "dataset", "rows_in", "loaded", "quarantined", "excluded", "status", "reason")}
-            | {"reasons": f.get("reasons", {})}
+            | {"reasons": f.get("reasons", {}), "feedback": f.get("feedback", [])}
             for f in files
         ],
         "build": build_result,
