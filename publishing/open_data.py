@@ -18,7 +18,11 @@ from pathlib import Path
 from creditlake.settings import RunConfig, S3Target, safe_name
 
 # publish model -> open dataset name. A model that is not listed here is not opened.
-OPEN_MODELS = {"pub_open__penalties": "penalties"}
+OPEN_MODELS = {
+    "pub_open__penalties": "penalties",
+    "pub_open__licenses": "licenses",
+    "pub_open__court_dishonest": "court_dishonest",
+}
 
 # How each privacy class (dbt column meta, declared once) is treated in open data.
 # Anything not listed, or a column with no class, is dropped: default deny.
@@ -28,6 +32,9 @@ POLICY = {
     "personal_name": "drop",  # hl-2022 Art 23, hl-draft Art 24: never opened
     "personal_id": "drop",
     "internal": "drop",
+    # Published by law (the court's list), desensitised for natural persons (city-2022 Art 23):
+    "court_person_name": "mask_person_name",
+    "court_person_id": "mask_person_id",
 }
 
 
@@ -64,22 +71,56 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
         for column in frame.columns:
             action = POLICY.get(meta.get(column, {}).get("privacy"), "drop")
             (keep if action != "drop" else withheld).append(column)
-        names = [tuple(x for x in row if isinstance(x, str)) for row in frame[["legal_representative"]].itertuples(index=False)]
+        names = _personal_names(frame)
         out = frame[keep].copy()
         for column in keep:
-            if POLICY[meta[column]["privacy"]] == "desensitise":
+            action = POLICY[meta[column]["privacy"]]
+            if action == "desensitise":
                 out[column] = desensitise_column(out[column].tolist(), names)
+            elif action in ("mask_person_name", "mask_person_id"):
+                out[column] = _mask_people(frame, column, action)
         folder = cfg.staging_root / safe_name(run_id) / dataset / version
         folder.mkdir(parents=True, exist_ok=True)
         landing.write_parquet(out, folder / f"{dataset}.parquet")
         # UTF-8 with BOM so that Excel opens it with the right encoding.
         out.to_csv(folder / f"{dataset}.csv", index=False, encoding="utf-8-sig")
         protected = sorted({n for row in names for n in row})
+        organisations = frame["subject_name"][_is_organisation(frame)] if "subject_name" in frame else []
         staged.append(
             StagedDataset(dataset, version, str(folder), len(out), keep, withheld, protected,
-                          sorted(set(out.get("subject_name", [])))).as_dict()
+                          sorted(set(organisations))).as_dict()
         )  # fmt: skip
     return staged
+
+
+def _is_organisation(frame):
+    if "subject_type" in frame:
+        return frame["subject_type"] != "natural_person"
+    return frame["subject_uscc"].notna() if "subject_uscc" in frame else frame.index == frame.index
+
+
+def _personal_names(frame) -> list[tuple[str, ...]]:
+    """Per row, the natural persons' names the record itself carries: its legal
+    representative, and its subject when the subject is a natural person."""
+    import pandas as pd
+
+    reps = frame["legal_representative"] if "legal_representative" in frame else pd.Series([None] * len(frame))
+    people = frame["subject_name"].where(~_is_organisation(frame)) if "subject_name" in frame else reps.map(lambda _: None)
+    return [tuple(n for n in pair if isinstance(n, str) and n) for pair in zip(reps, people, strict=True)]
+
+
+def _mask_people(frame, column: str, action: str):
+    """Natural persons' names keep the surname; their IDs stay only as the court masked them
+    (never unmasked), else first 6 and last 4 characters. Organisations' values are kept."""
+    from publishing.desensitise import mask_name
+
+    def mask_id(value: str) -> str:
+        return value if "*" in value else value[:6] + "*" * max(len(value) - 10, 0) + value[-4:]
+
+    person = ~_is_organisation(frame)
+    values = frame[column].astype(object)
+    fn = mask_name if action == "mask_person_name" else (lambda v: mask_id(v.removeprefix("masked:")))
+    return values.where(~person, values[person].map(fn))
 
 
 def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
