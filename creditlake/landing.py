@@ -90,7 +90,25 @@ def _header_key(name: str) -> str:
 
 
 def datasets() -> list[str]:
-    return sorted(p.stem for p in LAYOUTS_DIR.glob("*.yml"))
+    return sorted(p.stem for p in LAYOUTS_DIR.glob("*.yml") if not p.stem.startswith("_"))
+
+
+@cache
+def prohibited_headers(profile: str) -> list[tuple[str, str]]:
+    """(header fragment, field) pairs a file may not carry under `profile` (RULES.md §3)."""
+    spec = yaml.safe_load((LAYOUTS_DIR / "_prohibited_fields.yml").read_text(encoding="utf-8"))
+    groups = spec["never"] + spec["consent_required"]["all_profiles"]
+    if profile != "jl-draft":
+        groups += spec["consent_required"]["except_jl_draft"]
+    return [(_header_key(h), g["field"]) for g in groups for h in g["headers"]]
+
+
+def prohibited_in(header: list[str], profile: str) -> list[str]:
+    found = []
+    for name in header:
+        key = _header_key(name)
+        found += [f"{name} ({field})" for fragment, field in prohibited_headers(profile) if fragment in key]
+    return found
 
 
 def discover(cfg: RunConfig) -> list[dict]:
@@ -284,6 +302,11 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
 
 
     spec = layout(result.dataset)
+    # Never collected (jl-draft Art 16, city-2022 Art 20, hl-draft Art 20, gd-draft Art 17,
+    # hl-2022 Art 20): the whole file is refused before a single row is stored.
+    prohibited = prohibited_in(table.column_names, cfg.profile)
+    if prohibited:
+        raise Refusal("file_prohibited_field", ", ".join(prohibited))
     renamed, ignored = {}, []
     for name in table.column_names:
         code = spec["header_map"].get(_header_key(name))

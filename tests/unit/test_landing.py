@@ -210,3 +210,25 @@ def test_across_batches_same_content_is_a_duplicate_and_other_content_a_correcti
     # same record, corrected content: loads, and supersedes in the warehouse
     corrected = land(cfg, write_csv(cfg.landing / "penalties" / "c.csv", [GOOD | {"违法事实": "更正后的违法事实"}]))
     assert (corrected["loaded"], corrected["quarantined"]) == (1, 0)
+
+
+@pytest.mark.parametrize("header, profile, refused", [
+    ("宗教信仰", "national", True),      # all profiles: jl-draft Art 16, hl-2022 Art 20
+    ("血型", "hl-2022", True),
+    ("既往病史", "gd-draft", True),
+    ("个人收入（元）", "city-2022", True),  # needs written consent: an extract is not that
+    ("房产套数", "hl-2022", True),        # city-2022/hl-draft/gd-draft/hl-2022 add real estate
+    ("房产套数", "jl-draft", False),      # jl-draft Art 16 does not list it
+])  # fmt: skip
+def test_a_file_with_a_prohibited_field_is_refused_whole(cfg, header, profile, refused):
+    from dataclasses import replace
+
+    cfg = replace(cfg, profile=profile)
+    path = write_csv(cfg.landing / "penalties" / "p.csv", [GOOD | {header: "x"}], headers=[*PENALTY_HEADERS_ZH, header])
+    result = land(cfg, path)
+    if refused:
+        assert result["status"] == "refused" and result["reason"].startswith("file_prohibited_field")
+        assert header in result["reason"]
+        assert not list(cfg.lake.rglob("*.parquet"))  # nothing stored beyond the refusal record
+    else:
+        assert result["loaded"] == 1 and header in result["ignored_columns"]

@@ -1,0 +1,36 @@
+"""The raw gate: a batch that fails its Great Expectations suite is not loaded, with a clear reason."""
+
+import json
+
+import pyarrow.parquet as pq
+
+from creditlake import landing, pipeline
+from tests.unit.test_landing import GOOD, land, write_csv
+
+
+def test_a_failing_batch_stays_out_of_the_raw_layer(cfg):
+    result = land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", [GOOD, GOOD | {"行政处罚决定书文号": "X2"}]))
+    pending = landing.pending_path(cfg, "penalties", result["batch_id"])
+    # a loader bug the row checks did not catch: a subject type outside the code list
+    table = pq.read_table(pending)
+    table = table.set_column(table.schema.get_field_index("_subject_type"), "_subject_type",
+                             [["organisation", "company"]])  # fmt: skip
+    pq.write_table(table, pending)
+
+    (gated,) = pipeline.validate_raw(cfg.to_conf(), [result])
+    assert gated["status"] == "gate_failed"
+    assert (gated["loaded"], gated["quarantined"]) == (0, 2) and gated["rows_in"] == 2
+    assert "expect_column_values_to_be_in_set on _subject_type" in gated["reason"]
+    assert not landing.raw_path(cfg, "penalties", result["batch_id"]).exists()
+    assert list((cfg.quarantine_root / "penalties").glob("*.gate_failed.parquet"))
+    kept = json.loads(open(gated["gate"]["result_path"], encoding="utf-8").read())
+    assert kept["success"] is False
+    assert (cfg.reports_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+
+
+def test_a_passing_batch_is_promoted_and_recorded(cfg):
+    result = land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", [GOOD]))
+    (gated,) = pipeline.validate_raw(cfg.to_conf(), [result])
+    assert gated["status"] == "landed" and gated["gate"]["success"]
+    assert landing.raw_path(cfg, "penalties", result["batch_id"]).exists()
+    assert result["sha256"] in landing.read_ledger(cfg)
