@@ -590,6 +590,8 @@ def ensure_raw_schema(cfg: RunConfig) -> None:
         columns = layout(dataset)["raw_columns"]
         schema = pa.schema([(c, pa.int64() if c == "_source_row" else pa.string()) for c in columns])
         write_parquet(schema.empty_table(), raw_path(cfg, dataset, "_schema"))
+        refused = schema.append(pa.field("_reason_code", pa.string()))
+        write_parquet(refused.empty_table(), cfg.quarantine_root / dataset / "_schema.parquet")
 
 
 def write_parquet(table, path: Path) -> None:

@@ -35,3 +35,18 @@ def test_a_refused_file_gets_a_report_too(cfg):
     (result,) = pipeline.validate_raw(cfg.to_conf(), [land(cfg, path)])
     doc = json.loads(Path(next(p for p in result["feedback"] if p.endswith(".json"))).read_text(encoding="utf-8"))
     assert doc["file_refused"].startswith("file_encoding")
+
+
+def test_a_corrected_resubmission_supersedes_the_refused_row(cfg):
+    import duckdb
+
+    from creditlake import landing, warehouse
+
+    landing.ensure_raw_schema(cfg)
+    bad = GOOD | {"统一社会信用代码": "91220104MA0Y123405"}
+    pipeline.validate_raw(cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", [bad]))])
+    pipeline.validate_raw(cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "b.csv", [GOOD]))])
+    assert warehouse.build(cfg).success
+    with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
+        rows = con.execute("select reason_code, superseded_by_batch is not null from fct_refusals").fetchall()
+    assert rows == [("uscc_checksum", True)]
