@@ -165,6 +165,13 @@ def read_extract(path: Path, data: bytes):
         raise Refusal("file_unreadable", f"unsupported file type {suffix!r}; send CSV, XLSX or JSON Lines")
     if suffix == ".xlsx":
         return _read_xlsx(data), []
+    if suffix not in (".jsonl", ".ndjson"):
+        # Arrow's CSV reader validates UTF-8 itself (strict): only when it refuses the
+        # bytes do we decode in Python and try GB18030.
+        try:
+            return _read_csv(data)
+        except _NotUtf8:
+            pass
     decoded = decode(data)
     if decoded is None:
         raise Refusal("file_encoding")
@@ -172,6 +179,10 @@ def read_extract(path: Path, data: bytes):
     if suffix in (".jsonl", ".ndjson"):
         return _read_jsonl(text)
     return _read_csv(data if encoding == "utf-8-sig" else text.encode("utf-8"))
+
+
+class _NotUtf8(Exception):
+    pass
 
 
 def _read_csv(data: bytes):
@@ -182,7 +193,10 @@ def _read_csv(data: bytes):
     import pyarrow.csv as pcsv
 
     end = data.find(b"\n")
-    first_line = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
+    try:
+        first_line = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError as err:
+        raise _NotUtf8 from err
     header = next(csv.reader([first_line]), [])
     if not header:
         raise Refusal("file_empty")
@@ -203,6 +217,8 @@ def _read_csv(data: bytes):
             ),
         )  # fmt: skip
     except pa.ArrowInvalid as err:
+        if "UTF8" in str(err) or "utf8" in str(err).lower():
+            raise _NotUtf8 from err
         raise Refusal("file_unreadable", str(err).splitlines()[0]) from err
     return table, malformed
 
@@ -417,6 +433,7 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     landed_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     def constant(value: str):
+        """One value for every row (built as a dictionary, cheaper than a list of n strings)."""
         return pc.cast(pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value])), pa.string())
 
     raw = pa.table(
