@@ -89,4 +89,4 @@ def column_meta(cfg: RunConfig, model: str) -> dict[str, dict]:
     """Each column's `meta` of a model, from the manifest of the last build (the one declaration)."""
     manifest = json.loads((cfg.dbt_target / "manifest.json").read_text(encoding="utf-8"))
     node = manifest["nodes"][f"model.creditlake.{model}"]
-    return {name: col.get("meta", {}) for name, col in node["columns"].items()}
+    return {name: col.get("meta", {}) | {"description": col.get("description", "")} for name, col in node["columns"].items()}

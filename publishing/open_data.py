@@ -61,6 +61,7 @@ def version_id(cfg: RunConfig, run_id: str) -> str:
 def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     from creditlake import landing, warehouse
     from publishing.desensitise import desensitise_column
+    from publishing.metadata import write_metadata
 
     version = version_id(cfg, run_id)
     staged = []
@@ -73,6 +74,9 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
             (keep if action != "drop" else withheld).append(column)
         names = _personal_names(frame)
         out = frame[keep].copy()
+        for column in out.columns:  # DuckDB DATE arrives as a timestamp: publish it as a date
+            if str(out[column].dtype).startswith("datetime64"):
+                out[column] = out[column].dt.date
         for column in keep:
             action = POLICY[meta[column]["privacy"]]
             if action == "desensitise":
@@ -84,6 +88,7 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
         landing.write_parquet(out, folder / f"{dataset}.parquet")
         # UTF-8 with BOM so that Excel opens it with the right encoding.
         out.to_csv(folder / f"{dataset}.csv", index=False, encoding="utf-8-sig")
+        write_metadata(folder, dataset, version, cfg.as_of.isoformat(), out, {c: meta.get(c, {}) for c in keep})
         protected = sorted({n for row in names for n in row})
         organisations = frame["subject_name"][_is_organisation(frame)] if "subject_name" in frame else []
         staged.append(

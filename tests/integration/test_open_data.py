@@ -73,3 +73,25 @@ def test_unclassified_columns_are_never_published(built, monkeypatch):
     staged = {s["dataset"]: s for s in pipeline.prepare_open_data(built.to_conf(), "run-3")}
     assert "court" in staged["court_dishonest"]["withheld_columns"]
     assert "court" not in staged["court_dishonest"]["columns"]
+
+
+def test_each_version_carries_a_valid_datapackage_dcat_and_dictionary(built):
+    import json
+
+    import frictionless
+
+    conf = built.to_conf()
+    staged = pipeline.prepare_open_data(conf, "run-4")
+    pipeline.validate_outputs(conf, staged)
+    released = {r["dataset"]: r for r in pipeline.publish(conf, staged)}
+    folder = built.open_root / "court_dishonest" / released["court_dishonest"]["version"]
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["licenses"] and package["version"] == released["court_dishonest"]["version"]
+    assert {r["path"] for r in package["resources"]} == {"court_dishonest.csv", "court_dishonest.parquet"}
+    dcat = json.loads((folder / "dcat.jsonld").read_text(encoding="utf-8"))
+    assert dcat["dct:temporal"] == {"dcat:startDate": "2025-03-01", "dcat:endDate": "2025-03-01"}
+    assert len(dcat["dcat:distribution"]) == 2
+    dictionary = (folder / "data_dictionary.md").read_text(encoding="utf-8")
+    assert "`case_number`" in dictionary and "案号" in dictionary
