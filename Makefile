@@ -8,7 +8,7 @@ UV      := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 AS_OF   ?= $(shell date +%F)
 PROFILE ?= national
 
-.PHONY: env demo test lint bench clean
+.PHONY: env demo test lint bench clean browser
 
 # One environment, .venv at the project root, from the lock file. uv comes from pip when absent.
 $(VENV)/.synced: pyproject.toml uv.lock
@@ -29,8 +29,15 @@ demo: env
 lint: env
 	$(BIN)/ruff check .
 
+# Debian's Chromium and a CJK font, for the portal's browser tests. Installed once; when
+# apt cannot run here the portal tests are skipped, and this says so loudly.
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy || \
+	  (apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null) || \
+	  echo "WARNING: could not install chromium; the portal's browser tests will be skipped"
+
 # pytest exits 5 when it collected no test: make (and CI) treat that as a failure.
-test: env lint
+test: env lint browser
 	$(BIN)/pytest
 
 bench: env

@@ -69,6 +69,8 @@ def _run(args) -> int:
     print(render_summary(summary))
     if args.summary:
         print(f"summary          {args.summary.resolve()}")
+    if summary.get("portal"):
+        print(f"portal           {summary['portal']}")
     if not ok:
         print(f"\nthe run FAILED: see {Path(summary['lake']) / 'runs' / 'last_airflow.log'}", file=sys.stderr)
         return 1
@@ -100,6 +102,7 @@ def render_summary(s: dict) -> str:
         f"feeds            {s['feeds_root']}",
         f"quarantine       {s['quarantine_report']}",
     ]
+
     return "\n".join(lines)
 
 

@@ -177,6 +177,7 @@ def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: d
             {"dataset": p["dataset"], "version": p["version"], "rows": p["rows"], "s3_objects": len(p.get("s3_keys", []))}
             for p in (published or [])
         ],
+        "portal": next((p["portal"] for p in (published or []) if p.get("portal")), None),
     }
     cfg.feeds_root.mkdir(parents=True, exist_ok=True)
     cfg.open_root.mkdir(parents=True, exist_ok=True)

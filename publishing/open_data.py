@@ -180,4 +180,12 @@ def release(cfg: RunConfig, staged: list[dict]) -> list[dict]:
         write_pointer(pointer, json.dumps(manifest, ensure_ascii=False, indent=1))
         keys += put_tree(cfg.open_root, [pointer], s3)  # the pointer moves last
         released.append(manifest | {"s3_keys": keys})
+    if released:
+        from publishing.portal import build_portal
+
+        portal_files = [build_portal(cfg, released), cfg.open_root / "portal" / "search-index.js"]
+        portal_keys = put_tree(cfg.open_root, portal_files, s3)
+        for item in released:
+            item["portal"] = str(portal_files[0])
+        released[-1]["s3_keys"] = released[-1]["s3_keys"] + portal_keys
     return released

@@ -60,7 +60,8 @@ def test_generated_cycle_lands_gates_builds_and_publishes(tmp_path, s3_env):
     latest = json.loads((lake / "open" / "penalties" / "latest.json").read_text(encoding="utf-8"))
     import pandas as pd
 
-    published = pd.read_parquet(lake / "open" / latest["files"][1]["path"])
+    parquet = next(f["path"] for f in latest["files"] if f["path"].endswith(".parquet"))
+    published = pd.read_parquet(lake / "open" / parquet)
     assert set(published["decision_number"]) == expected and len(expected) > 20
     assert set(published["subject_uscc"]) <= set(truth["loaded_orgs"])
     assert "legal_representative" not in published.columns  # personal_name: never opened
