@@ -2,6 +2,7 @@
 
     creditlake run --landing DIR --as-of YYYY-MM-DD --profile PROFILE --lake DIR --summary FILE
     creditlake generate --out DIR [--seed N] [--penalties N]
+    creditlake profiles list | show NAME
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--summary", type=Path, help="write the run summary JSON here")
     run.add_argument("-v", "--verbose", action="store_true", help="show Airflow's own log")
 
+    profiles = sub.add_parser("profiles", help="the jurisdiction profiles and their rules")
+    profiles_sub = profiles.add_subparsers(dest="profiles_command", required=True)
+    profiles_sub.add_parser("list", help="the profiles there are")
+    show = profiles_sub.add_parser("show", help="every rule of a profile with its article")
+    show.add_argument("name")
+
     gen = sub.add_parser("generate", help="write synthetic agency extracts (and truth.json)")
     gen.add_argument("--out", type=Path, required=True)
     gen.add_argument("--seed", type=int, default=7)
@@ -49,15 +56,38 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         return _run(args)
+    if args.command == "profiles":
+        return _profiles(args)
     return 2
 
 
+def _profiles(args) -> int:
+    from creditlake.jurisdiction import ProfileError, load_profile, profile_names
+
+    if args.profiles_command == "list":
+        for name in profile_names():
+            print(f"{name:<10} {load_profile(name).rules.get('title', '')}")
+        return 0
+    try:
+        print(load_profile(args.name).show())
+    except ProfileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _run(args) -> int:
+    from creditlake.jurisdiction import ProfileError, load_profile
     from creditlake.runner import run_cycle
     from creditlake.settings import RunConfig
 
     if not args.landing.is_dir():
         print(f"error: landing folder {args.landing} does not exist", file=sys.stderr)
+        return 2
+    try:
+        load_profile(args.profile)  # a bad profile fails here, before Airflow starts
+    except ProfileError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     cfg = RunConfig(args.landing.resolve(), args.lake.resolve(), args.as_of, args.profile,
                     args.summary.resolve() if args.summary else None)  # fmt: skip

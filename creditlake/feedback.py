@@ -13,8 +13,6 @@ from pathlib import Path
 
 from creditlake.settings import RunConfig, safe_name
 
-# gd-draft Art 19 / hl-2022 Art 38: three working days to correct and resubmit.
-RESUBMISSION_WORKING_DAYS = 3
 PROVIDER_FIELDS = {
     "penalties": "CF_SJLY", "licenses": "XK_LYDW", "court_dishonest": "SX_ZXFY", "honors": "RY_SJLY",
     "repairs": "XF_SJLY", "revocations": "CX_SJLY",
@@ -29,16 +27,19 @@ def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
     """The reports for one landed file's refused rows (or for the refused file itself)."""
     import pandas as pd
 
+    from creditlake.jurisdiction import load_profile
     from creditlake.workdays import add_working_days
 
-    due = add_working_days(cfg.as_of, RESUBMISSION_WORKING_DAYS).isoformat()
+    # the profile's correction deadline (hl-2022 Art 38: 3 working days; gd-draft Art 19)
+    deadline = load_profile(cfg.profile).rules["deadlines"]["correction"]
+    due = add_working_days(cfg.as_of, deadline["value"]).isoformat()
     header = {
         "batch_id": result["batch_id"],
         "file": result["path"],
         "dataset": result["dataset"],
         "received_on": cfg.as_of.isoformat(),
         "resubmit_by": due,
-        "rule": "gd-draft Art 19; hl-2022 Art 38: corrected data due within 3 working days",
+        "rule": f"corrected data due within {deadline['value']} working days ({deadline['article']}; gd-draft Art 19)",
         "rows_in": result["rows_in"],
         "loaded": result["loaded"],
         "quarantined": result["quarantined"],

@@ -343,7 +343,7 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     cols = {f["code"]: pc.fill_null(by_code.get(f["code"], empty), "") for f in spec["fields"]}
     checked = {f["code"] for f in spec["fields"] if f["kind"] not in ("free_text", "name", "text") or f.get("required")}
     checked |= {spec["subject"].get("type_field"), spec["subject"].get("person_doc_type_field"), *spec["natural_key"]}
-    checked |= {rule["field"] for rule in _exclusions(result.dataset)}
+    checked |= {rule["field"] for rule in _exclusions(result.dataset, cfg.profile)}
     trimmed = {k: pc.utf8_trim_whitespace(v) for k, v in cols.items() if k in checked}
 
     def np_mask(arrow_mask) -> np.ndarray:
@@ -415,7 +415,7 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
 
     quarantined = reason >= 0
     exclusion = np.full(n, -1, dtype=np.int16)
-    for rule in _exclusions(result.dataset):
+    for rule in _exclusions(result.dataset, cfg.profile):
         hit = np_mask(pc.is_in(trimmed[rule["field"]], value_set=pa.array(rule["values"])))
         exclusion[hit & ~quarantined & (exclusion < 0)] = code_of(rule["reason"])
     excluded = exclusion >= 0
@@ -549,16 +549,22 @@ def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):
     return kind, key, flag
 
 
-def _exclusions(dataset: str) -> list[dict]:
-    return DEFAULT_EXCLUSIONS.get(dataset, [])
+def _exclusions(dataset: str, profile: str = "national") -> list[dict]:
+    """The profile's exclusions that apply to this dataset (jurisdictions/*.yml `exclusions`)."""
+    from creditlake.jurisdiction import load_profile
+
+    switches = load_profile(profile).rules["exclusions"]
+    return [rule for rule in EXCLUSIONS.get(dataset, []) if switches[rule["switch"]]["value"]]
 
 
-# Exclusions that are not failures (counted as `excluded`, with their reason).
-DEFAULT_EXCLUSIONS = {
+# Exclusions that are not failures (counted as `excluded`, with their reason), each
+# switched on by the profile's `exclusions.<switch>` (which cites its article).
+EXCLUSIONS = {
     "penalties": [
         # Penalties under the simple procedure are not public credit information
         # (hl-2022 Art 18, hl-draft Art 19; jl-draft Art 13(1) counts only general-procedure ones).
-        {"field": "CF_AJCXLB", "values": ["01", "简易程序"], "reason": "excluded_simple_procedure"},
+        {"field": "CF_AJCXLB", "values": ["01", "简易程序"], "reason": "excluded_simple_procedure",
+         "switch": "simple_procedure"},
     ],
 }
 

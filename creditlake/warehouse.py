@@ -31,9 +31,9 @@ class BuildResult:
 
 def dbt_vars(cfg: RunConfig) -> dict:
     """The run's date, profile and the profile's rules, handed to every model."""
-    from creditlake.rules import dbt_rules
+    from creditlake.jurisdiction import load_profile
 
-    return {"as_of": cfg.as_of.isoformat(), "profile": cfg.profile, "rules": dbt_rules(cfg.profile, cfg.as_of)}
+    return {"as_of": cfg.as_of.isoformat(), "profile": cfg.profile, "rules": load_profile(cfg.profile).dbt_rules()}
 
 
 def dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:

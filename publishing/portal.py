@@ -35,11 +35,11 @@ def build_portal(cfg: RunConfig, released: list[dict]) -> Path:
         frame = pd.read_parquet(folder / f"{dataset}.parquet")
         organisations = frame if "subject_type" not in frame else frame[frame["subject_type"] != "natural_person"]
         code_column = "subject_uscc" if "subject_uscc" in frame else "subject_identifier"
-        for row in organisations.itertuples(index=False):
+        for row in organisations.to_dict(orient="records"):
             index.append({
-                "d": SEARCHABLE.get(dataset, dataset), "n": row.subject_name, "c": getattr(row, code_column),
-                "k": row.decision_number if hasattr(row, "decision_number") else row.case_number,
-                "t": str(getattr(row, "decision_date", getattr(row, "published_on", ""))),
+                "d": SEARCHABLE.get(dataset, dataset), "n": row["subject_name"], "c": row.get(code_column),
+                "k": row.get("decision_number") or row.get("case_number"),
+                "t": str(row.get("decision_date") or row.get("published_on") or ""),
             })  # fmt: skip
         downloads = " ".join(
             f'<a href="{dataset}/{version}/{p}">{p}</a>'

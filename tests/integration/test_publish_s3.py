@@ -6,6 +6,7 @@ import pandas as pd
 
 from creditlake.landing import write_parquet
 from publishing import open_data
+from publishing.metadata import write_metadata
 
 
 def staged_version(cfg, rows=3):
@@ -13,6 +14,7 @@ def staged_version(cfg, rows=3):
     frame = pd.DataFrame({"record_id": [f"r{i}" for i in range(rows)], "subject_name": ["甲公司"] * rows})
     write_parquet(frame, folder / "penalties.parquet")
     frame.to_csv(folder / "penalties.csv", index=False, encoding="utf-8-sig")
+    write_metadata(folder, "penalties", "v1", "2026-11-22", frame, {c: {} for c in frame.columns})
     return [{"dataset": "penalties", "version": "v1", "folder": str(folder), "rows": rows}]
 
 
@@ -20,11 +22,12 @@ def test_release_mirrors_every_file_to_s3_and_moves_latest_last(cfg, s3_env):
     released = open_data.release(cfg, staged_version(cfg))
     client, bucket = s3_env["client"], s3_env["CREDITLAKE_OPEN_S3_BUCKET"]
     keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
-    assert sorted(keys) == sorted(
-        ["open-data/penalties/v1/penalties.parquet", "open-data/penalties/v1/penalties.csv",
-         "open-data/penalties/latest.json"]
-    )  # fmt: skip
-    assert released[0]["s3_keys"][-1] == "open-data/penalties/latest.json"
+    local = ["open-data/" + p.relative_to(cfg.open_root).as_posix() for p in cfg.open_root.rglob("*") if p.is_file()]
+    assert sorted(keys) == sorted(local)
+    assert {"open-data/penalties/v1/penalties.parquet", "open-data/penalties/latest.json", "open-data/index.html"} <= set(keys)
+    # the version's files first, then its pointer, then the portal that links to it
+    order = released[0]["s3_keys"]
+    assert order.index("open-data/penalties/latest.json") > order.index("open-data/penalties/v1/penalties.parquet")
     latest = json.loads(client.get_object(Bucket=bucket, Key="open-data/penalties/latest.json")["Body"].read())
     assert latest["version"] == "v1" and latest["rows"] == 3
     body = client.get_object(Bucket=bucket, Key="open-data/penalties/v1/penalties.csv")["Body"].read()

@@ -1,0 +1,261 @@
+"""Jurisdiction profiles: the law the pipeline runs under, as data (`creditlake/jurisdictions/`).
+
+One YAML file per regulation (`jl-draft`, `city-2022`, `hl-draft`, `gd-draft`, `hl-2022`)
+plus `national`, which the others inherit and override. Every rule carries the article it
+comes from, so a reviewer can check each value against the text in `shared/seeds/`.
+Loading validates the file and fails with a message naming the file, the key and the problem.
+
+This module is the one source of the numbers: `Profile.dbt_rules()` is what every dbt
+model reads as `var('rules')`, and `publicity_window()` is the same rule in Python.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from creditlake.workdays import add_months, add_years
+
+PROFILES_DIR = Path(__file__).parent / "jurisdictions"
+UNITS = {"days", "working_days", "months", "years", "long_term"}
+NATURE_CLASSES = ("minor", "general", "serious")
+TOP_LEVEL = {
+    "name", "title", "seed", "inherits", "periods_by_version", "penalty_tiers", "basic_publicity",
+    "positive_publicity", "serious_list_extends_publicity", "repair", "exclusions", "disclosure", "deadlines",
+    "query_log_retention", "authorisation_end_date_required", "positive_withheld_on_request",
+    "honours_deleted_on_request", "long_term_categories",
+}  # fmt: skip
+REQUIRED = TOP_LEVEL - {"seed", "inherits", "long_term_categories"}
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used: the message names the file, the key and the problem."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    rules: dict
+    files: tuple[str, ...] = field(default=())
+
+    def period_version(self, decision: date) -> dict:
+        """The publicity periods in force on a decision date (national rules are versioned)."""
+        for version in self.rules["periods_by_version"]:
+            start, end = version["in_force"].get("from"), version["in_force"].get("to")
+            if (start is None or decision >= start) and (end is None or decision <= end):
+                return version
+        raise ProfileError(f"{self.files[-1]}: periods_by_version: no version in force on {decision}")
+
+    def show(self) -> str:
+        """Every rule with its article, for `creditlake profiles show NAME`."""
+        lines = [f"{self.name}: {self.rules.get('title', '')}", f"  files: {', '.join(self.files)}"]
+
+        def walk(node, path: str) -> None:
+            if isinstance(node, dict) and "article" in node:
+                value = {k: v for k, v in node.items() if k != "article"}
+                lines.append(f"  {path}: {_fmt(value)}  [{node['article']}]")
+                return
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    walk(v, f"{path}.{k}" if path else k)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item, f"{path}[{item.get('version', '')}]" if isinstance(item, dict) else path)
+
+        for key in sorted(self.rules):
+            if key not in ("name", "title", "seed", "inherits"):
+                walk(self.rules[key], key)
+        return "\n".join(lines)
+
+    def dbt_rules(self) -> dict:
+        """What the SQL needs, in months and flags: dbt models read exactly this (var('rules'))."""
+        r = self.rules
+
+        def months(spec: dict) -> int | None:
+            return None if spec["unit"] == "long_term" else spec["value"] * (12 if spec["unit"] == "years" else 1)
+
+        return {
+            "period_versions": [
+                {
+                    "from": (v["in_force"].get("from") or date(1900, 1, 1)).isoformat(),
+                    "to": (v["in_force"].get("to") or date(2999, 12, 31)).isoformat(),
+                    "article": v["article"],
+                    **{cls: {"published": v[cls]["published"], "min": months(v[cls]["min"]), "max": months(v[cls]["max"])}
+                       for cls in NATURE_CLASSES},
+                }
+                for v in r["periods_by_version"]
+            ],
+            "penalty_tiers": r["penalty_tiers"]["value"],
+            "repair": {
+                cls: {"repairable": r["repair"][cls]["repairable"], "wait_months": months(r["repair"][cls]["wait"])}
+                for cls in ("general", "serious")
+            },
+            "serious_list_extends_publicity": r["serious_list_extends_publicity"]["value"],
+            "repair_effect": r["repair"]["effect"]["value"],
+            "revocation_withdraw_working_days": r["deadlines"]["revocation_withdraw"]["value"],
+            "positive_withheld_on_request": r["positive_withheld_on_request"]["value"],
+            "honours_deleted_on_request": r["honours_deleted_on_request"]["value"],
+        }  # fmt: skip
+
+
+def _fmt(value: dict) -> str:
+    if set(value) == {"value"}:
+        return str(value["value"])
+    if set(value) == {"value", "unit"}:
+        return f"{value['value']} {value['unit']}"
+    return ", ".join(f"{k}={_fmt(v) if isinstance(v, dict) else v}" for k, v in value.items())
+
+
+def profile_names(directory: Path = PROFILES_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.yml"))
+
+
+@cache
+def load_profile(name: str, directory: Path = PROFILES_DIR) -> Profile:
+    path = directory / f"{name}.yml"
+    if not path.exists():
+        raise ProfileError(f"no profile {name!r}: choose one of {', '.join(profile_names(directory))}")
+    own = _read(path)
+    files: tuple[str, ...] = (str(path),)
+    rules = own
+    if own.get("inherits"):
+        parent = load_profile(own["inherits"], directory)
+        rules, files = _merge(copy.deepcopy(parent.rules), own), parent.files + files
+    _validate(rules, str(path))
+    return Profile(name=name, rules=rules, files=files)
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ProfileError(f"{path}: not valid YAML: {err}") from err
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: a profile is a mapping of rules")
+    unknown = set(data) - TOP_LEVEL
+    if unknown:
+        raise ProfileError(f"{path}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(TOP_LEVEL))})")
+    return data
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """A child's rule replaces the parent's at the deepest mapping it sets (lists replace)."""
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and not {"article", "value"} & set(value):
+            base[key] = _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def _validate(rules: dict, file: str) -> None:
+    missing = REQUIRED - set(rules)
+    if missing:
+        raise ProfileError(f"{file}: missing key {sorted(missing)[0]!r} (and it inherits no value for it)")
+
+    def leaf(node, path: str) -> None:
+        if isinstance(node, dict):
+            if "unit" in node and node["unit"] not in UNITS:
+                raise ProfileError(f"{file}: {path}: unit {node['unit']!r} is not one of {sorted(UNITS)}")
+            if "value" in node and "article" not in node and path.count(".") <= 1 and not path.startswith("periods"):
+                raise ProfileError(f"{file}: {path}: no article cited")
+            if "article" in node and not str(node["article"]).strip():
+                raise ProfileError(f"{file}: {path}: the article is empty")
+            for k, v in node.items():
+                leaf(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                leaf(item, f"{path}[{i}]")
+
+    for key, node in rules.items():
+        if key in ("name", "title", "seed", "inherits"):
+            continue
+        if isinstance(node, dict) and "value" in node and "article" not in node:
+            raise ProfileError(f"{file}: {key}: no article cited")
+        leaf(node, key)
+    for group in ("repair", "deadlines", "exclusions", "disclosure"):
+        for sub, node in rules[group].items():
+            if not isinstance(node, dict) or not str(node.get("article", "")).strip():
+                raise ProfileError(f"{file}: {group}.{sub}: no article cited")
+    for i, version in enumerate(rules["periods_by_version"]):
+        where = f"periods_by_version[{i}]"
+        if not str(version.get("article", "")).strip():
+            raise ProfileError(f"{file}: {where}: no article cited")
+        for bound in ("from", "to"):
+            value = version.get("in_force", {}).get(bound)
+            if value is not None and not isinstance(value, date):
+                raise ProfileError(f"{file}: {where}.in_force.{bound}: {value!r} is not a YYYY-MM-DD date")
+        for cls in NATURE_CLASSES:
+            if cls not in version:
+                raise ProfileError(f"{file}: {where}: no periods for nature class {cls!r}")
+            lo, hi = (_as_months(version[cls][b], f"{file}: {where}.{cls}.{b}") for b in ("min", "max"))
+            if hi is not None and lo is not None and lo > hi:
+                raise ProfileError(f"{file}: {where}.{cls}: min ({lo} months) is longer than max ({hi} months)")
+
+
+def _as_months(spec, where: str) -> int | None:
+    if not isinstance(spec, dict) or "value" not in spec or "unit" not in spec:
+        raise ProfileError(f"{where}: needs value and unit")
+    if spec["unit"] not in UNITS:
+        raise ProfileError(f"{where}: unit {spec['unit']!r} is not one of {sorted(UNITS)}")
+    if spec["unit"] == "long_term":
+        return None
+    if spec["unit"] not in ("months", "years"):
+        raise ProfileError(f"{where}: publicity periods are in months or years, not {spec['unit']}")
+    return spec["value"] * (12 if spec["unit"] == "years" else 1)
+
+
+# ---------------------------------------------------------------------------------------
+# The publicity window of one record (公示期限), with the rule that decided each date.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    published: bool
+    published_from: date
+    earliest_end: date | None
+    latest_end: date | None  # last day of publicity; None = long-term / until removed
+    earliest_repair: date | None
+    repairable: bool
+    decided_by: dict[str, str]
+
+
+def _add(d: date, spec: dict) -> date:
+    """Civil Code Art 201-203: a period of months or years ends on the same-numbered day."""
+    return add_years(d, spec["value"]) if spec["unit"] == "years" else add_months(d, spec["value"])
+
+
+def publicity_window(profile: Profile, *, nature_class: str, decision_date: date, dataset: str = "penalties",
+                     on_serious_list: bool = False) -> Window:  # fmt: skip
+    r = profile.rules
+    if dataset == "court_dishonest":
+        return Window(True, decision_date, None, None, None, False, {
+            "latest_end": "until the court removes the entry (hl-2022 Art 28-29)"})  # fmt: skip
+    if nature_class in ("basic", "positive"):
+        rule = r[f"{nature_class}_publicity"]
+        return Window(True, decision_date, None, None, None, False, {"latest_end": f"long-term ({rule['article']})"})
+    version = profile.period_version(decision_date)
+    period = version[nature_class]
+    repair = r["repair"].get(nature_class, r["repair"]["general"])
+    extended = on_serious_list and r["serious_list_extends_publicity"]["value"]
+    latest = None if extended else _add(decision_date, period["max"])
+    return Window(
+        published=period["published"],
+        published_from=decision_date,
+        earliest_end=_add(decision_date, period["min"]),
+        latest_end=latest,
+        earliest_repair=_add(decision_date, repair["wait"]) if repair["repairable"] else None,
+        repairable=bool(repair["repairable"]),
+        decided_by={
+            "published": f"{version['version']} ({version['article']})",
+            "latest_end": (f"extended while on the serious list ({r['serious_list_extends_publicity']['article']})"
+                           if extended else f"{period['max']['value']} {period['max']['unit']} ({version['article']})"),
+            "earliest_repair": repair["article"],
+        },
+    )  # fmt: skip
