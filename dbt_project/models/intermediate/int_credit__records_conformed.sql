@@ -186,15 +186,20 @@ final as (
         end as latest_end,
         dataset = 'court_dishonest'
             or (max_months is null and (valid_to is null or valid_to >= date '2099-12-31')) as long_term,
-        case nature_class
+        -- a minor penalty, where published at all, is repaired as a general one
+        case
+            when dataset = 'court_dishonest' then false
             {%- for cls, r in rules['repair'].items() %}
-            when '{{ cls }}' then {{ 'true' if r['repairable'] else 'false' }}
+            when nature_class in {{ "('minor', 'general')" if cls == 'general' else "('" ~ cls ~ "')" }}
+                then {{ 'true' if r['repairable'] else 'false' }}
             {%- endfor %}
             else false
         end as repairable,
-        case nature_class
+        case
+            when dataset = 'court_dishonest' then null
             {%- for cls, r in rules['repair'].items() %}
-            when '{{ cls }}' then cast(decision_date + to_months({{ r['wait_months'] }}) as date)
+            when nature_class in {{ "('minor', 'general')" if cls == 'general' else "('" ~ cls ~ "')" }}
+                then {{ "cast(decision_date + to_months(" ~ r['wait_months'] ~ ") as date)" if r['repairable'] else 'null' }}
             {%- endfor %}
         end as earliest_repair_on,
 
