@@ -170,3 +170,35 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     assert published_numbers(tmp_path / "s2.json") == {orgs[2][2]}
     withdrawn = query(lake, "select reason, withdrawn_on::varchar from fct_withdrawals order by withdrawn_on")
     assert withdrawn == [("revoked", "2026-08-10"), ("repaired", "2026-08-20")]
+
+
+# One general penalty decided 2025-06-02 and one simple-procedure penalty, run on
+# 2026-11-22 under each profile: what the public sees is the profile's answer.
+PROFILE_ANSWERS = {
+    "jl-draft": False,   # jl-draft Art 19: general at most 1 year -> ended 2026-06-02
+    "hl-draft": False,   # hl-draft Art 51: 3 months to 1 year
+    "gd-draft": True,    # gd-draft Art 24: 3 years from determination
+    "national": True,    # NDRC Order 58 in force on 2025-06-02: at most 3 years
+    "hl-2022": True,     # hl-2022 Art 37: per national rules (Order 58 on that date)
+    "city-2022": True,   # city-2022 Art 13: per the catalog item, i.e. national rules
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILE_ANSWERS))
+def test_each_profile_through_the_dag(tmp_path, profile):
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    (landing / "penalties").mkdir(parents=True)
+    general = ["丁食品有限公司", "法人及非法人组织", "91220104MA0Y123404", "", "", "", "", "", "吉市监罚〔2025〕9号",
+               "销售过期食品", "销售过期食品", "《食品安全法》", "罚款", "罚款2万元", "2", "", "", "2025-06-02", "", "",
+               "吉林市市场监督管理局", "", "吉林市市场监督管理局", "", "02", ""]  # fmt: skip
+    simple = general[:8] + ["吉市监罚〔2025〕10号"] + general[9:24] + ["01", ""]
+    with (landing / "penalties" / "p.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([PENALTY_HEADERS_ZH, general, simple])
+    run_cli("run", "--landing", str(landing), "--as-of", "2026-11-22", "--profile", profile, "--lake", str(lake),
+            "--summary", str(tmp_path / "s.json"))  # fmt: skip
+    summary = read_summary(tmp_path / "s.json")
+    assert summary["profile"] == profile
+    assert (summary["files"][0]["loaded"], summary["files"][0]["excluded"]) == (1, 1)  # simple procedure: all six
+    in_warehouse = ("吉市监罚〔2025〕9号",) in query(lake, "select decision_number from pub_open__penalties")
+    in_open_data = "吉市监罚〔2025〕9号" in open_text(lake / "open")
+    assert in_warehouse == in_open_data == PROFILE_ANSWERS[profile]
