@@ -172,10 +172,13 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     assert withdrawn == [("revoked", "2026-08-10"), ("repaired", "2026-08-20")]
 
 
-# One general penalty decided 2025-06-02 and one simple-procedure penalty, run on
-# 2026-11-22 under each profile: what the public sees is the profile's answer.
+# The same scenario under each profile, run on 2026-11-22 through the DAG. Penalty A, a
+# general one decided 2025-06-02, is published or archived as the profile says; B has an
+# objection open since 2026-11-20, so it is published and marked (jl-draft Art 36,
+# city-2022 Art 42, gd-draft Art 40); C was revoked on 2026-10-08, so it is withdrawn
+# (city-2022 Art 45, hl-2022 Art 38); D was decided under the simple procedure: excluded.
 PROFILE_ANSWERS = {
-    "jl-draft": False,   # jl-draft Art 19: general at most 1 year -> ended 2026-06-02
+    "jl-draft": False,   # jl-draft Art 19: general at most 1 year -> A ended 2026-06-02
     "hl-draft": False,   # hl-draft Art 51: 3 months to 1 year
     "gd-draft": True,    # gd-draft Art 24: 3 years from determination
     "national": True,    # NDRC Order 58 in force on 2025-06-02: at most 3 years
@@ -187,18 +190,38 @@ PROFILE_ANSWERS = {
 @pytest.mark.parametrize("profile", sorted(PROFILE_ANSWERS))
 def test_each_profile_through_the_dag(tmp_path, profile):
     landing, lake = tmp_path / "landing", tmp_path / "lake"
-    (landing / "penalties").mkdir(parents=True)
-    general = ["丁食品有限公司", "法人及非法人组织", "91220104MA0Y123404", "", "", "", "", "", "吉市监罚〔2025〕9号",
-               "销售过期食品", "销售过期食品", "《食品安全法》", "罚款", "罚款2万元", "2", "", "", "2025-06-02", "", "",
-               "吉林市市场监督管理局", "", "吉林市市场监督管理局", "", "02", ""]  # fmt: skip
-    simple = general[:8] + ["吉市监罚〔2025〕10号"] + general[9:24] + ["01", ""]
+    for folder in ("penalties", "objections", "revocations"):
+        (landing / folder).mkdir(parents=True)
+    row = ["丁食品有限公司", "法人及非法人组织", "91220104MA0Y123404", "", "", "", "", "", "A",
+           "销售过期食品", "销售过期食品", "《食品安全法》", "罚款", "罚款2万元", "2", "", "", "2025-06-02", "", "",
+           "吉林市市场监督管理局", "", "吉林市市场监督管理局", "", "02", ""]  # fmt: skip
+
+    def penalty(number, decided, procedure="02"):
+        return row[:8] + [number] + row[9:17] + [decided] + row[18:24] + [procedure, ""]
+
     with (landing / "penalties" / "p.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([PENALTY_HEADERS_ZH, general, simple])
+        csv.writer(fh).writerows([PENALTY_HEADERS_ZH, penalty("A", "2025-06-02"), penalty("B", "2026-09-01"),
+                                  penalty("C", "2026-09-01"), penalty("D", "2026-09-01", "01")])  # fmt: skip
+    with (landing / "objections" / "o.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["异议编号", "主体代码", "原信息类别", "原决定书文号", "状态", "日期"],
+                                  ["YY-1", "91220104MA0Y123404", "行政处罚", "B", "受理", "2026-11-20"]])  # fmt: skip
+    with (landing / "revocations" / "r.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["操作编号", "主体代码", "原信息类别", "原决定书文号", "操作类型", "生效日期", "数据来源单位"],
+                                  ["CX-1", "91220104MA0Y123404", "行政处罚", "C", "撤销", "2026-10-08", "吉林市市场监督管理局"]])  # fmt: skip
     run_cli("run", "--landing", str(landing), "--as-of", "2026-11-22", "--profile", profile, "--lake", str(lake),
             "--summary", str(tmp_path / "s.json"))  # fmt: skip
     summary = read_summary(tmp_path / "s.json")
     assert summary["profile"] == profile
-    assert (summary["files"][0]["loaded"], summary["files"][0]["excluded"]) == (1, 1)  # simple procedure: all six
-    in_warehouse = ("吉市监罚〔2025〕9号",) in query(lake, "select decision_number from pub_open__penalties")
-    in_open_data = "吉市监罚〔2025〕9号" in open_text(lake / "open")
-    assert in_warehouse == in_open_data == PROFILE_ANSWERS[profile]
+    penalties = next(f for f in summary["files"] if f["dataset"] == "penalties")
+    assert (penalties["loaded"], penalties["excluded"]) == (3, 1)  # D: simple procedure, under all six
+
+    published = dict(query(lake, "select decision_number, under_objection from pub_open__penalties"))
+    assert ("A" in published) == PROFILE_ANSWERS[profile]  # published...
+    assert (query(lake, "select count(*) from fct_archive") == [(1,)]) != PROFILE_ANSWERS[profile]  # ...or archived
+    assert published["B"] is True  # marked while the objection is open
+    assert "C" not in published
+    assert query(lake, "select reason, withdrawn_on::varchar from fct_withdrawals where reason = 'revoked'") == [
+        ("revoked", "2026-10-08")
+    ]
+    latest = json.loads((lake / "open" / "penalties" / "latest.json").read_text(encoding="utf-8"))
+    assert latest["rows"] == len(published) and latest["profile"] == profile
