@@ -377,6 +377,13 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
             refuse(~np_mask(pc.is_in(value, value_set=allowed)), "enum_invalid")
 
     subject_type, subject_key, flags = _subjects(spec["subject"], cols, trimmed, empty, refuse, np_mask)
+    if not spec.get("event"):
+        # Every record maps to a catalog item, or it is not loaded (RULES.md §2).
+        from creditlake.catalog import item_for
+
+        item = item_for(result.dataset)
+        covered = pa.array(item[1]["subject_types"] if item else [], pa.string())
+        refuse(~np_mask(pc.is_in(subject_type, value_set=covered)), "no_catalog_item")
 
     decision = parse_dates(trimmed[spec["decision_date_field"]])
     refuse(np_mask(pc.is_null(decision)), "date_invalid")

@@ -31,9 +31,15 @@ class BuildResult:
 
 def dbt_vars(cfg: RunConfig) -> dict:
     """The run's date, profile and the profile's rules, handed to every model."""
+    from creditlake.catalog import catalog
     from creditlake.jurisdiction import load_profile
 
-    return {"as_of": cfg.as_of.isoformat(), "profile": cfg.profile, "rules": load_profile(cfg.profile).dbt_rules()}
+    return {
+        "as_of": cfg.as_of.isoformat(),
+        "profile": cfg.profile,
+        "rules": load_profile(cfg.profile).dbt_rules(),
+        "catalog": {name: {"category": item["category"], "dataset": item["dataset"]} for name, item in catalog().items()},
+    }
 
 
 def dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:

@@ -232,3 +232,24 @@ def test_a_file_with_a_prohibited_field_is_refused_whole(cfg, header, profile, r
         assert not list(cfg.lake.rglob("*.parquet"))  # nothing stored beyond the refusal record
     else:
         assert result["loaded"] == 1 and header in result["ignored_columns"]
+
+
+def test_a_record_outside_the_catalog_is_not_loaded(cfg, monkeypatch):
+    """RULES.md §2: a record that maps to no catalog item is quarantined with that reason."""
+    from creditlake import catalog
+
+    narrowed = {k: dict(v) for k, v in catalog.catalog().items()}
+    narrowed["administrative_penalty"]["subject_types"] = ["organisation"]
+    monkeypatch.setattr(catalog, "catalog", lambda: narrowed)
+    person = GOOD | {"行政相对人类别": "自然人", "统一社会信用代码": "", "证件号码": "220104199003071238",
+                     "行政处罚决定书文号": "X9"}  # fmt: skip
+    result = land(cfg, write_csv(cfg.landing / "penalties" / "p.csv", [GOOD, person]))
+    assert (result["loaded"], result["reasons"]) == (1, {"no_catalog_item": 1})
+
+
+def test_every_landed_dataset_of_records_has_a_catalog_item():
+    from creditlake.catalog import item_for
+
+    for dataset in landing.datasets():
+        if not landing.layout(dataset).get("event"):
+            assert item_for(dataset) is not None, dataset

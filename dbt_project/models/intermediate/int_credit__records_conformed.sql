@@ -1,4 +1,5 @@
--- Every credit record, whatever its dataset, on one shape: its catalog item, subject,
+-- Every credit record, whatever its dataset, on one shape: its catalog item (categories
+-- from creditlake/catalog.yml, passed as var('catalog')), subject,
 -- nature class and publicity window under the active profile (var('rules')).
 -- Periods run from the decision date; the last day of publicity is the same-numbered
 -- day after the period (Civil Code Art 201-203; DuckDB's month arithmetic clamps to the
@@ -13,7 +14,7 @@ penalties as (
         record_id,
         'penalties' as dataset,
         'administrative_penalty' as catalog_item,
-        '行政许可、行政处罚等信息' as catalog_category,
+        '{{ var("catalog")["administrative_penalty"]["category"] }}' as catalog_category,
         subject_type,
         subject_key,
         subject_name,
@@ -36,7 +37,7 @@ licenses as (
         record_id,
         'licenses' as dataset,
         'administrative_licence' as catalog_item,
-        '行政许可、行政处罚等信息' as catalog_category,
+        '{{ var("catalog")["administrative_licence"]["category"] }}' as catalog_category,
         subject_type,
         subject_key,
         subject_name,
@@ -61,7 +62,7 @@ court_dishonest as (
         record_id,
         'court_dishonest' as dataset,
         'court_dishonest_debtor' as catalog_item,
-        '司法裁判及执行信息' as catalog_category,
+        '{{ var("catalog")["court_dishonest_debtor"]["category"] }}' as catalog_category,
         subject_type,
         subject_key,
         subject_name,
@@ -84,7 +85,7 @@ honors as (
         record_id,
         'honors' as dataset,
         'honour' as catalog_item,
-        '诚实守信相关荣誉信息' as catalog_category,
+        '{{ var("catalog")["honour"]["category"] }}' as catalog_category,
         subject_type,
         subject_key,
         subject_name,
