@@ -66,8 +66,35 @@ def dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
+def export_working_days(cfg: RunConfig) -> Path:
+    """The official working days (creditlake.workdays, the one home of the calendar) as a
+    table dbt joins on: deadlines in working days are `working_day_number + n`."""
+    import warnings
+    from datetime import date, timedelta
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from creditlake.workdays import is_working_day
+
+    start, end = date(2004, 1, 1), date(cfg.as_of.year + 1, 12, 31)
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # the fallback warning is logged once per year, not raised
+        working = [is_working_day(d) for d in days]
+    numbers, count = [], 0
+    for flag in working:
+        count += flag
+        numbers.append(count)
+    path = cfg.lake / "reference" / "working_days.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table({"day": days, "is_working_day": working, "working_day_number": numbers}), path)
+    return path
+
+
 def build(cfg: RunConfig) -> BuildResult:
     """`dbt build`: seeds, models, data tests and unit tests, in dependency order."""
+    export_working_days(cfg)
     proc = dbt(cfg, "build")
     failures, models, tests = [], 0, 0
     results_file = cfg.dbt_target / "run_results.json"

@@ -2,6 +2,7 @@
 
 import csv
 import json
+from datetime import date
 
 import duckdb
 import pytest
@@ -223,5 +224,12 @@ def test_each_profile_through_the_dag(tmp_path, profile):
     assert query(lake, "select reason, withdrawn_on::varchar from fct_withdrawals where reason = 'revoked'") == [
         ("revoked", "2026-10-08")
     ]
+    # ...and must be withdrawn within the profile's working days, on the official calendar
+    from creditlake.jurisdiction import load_profile
+    from creditlake.workdays import add_working_days
+
+    days = load_profile(profile).rules["deadlines"]["revocation_withdraw"]["value"]
+    due = query(lake, "select withdraw_due_by from fct_withdrawals where reason = 'revoked'")
+    assert due == [(add_working_days(date(2026, 10, 8), days),)]
     latest = json.loads((lake / "open" / "penalties" / "latest.json").read_text(encoding="utf-8"))
     assert latest["rows"] == len(published) and latest["profile"] == profile

@@ -1,3 +1,4 @@
+{%- set days = var('rules')['revocation_withdraw_working_days'] %}
 -- Every record that left publication or sharing by the run's date, when and why:
 -- expired, repaired, revoked, deleted or withheld on request; and corrected records, whose
 -- old copy recipients must replace (city-2022 Art 47: institutions must take down what
@@ -15,11 +16,7 @@ left_publication as (
     select
         record_id, dataset, catalog_item, subject_type, subject_key,
         left_on as withdrawn_on,
-        case status
-            when 'deleted_on_request' then 'deleted_on_request'
-            when 'withheld_on_request' then 'withheld_on_request'
-            else status
-        end as reason,
+        status as reason,
     from records
     where left_on is not null and published_at_all and left_on >= decision_date
 
@@ -34,8 +31,30 @@ corrected as (
     from records
     where corrected_on is not null and status = 'published'
 
+),
+
+unioned as (
+
+    select * from left_publication
+    union all
+    select * from corrected
+
+),
+
+working_days as (
+
+    select * from {{ source('reference', 'working_days') }}
+
 )
 
-select * from left_publication
-union all
-select * from corrected
+-- A revoked or corrected legal basis must be withdrawn within the profile's working days
+-- (city-2022 Art 45: 2; hl-draft Art 52, hl-2022 Art 38: 1).
+select
+    unioned.*,
+    case when unioned.reason in ('revoked', 'corrected') then (
+        select min(due.day) from working_days as due
+        where due.is_working_day
+          and due.working_day_number = start.working_day_number + {{ days }}
+    ) end as withdraw_due_by,
+from unioned
+left join working_days as start on start.day = unioned.withdrawn_on
