@@ -24,6 +24,8 @@ def catalogue() -> dict:
 
 
 def _field_type(series) -> str:
+    if str(series.dtype).startswith("datetime64"):
+        return "date"  # calendar days (the warehouse's DATE columns)
     if series.dtype == object:
         sample = series.dropna().head(1).tolist()
         if sample and hasattr(sample[0], "isoformat") and not isinstance(sample[0], str):
@@ -31,6 +33,11 @@ def _field_type(series) -> str:
         if sample and type(sample[0]).__name__ == "Decimal":
             return "number"
     return _TYPES.get(str(series.dtype), "string")
+
+
+def day(value) -> str:
+    """A calendar day as YYYY-MM-DD, whether it is a date or a midnight timestamp."""
+    return value.date().isoformat() if hasattr(value, "date") and callable(value.date) else str(value)
 
 
 def _integrity(path: Path) -> dict:
@@ -53,7 +60,7 @@ def write_metadata(folder: Path, dataset: str, version: str, as_of: str, frame, 
         for c in frame.columns
     ]
     dates = frame[about["date_column"]].dropna() if about["date_column"] in frame else []
-    coverage = {"start": str(min(dates)) if len(dates) else None, "end": str(max(dates)) if len(dates) else None}
+    coverage = {"start": day(min(dates)) if len(dates) else None, "end": day(max(dates)) if len(dates) else None}
 
     package = {
         "name": f"creditlake-{dataset.replace('_', '-')}",

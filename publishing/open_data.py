@@ -59,9 +59,10 @@ def version_id(cfg: RunConfig, run_id: str) -> str:
 
 
 def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
-    from creditlake import landing, warehouse
+    from creditlake import warehouse
     from publishing.desensitise import desensitise_column
     from publishing.metadata import write_metadata
+    from publishing.targets import write_parquet
 
     version = version_id(cfg, run_id)
     staged = []
@@ -74,9 +75,9 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
             (keep if action != "drop" else withheld).append(column)
         names = _personal_names(frame)
         out = frame[keep].copy()
-        for column in out.columns:  # DuckDB DATE arrives as a timestamp: publish it as a date
+        for column in out.columns:  # DuckDB DATE arrives as a timestamp: keep it a calendar day
             if str(out[column].dtype).startswith("datetime64"):
-                out[column] = out[column].dt.date
+                out[column] = out[column].dt.normalize()
         for column in keep:
             action = POLICY[meta[column]["privacy"]]
             if action == "desensitise":
@@ -85,7 +86,7 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
                 out[column] = _mask_people(frame, column, action)
         folder = cfg.staging_root / safe_name(run_id) / dataset / version
         folder.mkdir(parents=True, exist_ok=True)
-        landing.write_parquet(out, folder / f"{dataset}.parquet")
+        write_parquet(out, folder / f"{dataset}.parquet")
         # UTF-8 with BOM so that Excel opens it with the right encoding.
         out.to_csv(folder / f"{dataset}.csv", index=False, encoding="utf-8-sig")
         write_metadata(folder, dataset, version, cfg.as_of.isoformat(), out, {c: meta.get(c, {}) for c in keep})

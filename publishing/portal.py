@@ -22,7 +22,7 @@ SEARCHABLE = {"penalties": "行政处罚", "licenses": "行政许可", "court_di
 def build_portal(cfg: RunConfig, released: list[dict]) -> Path:
     import pandas as pd
 
-    from publishing.metadata import catalogue
+    from publishing.metadata import catalogue, day
 
     info = catalogue()
     cards, index = [], []
@@ -39,7 +39,7 @@ def build_portal(cfg: RunConfig, released: list[dict]) -> Path:
             index.append({
                 "d": SEARCHABLE.get(dataset, dataset), "n": row["subject_name"], "c": row.get(code_column),
                 "k": row.get("decision_number") or row.get("case_number"),
-                "t": str(row.get("decision_date") or row.get("published_on") or ""),
+                "t": day(row.get("decision_date") or row.get("published_on") or ""),
             })  # fmt: skip
         downloads = " ".join(
             f'<a href="{dataset}/{version}/{p}">{p}</a>'

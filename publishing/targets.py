@@ -50,6 +50,19 @@ def install_version(staged: Path, destination: Path) -> list[Path]:
     return sorted(p for p in destination.rglob("*") if p.is_file())
 
 
+def write_parquet(frame, path: Path) -> None:
+    """Everything that leaves the platform is written by fastparquet, to a temporary name
+    and renamed: no half files. Text columns are UTF-8, dates stay dates."""
+    import fastparquet
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    text = {c: "utf8" for c in frame.columns if frame[c].dtype == object}
+    fastparquet.write(str(tmp), frame.reset_index(drop=True), object_encoding=text or "utf8",
+                      write_index=False, stats=False)  # fmt: skip
+    os.replace(tmp, path)
+
+
 def write_pointer(path: Path, text: str) -> None:
     """Atomically replace a pointer file (write a temporary file, then rename)."""
     tmp = path.with_name(path.name + ".tmp")

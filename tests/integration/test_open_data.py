@@ -95,3 +95,13 @@ def test_each_version_carries_a_valid_datapackage_dcat_and_dictionary(built):
     assert len(dcat["dcat:distribution"]) == 2
     dictionary = (folder / "data_dictionary.md").read_text(encoding="utf-8")
     assert "`case_number`" in dictionary and "案号" in dictionary
+
+
+def test_published_parquet_is_written_by_fastparquet(built):
+    import pyarrow.parquet as pq
+
+    conf = built.to_conf()
+    staged = pipeline.prepare_open_data(conf, "run-5")
+    for item in staged:
+        meta = pq.ParquetFile(f"{item['folder']}/{item['dataset']}.parquet").metadata
+        assert "fastparquet" in meta.created_by
