@@ -116,41 +116,11 @@ unioned as (
 
 windowed as (
 
-    -- The periods in force on the decision date (national rules are versioned by it:
-    -- DOMAIN.md §4); basic and positive information is long-term (hl-draft Art 51,
-    -- hl-2022 Art 37).
     select
         *,
-        case
-            when nature_class in ('basic', 'positive') then true
-            {%- for v in rules['period_versions'] %}
-            when decision_date between date '{{ v['from'] }}' and date '{{ v['to'] }}' then case nature_class
-                {%- for cls in ['minor', 'general', 'serious'] %}
-                when '{{ cls }}' then {{ 'true' if v[cls]['published'] else 'false' }}
-                {%- endfor %}
-            end
-            {%- endfor %}
-        end as published_at_all,
-        case
-            when nature_class in ('basic', 'positive') then null
-            {%- for v in rules['period_versions'] %}
-            when decision_date between date '{{ v['from'] }}' and date '{{ v['to'] }}' then case nature_class
-                {%- for cls in ['minor', 'general', 'serious'] %}
-                when '{{ cls }}' then {{ v[cls]['max'] if v[cls]['max'] is not none else 'null' }}
-                {%- endfor %}
-            end
-            {%- endfor %}
-        end as max_months,
-        case
-            when nature_class in ('basic', 'positive') then 0
-            {%- for v in rules['period_versions'] %}
-            when decision_date between date '{{ v['from'] }}' and date '{{ v['to'] }}' then case nature_class
-                {%- for cls in ['minor', 'general', 'serious'] %}
-                when '{{ cls }}' then {{ v[cls]['min'] if v[cls]['min'] is not none else 0 }}
-                {%- endfor %}
-            end
-            {%- endfor %}
-        end as min_months,
+        {{ period_case('published') }} as published_at_all,
+        {{ period_case('max') }} as max_months,
+        {{ period_case('min') }} as min_months,
 
     from unioned
 

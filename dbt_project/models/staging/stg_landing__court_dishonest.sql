@@ -34,8 +34,7 @@ renamed as (
 
 latest as (
 
-    select * from renamed
-    qualify row_number() over (partition by record_id order by landed_at desc, batch_id desc) = 1
+    {{ latest_copy('renamed', 'record_id') }}
 
 )
 

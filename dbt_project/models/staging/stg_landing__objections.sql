@@ -17,12 +17,18 @@ renamed as (
         case trim(YY_ZT) when '受理' then 'opened' else 'decided' end as state,
         cast(_decision_date as date) as state_on,
         case trim(YY_JG) when '维持' then 'upheld' when '更正' then 'corrected' when '撤销' then 'revoked' end as outcome,
+        _batch_id as batch_id,
         cast(_landed_at as timestamp) as landed_at,
 
     from source
     where _batch_id is not null
 
+),
+
+latest as (
+
+    {{ latest_copy('renamed', 'objection_id, state') }}
+
 )
 
-select * from renamed
-qualify row_number() over (partition by objection_id, state order by landed_at desc) = 1
+select * from latest

@@ -39,11 +39,9 @@ renamed as (
 
 ),
 
--- A provider's corrected resubmission of the same decision replaces the earlier copy.
 latest as (
 
-    select * from renamed
-    qualify row_number() over (partition by record_id order by landed_at desc, batch_id desc) = 1
+    {{ latest_copy('renamed', 'record_id') }}
 
 )
 

@@ -16,12 +16,18 @@ renamed as (
         md5(trim(XF_YWSH) || '|' || _subject_key) as record_id,
         cast(_decision_date as date) as repaired_on,
         trim(XF_JG) as repair_authority,
+        _batch_id as batch_id,
         cast(_landed_at as timestamp) as landed_at,
 
     from source
     where _batch_id is not null
 
+),
+
+latest as (
+
+    {{ latest_copy('renamed', 'repair_id') }}
+
 )
 
-select * from renamed
-qualify row_number() over (partition by repair_id order by landed_at desc) = 1
+select * from latest

@@ -18,12 +18,18 @@ renamed as (
         cast(_decision_date as date) as effective_on,
         {{ parse_extract_date('CX_SBRQ') }} as reported_on,
         nullif(trim(CX_YJ), '') as basis,
+        _batch_id as batch_id,
         cast(_landed_at as timestamp) as landed_at,
 
     from source
     where _batch_id is not null
 
+),
+
+latest as (
+
+    {{ latest_copy('renamed', 'revocation_id') }}
+
 )
 
-select * from renamed
-qualify row_number() over (partition by revocation_id order by landed_at desc) = 1
+select * from latest

@@ -20,12 +20,18 @@ renamed as (
         end as scope,
         {{ parse_extract_date('SQ_SQRQ') }} as requested_on,
         cast(_decision_date as date) as accepted_on,
+        _batch_id as batch_id,
         cast(_landed_at as timestamp) as landed_at,
 
     from source
     where _batch_id is not null
 
+),
+
+latest as (
+
+    {{ latest_copy('renamed', 'request_id') }}
+
 )
 
-select * from renamed
-qualify row_number() over (partition by request_id order by landed_at desc) = 1
+select * from latest
