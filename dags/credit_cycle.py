@@ -8,11 +8,11 @@ under the run's jurisdiction profile, and publishes what the public may see.
 |---|---|
 | `discover` | lists the files in the landing folders (`penalties/`, ...) |
 | `land` | one mapped task per file: decode, map headers, check rows; every row loaded, quarantined or excluded |
-| `validate_raw` | Great Expectations suite per batch; a failing batch is not loaded |
+| `validate_raw` | Great Expectations suite per batch (a failing batch is not loaded); feedback reports to providers |
 | `build` | `dbt build` on DuckDB with the run's `as_of` and profile |
 | `prepare_open_data` | column policy (default deny) and Presidio desensitisation, into staging |
 | `validate_outputs` | outgoing GX suite and an independent personal-data scan; refuses the publication |
-| `publish` | installs the version under `open_root` (and S3), then moves `latest` |
+| `publish` | installs the version under `open_root` (and S3), moves `latest`, regenerates the portal |
 | `summarise` | writes the run summary, whatever happened before |
 
 Run it with `creditlake run --landing DIR --as-of YYYY-MM-DD --profile P --lake DIR`,
