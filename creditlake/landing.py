@@ -35,7 +35,7 @@ from creditlake.settings import RunConfig, safe_name
 
 LAYOUTS_DIR = Path(__file__).parent / "layouts"
 LINEAGE_COLUMNS = ["_source_file", "_source_sha256", "_source_row", "_batch_id", "_landed_at"]
-DERIVED_COLUMNS = ["_subject_type", "_subject_key", "_decision_date", "_flags", "_record_key", "_row_hash"]
+DERIVED_COLUMNS = ["_subject_type", "_subject_key", "_decision_date", "_flags", "_record_key"]
 READABLE = {".csv", ".txt", ".xlsx", ".jsonl", ".ndjson"}
 
 
@@ -405,7 +405,6 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     # Duplicates within the batch: the first row with a natural key loads, later ones are
     # quarantined. A stable sort puts equal keys together in file order.
     record_key = pc.binary_join_element_wise(*[trimmed[k] for k in spec["natural_key"]], subject_key, "|")
-    row_hash = _row_hashes(cols, [f["code"] for f in spec["fields"]])
     candidates = np.flatnonzero(reason < 0)
     key = record_key.take(candidates)
     order = pc.sort_indices(key).to_numpy()
@@ -418,7 +417,7 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     refuse(duplicated, "duplicate_in_batch")
     # Across batches: the same record with the same content was loaded before. The same
     # record with other content is a provider's correction: it loads and supersedes.
-    refuse(_seen_before(cfg, result.dataset, record_key, row_hash), "duplicate_across_batches")
+    refuse(_seen_before(cfg, result.dataset, record_key, cols), "duplicate_across_batches")
 
     quarantined = reason >= 0
     exclusion = np.full(n, -1, dtype=np.int16)
@@ -456,7 +455,6 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
             "_decision_date": pc.cast(decision, pa.string()),
             "_flags": flags,
             "_record_key": record_key,
-            "_row_hash": row_hash,
         }
     )  # fmt: skip
     batch = safe_name(result.batch_id)
@@ -476,31 +474,34 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     return result.as_dict()
 
 
-def _row_hashes(cols: dict, fields: list[str]):
-    """md5 of a row's business fields (not lineage): equal rows from two files hash equal."""
-    import duckdb
-    import pyarrow as pa
-
-    rows = pa.table({f"c{i}": cols[f] for i, f in enumerate(fields)})  # noqa: F841 (read by DuckDB)
-    parts = ", ".join(f"c{i}" for i in range(len(fields)))
-    with duckdb.connect() as con:
-        return con.sql(f"select md5(concat_ws(chr(31), {parts})) as h from rows").to_arrow_table().column("h").combine_chunks()
-
-
-def _seen_before(cfg: RunConfig, dataset: str, record_key, row_hash):
-    """Rows whose record key and content hash are already in the raw layer."""
+def _seen_before(cfg: RunConfig, dataset: str, record_key, cols: dict):
+    """Rows whose record is already in the raw layer with the same content (every business
+    field equal). Only records whose key was seen before are compared, so a first landing,
+    the common case, costs nothing here."""
     import duckdb
     import numpy as np
     import pyarrow as pa
 
-    files = [p for p in (cfg.raw_root / dataset).glob("*.parquet") if p.stem != "_schema"]
+    files = [str(p) for p in (cfg.raw_root / dataset).glob("*.parquet") if p.stem != "_schema"]
     if not files:
         return np.zeros(len(record_key), dtype=bool)
-    incoming = pa.table({"k": record_key, "h": row_hash, "i": pa.array(np.arange(len(record_key)))})  # noqa: F841
+    fields = list(cols)
+    incoming = pa.table({"k": record_key, "i": pa.array(np.arange(len(record_key)))}  # noqa: F841 (read by DuckDB)
+                        | {f"c{j}": cols[f] for j, f in enumerate(fields)})  # fmt: skip
+    ours = ", ".join(f"incoming.c{j}" for j in range(len(fields)))
+    theirs = ", ".join(f"coalesce(r.\"{f}\", '')" for f in fields)
     with duckdb.connect() as con:
         hits = con.sql(
-            "select i from incoming semi join read_parquet($files) r on r._record_key = k and r._row_hash = h",
-            params={"files": [str(p) for p in files]},
+            f"""
+            with earlier as (
+                select r._record_key as k, md5(concat_ws(chr(31), {theirs})) as h
+                from read_parquet($files, union_by_name = true) as r
+                where r._record_key in (select k from incoming)
+            )
+            select incoming.i from incoming join earlier on earlier.k = incoming.k
+            where earlier.h = md5(concat_ws(chr(31), {ours}))
+            """,
+            params={"files": files},
         ).to_arrow_table().column("i").to_numpy()
     mask = np.zeros(len(record_key), dtype=bool)
     mask[hits] = True

@@ -34,3 +34,11 @@ def test_a_passing_batch_is_promoted_and_recorded(cfg):
     assert gated["status"] == "landed" and gated["gate"]["success"]
     assert landing.raw_path(cfg, "penalties", result["batch_id"]).exists()
     assert result["sha256"] in landing.read_ledger(cfg)
+
+
+def test_a_batch_that_puts_every_row_on_one_subject_is_stopped(cfg):
+    """The kind of error row checks cannot see: each row is valid, the batch is not."""
+    rows = [GOOD | {"行政处罚决定书文号": f"长市监罚〔2026〕{i}号"} for i in range(2_000)]
+    (gated,) = pipeline.validate_raw(cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", rows))])
+    assert gated["status"] == "gate_failed" and gated["loaded"] == 0
+    assert "expect_column_proportion_of_unique_values_to_be_between on _subject_key" in gated["reason"]
