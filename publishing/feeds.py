@@ -1,0 +1,747 @@
+"""Push deliveries (推送) to licensed credit service institutions: signed snapshots and deltas.
+
+With the authorisation of the subjects and providers, the platform opens public credit
+information to qualifying institutions under a signed agreement, by interface or in bulk
+(jl-draft Art 45, city-2022 Art 53, hl-2022 Art 23). `deliver` runs once per cycle, after the
+warehouse build, and for every licence in force (`publishing.registry.active_licences`):
+
+* decides what the licence may hold on the run's date (`scope_filter`): its catalog items
+  and subject types; a natural person's record only under that person's valid written
+  authorisation for this institution, item and purpose (jl-draft Art 21, city-2022 Art 24,
+  gd-draft Art 22). Records carry their objection mark (`under_objection`, RULES §7);
+* the first delivery is a full `snapshot.parquet`; each later one is a delta:
+  `upserts.parquet` (new records, and records whose content hash changed) and
+  `withdrawals.parquet` — every record this licence was given that it must now take down,
+  with the reason and the date it took effect (city-2022 Art 47): from `fct_withdrawals`
+  (expired, repaired, revoked, corrected, deleted_on_request, withheld_on_request) or because it
+  left the licence's scope (`authorisation_ended`, `out_of_licence_scope`, `no_longer_shareable`);
+* writes `manifest.json` (per-file sha256, byte and row counts, schema version, watermark =
+  the run's as-of date, previous delivery id) signed with Ed25519 (the platform's key; the
+  institution holds the public key) or, without `cryptography`, HMAC-SHA256 with a secret
+  shared with that institution alone;
+* records the delivery in the licence's ledger and its state (what the licence now holds),
+  then mirrors push licences' files to S3 under the institution's own prefix.
+
+Layout, per licence, under `feeds_root` (and the same keys under the FEEDS bucket's prefix):
+
+    <institution USCC>/<licence id>/<delivery id>/{snapshot|upserts,withdrawals}.parquet, manifest.json
+    <institution USCC>/<licence id>/latest.json            pointer, written last
+    <institution USCC>/<licence id>/_state/ledger.jsonl    one line per delivery (never mirrored)
+    <institution USCC>/<licence id>/_state/current-<delivery id>.parquet   what it holds
+
+Idempotent: a delivery is committed by its ledger line; re-running the same as-of date writes
+nothing unless the warehouse changed since, and then only the difference. A date before the
+last watermark is refused. Dates inside the files are ISO 8601 calendar-day strings: the
+writer (fastparquet) has no DATE type, and a midnight timestamp invites timezone shifts.
+
+An institution checks a delivery with `verify_delivery(folder, key)` (the CLI's
+`creditlake feeds verify DIR --key FILE`); see that function for the recipe in other languages.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import shutil
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from creditlake.settings import RunConfig, S3Target
+from publishing.audit import AccessLog, audit_root, canonical, now_china
+from publishing.registry import Licence, Registry, authorised_pairs, licence_refusal
+
+SCHEMA_VERSION = "creditlake.feed/1"
+RECORD_COLUMNS = ["record_id", "dataset", "catalog_item", "subject_type", "subject_key", "subject_name",
+                  "decision_number", "decision_date", "publicity_end", "nature_class", "under_objection",
+                  "record_json"]  # fmt: skip
+DATE_COLUMNS = ("decision_date", "publicity_end")
+WITHDRAWAL_COLUMNS = ["record_id", "dataset", "catalog_item", "subject_type", "subject_key", "withdrawn_on",
+                      "reason"]  # fmt: skip
+FILE_RECORD_COLUMNS = [*RECORD_COLUMNS, "content_hash", "change"]
+STATE_COLUMNS = [*RECORD_COLUMNS, "content_hash", "delivery_id"]
+WAREHOUSE_REASONS = ("expired", "repaired", "revoked", "corrected", "deleted_on_request", "withheld_on_request")
+SCOPE_REASONS = ("authorisation_ended", "out_of_licence_scope", "no_longer_shareable")
+# Natural persons' credit information is not public in principle: an institution receives it only
+# under the person's written authorisation (jl-draft Art 18 and 21, gd-draft Art 21-22, city-2022 Art 24).
+AUTHORISATION_REQUIRED = ("natural_person",)
+_FROM_ENV = object()
+
+
+class FeedError(RuntimeError):
+    """The warehouse interface or a licence's state is not what deliveries can trust: fail closed."""
+
+
+# --- the warehouse interface -----------------------------------------------------------------
+
+
+def read_interface(cfg: RunConfig):
+    """`fct_shareable_records` and `fct_withdrawals`, checked against the contract and normalised
+    (dates as ISO strings, subject keys upper-case, a content hash per record)."""
+    import duckdb
+
+    if not Path(cfg.warehouse).exists():
+        raise FeedError(f"no warehouse at {cfg.warehouse}: build it before delivering feeds")
+    with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
+        records = con.sql("select * from main.fct_shareable_records").df()
+        withdrawals = con.sql("select * from main.fct_withdrawals").df()
+    return normalise_records(records), normalise_withdrawals(withdrawals)
+
+
+def normalise_records(frame):
+    _require(frame, RECORD_COLUMNS, "fct_shareable_records")
+    out = frame[RECORD_COLUMNS].copy()  # only contract columns leave the platform: default deny
+    for column in RECORD_COLUMNS:
+        if column not in DATE_COLUMNS and column != "under_objection":
+            out[column] = out[column].map(lambda v: None if _missing(v) else str(v)).astype(object)
+    for column in DATE_COLUMNS:
+        out[column] = _iso_dates(out[column])
+    if out["record_id"].isna().any():
+        raise FeedError("fct_shareable_records: record_id is null on some rows")
+    dupes = out["record_id"][out["record_id"].duplicated()].unique().tolist()
+    if dupes:
+        raise FeedError(f"fct_shareable_records: record_id not unique: {dupes[:5]}")
+    if out["under_objection"].isna().any():
+        # RULES §7: the objection mark travels with the record; unknown is not "no".
+        raise FeedError("fct_shareable_records: under_objection is null on some rows")
+    out["under_objection"] = out["under_objection"].astype(bool)
+    out["subject_key"] = out["subject_key"].map(lambda v: v.strip().upper() if v else v)
+    out["content_hash"] = [content_hash(row) for row in out[RECORD_COLUMNS].to_dict("records")]
+    return out.reset_index(drop=True)
+
+
+def normalise_withdrawals(frame):
+    _require(frame, WITHDRAWAL_COLUMNS, "fct_withdrawals")
+    out = frame[WITHDRAWAL_COLUMNS].copy()
+    for column in WITHDRAWAL_COLUMNS:
+        if column != "withdrawn_on":
+            out[column] = out[column].map(lambda v: None if _missing(v) else str(v)).astype(object)
+    out["withdrawn_on"] = _iso_dates(out["withdrawn_on"])
+    unknown = sorted(set(out["reason"].dropna()) - set(WAREHOUSE_REASONS))
+    if unknown:
+        raise FeedError(f"fct_withdrawals: unknown reason(s) {unknown} (known: {', '.join(WAREHOUSE_REASONS)})")
+    # A record can leave, come back and leave again: the latest withdrawal is the one that stands.
+    out = out.sort_values(["record_id", "withdrawn_on"], na_position="first").drop_duplicates("record_id", keep="last")
+    return out.reset_index(drop=True)
+
+
+def content_hash(record: dict) -> str:
+    """sha256 over the canonical JSON of a record's shared fields: a changed mark, date or field
+    makes a new hash, hence an upsert."""
+    return hashlib.sha256(canonical({k: _native(record[k]) for k in RECORD_COLUMNS})).hexdigest()
+
+
+def _require(frame, columns: list[str], table: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise FeedError(f"{table}: missing column(s) {', '.join(missing)} (the interface is {', '.join(columns)})")
+
+
+def _missing(value) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))  # None, NaN, NaT, pd.NA
+    except (TypeError, ValueError):
+        return False
+
+
+def _native(value):
+    if _missing(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _iso_dates(series):
+    import pandas as pd
+
+    def one(value):
+        if _missing(value):
+            return None
+        if isinstance(value, str):
+            return date.fromisoformat(value[:10]).isoformat()
+        return pd.Timestamp(value).date().isoformat()
+
+    return series.map(one).astype(object)
+
+
+# --- scope -----------------------------------------------------------------------------------
+
+
+def scope_filter(records, registry: Registry, licence: Licence, on_date: date):
+    """The records a licence may hold on a date: its catalog items and subject types, and for
+    natural persons only those a valid authorisation covers (institution, item, purpose, date)."""
+    import numpy as np
+
+    mask = records["catalog_item"].isin(licence.catalog_items) & records["subject_type"].isin(licence.subject_types)
+    pairs = authorised_pairs(registry, licence.institution, licence.purpose, on_date)
+    needs = records["subject_type"].isin(AUTHORISATION_REQUIRED)
+    covered = np.fromiter(((key, item) in pairs for key, item in zip(records["subject_key"], records["catalog_item"],
+                                                                     strict=True)), dtype=bool, count=len(records))
+    return records[mask & (~needs | covered)].reset_index(drop=True)
+
+
+# --- signing keys ----------------------------------------------------------------------------
+
+
+def signature_algorithm() -> str:
+    """`CREDITLAKE_FEEDS_SIGNATURE` (ed25519 | hmac-sha256); default Ed25519 when `cryptography`
+    is installed (the institution can verify but not forge), else HMAC-SHA256."""
+    chosen = os.environ.get("CREDITLAKE_FEEDS_SIGNATURE")
+    if chosen:
+        if chosen not in ("ed25519", "hmac-sha256"):
+            raise FeedError(f"CREDITLAKE_FEEDS_SIGNATURE={chosen!r}: use ed25519 or hmac-sha256")
+        return chosen
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        return "hmac-sha256"
+    return "ed25519"
+
+
+@dataclass
+class FeedKeys:
+    """Signing keys, in `CREDITLAKE_FEEDS_KEYS` (else `<lake>/keys/feeds`, a local default).
+
+    * Ed25519: one platform key, `platform-ed25519.pem` (private, mode 0600); institutions get
+      `platform-ed25519.pub.pem` (`verification_key`). `CREDITLAKE_FEEDS_SIGNING_KEY` may name
+      the private key file instead (it must exist: a named key is never generated).
+    * HMAC-SHA256: one secret per institution, `hmac/<USCC>.key` (hex), or the environment
+      variable `CREDITLAKE_FEEDS_HMAC_KEY_<USCC>`; the institution holds the same secret.
+
+    A missing key under the keys folder is generated on first use (mode 0600): verification by
+    institutions then fails loudly until they receive the new public key or secret, never silently.
+    """
+
+    root: Path
+    algorithm: str
+
+    @classmethod
+    def for_run(cls, cfg: RunConfig, algorithm: str | None = None) -> FeedKeys:
+        root = Path(os.environ.get("CREDITLAKE_FEEDS_KEYS") or Path(cfg.lake) / "keys" / "feeds")
+        return cls(root, algorithm or signature_algorithm())
+
+    def sign(self, institution: str, payload: bytes) -> dict:
+        if self.algorithm == "ed25519":
+            private = self._ed25519_private()
+            value = private.sign(payload)
+            return {"alg": "ed25519", "key_id": _ed25519_key_id(private.public_key()),
+                    "value": base64.b64encode(value).decode()}  # fmt: skip
+        secret = self._hmac_secret(institution)
+        return {"alg": "hmac-sha256", "key_id": _hmac_key_id(secret),
+                "value": hmac.new(secret, payload, hashlib.sha256).hexdigest()}  # fmt: skip
+
+    def verification_key(self, institution: str) -> bytes:
+        """What the institution verifies with: the platform's public key (PEM) or its HMAC secret (hex)."""
+        if self.algorithm == "ed25519":
+            from cryptography.hazmat.primitives import serialization
+
+            return self._ed25519_private().public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        return self._hmac_secret(institution).hex().encode()
+
+    def _ed25519_private(self):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        named = os.environ.get("CREDITLAKE_FEEDS_SIGNING_KEY")
+        path = Path(named or self.root / "platform-ed25519.pem")
+        if named and not path.exists():
+            raise FeedError(f"CREDITLAKE_FEEDS_SIGNING_KEY={named}: no such key file")
+        if not path.exists():
+            key = Ed25519PrivateKey.generate()
+            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())  # fmt: skip
+            _write_secret(path, pem)
+            public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo)  # fmt: skip
+            path.with_name(path.name.replace(".pem", ".pub.pem")).write_bytes(public)
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise FeedError(f"{path}: not an Ed25519 private key")
+        return key
+
+    def _hmac_secret(self, institution: str) -> bytes:
+        env = os.environ.get(f"CREDITLAKE_FEEDS_HMAC_KEY_{institution}")
+        if env:
+            return bytes.fromhex(env.strip())
+        path = self.root / "hmac" / f"{institution}.key"
+        if not path.exists():
+            _write_secret(path, os.urandom(32).hex().encode())
+        return bytes.fromhex(path.read_text().strip())
+
+
+def _write_secret(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _ed25519_key_id(public) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _hmac_key_id(secret: bytes) -> str:
+    return hmac.new(secret, b"creditlake key id", hashlib.sha256).hexdigest()[:16]
+
+
+# --- delivering ------------------------------------------------------------------------------
+
+
+def deliver(cfg: RunConfig, registry: Registry, run_id: str, *, s3=_FROM_ENV, keys: FeedKeys | None = None,
+            clock: Callable[[], datetime] = now_china) -> list[dict]:  # fmt: skip
+    """One delivery per licence in force on `cfg.as_of`; one result dict per licence in the registry.
+
+    Result keys: institution, licence, delivery (push/pull/both), status (delivered / unchanged /
+    refused), why, delivery_id, kind (snapshot/delta), watermark, previous_delivery, folder,
+    manifest, records (held after it), upserts, withdrawals, s3_keys. Pull-only licences get the
+    same signed delivery locally (it backs their share) but nothing is pushed to S3.
+    """
+    s3 = S3Target.from_env("FEEDS") if s3 is _FROM_ENV else s3
+    keys = keys or FeedKeys.for_run(cfg)
+    log = AccessLog(audit_root(cfg), clock)
+    records, withdrawals = read_interface(cfg)
+    results = []
+    for licence in sorted(registry.licences.values(), key=lambda lic: lic.id):
+        base = {"institution": licence.institution, "licence": licence.id, "delivery": licence.delivery}
+        refusal = licence_refusal(registry, licence.id, cfg.as_of)
+        if refusal:
+            log.record(action="delivery", result="refused", institution=licence.institution, licence=licence.id,
+                       purpose=licence.purpose, why=refusal)  # fmt: skip
+            results.append(base | {"status": "refused", "why": refusal})
+            continue
+        try:
+            with _licence_lock(licence_folder(cfg, licence.institution, licence.id)):
+                result = _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, keys, clock)
+        except FeedError as err:
+            log.record(action="delivery", result="refused", institution=licence.institution, licence=licence.id,
+                       purpose=licence.purpose, why=str(err))  # fmt: skip
+            results.append(base | {"status": "refused", "why": str(err)})
+            continue
+        read = {"delivery_id": result["delivery_id"], "records": result["upserts"],
+                "withdrawals": result["withdrawals"]}  # fmt: skip
+        log.record(action="delivery", result="ok", institution=licence.institution, licence=licence.id,
+                   purpose=licence.purpose, read=read, why=result.get("why"))  # fmt: skip
+        results.append(base | result)
+    return results
+
+
+@contextmanager
+def _licence_lock(folder: Path):
+    """One delivery at a time per licence, even if two runs overlap (the ledger is append-only)."""
+    (folder / "_state").mkdir(parents=True, exist_ok=True)
+    with open(folder / "_state" / ".lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def licence_folder(cfg: RunConfig, institution: str, licence_id: str) -> Path:
+    return Path(cfg.feeds_root) / institution / licence_id
+
+
+def read_ledger(folder: Path) -> list[dict]:
+    path = folder / "_state" / "ledger.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def current_state(folder: Path):
+    """What the licence holds as of its latest committed delivery (None before the first)."""
+    import pandas as pd
+
+    ledger = read_ledger(folder)
+    if not ledger:
+        return None
+    path = folder / "_state" / ledger[-1]["state"]
+    if not path.exists():
+        raise FeedError(f"{path}: the state of delivery {ledger[-1]['delivery_id']} is missing; "
+                        "deltas cannot be computed without it")  # fmt: skip
+    return pd.read_parquet(path)
+
+
+def _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, keys, clock) -> dict:
+    folder = licence_folder(cfg, licence.institution, licence.id)
+    ledger = read_ledger(folder)
+    last = ledger[-1] if ledger else None
+    as_of = cfg.as_of.isoformat()
+    if last and as_of < last["watermark"]:
+        raise FeedError(f"as-of {as_of} is before the last delivery's watermark {last['watermark']} "
+                        f"({last['delivery_id']}): deliveries never go back in time")  # fmt: skip
+    held = current_state(folder)
+    scoped = scope_filter(records, registry, licence, cfg.as_of)
+
+    if held is None:
+        kind, upserts = "snapshot", scoped.assign(change="new")
+        gone = _empty(WITHDRAWAL_COLUMNS)
+    else:
+        kind = "delta"
+        before = dict(zip(held["record_id"], held["content_hash"], strict=True))
+        change = ["new" if rid not in before else "changed" if before[rid] != digest else None
+                  for rid, digest in zip(scoped["record_id"], scoped["content_hash"], strict=True)]  # fmt: skip
+        upserts = scoped.assign(change=change)
+        upserts = upserts[upserts["change"].notna()]
+        gone = _withdrawals(held[~held["record_id"].isin(set(scoped["record_id"]))], records, withdrawals,
+                            licence, cfg.as_of)  # fmt: skip
+
+    if last and last["watermark"] == as_of and upserts.empty and gone.empty:
+        return {"status": "unchanged", "why": f"already delivered as {last['delivery_id']}; nothing new",
+                "delivery_id": last["delivery_id"], "kind": last["kind"], "watermark": as_of,
+                "previous_delivery": last.get("previous_delivery"), "folder": str(folder / last["delivery_id"]),
+                "manifest": str(folder / last["delivery_id"] / "manifest.json"), "records": last["records"],
+                "upserts": 0, "withdrawals": 0, "s3_keys": []}  # fmt: skip
+
+    seq = (last["seq"] + 1) if last else 1
+    delivery_id = f"{seq:06d}-{as_of}"
+    if any(entry["delivery_id"] == delivery_id for entry in ledger):
+        raise FeedError(f"delivery {delivery_id} is already in the ledger")
+    target = folder / delivery_id
+    if target.exists():
+        shutil.rmtree(target)  # an uncommitted leftover of an interrupted run (not in the ledger)
+    staging = folder / f"{delivery_id}.partial"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+
+    from publishing.targets import write_parquet, write_pointer
+
+    files = []
+    record_file = "snapshot.parquet" if kind == "snapshot" else "upserts.parquet"
+    write_parquet(_records_frame(upserts), staging / record_file)
+    files.append({"name": record_file, "role": kind if kind == "snapshot" else "upserts", "rows": len(upserts)})
+    write_parquet(gone[WITHDRAWAL_COLUMNS].reset_index(drop=True), staging / "withdrawals.parquet")
+    files.append({"name": "withdrawals.parquet", "role": "withdrawals", "rows": len(gone)})
+    for entry in files:
+        path = staging / entry["name"]
+        entry["bytes"] = path.stat().st_size
+        entry["sha256"] = _sha256_file(path)
+
+    inst = registry.institutions[licence.institution]
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "delivery_id": delivery_id,
+        "kind": kind,
+        "institution": {"uscc": inst.uscc, "name": inst.name},
+        "licence": {"id": licence.id, "purpose": licence.purpose, "catalog_items": list(licence.catalog_items),
+                    "subject_types": list(licence.subject_types)},
+        "watermark": as_of,
+        "previous_delivery": last["delivery_id"] if last else None,
+        "run_id": run_id,
+        "profile": cfg.profile,
+        "created_at": clock().isoformat(timespec="seconds"),
+        "files": files,
+        "counts": {"records_held": len(scoped), "upserts": len(upserts),
+                   "new": int((upserts["change"] == "new").sum()),
+                   "changed": int((upserts["change"] == "changed").sum()), "withdrawals": len(gone),
+                   "withdrawal_reasons": {k: int(v) for k, v in gone["reason"].value_counts().items()}},
+        "conventions": {"dates": "ISO 8601 calendar-day strings (YYYY-MM-DD)",
+                        "content_hash": "sha256 of the canonical JSON of the record's fields",
+                        "signature": "over the canonical JSON (sorted keys, no whitespace, UTF-8) of this "
+                                     "manifest without its 'signature' member"},
+    }  # fmt: skip
+    manifest["signature"] = keys.sign(licence.institution, canonical(manifest))
+    manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    (staging / "manifest.json").write_text(manifest_text, encoding="utf-8")
+    os.replace(staging, target)
+
+    s3_keys = []
+    if s3 is not None and licence.pushed:
+        s3_keys = mirror(s3, cfg.feeds_root, licence.institution,
+                         [target / f["name"] for f in files] + [target / "manifest.json"])  # fmt: skip
+
+    # What the licence holds now, by delivery id; the ledger line below is what commits it.
+    state_name = f"current-{delivery_id}.parquet"
+    state = scoped.assign(delivery_id=None)
+    if held is not None:
+        state["delivery_id"] = state["record_id"].map(dict(zip(held["record_id"], held["delivery_id"], strict=True)))
+    state.loc[state["record_id"].isin(set(upserts["record_id"])), "delivery_id"] = delivery_id
+    write_parquet(state[STATE_COLUMNS].reset_index(drop=True), folder / "_state" / state_name)
+    entry = {"seq": seq, "delivery_id": delivery_id, "kind": kind, "watermark": as_of, "run_id": run_id,
+             "previous_delivery": manifest["previous_delivery"], "created_at": manifest["created_at"],
+             "manifest_sha256": hashlib.sha256(manifest_text.encode("utf-8")).hexdigest(), "state": state_name,
+             "records": len(scoped), "upserts": len(upserts), "withdrawals": len(gone), "pushed": bool(s3_keys)}  # fmt: skip
+    with open(folder / "_state" / "ledger.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+    pointer = {"delivery_id": delivery_id, "watermark": as_of, "manifest": f"{delivery_id}/manifest.json",
+               "manifest_sha256": entry["manifest_sha256"]}  # fmt: skip
+    write_pointer(folder / "latest.json", json.dumps(pointer, indent=2) + "\n")
+    if s3 is not None and licence.pushed:
+        s3_keys += mirror(s3, cfg.feeds_root, licence.institution, [folder / "latest.json"])
+    for old in ledger[:-1]:  # keep the last two states; the delivery folders are the full history
+        stale = folder / "_state" / old.get("state", "")
+        if old.get("state") and stale.exists():
+            stale.unlink()
+    return {"status": "delivered", "why": None, "delivery_id": delivery_id, "kind": kind, "watermark": as_of,
+            "previous_delivery": manifest["previous_delivery"], "folder": str(target),
+            "manifest": str(target / "manifest.json"), "records": len(scoped), "upserts": len(upserts),
+            "withdrawals": len(gone), "s3_keys": s3_keys}  # fmt: skip
+
+
+def _withdrawals(left, records, withdrawals, licence: Licence, as_of: date):
+    """Why each record the licence held and no longer may hold must be taken down, and since when."""
+    import pandas as pd
+
+    if left.empty:
+        return _empty(WITHDRAWAL_COLUMNS)
+    known = withdrawals.set_index("record_id")
+    shareable = records.set_index("record_id")
+    rows = []
+    for rec in left.to_dict("records"):
+        rid = rec["record_id"]
+        if rid in known.index and rid not in shareable.index:
+            row = known.loc[rid]
+            reason, since = row["reason"], row["withdrawn_on"] or as_of.isoformat()
+        elif rid in shareable.index:
+            now = shareable.loc[rid]
+            in_licence = now["catalog_item"] in licence.catalog_items and now["subject_type"] in licence.subject_types
+            reason = "authorisation_ended" if in_licence and now["subject_type"] in AUTHORISATION_REQUIRED \
+                else "out_of_licence_scope"  # fmt: skip
+            since = as_of.isoformat()
+        else:
+            # Gone from sharing without a withdrawal row: still tell the institution (fail safe).
+            reason, since = "no_longer_shareable", as_of.isoformat()
+        rows.append({"record_id": rid, "dataset": rec["dataset"], "catalog_item": rec["catalog_item"],
+                     "subject_type": rec["subject_type"], "subject_key": rec["subject_key"],
+                     "withdrawn_on": since, "reason": reason})  # fmt: skip
+    return pd.DataFrame(rows, columns=WITHDRAWAL_COLUMNS).astype(object)
+
+
+def _records_frame(frame):
+    out = frame[FILE_RECORD_COLUMNS].reset_index(drop=True).copy()
+    out["under_objection"] = out["under_objection"].astype(bool)
+    return out
+
+
+def _empty(columns: list[str]):
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --- S3: one prefix per institution ----------------------------------------------------------
+
+
+def institution_prefix(s3: S3Target, institution: str) -> str:
+    """Every object of one institution lives under `<FEEDS prefix>/<USCC>/` and nowhere else."""
+    return "/".join(p for p in (s3.prefix, institution) if p) + "/"
+
+
+def mirror(s3: S3Target, feeds_root: Path, institution: str, files: list[Path]) -> list[str]:
+    """Upload files (under `feeds_root/<institution>/`) to the same relative keys; refuses any
+    file that would land outside the institution's prefix."""
+    from publishing.targets import s3_client
+
+    client = s3_client(s3)
+    prefix = institution_prefix(s3, institution)
+    keys = []
+    for path in files:
+        relative = Path(path).resolve().relative_to(Path(feeds_root).resolve()).as_posix()
+        key = "/".join(p for p in (s3.prefix, relative) if p)
+        if not key.startswith(prefix) or "/../" in f"/{key}":
+            raise FeedError(f"refusing to write {key}: outside {institution}'s prefix {prefix}")
+        client.upload_file(str(path), s3.bucket, key)
+        keys.append(key)
+    return keys
+
+
+def presign_download(s3: S3Target, institution: str, key: str, expires_in: int = 3600) -> str:
+    """A short-lived GET URL for one object of this institution; any key outside its prefix is refused."""
+    from publishing.targets import s3_client
+
+    prefix = institution_prefix(s3, institution)
+    if not key.startswith(prefix) or "/../" in f"/{key}" or "//" in key:
+        raise PermissionError(f"{key} is not under {institution}'s prefix {prefix}")
+    return s3_client(s3).generate_presigned_url("get_object", Params={"Bucket": s3.bucket, "Key": key},
+                                                ExpiresIn=expires_in)  # fmt: skip
+
+
+def institution_policy(s3: S3Target, institution: str, partition: str | None = None) -> dict:
+    """The IAM policy for an institution's read-only credentials: its own prefix, nothing else.
+
+    China regions are the `aws-cn` partition (credit data stays in China: jl-draft Art 43,
+    gd-draft Art 36); the partition follows `AWS_DEFAULT_REGION` unless given.
+    """
+    if partition is None:
+        region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or ""
+        partition = "aws-cn" if region.startswith("cn-") else "aws"
+    prefix = institution_prefix(s3, institution)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadOwnDeliveries", "Effect": "Allow", "Action": ["s3:GetObject"],
+             "Resource": [f"arn:{partition}:s3:::{s3.bucket}/{prefix}*"]},
+            {"Sid": "ListOwnPrefix", "Effect": "Allow", "Action": ["s3:ListBucket"],
+             "Resource": [f"arn:{partition}:s3:::{s3.bucket}"],
+             "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}}},
+        ],
+    }  # fmt: skip
+
+
+# --- verification (what an institution runs) -------------------------------------------------
+
+
+def verify_delivery(path: Path | str, key, *, institution: str | None = None) -> tuple[bool, list[str]]:
+    """Check one delivery folder (or its manifest.json) against the platform's key.
+
+    `key`: the platform's Ed25519 public key (PEM bytes, or a path to the .pub.pem file) or,
+    for HMAC deliveries, the institution's shared secret (hex, or a path to the file holding it).
+    The algorithm comes from the key, never from the manifest. Checks: the signature over the
+    canonical manifest; every listed file's size, sha256 and row count; no unlisted file;
+    the schema version; and, when `institution` is given, that the delivery is addressed to it.
+
+    The same check in any language: parse manifest.json, remove "signature", serialise with
+    sorted keys, separators "," and ":" and no ASCII escaping, UTF-8; verify the Ed25519
+    signature (base64 `value`) with the public key, or compare HMAC-SHA256 (hex) with the
+    secret; then compare each file's sha256 with the manifest.
+    """
+    path = Path(path)
+    manifest_path = path if path.is_file() else path / "manifest.json"
+    folder = manifest_path.parent
+    if not manifest_path.exists():
+        return False, [f"{manifest_path}: no manifest"]
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        return False, [f"{manifest_path}: not valid JSON ({err})"]
+    problems: list[str] = []
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        problems.append(f"schema_version {manifest.get('schema_version')!r} is not {SCHEMA_VERSION}")
+    problems += _check_signature(manifest, key)
+    if institution is not None and (manifest.get("institution") or {}).get("uscc") != institution:
+        problems.append(f"the delivery is addressed to {(manifest.get('institution') or {}).get('uscc')}, "
+                        f"not {institution}")  # fmt: skip
+    listed = set()
+    for entry in manifest.get("files") or []:
+        name = str(entry.get("name", ""))
+        listed.add(name)
+        file = folder / name
+        if "/" in name or name.startswith(".") or not file.is_file():
+            problems.append(f"{name}: listed in the manifest but missing")
+            continue
+        if file.stat().st_size != entry.get("bytes"):
+            problems.append(f"{name}: {file.stat().st_size} bytes, the manifest says {entry.get('bytes')}")
+        if _sha256_file(file) != entry.get("sha256"):
+            problems.append(f"{name}: sha256 does not match the manifest (the file was altered)")
+            continue
+        try:
+            import pyarrow.parquet as pq
+
+            rows = pq.ParquetFile(file).metadata.num_rows
+        except Exception as err:  # noqa: BLE001 - any unreadable file is a finding, not a crash
+            problems.append(f"{name}: not a readable Parquet file ({err})")
+            continue
+        if rows != entry.get("rows"):
+            problems.append(f"{name}: {rows} rows, the manifest says {entry.get('rows')}")
+    for extra in sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "manifest.json"):
+        if extra not in listed:
+            problems.append(f"{extra}: not listed in the manifest")
+    return not problems, problems
+
+
+def verify_path(path: Path | str, key, *, institution: str | None = None) -> tuple[bool, list[str]]:
+    """What `creditlake feeds verify DIR` runs: one delivery (a folder with manifest.json, or the
+    manifest itself) or a licence folder (every delivery and their chain)."""
+    path = Path(path)
+    if path.is_file() or (path / "manifest.json").exists():
+        return verify_delivery(path, key, institution=institution)
+    return verify_feed(path, key, institution=institution)
+
+
+def verify_feed(folder: Path | str, key, *, institution: str | None = None) -> tuple[bool, list[str]]:
+    """Check every delivery of one licence folder and that they chain: each names the one before
+    as `previous_delivery`, and watermarks never go back."""
+    folder = Path(folder)
+    deliveries = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "manifest.json").exists())
+    if not deliveries:
+        return False, [f"{folder}: no deliveries"]
+    problems, previous, watermark = [], None, ""
+    for delivery in deliveries:
+        ok, found = verify_delivery(delivery, key, institution=institution)
+        problems += [f"{delivery.name}: {p}" for p in found]
+        try:
+            manifest = json.loads((delivery / "manifest.json").read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        if manifest.get("previous_delivery") != previous:
+            problems.append(f"{delivery.name}: previous_delivery is {manifest.get('previous_delivery')}, "
+                            f"expected {previous}")  # fmt: skip
+        if str(manifest.get("watermark", "")) < watermark:
+            problems.append(f"{delivery.name}: watermark {manifest.get('watermark')} goes back from {watermark}")
+        previous, watermark = delivery.name, str(manifest.get("watermark", ""))
+    return not problems, problems
+
+
+def _check_signature(manifest: dict, key) -> list[str]:
+    signature = manifest.get("signature")
+    if not isinstance(signature, dict):
+        return ["the manifest is not signed"]
+    payload = canonical({k: v for k, v in manifest.items() if k != "signature"})
+    try:
+        kind, material = _parse_key(key)
+    except (ValueError, OSError) as err:
+        return [f"unusable key: {err}"]
+    if signature.get("alg") != kind:
+        return [f"the manifest is signed with {signature.get('alg')!r} but the key given is {kind}"]
+    if kind == "ed25519":
+        from cryptography.exceptions import InvalidSignature
+
+        try:
+            material.verify(base64.b64decode(str(signature.get("value", ""))), payload)
+        except (InvalidSignature, ValueError):
+            return ["signature does not verify (the manifest was altered or signed with another key)"]
+        return []
+    expected = hmac.new(material, payload, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, str(signature.get("value", ""))):
+        return ["signature does not verify (the manifest was altered or signed with another key)"]
+    return []
+
+
+def _parse_key(key):
+    if isinstance(key, Path) or (isinstance(key, str) and len(key) < 4096 and Path(key).is_file()):
+        key = Path(key).read_bytes()
+    data = key.encode() if isinstance(key, str) else bytes(key)
+    if data.lstrip().startswith(b"-----BEGIN"):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+        if b"PRIVATE KEY" in data:
+            private = serialization.load_pem_private_key(data, password=None)
+            if not isinstance(private, Ed25519PrivateKey):
+                raise ValueError("not an Ed25519 key")
+            return "ed25519", private.public_key()
+        public = serialization.load_pem_public_key(data)
+        if not isinstance(public, Ed25519PublicKey):
+            raise ValueError("not an Ed25519 public key")
+        return "ed25519", public
+    text = data.strip()
+    try:
+        return "hmac-sha256", bytes.fromhex(text.decode())
+    except (ValueError, UnicodeDecodeError):
+        return "hmac-sha256", text

@@ -1,0 +1,153 @@
+"""The access log: hash-chained JSON Lines that show any edit, deletion, insertion or reordering,
+and pruning that never touches the retention period nor edits the chain."""
+
+import json
+import threading
+from datetime import date
+
+from publishing.audit import AccessLog, entry_hash, head, prune_before, segments, verify
+from tests.feeds.conftest import LIC_A, A, Clock
+
+
+def fill(root, clock, n=5):
+    log = AccessLog(root, clock)
+    for i in range(n):
+        log.record(action="POST /delta-sharing/shares/x/schemas/y/tables/records/query", result="ok",
+                   institution=A, licence=LIC_A, purpose="credit_assessment",
+                   read={"table": "x.y.records", "records": i})  # fmt: skip
+    return log
+
+
+def lines_of(path):
+    return path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def test_an_untouched_log_verifies(tmp_path):
+    fill(tmp_path, Clock(date(2026, 11, 22)))
+    assert verify(tmp_path) == (True, [])
+    [(_, segment)] = segments(tmp_path)
+    entries = [json.loads(line) for line in lines_of(segment)]
+    assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5, 6]
+    assert entries[0]["action"] == "segment_start" and entries[1]["time"] == "2026-11-22T10:00:00+08:00"
+    assert all(e["hash"] == entry_hash(e) for e in entries)
+    assert all(b["prev_hash"] == a["hash"] for a, b in zip(entries, entries[1:], strict=False))
+
+
+def test_an_edited_line_is_found(tmp_path):
+    fill(tmp_path, Clock(date(2026, 11, 22)))
+    [(_, segment)] = segments(tmp_path)
+    lines = lines_of(segment)
+    lines[3] = lines[3].replace('"records":2', '"records":0')
+    segment.write_text("".join(lines), encoding="utf-8")
+    ok, problems = verify(tmp_path)
+    assert not ok and problems == [f"{segment.name} line 4: hash does not match the entry's content (the entry was edited)"]
+
+
+def test_an_edit_that_recomputes_its_own_hash_still_breaks_the_chain(tmp_path):
+    fill(tmp_path, Clock(date(2026, 11, 22)))
+    [(_, segment)] = segments(tmp_path)
+    lines = lines_of(segment)
+    entry = json.loads(lines[3])
+    entry["read"]["records"] = 0
+    entry["hash"] = entry_hash(entry)
+    lines[3] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+    segment.write_text("".join(lines), encoding="utf-8")
+    ok, problems = verify(tmp_path)
+    assert not ok and problems == [f"{segment.name} line 5: prev_hash does not match the entry before it "
+                                   "(an entry was deleted, inserted or reordered)"]  # fmt: skip
+
+
+def test_a_deleted_line_is_found(tmp_path):
+    fill(tmp_path, Clock(date(2026, 11, 22)))
+    [(_, segment)] = segments(tmp_path)
+    lines = lines_of(segment)
+    del lines[2]
+    segment.write_text("".join(lines), encoding="utf-8")
+    ok, problems = verify(tmp_path)
+    assert not ok
+    assert problems[0].startswith(f"{segment.name} line 3: prev_hash does not match")
+    assert problems[1] == f"{segment.name} line 3: seq 4 does not follow 2"
+
+
+def test_reordered_lines_are_found(tmp_path):
+    fill(tmp_path, Clock(date(2026, 11, 22)))
+    [(_, segment)] = segments(tmp_path)
+    lines = lines_of(segment)
+    lines[2], lines[3] = lines[3], lines[2]
+    segment.write_text("".join(lines), encoding="utf-8")
+    ok, problems = verify(tmp_path)
+    assert not ok and len(problems) >= 2
+    assert all("prev_hash does not match" in p or "does not follow" in p for p in problems)
+
+
+def test_an_inserted_line_is_found(tmp_path):
+    log = fill(tmp_path, Clock(date(2026, 11, 22)))
+    [(_, segment)] = segments(tmp_path)
+    lines = lines_of(segment)
+    forged = json.loads(lines[2]) | {"institution": "someone else"}
+    forged["hash"] = entry_hash(forged)
+    lines.insert(3, json.dumps(forged, ensure_ascii=False) + "\n")
+    segment.write_text("".join(lines), encoding="utf-8")
+    assert not verify(tmp_path)[0]
+    assert log.head()["seq"] == 6
+
+
+def test_concurrent_writers_keep_one_chain(tmp_path):
+    clock = Clock(date(2026, 11, 22))
+    threads = [threading.Thread(target=fill, args=(tmp_path, clock, 20)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert verify(tmp_path) == (True, [])
+    assert AccessLog(tmp_path, clock).head()["seq"] == 161
+
+
+def test_pruning_deletes_only_whole_segments_outside_retention_and_leaves_a_verifiable_chain(tmp_path):
+    clock = Clock(date(2022, 1, 15))
+    log = AccessLog(tmp_path, clock)
+    for month in range(47):  # one entry a month, 2022-01 .. 2025-11: a new segment each month
+        year, m = divmod(month, 12)
+        clock.set(date(2022 + year, m + 1, 15))
+        log.record(action="delivery", result="ok", institution=A, licence=LIC_A, purpose="credit_assessment")
+    assert len(segments(tmp_path)) == 47 and verify(tmp_path) == (True, [])
+
+    # Asked to drop everything before 2025-06-01, on 2026-11-22 under 3-year retention (jl-draft Art 20):
+    # only segments entirely before 2023-11-22 may go, whatever was asked.
+    clock.set(date(2026, 11, 22))
+    report = prune_before(tmp_path, date(2025, 6, 1), profile="jl-draft", today=date(2026, 11, 22), clock=clock)
+    assert report["cutoff"] == "2023-11-22"
+    pruned = [p["segment"] for p in report["pruned"]]
+    assert pruned == [f"access-{n:06d}.jsonl" for n in range(1, 24)]  # 2022-01 .. 2023-11 (11-15 < 11-22)
+    assert all(p["last_time"] < "2023-11-22" for p in report["pruned"])
+    remaining = segments(tmp_path)
+    assert remaining[0][1].name == "access-000024.jsonl"  # 2023-12: inside the three years, kept
+    assert verify(tmp_path) == (True, [])
+    last = json.loads(lines_of(remaining[-1][1])[-1])
+    assert last["action"] == "prune" and last["pruned"]["through_segment"] == 23
+
+    # a second prune later keeps the chain verifiable too
+    clock.set(date(2027, 6, 1))
+    second = prune_before(tmp_path, date(2027, 1, 1), profile="jl-draft", today=date(2027, 6, 1), clock=clock)
+    assert second["cutoff"] == "2024-06-01" and [p["segment"] for p in second["pruned"]] == [
+        f"access-{n:06d}.jsonl" for n in range(24, 30)]  # 2023-12 .. 2024-05
+    assert verify(tmp_path) == (True, [])
+
+    # deleting a segment by hand is not a prune: verify says so
+    segments(tmp_path)[0][1].unlink()
+    ok, problems = verify(tmp_path)
+    assert not ok and "no prune entry accounts for them" in problems[0]
+
+
+def test_long_term_retention_prunes_nothing(tmp_path):
+    clock = Clock(date(2019, 1, 15))
+    fill(tmp_path, clock, 3)
+    clock.set(date(2026, 11, 22))
+    report = prune_before(tmp_path, date(2026, 1, 1), profile="gd-draft", today=date(2026, 11, 22), clock=clock)
+    assert report["pruned"] == [] and "long-term" in report["why"] and "gd-draft Art 22" in report["why"]
+    assert len(segments(tmp_path)) == 1 and verify(tmp_path) == (True, [])
+
+
+def test_head_hash_is_the_newest_entry(tmp_path):
+    log = fill(tmp_path, Clock(date(2026, 11, 22)), 2)
+    assert head(tmp_path) == log.head() and head(tmp_path)["seq"] == 3

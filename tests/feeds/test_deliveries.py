@@ -1,0 +1,242 @@
+"""Push deliveries: a snapshot first, then signed deltas of upserts and withdrawals, per licence."""
+
+import json
+import os
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from publishing import audit
+from publishing.feeds import FeedKeys, deliver, read_ledger, verify_delivery, verify_feed, verify_path
+from tests.feeds.conftest import AS_OF, LIC_A, LIC_B, LIC_C, P2, A, B, C, base_records, record, withdrawal
+
+DAY2 = date(2026, 12, 1)
+
+
+def by_licence(results):
+    return {r["licence"]: r for r in results}
+
+
+def read(folder, name):
+    return pd.read_parquet(folder / name)
+
+
+def day2_records():
+    """pen-org-1 repaired, pen-org-2's objection closed, pen-org-4 new; P2's authorisation ends 11-30."""
+    records = [r for r in base_records() if r["record_id"] != "pen-org-1"]
+    for r in records:
+        if r["record_id"] == "pen-org-2":
+            r["under_objection"] = False
+    records.append(record("pen-org-4", "penalties", "administrative_penalty", "organisation", "91110105NLNHD7EJ85"))
+    repaired = withdrawal(base_records()[0], "repaired", "2026-11-28")
+    return records, [repaired]
+
+
+def test_first_delivery_is_a_signed_snapshot_of_what_each_licence_may_hold(lake):
+    lake.warehouse(base_records())
+    results = by_licence(deliver(lake.cfg(), lake.registry(), "run-1", s3=None))
+
+    a = results[LIC_A]
+    assert (a["status"], a["kind"], a["delivery_id"], a["previous_delivery"]) == ("delivered", "snapshot",
+                                                                                  "000001-2026-11-22", None)
+    folder = lake.cfg().feeds_root / A / LIC_A / a["delivery_id"]
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "snapshot.parquet", "withdrawals.parquet"]
+    snap = read(folder, "snapshot.parquet").set_index("record_id")
+    # items and subject types of the licence; natural persons only under a valid authorisation
+    assert sorted(snap.index) == ["court-org-1", "court-p1", "pen-ib-1", "pen-org-1", "pen-org-2", "pen-p1", "pen-p2"]
+    assert "pen-p3" not in snap.index
+    assert snap.loc["pen-org-2", "under_objection"] and not snap.loc["pen-org-1", "under_objection"]  # RULES §7
+    assert snap.loc["pen-org-1", "decision_date"] == "2026-05-10" and snap.loc["court-org-1", "publicity_end"] is None
+    assert set(snap["change"]) == {"new"} and snap["content_hash"].str.len().eq(64).all()
+    assert read(folder, "withdrawals.parquet").empty
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["watermark"] == "2026-11-22" and manifest["schema_version"] == "creditlake.feed/1"
+    assert manifest["institution"]["uscc"] == A and manifest["licence"]["purpose"] == "credit_assessment"
+    assert {f["name"]: f["rows"] for f in manifest["files"]} == {"snapshot.parquet": 7, "withdrawals.parquet": 0}
+    assert manifest["signature"]["alg"] == "ed25519"
+    public_key = lake.cfg().lake / "keys" / "feeds" / "platform-ed25519.pub.pem"
+    assert verify_delivery(folder, public_key, institution=A) == (True, [])
+
+    b = results[LIC_B]  # pull-only: a local delivery backs the share; organisations only
+    assert b["status"] == "delivered" and b["s3_keys"] == []
+    held = read(lake.cfg().feeds_root / B / LIC_B / b["delivery_id"], "snapshot.parquet")
+    assert sorted(held["record_id"]) == ["honour-org-1", "lic-org-1", "pen-org-1", "pen-org-2"]
+
+    # a suspended institution gets nothing, not even a folder
+    assert results[LIC_C] == {"institution": C, "licence": LIC_C, "delivery": "push", "status": "refused",
+                              "why": f"institution {C} is suspended"}  # fmt: skip
+    assert not (lake.cfg().feeds_root / C).exists()
+
+
+def test_rerunning_the_same_date_rewrites_nothing(lake):
+    lake.warehouse(base_records())
+    deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    root = lake.cfg().feeds_root
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in root.rglob("*") if p.is_file()}
+
+    again = by_licence(deliver(lake.cfg(), lake.registry(), "run-1-retry", s3=None))
+    assert again[LIC_A]["status"] == "unchanged" and again[LIC_A]["delivery_id"] == "000001-2026-11-22"
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in root.rglob("*") if p.is_file()}
+    assert after == before
+    assert len(read_ledger(root / A / LIC_A)) == 1
+
+
+def test_next_delivery_is_a_delta_of_upserts_and_withdrawals_with_reasons(lake):
+    lake.warehouse(base_records())
+    deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    records, withdrawals = day2_records()
+    lake.warehouse(records, withdrawals)
+    a = by_licence(deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None))[LIC_A]
+
+    assert (a["kind"], a["delivery_id"], a["previous_delivery"]) == ("delta", "000002-2026-12-01", "000001-2026-11-22")
+    folder = lake.cfg().feeds_root / A / LIC_A / a["delivery_id"]
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "upserts.parquet", "withdrawals.parquet"]
+    upserts = read(folder, "upserts.parquet").set_index("record_id")
+    assert upserts["change"].to_dict() == {"pen-org-2": "changed", "pen-org-4": "new"}
+    assert not upserts.loc["pen-org-2", "under_objection"]  # the objection closed: the mark is lifted downstream
+    gone = read(folder, "withdrawals.parquet").set_index("record_id")
+    assert gone[["reason", "withdrawn_on"]].to_dict("index") == {
+        "pen-org-1": {"reason": "repaired", "withdrawn_on": "2026-11-28"},
+        "pen-p2": {"reason": "authorisation_ended", "withdrawn_on": "2026-12-01"},
+    }
+    assert gone.loc["pen-p2", "subject_key"] == P2
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["withdrawal_reasons"] == {"repaired": 1, "authorisation_ended": 1}
+    assert manifest["counts"]["records_held"] == 6
+    assert verify_feed(folder.parent, FeedKeys.for_run(lake.cfg()).verification_key(A)) == (True, [])
+
+    # B never held pen-p2 (organisations only): only the repaired record is withdrawn there
+    b = lake.cfg().feeds_root / B / LIC_B / "000002-2026-12-01"
+    assert read(b, "withdrawals.parquet")["record_id"].tolist() == ["pen-org-1"]
+
+
+def test_a_changed_warehouse_on_the_same_date_delivers_only_the_difference(lake):
+    lake.warehouse(base_records())
+    deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    records = base_records() + [record("court-org-9", "court_dishonest", "court_dishonest_debtor", "organisation",
+                                       "91110105NLNHD7EJ85")]  # fmt: skip
+    lake.warehouse(records)
+    a = by_licence(deliver(lake.cfg(), lake.registry(), "run-1-rebuilt", s3=None))[LIC_A]
+    assert (a["delivery_id"], a["watermark"], a["upserts"], a["withdrawals"]) == ("000002-2026-11-22",
+                                                                                  "2026-11-22", 1, 0)
+
+
+def test_records_leaving_the_licence_scope_or_sharing_without_a_withdrawal_row_are_withdrawn_too(lake):
+    lake.warehouse(base_records())
+    deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    lake.edit("licences.yml", "licences", {"id": LIC_B}, catalog_items=["administrative_penalty",
+                                                                       "administrative_licence"])  # fmt: skip
+    lake.warehouse([r for r in base_records() if r["record_id"] != "lic-org-1"])  # gone, and no row says why
+    b = by_licence(deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None))[LIC_B]
+    gone = read(lake.cfg().feeds_root / B / LIC_B / b["delivery_id"], "withdrawals.parquet")
+    assert dict(zip(gone["record_id"], gone["reason"], strict=True)) == {
+        "honour-org-1": "out_of_licence_scope", "lic-org-1": "no_longer_shareable"}  # fmt: skip
+    assert verify_path(lake.cfg().feeds_root / B / LIC_B, FeedKeys.for_run(lake.cfg()).verification_key(B)) == (
+        True, [])  # fmt: skip
+
+
+def test_a_date_before_the_last_watermark_is_refused(lake):
+    lake.warehouse(base_records())
+    deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None)
+    a = by_licence(deliver(lake.cfg(AS_OF), lake.registry(), "backfill", s3=None))[LIC_A]
+    assert a["status"] == "refused" and "before the last delivery's watermark 2026-12-01" in a["why"]
+
+
+def test_a_revoked_licence_or_an_expired_one_gets_nothing(lake):
+    lake.warehouse(base_records())
+    deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    lake.edit("licences.yml", "licences", {"id": LIC_A}, status="revoked")
+    results = by_licence(deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None))
+    assert results[LIC_A]["status"] == "refused" and results[LIC_A]["why"] == f"licence {LIC_A} is revoked"
+    assert len(read_ledger(lake.cfg().feeds_root / A / LIC_A)) == 1
+    results = by_licence(deliver(lake.cfg(date(2027, 3, 1)), lake.registry(), "run-3", s3=None))
+    assert results[LIC_B]["why"] == f"licence {LIC_B} expired on 2027-02-28"
+
+
+def test_a_tampered_file_or_manifest_or_a_foreign_key_fails_verification(lake):
+    lake.warehouse(base_records())
+    a = by_licence(deliver(lake.cfg(), lake.registry(), "run-1", s3=None))[LIC_A]
+    folder = lake.cfg().feeds_root / A / LIC_A / a["delivery_id"]
+    key = FeedKeys.for_run(lake.cfg()).verification_key(A)
+    assert verify_delivery(folder, key) == (True, [])
+
+    snapshot = folder / "snapshot.parquet"
+    original = snapshot.read_bytes()
+    snapshot.write_bytes(original[:100] + bytes([original[100] ^ 1]) + original[101:])
+    ok, problems = verify_delivery(folder, key)
+    assert not ok and problems == ["snapshot.parquet: sha256 does not match the manifest (the file was altered)"]
+    snapshot.write_bytes(original)
+
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["files"][0]["sha256"] = "0" * 64  # someone "fixes" the manifest to match a swapped file
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    ok, problems = verify_delivery(folder, key)
+    assert not ok and problems[0].startswith("signature does not verify")
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    other = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.PEM,
+                                                                     serialization.PublicFormat.SubjectPublicKeyInfo)  # fmt: skip
+    assert not verify_delivery(lake.cfg().feeds_root / B / LIC_B / "000001-2026-11-22", other)[0]
+    # addressed to A: B cannot pass it off as its own
+    assert verify_delivery(folder.parent / "000001-2026-11-22", key, institution=B)[0] is False
+    (folder / "extra.csv").write_text("x")
+    assert "extra.csv: not listed in the manifest" in verify_delivery(folder, key)[1]
+
+
+def test_hmac_deliveries_verify_with_the_institutions_own_secret_only(lake, monkeypatch):
+    monkeypatch.setenv("CREDITLAKE_FEEDS_SIGNATURE", "hmac-sha256")
+    lake.warehouse(base_records())
+    results = by_licence(deliver(lake.cfg(), lake.registry(), "run-1", s3=None))
+    keys = FeedKeys.for_run(lake.cfg())
+    folder = lake.cfg().feeds_root / A / LIC_A / results[LIC_A]["delivery_id"]
+    assert json.loads((folder / "manifest.json").read_text())["signature"]["alg"] == "hmac-sha256"
+    secret_file = lake.cfg().lake / "keys" / "feeds" / "hmac" / f"{A}.key"
+    assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
+    assert verify_delivery(folder, secret_file) == (True, [])
+    ok, problems = verify_delivery(folder, keys.verification_key(B))  # B's secret
+    assert not ok and problems[0].startswith("signature does not verify")
+    monkeypatch.setenv(f"CREDITLAKE_FEEDS_HMAC_KEY_{A}", os.urandom(32).hex())  # the secret from the environment
+    assert verify_delivery(folder, FeedKeys.for_run(lake.cfg()).verification_key(A))[0] is False
+
+
+def test_an_ed25519_key_is_never_used_as_an_hmac_secret(lake, monkeypatch):
+    lake.warehouse(base_records())
+    deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    ed_key = FeedKeys.for_run(lake.cfg()).verification_key(A)
+    monkeypatch.setenv("CREDITLAKE_FEEDS_SIGNATURE", "hmac-sha256")
+    lake.warehouse(base_records()[:3])
+    a = by_licence(deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None))[LIC_A]
+    ok, problems = verify_delivery(a["folder"], ed_key)
+    assert not ok and problems == ["the manifest is signed with 'hmac-sha256' but the key given is ed25519"]
+
+
+def test_every_delivery_is_in_the_access_log(lake):
+    lake.warehouse(base_records())
+    deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    root = audit.audit_root(lake.cfg())
+    entries = [json.loads(line) for line in next(root.glob("access-*.jsonl")).read_text().splitlines()][1:]
+    by = {e["licence"]: e for e in entries}
+    assert by[LIC_A]["result"] == "ok" and by[LIC_A]["action"] == "delivery"
+    assert by[LIC_A]["read"] == {"delivery_id": "000001-2026-11-22", "records": 7, "withdrawals": 0}
+    assert by[LIC_A]["purpose"] == "credit_assessment" and by[LIC_A]["institution"] == A
+    assert by[LIC_C]["result"] == "refused" and by[LIC_C]["why"] == f"institution {C} is suspended"
+    assert audit.verify(root) == (True, [])
+
+
+def test_the_warehouse_interface_is_checked_before_anything_leaves(lake):
+    from publishing.feeds import FeedError
+
+    records = base_records()
+    records[1]["under_objection"] = None
+    lake.warehouse(records)
+    with pytest.raises(FeedError, match="under_objection is null"):
+        deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    lake.warehouse(base_records() + [base_records()[0]])
+    with pytest.raises(FeedError, match="record_id not unique"):
+        deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    assert not lake.cfg().feeds_root.exists()

@@ -1,0 +1,96 @@
+"""The registry: institutions, licences and authorisations, validated on load; who may get what."""
+
+from datetime import date
+
+import pytest
+import yaml
+
+from publishing.registry import (
+    RegistryError,
+    active_licences,
+    authorised,
+    licence_refusal,
+    load_registry,
+)
+from tests.feeds.conftest import AS_OF, LIC_A, LIC_B, LIC_C, P1, P2, A, B, C
+
+
+def test_the_example_registry_loads_and_only_active_qualified_licences_are_in_force():
+    registry = load_registry()
+    assert set(registry.institutions) == {A, B, C}
+    assert [lic.id for lic in active_licences(registry, AS_OF)] == [LIC_A, LIC_B]
+    assert licence_refusal(registry, LIC_C, AS_OF) == f"institution {C} is suspended"
+    assert licence_refusal(registry, LIC_B, date(2027, 3, 1)) == f"licence {LIC_B} expired on 2027-02-28"
+    assert licence_refusal(registry, LIC_B, date(2026, 2, 28)) == f"licence {LIC_B} is valid only from 2026-03-01"
+    assert "not in the registry" in licence_refusal(registry, "LIC-NOPE", AS_OF)
+
+
+def test_authorised_needs_institution_subject_item_purpose_and_date_to_match(lake):
+    registry = lake.registry()
+    ok = dict(institution=A, subject_key=P1, catalog_item="administrative_penalty", purpose="credit_assessment")
+    assert authorised(registry, **ok, on_date=AS_OF)
+    assert authorised(registry, **(ok | {"subject_key": P1.lower()}), on_date=AS_OF)  # keys compared normalised
+    assert not authorised(registry, **(ok | {"institution": B}), on_date=AS_OF)
+    assert not authorised(registry, **(ok | {"catalog_item": "honour"}), on_date=AS_OF)
+    assert not authorised(registry, **(ok | {"purpose": "marketing"}), on_date=AS_OF)
+    assert not authorised(registry, **ok, on_date=date(2026, 5, 31))  # before granted_on
+    assert authorised(registry, **ok, on_date=date(2027, 5, 31))  # the last day counts
+    assert not authorised(registry, **ok, on_date=date(2027, 6, 1))
+    p2 = ok | {"subject_key": P2}
+    assert authorised(registry, **p2, on_date=date(2026, 11, 30))
+    assert not authorised(registry, **p2, on_date=date(2026, 12, 1))
+    # the subject withdraws consent: it ends that day
+    lake.edit("authorisations.yml", "authorisations", {"subject_key": P1}, withdrawn_on=date(2026, 12, 10))
+    registry = lake.registry()
+    assert authorised(registry, **ok, on_date=date(2026, 12, 9))
+    assert not authorised(registry, **ok, on_date=date(2026, 12, 10))
+
+
+def _problems(lake) -> list[str]:
+    with pytest.raises(RegistryError) as err:
+        lake.registry()
+    return err.value.problems
+
+
+def test_an_authorisation_without_an_end_date_is_refused_naming_file_entry_and_field(lake):
+    path = lake.registry_root / "authorisations.yml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del doc["authorisations"][1]["expires_on"]
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    [problem] = _problems(lake)
+    assert problem.startswith(f"{path}: authorisations[1] (AUTH-2026-0002): expires_on: required")
+    assert "city-2022 Art 39" in problem
+
+
+def test_an_authorisation_longer_than_max_term_is_once_for_life_and_refused(lake):
+    lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, expires_on=date(2036, 5, 31))
+    [problem] = _problems(lake)
+    assert "authorisations[0] (AUTH-2026-0001): expires_on: 2036-05-31 is more than 1 years after" in problem
+    # the ceiling is policy in the file, not code
+    path = lake.registry_root / "authorisations.yml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["max_term"] = {"value": 10, "unit": "years"}
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert lake.registry().max_term == {"value": 10, "unit": "years"}
+
+
+def test_every_problem_is_reported_at_once_with_its_file_entry_and_field(lake):
+    lake.edit("institutions.yml", "institutions", {"uscc": B}, uscc="91110105L30P8774P5", status="dormant")
+    lake.edit("licences.yml", "licences", {"id": LIC_A}, catalog_items=["administrative_penalty", "gossip"],
+              delivery="fax", valid_to=None, expires="2027-01-01")  # fmt: skip
+    lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, subject_key="110101199003071234")
+    problems = _problems(lake)
+    root = lake.registry_root
+    expected = [
+        f"{root / 'institutions.yml'}: institutions[1] (91110105L30P8774P5): uscc: '91110105L30P8774P5' is not a valid USCC",
+        f"{root / 'institutions.yml'}: institutions[1] (91110105L30P8774P5): status: 'dormant' is not one of",
+        f"{root / 'licences.yml'}: licences[0] (LIC-A-2026-001): expires: unknown field",
+        f"{root / 'licences.yml'}: licences[0] (LIC-A-2026-001): catalog_items: gossip not known",
+        f"{root / 'licences.yml'}: licences[0] (LIC-A-2026-001): valid_to: required",
+        f"{root / 'licences.yml'}: licences[0] (LIC-A-2026-001): delivery: 'fax' is not one of",
+        f"{root / 'licences.yml'}: licences[1] (LIC-B-2026-001): institution: {B} is not in institutions.yml",
+        f"{root / 'authorisations.yml'}: authorisations[0] (AUTH-2026-0001): subject_key: not a valid citizen ID",
+    ]
+    for start in expected:
+        assert any(p.startswith(start) for p in problems), (start, problems)
+    assert len(problems) == len(expected)
