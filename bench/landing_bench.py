@@ -29,7 +29,7 @@ def landing_folder(n: int) -> Path:
     if not marker.exists():
         shutil.rmtree(folder, ignore_errors=True)
         start = time.perf_counter()
-        generate(folder, penalties=n, as_of=AS_OF, seed=11)
+        generate(folder, penalties=n, as_of=AS_OF, seed=11, full=False)
         print(f"generated {n:,} penalty rows in {time.perf_counter() - start:.1f} s", file=sys.stderr)
         marker.touch()
     return folder

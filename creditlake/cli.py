@@ -1,7 +1,7 @@
 """`creditlake`: the operator's command line.
 
     creditlake run --landing DIR --as-of YYYY-MM-DD --profile PROFILE --lake DIR --summary FILE
-    creditlake generate --out DIR [--seed N] [--penalties N]
+    creditlake generate --out DIR [--seed N] [--penalties N] [--penalties-only] [--defect KIND=SHARE]
     creditlake profiles list | show NAME
 """
 
@@ -43,6 +43,16 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--penalties", type=int, default=200)
     gen.add_argument("--as-of", type=_date, default=date.today())
+    gen.add_argument("--penalties-only", action="store_true",
+                     help="one penalties CSV only (default: every dataset and event, in every format)")
+    gen.add_argument("--licenses", type=int, help="licence rows (default: penalties/2)")
+    gen.add_argument("--court-dishonest", type=int, help="court list rows (default: penalties/10)")
+    gen.add_argument("--honors", type=int, help="honour rows (default: penalties/10)")
+    gen.add_argument("--events", type=int, help="event rows in all (default: penalties/20)")
+    gen.add_argument("--formats", help="comma list of csv_bom,csv,csv_gb18030,xlsx,jsonl (first takes the bulk)")
+    gen.add_argument("--defect-rate", type=float, default=0.05, help="share of rows with a planted defect")
+    gen.add_argument("--defect", action="append", default=[], metavar="KIND=SHARE",
+                     help="share of one defect kind (repeatable; 0 turns it off)")
     return p
 
 
@@ -51,7 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate":
         from creditlake.generate import generate
 
-        out = generate(args.out, seed=args.seed, penalties=args.penalties, as_of=args.as_of)
+        try:
+            bad = [d for d in args.defect if "=" not in d]
+            if bad:
+                raise ValueError(f"--defect takes KIND=SHARE, got {', '.join(bad)}")
+            defects = {k.strip(): float(v) for k, v in (d.split("=", 1) for d in args.defect)}
+            out = generate(args.out, seed=args.seed, penalties=args.penalties, as_of=args.as_of,
+                           full=not args.penalties_only,
+                           licenses=args.licenses, court_dishonest=args.court_dishonest, honors=args.honors,
+                           events=args.events, formats=args.formats, defect_rate=args.defect_rate,
+                           defects=defects)  # fmt: skip
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         print(f"generated extracts under {out.resolve()}")
         return 0
     if args.command == "run":
@@ -127,6 +149,8 @@ def render_summary(s: dict) -> str:
     for p in s.get("published") or []:
         lines.append(f"published  {p['dataset']} version {p['version']}: {p['rows']} rows"
                      + (f", {p['s3_objects']} objects to S3" if p["s3_objects"] else ""))  # fmt: skip
+    for failure in s.get("failed") or []:
+        lines.append(f"FAILED     {failure['stage']}: {failure['message']}")
     lines += [
         f"open data        {s['open_root']}",
         f"feeds            {s['feeds_root']}",

@@ -120,7 +120,7 @@ def test_generated_extract_accounts_for_every_row(cfg):
 
     from creditlake.generate import generate
 
-    generate(cfg.landing, penalties=400, as_of=cfg.as_of, defect_rate=0.1)
+    generate(cfg.landing, penalties=400, as_of=cfg.as_of, defect_rate=0.1, full=False)
     truth = json.loads((cfg.landing / "truth.json").read_text(encoding="utf-8"))
     (file,) = landing.discover(cfg)
     result = land(cfg, file["path"])
