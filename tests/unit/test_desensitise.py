@@ -1,0 +1,337 @@
+"""Free-text desensitisation: each recognizer, the decoys it must leave alone, the record's own
+names, the cache, and recall on a small labelled corpus (publishing.pii_corpus).
+
+Speed is measured by bench/desensitise_bench.py, never here.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from stdnum.cn import ric
+
+from publishing.desensitise import (
+    analyse_column,
+    analyzer,
+    desensitise,
+    desensitise_column,
+    mask_name,
+    mask_plate,
+)
+from publishing.pii_corpus import generate_corpus, luhn_check_digit, make_citizen_id, make_uscc
+
+
+def citizen_id(body17: str) -> str:
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
+def bad_check(valid: str) -> str:
+    return valid[:-1] + ("1" if valid[-1] != "1" else "2")
+
+
+ID = citizen_id("22010419850312001")  # valid: GB 11643-1999 check digit
+ID_X = next(i for i in (citizen_id(f"22010219790101{n:03d}") for n in range(200)) if i.endswith("X"))
+CARD19 = "622202123456789012" + luhn_check_digit("622202123456789012")
+CARD16 = "622588123456789" + luhn_check_digit("622588123456789")
+
+
+# --- citizen IDs ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"当事人身份证号{ID}，",
+        f"身份证号：{ID}。",
+        f"公民身份号码{ID_X}）",
+        f"公民身份号码{ID_X.lower()}）",  # lower-case x as typed
+        f"（{ID}）",
+        ID,
+    ],
+)
+def test_valid_citizen_ids_are_replaced_whole(text):
+    out = desensitise(text)
+    assert "[身份证号]" in out
+    assert ID not in out and ID_X not in out.upper()
+
+
+def test_legacy_15_digit_id_is_replaced():
+    assert desensitise("身份证号220104850312001，") == "身份证号[身份证号]，"
+
+
+def test_full_width_id_is_replaced():
+    wide = ID.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert desensitise(f"身份证号{wide}。") == "身份证号[身份证号]。"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        bad_check(ID),  # wrong check digit
+        "220104198513320019",  # month 13: no such birth date
+        "220104850231001",  # 15 digits, 31 February
+    ],
+)
+def test_invalid_ids_are_left_alone(number):
+    text = f"其登记的身份证号{number}与实际不符。"
+    assert desensitise(text) == text
+
+
+def test_registration_number_with_a_birth_date_shape_is_left_alone():
+    text = "营业执照注册号220104600123456，"  # 15 digits that would read as 1960-01-23
+    assert desensitise(text) == text
+    assert desensitise("身份证号220104600123456，") == "身份证号[身份证号]，"
+
+
+# --- phones -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "13812345678", "138-1234-5678", "138 1234 5678", "+8613812345678", "+86 138 1234 5678",
+        "86-13812345678", "008613812345678", "１３８１２３４５６７８",
+        "0431-88886666", "(0431)88886666", "（0431）88886666", "0431 88886666", "010-62345678",
+        "020-8765432", "0431－88886666",
+    ],
+)  # fmt: skip
+def test_phones_in_their_usual_forms_are_replaced(phone):
+    assert desensitise(f"联系电话{phone}。") == "联系电话[电话]。"
+    assert desensitise(f"经核实{phone}为其本人号码") == "经核实[电话]为其本人号码"
+
+
+def test_numbers_next_to_han_characters_are_found():
+    # No \b between Han characters and digits: the number must still be found.
+    assert desensitise("电话13812345678。") == "电话[电话]。"
+    assert desensitise("张三13812345678李四") == "张三[电话]李四"
+
+
+def test_landline_extension_goes_with_the_number():
+    assert desensitise("电话0431-88886666转801，") == "电话[电话]，"
+
+
+def test_local_numbers_only_after_a_phone_word():
+    assert desensitise("联系电话：88886666；") == "联系电话：[电话]；"
+    assert desensitise("座机043188886666，") == "座机[电话]，"
+    assert desensitise("罚款88886666元，") == "罚款88886666元，"
+    assert desensitise("发票代码043188886666，") == "发票代码043188886666，"
+
+
+def test_two_numbers_separated_by_a_space_are_two_numbers():
+    assert desensitise("电话13812345678 0431-88886666。") == "电话[电话] [电话]。"
+
+
+def test_already_masked_phone_is_left_alone():
+    assert desensitise("联系电话138****5678，") == "联系电话138****5678，"
+
+
+# --- bank cards ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("card", [CARD19, CARD16, " ".join(CARD19[i : i + 4] for i in range(0, 19, 4))])
+def test_luhn_valid_cards_are_replaced(card):
+    assert desensitise(f"银行卡（卡号：{card}）收取货款") == "银行卡（卡号：[银行卡号]）收取货款"
+
+
+def test_luhn_invalid_card_is_left_alone():
+    text = f"其提供的银行卡号{bad_check(CARD19)}无效，"
+    assert desensitise(text) == text
+
+
+def test_eighteen_digit_uscc_is_not_a_card():
+    rng = random.Random(3)
+    for _ in range(200):
+        uscc = make_uscc(rng, digits_only=True)
+        text = f"统一社会信用代码：{uscc}，"
+        assert desensitise(text) == text, uscc
+
+
+def test_id_shaped_number_with_a_bad_check_digit_is_not_a_card():
+    rng = random.Random(5)
+    for _ in range(200):
+        number = make_citizen_id(rng, valid=False)
+        text = f"核查时发现其登记的身份证号{number}与实际不符，"
+        assert desensitise(text) == text, number
+
+
+def test_order_numbers_are_not_cards():
+    rng = random.Random(7)
+    for _ in range(100):
+        text = f"网店订单号{rng.randint(10**17, 10**19 - 1)}，"
+        assert desensitise(text) == text
+
+
+# --- e-mail and plates --------------------------------------------------------------------------
+
+
+def test_email_is_replaced():
+    assert desensitise("当事人通过邮箱zhang.wei1985@163.com接收订单") == "当事人通过邮箱[邮箱]接收订单"
+    assert desensitise("service@jinyuan-trade.com.cn。") == "[邮箱]。"
+
+
+@pytest.mark.parametrize(
+    "plate", ["吉A12345", "吉A·12345", "粤B·D12345", "粤BD12345", "粤B12345D", "黑AB123C", "吉A1234挂"]
+)
+def test_plates_keep_the_province_only(plate):
+    assert desensitise(f"驾驶{plate}号车辆运输") == f"驾驶{plate[0]}*****号车辆运输"
+
+
+@pytest.mark.parametrize(
+    "text", ["网站备案号吉ICP备2021012345号，", "药品经营许可证编号吉AA4310123，", "吉林省长春市"]
+)
+def test_plate_look_alikes_are_left_alone(text):
+    assert desensitise(text) == text
+
+
+# --- numbers that must stay ---------------------------------------------------------------------
+
+
+def test_decision_numbers_amounts_dates_and_codes_are_not_touched():
+    rng = random.Random(11)
+    text = (
+        "依据《中华人民共和国食品安全法》第一百二十四条，作出长市监罚〔2025〕1005号行政处罚决定，"
+        "案号（2025）吉0104行初12号，罚款人民币50000元，没收违法所得1234.56元，货值金额12,345元。"
+        f"执法人员于20250312进行检查。统一社会信用代码：{make_uscc(rng)}，"
+        f"统一社会信用代码914403001922038216，许可证编号JY12201040012345，发票代码044001900211，"
+        "营业执照注册号220104000012345。"
+    )
+    assert desensitise(text) == text
+
+
+# --- names --------------------------------------------------------------------------------------
+
+
+def test_mask_name_keeps_the_surname():
+    assert mask_name("张三丰") == "张**"
+    assert mask_name("王伟") == "王*"
+    assert mask_plate("粤B·D12345") == "粤*****"
+
+
+def test_record_names_are_masked_everywhere_even_without_context():
+    text = "张三丰在长春市朝阳区经营超市，以上事实有张三丰签字确认，其妻李丽到场。"
+    out = desensitise(text, ("张三丰", "李丽"))
+    assert out == "张**在长春市朝阳区经营超市，以上事实有张**签字确认，其妻李*到场。"
+
+
+def test_record_names_apply_to_their_own_row_only():
+    texts = ["王伟在场。", "王伟在场。"]
+    assert desensitise_column(texts, [("王伟",), ()]) == ["王*在场。", "王伟在场。"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("法定代表人王伟，电话13812345678", "法定代表人王*，电话[电话]"),
+        ("当事人：张三丰（男，1985年出生）", "当事人：张**（男，1985年出生）"),
+        ("现场负责人刘强未能提供进货凭证", "现场负责人刘*未能提供进货凭证"),
+        ("员工张伟、李娜和王芳签字确认。", "员工张*、李*和王*签字确认。"),
+        ("驾驶员赵敏驾驶吉A12345号车辆", "驾驶员赵*驾驶吉*****号车辆"),
+        ("联系人：欧阳娜娜，", "联系人：欧***，"),
+        ("经理为黄海燕在现场", "经理为黄**在现场"),
+        ("涉案人员田舟（女，身份证号码", "涉案人员田*（女，身份证号码"),
+        ("当事人委托刘建国办理相关手续。", "当事人委托刘**办理相关手续。"),
+        ("当事人与何平签订租赁合同。", "当事人与何*签订租赁合同。"),
+        ("以上事实有马雯的询问笔录为证。", "以上事实有马*的询问笔录为证。"),
+    ],
+)
+def test_names_found_by_context(text, expected):
+    assert desensitise(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "员工张*在场，当事人李某某证实，负责人王某到场。",  # already masked: never unmasked or re-masked
+        "负责人安排员工清理现场，当事人于当日补办，经理明知产品不合格。",
+        "员工和顾客均在场，当事人向社会公开承诺整改，检测结果高于国家标准。",
+        "当事人持有的许可证已过期，店内黄金饰品未明码标价。",
+        "当事人长春市金源商贸有限公司，法定代表人未到场。",
+        "当事人文华房地产开发股份有限公司，当事人吉林省恒通物流有限公司。",
+        "当事人陈述申辩意见不成立，经营者张贴的价签不实。",
+    ],
+)
+def test_phrases_after_role_words_are_not_names(text):
+    assert desensitise(text) == text
+
+
+def test_masked_names_passed_in_are_ignored():
+    assert desensitise("张*在场，王伟在场", ("张*", "王", "")) == "张*在场，王伟在场"
+
+
+# --- the column ---------------------------------------------------------------------------------
+
+
+def test_column_equals_row_by_row_and_handles_missing_values():
+    samples = generate_corpus(300, seed=21)
+    texts = [s.text for s in samples] * 2 + [None, "", float("nan")]
+    names = [s.names for s in samples] * 2 + [None, (), ["王伟"]]
+    out = desensitise_column(texts, names)
+    for text, row_names, got in zip(texts[:600], names[:600], out[:600], strict=True):
+        assert got == desensitise(text, row_names)
+    assert out[600] is None and out[601] == "" and math.isnan(out[602])
+    assert out[:300] == out[300:600]
+
+
+def test_output_is_deterministic():
+    samples = generate_corpus(100, seed=22)
+    args = ([s.text for s in samples], [s.names for s in samples])
+    assert desensitise_column(*args) == desensitise_column(*args)
+
+
+def test_presidio_is_the_engine():
+    from presidio_analyzer import AnalyzerEngine
+
+    engine = analyzer()
+    assert isinstance(engine, AnalyzerEngine)
+    found = engine.analyze(text=f"员工王伟，电话13812345678，身份证号{ID}", language="zh")
+    assert {r.entity_type for r in found} == {"PERSON", "CN_PHONE", "CN_CITIZEN_ID"}
+
+
+def test_the_pre_filter_never_hides_anything():
+    """Texts the pre-filter clears would yield nothing from Presidio either."""
+    from publishing import desensitise as d
+
+    samples = generate_corpus(2000, seed=23)
+    cleared = [s.text for s in samples if not d._may_hold(s.text, ())]
+    assert cleared  # the corpus has texts with nothing to find
+    assert all(not found for found in d._analyse_batch(cleared, [()] * len(cleared)))
+    clean = ["未按规定公示年度报告，责令改正。", "该公司超标排放大气污染物，处罚款人民币5万元。"]
+    assert not any(d._may_hold(t, ()) for t in clean)
+
+
+# --- recall on a small labelled corpus ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus_result():
+    from bench.desensitise_bench import evaluate
+
+    samples = generate_corpus(2000, seed=2024)
+    return evaluate(samples, analyse_column([s.text for s in samples], [s.names for s in samples]))
+
+
+def _recall(result, label):
+    pairs = [v for (lab, _kind), v in result["recall"].items() if lab == label]
+    return sum(ok for ok, _ in pairs) / sum(total for _, total in pairs)
+
+
+def test_corpus_recall_of_ids_and_phones_is_complete(corpus_result):
+    assert _recall(corpus_result, "CN_CITIZEN_ID") == 1.0
+    assert _recall(corpus_result, "CN_PHONE") == 1.0
+
+
+def test_corpus_recall_of_names_and_the_rest(corpus_result):
+    assert _recall(corpus_result, "PERSON") >= 0.98
+    for label in ("CN_BANK_CARD", "EMAIL_ADDRESS", "CN_LICENSE_PLATE"):
+        assert _recall(corpus_result, label) >= 0.99
+
+
+def test_corpus_decoys_stay(corpus_result):
+    decoys = corpus_result["decoys"]
+    for kind in ("id_bad_checksum", "card_bad_luhn", "decision_no", "case_no", "uscc", "uscc_digits", "date_compact",
+                 "amount", "reg_no", "order_no", "invoice_code", "icp_no", "masked_name", "masked_phone"):  # fmt: skip
+        touched, total = decoys[kind]
+        assert total and touched == 0, kind
+    assert corpus_result["precision"]["PERSON"][0] / corpus_result["precision"]["PERSON"][1] >= 0.99
