@@ -19,6 +19,18 @@ class StageFailed(Exception):
     """A stage refused to go on (a gate failed, dbt failed): retrying will not help."""
 
 
+def record_failure(conf: dict, run_id: str, stage: str, message: str) -> None:
+    """Keep a refused stage's message for the run summary (`failed`)."""
+    folder = RunConfig.from_conf(conf).run_dir(run_id) / "failed"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{stage}.txt").write_text(message, encoding="utf-8")
+
+
+def _failures(cfg: RunConfig, run_id: str) -> list[dict]:
+    folder = cfg.run_dir(run_id) / "failed"
+    return [{"stage": p.stem, "message": p.read_text(encoding="utf-8")} for p in sorted(folder.glob("*.txt"))]
+
+
 def discover(conf: dict) -> list[dict]:
     from creditlake import landing
 
@@ -178,6 +190,7 @@ def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: d
             for p in (published or [])
         ],
         "portal": next((p["portal"] for p in (published or []) if p.get("portal")), None),
+        "failed": _failures(cfg, run_id),
     }
     cfg.feeds_root.mkdir(parents=True, exist_ok=True)
     cfg.open_root.mkdir(parents=True, exist_ok=True)

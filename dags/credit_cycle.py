@@ -13,7 +13,8 @@ under the run's jurisdiction profile, and publishes what the public may see.
 | `prepare_open_data` | column policy (default deny) and Presidio desensitisation, into staging |
 | `validate_outputs` | outgoing GX suite and an independent personal-data scan; refuses the publication |
 | `publish` | installs the version under `open_root` (and S3), moves `latest`, regenerates the portal |
-| `summarise` | writes the run summary, whatever happened before |
+| `summarise` | writes the run summary, whatever happened before, naming any stage that failed |
+| `run_failed` | runs only when a task failed, and fails the run: the summary is a leaf that always succeeds, so without it a refused publication would end in a "successful" run |
 
 Run it with `creditlake run --landing DIR --as-of YYYY-MM-DD --profile P --lake DIR`,
 which passes these as the run's conf. The warehouse has one writer: `max_active_runs=1`.
@@ -42,14 +43,16 @@ def _run_id() -> str:
 
 
 def _stage(fn, *args):
-    """Run a pipeline stage; a deliberate refusal fails the task at once, without retries."""
+    """Run a pipeline stage; a deliberate refusal fails the task at once, without retries,
+    and is recorded for the summary."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from creditlake.pipeline import StageFailed
+    from creditlake.pipeline import StageFailed, record_failure
 
     try:
         return fn(*args)
     except StageFailed as err:
+        record_failure(_conf(), _run_id(), fn.__name__, str(err))
         raise AirflowFailException(str(err)) from err
 
 
@@ -107,6 +110,12 @@ def credit_cycle():
     def summarise(files: list[dict] | None, build_result: dict | None, published: list[dict] | None) -> dict:
         return pipeline.summarise(_conf(), _run_id(), files, build_result, published)
 
+    @task(trigger_rule="one_failed", retries=0)
+    def run_failed() -> None:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException("a stage of this cycle failed: the run summary names it")
+
     files = validate_raw(land.expand(file=discover()))
     built = build()
     staged = prepare_open_data()
@@ -114,7 +123,8 @@ def credit_cycle():
     published = publish(staged)
     files >> built >> staged
     checked >> published
-    summarise(files, built, published)
+    summary = summarise(files, built, published)
+    [files, built, staged, checked, published, summary] >> run_failed()
 
 
 credit_cycle()
