@@ -306,22 +306,19 @@ def _chain_start(number: int, first: dict, prunes: list[dict], name: str, proble
 def retention_for(profile: str) -> dict:
     """The profile's query-log retention: {"years": 3, "article": ...} or {"years": None} (long-term).
 
-    Read from `creditlake.profiles` (`queries.log_retention`), or from the older
-    `creditlake.jurisdiction` loader (`query_log_retention`) where that is what is installed.
+    From the jurisdiction profile (`creditlake.jurisdiction`, rule `query_log_retention`):
+    3 years under jl-draft Art 20 (and the national default taken from it), long-term under
+    gd-draft Art 22. A profile without a usable rule fails: pruning must never guess.
     """
-    try:
-        from creditlake.profiles import load_profile
+    from creditlake.jurisdiction import load_profile
 
-        rule = load_profile(profile).rules["queries"]["log_retention"]
-    except ImportError:
-        from creditlake.jurisdiction import load_profile
-
-        rule = load_profile(profile).rules["query_log_retention"]
+    rule = load_profile(profile).rules["query_log_retention"]
     if rule.get("unit") == "long_term" or rule.get("value") == "long_term":
         return {"years": None, "article": rule["article"]}
-    if rule.get("unit") != "years":
-        raise ValueError(f"profile {profile}: query_log_retention unit {rule.get('unit')!r} is not years")
-    return {"years": int(rule["value"]), "article": rule["article"]}
+    if rule.get("unit") != "years" or not isinstance(rule.get("value"), int) or rule["value"] <= 0:
+        raise ValueError(f"profile {profile}: query_log_retention {rule!r} is not a positive number of years "
+                         "or long_term")  # fmt: skip
+    return {"years": rule["value"], "article": rule["article"]}
 
 
 def prune_before(root: Path, before: date, *, profile: str = "national", today: date | None = None,

@@ -5,6 +5,9 @@ import json
 import threading
 from datetime import date
 
+import pytest
+
+from creditlake.jurisdiction import profile_names
 from publishing.audit import AccessLog, entry_hash, head, prune_before, segments, verify
 from tests.feeds.conftest import LIC_A, A, Clock
 
@@ -151,3 +154,17 @@ def test_long_term_retention_prunes_nothing(tmp_path):
 def test_head_hash_is_the_newest_entry(tmp_path):
     log = fill(tmp_path, Clock(date(2026, 11, 22)), 2)
     assert head(tmp_path) == log.head() and head(tmp_path)["seq"] == 3
+
+
+# Retention comes from the jurisdiction profile: 3 years from the query (jl-draft Art 20, which the
+# national default and the profiles that defer to it take), long-term under gd-draft Art 22.
+RETENTION = {"gd-draft": (None, "gd-draft Art 22"), "jl-draft": (3, "jl-draft Art 20")}
+
+
+@pytest.mark.parametrize("profile", profile_names())
+def test_every_profile_states_how_long_the_log_is_kept(profile):
+    from publishing.audit import retention_for
+
+    years, article = RETENTION.get(profile, (3, "jl-draft Art 20 (national default"))
+    rule = retention_for(profile)
+    assert rule["years"] == years and rule["article"].startswith(article)
