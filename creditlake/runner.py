@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from creditlake.settings import DAGS_DIR, PROJECT_ROOT, RunConfig
@@ -61,7 +62,7 @@ def run_cycle(cfg: RunConfig, *, verbose: bool = False) -> tuple[bool, dict | No
     """Execute the DAG for `cfg`; returns (success, summary, airflow's log tail)."""
     ensure_metadata_db()
     summary_path = cfg.summary or (cfg.lake.resolve() / "runs" / "last_summary.json")
-    cfg = RunConfig(cfg.landing, cfg.lake, cfg.as_of, cfg.profile, summary_path)
+    cfg = replace(cfg, summary=summary_path)
     if summary_path.exists():
         summary_path.unlink()  # never report a previous run's summary as this one's
     cfg.lake.mkdir(parents=True, exist_ok=True)

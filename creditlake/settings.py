@@ -27,6 +27,9 @@ class RunConfig:
     as_of: date
     profile: str = "national"
     summary: Path | None = None
+    # The feeds registry (institutions, licences, authorisations: publishing/registry.py);
+    # None: `CREDITLAKE_REGISTRY`, else no feeds are delivered.
+    registry: Path | None = None
 
     @classmethod
     def from_conf(cls, conf: dict) -> RunConfig:
@@ -44,6 +47,7 @@ class RunConfig:
             as_of=as_of,
             profile=conf.get("profile") or "national",
             summary=Path(conf["summary"]).resolve() if conf.get("summary") else None,
+            registry=Path(conf["registry"]).resolve() if conf.get("registry") else None,
         )
 
     def to_conf(self) -> dict:
