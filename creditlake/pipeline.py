@@ -1,14 +1,16 @@
 """The stages of one credit cycle, as plain functions the DAG wires together.
 
 land -> validate raw -> dbt build -> prepare open data -> validate outputs -> publish ->
-summarise. Each stage takes the run's `conf` (JSON-able, as Airflow passes it) and returns
-JSON-able results for the next. A stage that must stop the cycle raises `StageFailed`
+summarise; feeds to credit service institutions are delivered after the build, beside the
+open-data branch (neither waits for the other). Each stage takes the run's `conf`
+(JSON-able, as Airflow passes it) and returns JSON-able results for the next. A stage that must stop the cycle raises `StageFailed`
 with a message for the operator; bad input never raises, it is refused and counted.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -142,8 +144,58 @@ def publish(conf: dict, staged: list[dict]) -> list[dict]:
     return open_data.release(RunConfig.from_conf(conf), staged)
 
 
+def registry_root(cfg: RunConfig) -> Path | None:
+    """The run's feeds registry: `--registry` (conf `registry`), else `CREDITLAKE_REGISTRY`, else
+    None. There is no fallback to the example registry: its institutions are invented."""
+    if cfg.registry:
+        return Path(cfg.registry)
+    env = os.environ.get("CREDITLAKE_REGISTRY")
+    return Path(env).resolve() if env else None
+
+
+def deliver_feeds(conf: dict, run_id: str) -> dict:
+    """Push deliveries to every licence in force on the run's date (jl-draft Art 45,
+    city-2022 Art 53, hl-2022 Art 23), each delta listing what to take down (city-2022 Art 47).
+
+    Without a registry nothing is delivered, and the result says so. An invalid registry, or a
+    warehouse the feeds cannot read, refuses the stage; a licence that may receive nothing today
+    (expired, suspended) is a result with its reason, not a failure.
+    """
+    from publishing.feeds import FeedError, deliver
+    from publishing.registry import RegistryError, load_registry
+
+    cfg = RunConfig.from_conf(conf)
+    root = registry_root(cfg)
+    if root is None:
+        return {"registry": None, "deliveries": [],
+                "why": "no registry configured (--registry DIR or CREDITLAKE_REGISTRY): no feeds delivered"}  # fmt: skip
+    try:
+        registry = load_registry(root)
+        deliveries = deliver(cfg, registry, run_id)
+    except RegistryError as err:
+        raise StageFailed(f"feeds registry {root} is invalid:\n  " + "\n  ".join(err.problems)) from err
+    except FeedError as err:
+        raise StageFailed(f"feeds not delivered: {err}") from err
+    return {"registry": str(root), "deliveries": deliveries, "why": None}
+
+
+def _feed_lines(feeds: dict | None) -> list[dict]:
+    """One summary entry per licence: what it was given in this run, or why nothing."""
+    out = []
+    for d in (feeds or {}).get("deliveries", []):
+        delivered = d["status"] == "delivered"
+        out.append({
+            "institution": d["institution"], "licence": d["licence"], "mode": d["delivery"],
+            "status": d["status"], "why": d.get("why"), "delivery_id": d.get("delivery_id"),
+            "kind": d.get("kind"), "rows": d.get("upserts", 0) if delivered else 0,
+            "withdrawals": d.get("withdrawals", 0) if delivered else 0, "records_held": d.get("records"),
+            "manifest": d.get("manifest"), "s3_objects": len(d.get("s3_keys") or []),
+        })  # fmt: skip
+    return out
+
+
 def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: dict | None,
-              published: list[dict] | None) -> dict:  # fmt: skip
+              published: list[dict] | None, feeds: dict | None = None) -> dict:  # fmt: skip
     """The run summary (the operators' contract, README 'Run summary'), written even when a stage failed."""
     import pandas as pd
 
@@ -190,6 +242,8 @@ def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: d
             for p in (published or [])
         ],
         "portal": next((p["portal"] for p in (published or []) if p.get("portal")), None),
+        "feeds_registry": str(registry) if (registry := registry_root(cfg)) else None,
+        "feeds": _feed_lines(feeds),
         "failed": _failures(cfg, run_id),
     }
     cfg.feeds_root.mkdir(parents=True, exist_ok=True)

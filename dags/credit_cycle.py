@@ -2,7 +2,8 @@
 ### credit_cycle — one cycle of the public credit information platform
 
 Lands every agency extract found in the landing folder, gates it, builds the warehouse
-under the run's jurisdiction profile, and publishes what the public may see.
+under the run's jurisdiction profile, publishes what the public may see, and delivers the
+authorised feeds to licensed credit service institutions.
 
 | task | what it does |
 |---|---|
@@ -13,11 +14,15 @@ under the run's jurisdiction profile, and publishes what the public may see.
 | `prepare_open_data` | column policy (default deny) and Presidio desensitisation, into staging |
 | `validate_outputs` | outgoing GX suite and an independent personal-data scan; refuses the publication |
 | `publish` | installs the version under `open_root` (and S3), moves `latest`, regenerates the portal |
+| `deliver_feeds` | after `build`, beside the open-data branch: one signed snapshot or delta (upserts and withdrawals) per licence in force, under `feeds_root` (and S3); nothing without a registry |
 | `summarise` | writes the run summary, whatever happened before, naming any stage that failed |
 | `run_failed` | runs only when a task failed, and fails the run: the summary is a leaf that always succeeds, so without it a refused publication would end in a "successful" run |
 
-Run it with `creditlake run --landing DIR --as-of YYYY-MM-DD --profile P --lake DIR`,
-which passes these as the run's conf. The warehouse has one writer: `max_active_runs=1`.
+Run it with `creditlake run --landing DIR --as-of YYYY-MM-DD --profile P --lake DIR
+[--registry DIR]`, which passes these as the run's conf. The warehouse has one writer:
+`max_active_runs=1`. `deliver_feeds` and the open-data branch only read it and do not wait
+for each other: a refused publication still delivers feeds, a failed delivery still
+publishes, and either fails the run.
 """
 
 from __future__ import annotations
@@ -71,6 +76,8 @@ def _stage(fn, *args):
         "as_of": Param("", type="string", description="the run's 'today', YYYY-MM-DD"),
         "profile": Param("national", type="string", description="jurisdiction profile"),
         "summary": Param("", type="string", description="where to write the summary JSON (optional)"),
+        "registry": Param("", type=["null", "string"],
+                          description="feeds registry folder (optional; else CREDITLAKE_REGISTRY, else no feeds)"),
     },
 )
 def credit_cycle():
@@ -106,9 +113,14 @@ def credit_cycle():
     def publish(staged: list[dict]) -> list[dict]:
         return _stage(pipeline.publish, _conf(), staged)
 
+    @task
+    def deliver_feeds() -> dict:
+        return _stage(pipeline.deliver_feeds, _conf(), _run_id())
+
     @task(trigger_rule="all_done", retries=0)
-    def summarise(files: list[dict] | None, build_result: dict | None, published: list[dict] | None) -> dict:
-        return pipeline.summarise(_conf(), _run_id(), files, build_result, published)
+    def summarise(files: list[dict] | None, build_result: dict | None, published: list[dict] | None,
+                  feeds: dict | None) -> dict:  # fmt: skip
+        return pipeline.summarise(_conf(), _run_id(), files, build_result, published, feeds)
 
     @task(trigger_rule="one_failed", retries=0)
     def run_failed() -> None:
@@ -121,10 +133,12 @@ def credit_cycle():
     staged = prepare_open_data()
     checked = validate_outputs(staged)
     published = publish(staged)
+    delivered = deliver_feeds()
     files >> built >> staged
+    built >> delivered  # feeds read the warehouse only; they do not wait for open data
     checked >> published
-    summary = summarise(files, built, published)
-    [files, built, staged, checked, published, summary] >> run_failed()
+    summary = summarise(files, built, published, delivered)
+    [files, built, staged, checked, published, delivered, summary] >> run_failed()
 
 
 credit_cycle()

@@ -91,5 +91,26 @@ def test_credit_cycle_stage_order(bag):
                  ("validate_outputs", "publish"), ("publish", "summarise")]:  # fmt: skip
         assert edge in edges
     # a failed stage fails the run, though the summary (a leaf) always succeeds
-    assert {u for u, d in edges if d == "run_failed"} >= {"validate_outputs", "publish", "summarise"}
+    assert {u for u, d in edges if d == "run_failed"} >= {"validate_outputs", "publish", "deliver_feeds", "summarise"}
     assert dag["max_active_runs"] == 1
+
+
+def test_feeds_are_delivered_after_the_build_beside_open_data(bag):
+    """deliver_feeds needs the built warehouse, and neither it nor the open-data branch waits for
+    the other: a refused publication must not hold back the institutions' feeds, nor the reverse."""
+    edges = {tuple(e) for e in bag["dags"]["credit_cycle"]["edges"]}
+    assert {("build", "deliver_feeds"), ("deliver_feeds", "summarise"), ("deliver_feeds", "run_failed")} <= edges
+
+    def ancestors(task):
+        found, todo = set(), [task]
+        while todo:
+            current = todo.pop()
+            for upstream in [u for u, d in edges if d == current]:
+                if upstream not in found:
+                    found.add(upstream)
+                    todo.append(upstream)
+        return found
+
+    open_data = {"prepare_open_data", "validate_outputs", "publish"}
+    assert ancestors("deliver_feeds") == {"discover", "land", "validate_raw", "build"}
+    assert all("deliver_feeds" not in ancestors(task) for task in open_data)
