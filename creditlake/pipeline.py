@@ -3,8 +3,9 @@
 land -> validate raw -> dbt build -> prepare open data -> validate outputs -> publish ->
 summarise; feeds to credit service institutions are delivered after the build, beside the
 open-data branch (neither waits for the other). Each stage takes the run's `conf`
-(JSON-able, as Airflow passes it) and returns JSON-able results for the next. A stage that must stop the cycle raises `StageFailed`
-with a message for the operator; bad input never raises, it is refused and counted.
+(JSON-able, as Airflow passes it) and returns JSON-able results for the next. A stage that
+must stop the cycle raises `StageFailed` with a message for the operator; bad input never
+raises, it is refused and counted.
 """
 
 from __future__ import annotations
