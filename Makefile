@@ -7,6 +7,9 @@ BIN     := $(VENV)/bin
 UV      := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 AS_OF   ?= $(shell date +%F)
 PROFILE ?= national
+# The demo delivers feeds to the example registry's invented institutions; `creditlake run`
+# itself delivers none unless given --registry or CREDITLAKE_REGISTRY.
+REGISTRY ?= publishing/registry_example
 
 .PHONY: env demo test lint bench clean browser
 
@@ -24,7 +27,7 @@ demo: env
 	rm -rf demo
 	$(BIN)/creditlake generate --out demo/landing --penalties 300 --as-of $(AS_OF)
 	$(BIN)/creditlake run --landing demo/landing --lake demo/lake --as-of $(AS_OF) \
-	    --profile $(PROFILE) --summary demo/summary.json
+	    --profile $(PROFILE) --registry $(REGISTRY) --summary demo/summary.json
 
 lint: env
 	$(BIN)/ruff check .

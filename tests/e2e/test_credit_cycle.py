@@ -11,6 +11,7 @@ from creditlake.generate import PENALTY_HEADERS_ZH
 from tests.conftest import AS_OF, read_summary, run_cli
 
 pytestmark = pytest.mark.e2e
+LIC_A, INST_A = "LIC-A-2026-001", "91110105L30P8774P4"  # in publishing/registry_example
 SUMMARY_KEYS = {"profile", "as_of", "open_root", "feeds_root", "quarantine_report", "files"}
 FILE_KEYS = {"path", "dataset", "rows_in", "loaded", "quarantined", "excluded", "status", "reason"}
 
@@ -119,7 +120,8 @@ def test_a_landing_folder_it_did_not_generate(tmp_path):
 
 def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     """A revocation and a repair take effect between two runs: the second run's open data no
-    longer has them, and the warehouse's withdrawals say when and why."""
+    longer has them, the warehouse's withdrawals say when and why, and the signed feed delta
+    tells the institution holding them to take both down."""
     landing, lake = tmp_path / "landing", tmp_path / "lake"
     (landing / "penalties").mkdir(parents=True)
     (landing / "revocations").mkdir()
@@ -147,10 +149,22 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
         parquet = next(f["path"] for f in latest["files"] if f["path"].endswith(".parquet"))
         return set(pd.read_parquet(lake / "open" / parquet)["decision_number"])
 
-    run_cli("run", "--landing", str(landing), "--as-of", "2026-08-01", "--lake", str(lake),
-            "--summary", str(tmp_path / "s1.json"))  # fmt: skip
+    # With the example registry: institution A's licence covers organisations' penalties
+    # (publishing/registry_example), so each run also delivers it a signed feed.
+    registry = ["--registry", "publishing/registry_example"]
+    first = run_cli("run", "--landing", str(landing), "--as-of", "2026-08-01", "--lake", str(lake),
+                    "--summary", str(tmp_path / "s1.json"), *registry).stdout  # fmt: skip
     assert published_numbers(tmp_path / "s1.json") == {o[2] for o in orgs}
     assert query(lake, "select count(*) from fct_withdrawals") == [(0,)]
+    feeds = {f["licence"]: f for f in read_summary(tmp_path / "s1.json")["feeds"]}
+    assert {k: feeds[LIC_A][k] for k in ("institution", "status", "delivery_id", "kind", "rows", "withdrawals")} == {
+        "institution": INST_A, "status": "delivered", "delivery_id": "000001-2026-08-01", "kind": "snapshot",
+        "rows": 3, "withdrawals": 0}  # fmt: skip
+    assert f"delivered  {LIC_A} to {INST_A}: 000001-2026-08-01 snapshot, 3 rows" in first
+    feed = lake / "feeds" / INST_A / LIC_A
+    key = str(lake / "keys" / "feeds" / "platform-ed25519.pub.pem")
+    assert feeds[LIC_A]["manifest"] == str(feed / "000001-2026-08-01" / "manifest.json")
+    run_cli("feeds", "verify", str(feed / "000001-2026-08-01"), "--key", key, "--institution", INST_A)
 
     # the events arrive after the first run, dated between the two
     codes = [r[2] for r in csv.reader((landing / "penalties" / "p.csv").open(encoding="utf-8"))][1:]
@@ -166,11 +180,23 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
         ])  # fmt: skip
 
 
-    run_cli("run", "--landing", str(landing), "--as-of", "2026-09-01", "--lake", str(lake),
-            "--summary", str(tmp_path / "s2.json"))  # fmt: skip
+    second = run_cli("run", "--landing", str(landing), "--as-of", "2026-09-01", "--lake", str(lake),
+                     "--summary", str(tmp_path / "s2.json"), *registry).stdout  # fmt: skip
     assert published_numbers(tmp_path / "s2.json") == {orgs[2][2]}
     withdrawn = query(lake, "select reason, withdrawn_on::varchar from fct_withdrawals order by withdrawn_on")
     assert withdrawn == [("revoked", "2026-08-10"), ("repaired", "2026-08-20")]
+
+    # ...and the institution is told to take both down (city-2022 Art 47), in a signed delta
+    assert f"delivered  {LIC_A} to {INST_A}: 000002-2026-09-01 delta, 0 rows, 2 withdrawals (1 held)" in second
+    import pandas as pd
+
+    gone = pd.read_parquet(feed / "000002-2026-09-01" / "withdrawals.parquet")
+    numbers = dict(query(lake, "select record_id, decision_number from int_credit__records_as_of"))
+    assert sorted((numbers[r], reason, on) for r, reason, on in zip(gone["record_id"], gone["reason"],
+                                                                     gone["withdrawn_on"], strict=True)) == [
+        (orgs[0][2], "revoked", "2026-08-10"), (orgs[1][2], "repaired", "2026-08-20")]  # fmt: skip
+    run_cli("feeds", "verify", str(feed), "--key", key, "--institution", INST_A)  # both deliveries, chained
+    assert run_cli("audit", "verify", "--lake", str(lake)).stdout.startswith("OK  ")
 
 
 # The same scenario under each profile, run on 2026-11-22 through the DAG. Penalty A, a
