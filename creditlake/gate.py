@@ -50,63 +50,113 @@ def suite_columns(name: str) -> list[str]:
     return sorted({e["kwargs"]["column"] for e in spec["expectations"] if "column" in e["kwargs"]})
 
 
-def _context(cfg: RunConfig):
-    import great_expectations as gx
+# GX fingerprints every in-memory pandas batch under 1 GB with `hash_pandas_object`, a batch
+# marker we never read; on a 1,000,000-row batch it costs more than all our expectations
+# together. Batches here are fingerprinted already (the landed file's sha256 is the batch id).
+_NO_FINGERPRINT = 0
 
-    context = gx.get_context(mode="file", project_root_dir=str(cfg.reports_root))
-    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
-    return context
+
+def read_for_suite(path: Path, name: str):
+    """The columns suite `name` reads, from a Parquet file, as a DataFrame whose text columns
+    are Arrow-backed strings: GX's string metrics then run as Arrow kernels, not per row."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas calls `str`
+    return pq.read_table(path, columns=suite_columns(name)).to_pandas(types_mapper={pa.string(): text}.get)
+
+
+class Gate:
+    """One GX context for a run's suites: each batch is validated and its result kept; the
+    HTML data docs are built once, in `finish`, not once per batch."""
+
+    def __init__(self, cfg: RunConfig):
+        import great_expectations as gx
+        from great_expectations.execution_engine import pandas_execution_engine
+
+        pandas_execution_engine.HASH_THRESHOLD = _NO_FINGERPRINT
+        self.cfg = cfg
+        self.context = gx.get_context(mode="file", project_root_dir=str(cfg.reports_root))
+        self.context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+        self._checkpoints: dict[str, object] = {}
+        self._results: list = []
+
+    def _checkpoint(self, name: str):
+        if name in self._checkpoints:
+            return self._checkpoints[name]
+        import great_expectations as gx
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+        spec = load_suite_spec(name)
+        source = self.context.data_sources.add_or_update_pandas("creditlake")
+        asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
+        batch_definition = next(
+            (b for b in asset.batch_definitions if b.name == "whole"), None
+        ) or asset.add_batch_definition_whole_dataframe("whole")
+        suite = gx.ExpectationSuite(name=name, meta={"doc": spec.get("doc", "")})
+        for exp in spec["expectations"]:
+            suite.add_expectation_configuration(
+                ExpectationConfiguration(type=exp["type"], kwargs=exp["kwargs"], meta={"why": exp.get("why", "")})
+            )
+        suite = self.context.suites.add_or_update(suite)
+        validation = self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+        )
+        checkpoint = self.context.checkpoints.add_or_update(
+            gx.Checkpoint(name=name, validation_definitions=[validation], actions=[], result_format="SUMMARY")
+        )
+        self._checkpoints[name] = checkpoint
+        return checkpoint
+
+    def run(self, name: str, frame, batch: str) -> GateResult:
+        """Validate `frame` against suite `name` and keep the result JSON beside the batch."""
+        import pandas as pd
+
+        checkpoint = self._checkpoint(name)
+        # For a frame of Arrow-backed strings (`read_for_suite`), `str` means those strings, so
+        # GX's `astype(str)` before a regex is free and the regex runs in Arrow (RE2 syntax:
+        # no lookarounds, which `tests/unit/test_suites.py` checks for every raw suite).
+        arrow = any(isinstance(t, pd.StringDtype) and t.storage == "pyarrow" for t in frame.dtypes)
+        with pd.option_context("future.infer_string", arrow):
+            outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+        identifier, run_result = next(iter(outcome.run_results.items()))
+        self._results.append(identifier)
+        result = run_result.to_json_dict()
+
+        failures = []
+        for r in result["results"]:
+            if not r["success"]:
+                cfg_ = r["expectation_config"]
+                column = cfg_["kwargs"].get("column", "table")
+                detail = r.get("result", {})
+                unexpected = detail.get("unexpected_count")
+                sample = detail.get("partial_unexpected_list", [])[:3]
+                error = (r.get("exception_info") or {}).get("exception_message")
+                failures.append(
+                    f"{cfg_['type']} on {column}: "
+                    + (f"{unexpected} unexpected, e.g. {sample}" if unexpected is not None else str(error or detail))
+                )
+
+        out = self.cfg.reports_root / "gx_results" / safe_name(batch) / f"{name}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        return GateResult(name, batch, bool(result["success"]), failures, str(out), str(self.data_docs))
+
+    @property
+    def data_docs(self) -> Path:
+        return Path(self.cfg.reports_root) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    def finish(self) -> None:
+        """Render this run's results into the HTML data docs (and the index)."""
+        if self._results:
+            self.context.build_data_docs(resource_identifiers=self._results)
 
 
 def run_suite(cfg: RunConfig, name: str, frame, batch: str) -> GateResult:
-    """Validate `frame` against suite `name`; keep the result JSON and update the data docs."""
-    import great_expectations as gx
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-    spec = load_suite_spec(name)
-    context = _context(cfg)
-    source = context.data_sources.add_or_update_pandas("creditlake")
-    asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
-    batch_definition = next(
-        (b for b in asset.batch_definitions if b.name == "whole"), None
-    ) or asset.add_batch_definition_whole_dataframe("whole")
-
-    suite = gx.ExpectationSuite(name=name, meta={"doc": spec.get("doc", "")})
-    for exp in spec["expectations"]:
-        suite.add_expectation_configuration(
-            ExpectationConfiguration(type=exp["type"], kwargs=exp["kwargs"], meta={"why": exp.get("why", "")})
-        )
-    suite = context.suites.add_or_update(suite)
-    validation = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
-    )
-    checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=name,
-            validation_definitions=[validation],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-            result_format="SUMMARY",
-        )
-    )
-    outcome = checkpoint.run(batch_parameters={"dataframe": frame})
-    result = next(iter(outcome.run_results.values())).to_json_dict()
-
-    failures = []
-    for r in result["results"]:
-        if not r["success"]:
-            cfg_ = r["expectation_config"]
-            column = cfg_["kwargs"].get("column", "table")
-            detail = r.get("result", {})
-            unexpected = detail.get("unexpected_count")
-            sample = detail.get("partial_unexpected_list", [])[:3]
-            error = (r.get("exception_info") or {}).get("exception_message")
-            failures.append(
-                f"{cfg_['type']} on {column}: "
-                + (f"{unexpected} unexpected, e.g. {sample}" if unexpected is not None else str(error or detail))
-            )
-
-    out = cfg.reports_root / "gx_results" / safe_name(batch) / f"{name}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    docs = Path(cfg.reports_root) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    return GateResult(name, batch, bool(result["success"]), failures, str(out), str(docs))
+    """Validate one frame against suite `name`; keep the result JSON and update the data docs."""
+    gate = Gate(cfg)
+    result = gate.run(name, frame, batch)
+    gate.finish()
+    return result

@@ -65,11 +65,10 @@ def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
 
 
 def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
-    import pandas as pd
-
     from creditlake import gate, landing
 
     final = []
+    suites = None  # GX is started only when a batch has rows to gate
     for result in landed:
         if result["status"] != "landed":
             if result["status"] == "refused":
@@ -80,8 +79,8 @@ def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
         pending = landing.pending_path(cfg, result["dataset"], batch)
         if result["loaded"]:
             suite = f"raw_{result['dataset']}"
-            batch_frame = pd.read_parquet(pending, columns=gate.suite_columns(suite))
-            verdict = gate.run_suite(cfg, suite, batch_frame, result["batch_id"])
+            suites = suites or gate.Gate(cfg)
+            verdict = suites.run(suite, gate.read_for_suite(pending, suite), result["batch_id"])
             result["gate"] = verdict.as_dict()
             if not verdict.success:
                 # A batch that fails the gate is not loaded: its rows move to quarantine.
@@ -100,6 +99,8 @@ def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
         shutil.move(pending, destination)
         landing.record_in_ledger(cfg, landing.FileResult(**_file_fields(result)))
         final.append(result)
+    if suites is not None:
+        suites.finish()
     return final
 
 
