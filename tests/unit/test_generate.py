@@ -237,12 +237,16 @@ def test_defect_shares_are_configurable(tmp_path):
         generate(tmp_path, penalties=10, defects={"no_such_kind": 0.1})
 
 
-def test_cli_generate_full(tmp_path, capsys):
+def test_cli_generate_writes_every_dataset_unless_told_penalties_only(tmp_path, capsys):
     from creditlake.cli import main
 
-    assert main(["generate", "--out", str(tmp_path), "--penalties", "120", "--full", "--formats", "csv,jsonl",
+    assert main(["generate", "--out", str(tmp_path / "all"), "--penalties", "120", "--formats", "csv,jsonl",
                  "--as-of", "2026-11-22", "--seed", "5"]) == 0  # fmt: skip
-    truth = read_truth(tmp_path)
+    truth = read_truth(tmp_path / "all")
     assert {f["format"] for f in truth["files"].values()} == {"csv", "jsonl"}
+    assert {f["dataset"] for f in truth["files"].values()} == set(DATASETS)
     assert truth["params"]["sizes"]["licenses"] == 60
     assert "generated" in capsys.readouterr().out
+
+    assert main(["generate", "--out", str(tmp_path / "one"), "--penalties", "120", "--penalties-only"]) == 0
+    assert [p.name for p in (tmp_path / "one").rglob("*.csv")] == ["penalties_0001.csv"]
