@@ -114,6 +114,20 @@ def _np(mask) -> np.ndarray:
     return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _per_distinct(verdicts):
+    """Compute a column's verdicts once per distinct value and take them back to the rows:
+    a subject's code repeats on every record about it, and most rows carry only one of the
+    two identifiers (the other is empty)."""
+
+    def column_wise(values) -> pa.Table:
+        encoded = pc.dictionary_encode(_as_strings(values))
+        return verdicts(encoded.dictionary).take(encoded.indices)
+
+    column_wise.__doc__ = verdicts.__doc__
+    return column_wise
+
+
+@_per_distinct
 def validate_uscc(values) -> pa.Table:
     """USCC verdicts for a column: `value` (normalised or ""), `reason`, `flag` (null when none)."""
     s = clean_identifiers(values, USCC_PATTERN)
@@ -164,6 +178,7 @@ def known_regions() -> pa.Array:
     ))  # fmt: skip
 
 
+@_per_distinct
 def validate_citizen_id(values) -> pa.Table:
     """Citizen ID verdicts for a column: length, birth date, check digit; region as a flag."""
     s = clean_identifiers(values, CITIZEN_ID_PATTERN)
