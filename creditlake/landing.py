@@ -296,8 +296,8 @@ def land_file(cfg: RunConfig, path: str, dataset: str) -> dict:
     previous = read_ledger(cfg).get(result.sha256)
     if previous is not None:
         # Same bytes already landed: nothing is loaded twice. The counts are the first landing's.
-        for key in ("rows_in", "loaded", "quarantined", "excluded"):
-            setattr(result, key, previous[key])
+        for key in ("rows_in", "loaded", "quarantined", "excluded", "reasons"):
+            setattr(result, key, previous.get(key, {} if key == "reasons" else 0))
         result.status = "already_landed"
         result.reason = f"identical file landed before as batch {previous['batch_id']} ({previous['path']})"
         return result.as_dict()
