@@ -442,8 +442,9 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     landed_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     def constant(value: str):
-        """One value for every row (built as a dictionary, cheaper than a list of n strings)."""
-        return pc.cast(pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value])), pa.string())
+        """One value for every row, dictionary-encoded: filtered and written as indices (the
+        Parquet column is an ordinary dictionary-encoded string column for every reader)."""
+        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value]))
 
     raw = pa.table(
         cols | {
@@ -461,13 +462,13 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
         }
     )  # fmt: skip
     batch = safe_name(result.batch_id)
-    refused = _with_reasons(raw.filter(pa.array(quarantined)), [codes[i] for i in reason[quarantined]])
+    refused = _with_reasons(_plain(raw.filter(pa.array(quarantined))), [codes[i] for i in reason[quarantined]])
     if malformed:
         refused = pa.concat_tables([refused, _malformed_rows(malformed, result, spec, landed_at)], promote_options="default")
     in_parallel(lambda job: write_parquet(*job), [
         (_filter(raw, loaded), pending_path(cfg, result.dataset, batch)),
         (refused, cfg.quarantine_root / result.dataset / f"{batch}.parquet"),
-        (_with_reasons(raw.filter(pa.array(excluded)), [codes[i] for i in exclusion[excluded]]),
+        (_with_reasons(_plain(raw.filter(pa.array(excluded))), [codes[i] for i in exclusion[excluded]]),
          cfg.lake / "excluded" / result.dataset / f"{batch}.parquet"),
     ])  # fmt: skip
     if result.quarantined:
@@ -483,6 +484,14 @@ def in_parallel(fn, items: list) -> list:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(fn, items))
+
+
+def _plain(table):
+    """Dictionary-encoded columns decoded (small tables: quarantined and excluded rows)."""
+    import pyarrow as pa
+
+    return pa.table({name: col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+                     for name, col in zip(table.column_names, table.columns, strict=True)})  # fmt: skip
 
 
 def _filter(table, mask: np.ndarray):
