@@ -303,7 +303,7 @@ ROLE_CUES = (
     "当事人 被处罚人 被检查人 法定代表人 法人代表 法人 主要负责人 技术负责人 质量负责人 现场负责人 负责人 经营者 业主 户主 "
     "总经理 副总经理 销售经理 项目经理 经理 店长 厂长 站长 队长 主任 员工 职工 雇员 工作人员 从业人员 店员 营业员 收银员 "
     "销售员 售货员 业务员 联系人 姓名 驾驶人 驾驶员 司机 车主 股东 监事 董事长 执行董事 董事 实际控制人 实际经营人 "
-    "投资人 出资人 合伙人 委托代理人 代理人 受托人 证人 举报人 投诉人 被执行人 担保人 申请人 被申请人 直接责任人员 "
+    "投资人 出资人 合伙人 委托代理人 代理人 受托人 证人 举报人 投诉人 被执行人 申请执行人 担保人 申请人 被申请人 债权人 债务人 直接责任人员 "
     "直接责任人 责任人 主管人员 安全员 质检员 检验员 仓库保管员 保管员 厨师 会计 出纳 施工员 技术员 电工 焊工 操作工 "
     "操作人员 作业人员 涉案人员 相关人员 受雇人员 当班人员 值班人员 医师 医生 护士 药师 教师 承包人 出租人 承租人 "
     "租户 消费者 购买人 买受人 收件人 寄件人 持有人 持证人 执法人员 被询问人 陈述人 签收人 送达人"
@@ -394,17 +394,25 @@ _MAYBE = (
 
 
 @cache
-def _bigrams() -> dict[str, tuple[int, str]]:
-    """Two-character words of jieba's dictionary: word -> (frequency, part of speech)."""
+def _jieba_words() -> tuple[dict[str, tuple[int, str]], int]:
+    """Words of one to four characters in jieba's dictionary (word -> (frequency, part of
+    speech)), and the dictionary's total frequency. Read from the file jieba ships, once."""
     import jieba
 
-    words = {}
+    words, total = {}, 0
     with jieba.get_module_res(jieba.DEFAULT_DICT_NAME) as fh:
         for raw in fh:
             word, freq, tag = raw.decode("utf-8").split(" ")
-            if len(word) == 2:
+            total += int(freq)
+            if len(word) <= 4:
                 words[word] = (int(freq), tag.strip())
-    return words
+    return words, total
+
+
+@cache
+def _bigrams() -> dict[str, tuple[int, str]]:
+    """Two-character words of jieba's dictionary: word -> (frequency, part of speech)."""
+    return {w: v for w, v in _jieba_words()[0].items() if len(w) == 2}
 
 
 # Parts of speech of ordinary words (nouns, verbs, adverbs, time words...), not of names or places.
@@ -539,16 +547,274 @@ def _context_names(text: str) -> list[tuple[int, int, float, str]]:
             if e <= n and _WEAK_RIGHT_RE.match(text, e) and _name_end(text, s, fixed_end=e) > 0:
                 add(s, e, 0.6, "weak")
                 break
+    # No cue at all (经查，黄杰翰未经许可...): surname and given-name statistics (see below).
+    taken = sorted((s, e) for s, e, _score, _how in found.values())
+    starts = [s for s, _ in taken]
+    for s, e, _score in _uncued_names(text):
+        k = bisect_right(starts, e - 1) - 1
+        if k >= 0 and taken[k][1] > s:
+            continue  # overlaps a name already found
+        add(s, e, UNCUED_SCORE, "uncued")
     # A name found once is masked wherever else it appears in the same text (以上事实有马雯签字).
     for s, e, score, _how in list(found.values()):
         name = text[s:e]
         lo, hi = text.rfind(_SEPARATOR, 0, s) + 1, text.find(_SEPARATOR, e)
         at = text.find(name, lo, len(text) if hi < 0 else hi)
         while at >= 0:
-            if at not in found:
+            if at not in found and not _in_shop_name(text, at, at + len(name)):  # 长春市王伟商贸有限公司
                 found[at] = (at, at + len(name), score - 0.05, "repeated")
             at = text.find(name, at + len(name), len(text) if hi < 0 else hi)
     return list(found.values())
+
+
+# --- names with no cue ----------------------------------------------------------------------------
+# 经查，黄杰翰未经许可..., 被执行人张某支付陶平劳动报酬...: nothing before or after says "a name".
+# Candidates are a surname and one or two given characters that are much likelier in names than
+# in other words (log-ratios from jieba's own tables: the HMM's emissions for person names and
+# the person names in its dictionary, against each character's frequency in the dictionary);
+# a candidate is kept when the best segmentation of the text around it, by the dictionary's
+# word frequencies, reads it as one word (支付|陶平|劳动 rather than 支|付陶平|劳动, 该|公司|仓库
+# rather than 该公|司仓库), and when it is not a place (黄河路, 长春市) or part of a shop's or an
+# organisation's name (华泰小吃部).
+
+UNCUED_SCORE = 0.55
+UNCUED_THREE = 1.5  # least score (surname + two given characters) of a three-character name
+UNCUED_TWO = 2.5  # least score of a two-character name: two characters are more often a word
+# A name as a word of the segmentation: log P(a name) + log P(surname | name) + log P(each given
+# character | given name), so that every character a name absorbs costs what it is worth.
+NAME_BASE = -4.0
+_OOV = -20.0  # log-probability of a single character jieba's dictionary does not list
+_PLACE_END = frozenset("路街巷弄道号村镇乡区县市省州旗屯")
+_IN_PLACE = frozenset("市省区县镇乡村路街号巷")  # never inside a name: 林市慈 is in 吉林市慈善总会
+_SHOP_SUFFIX = re.compile(
+    r"公司|商行|超市|商店|门市|中心|合作社|集团|药房|药店|诊所|医院|学校|酒店|宾馆|饭店|加油站|事务所|工作室|[店厂部馆社所院站行]"
+)
+_COMPOUND_WEIGHT = 6.0  # 欧阳, 司马...: two characters that are almost always a surname
+
+
+class _NameModel(NamedTuple):
+    words: dict[str, float]  # log P(word): jieba's dictionary without its person names
+    surname: dict[str, float]  # log-ratio: P(starts a name) / P(in any word)
+    given: dict[str, float]  # log-ratio: P(in a given name) / P(in any word)
+    surname_lp: dict[str, float]  # log P(character | surname)
+    given_lp: dict[str, float]  # log P(character | given name)
+    candidates: re.Pattern
+    starts: frozenset  # the first two characters of every word of two or more: most positions start none
+
+
+@cache
+def _name_model() -> _NameModel:
+    import math
+    from collections import Counter
+
+    import jieba.posseg  # its HMM tables: P(character | position in a word of each part of speech)
+
+    emit = jieba.posseg.emit_P
+    words, total = _jieba_words()
+    logp: dict[str, float] = {}
+    char_freq: Counter = Counter()
+    in_names: Counter = Counter()
+    for w, (f, tag) in words.items():
+        # Names of two or three characters are what is looked for, not rivals; four-character
+        # "names" (transliterations, and mistags such as 齐齐哈尔) stay rivals.
+        if 1 < len(w) < 4 and tag.startswith(_NAME_TAGS):
+            if tag == "nr" and len(w) == 3 and w[0] in SURNAMES:
+                in_names.update(w[1:])
+            continue
+        if f > 0:
+            logp[w] = math.log(f / total)
+        for ch in w:
+            char_freq[ch] += f
+
+    def ratio(p: float, ch: str) -> float:
+        return math.log(p / ((char_freq[ch] + 1) / total))
+
+    surname_lp = {c: emit[("B", "nr")].get(c, -60.0) for c in SURNAMES}
+    surname = {c: ratio(math.exp(lp), c) for c, lp in surname_lp.items()}
+    given_lp: dict[str, float] = {}
+    for c in set(emit[("E", "nr")]) | set(emit[("M", "nr")]):
+        if "\u4e00" <= c <= "\u9fff":
+            given_lp[c] = max(emit[("E", "nr")].get(c, -60.0), emit[("M", "nr")].get(c, -60.0))
+    names_total = sum(in_names.values())
+    for c, k in in_names.items():  # 娟, 萱, 睿: common in names, rare in the HMM's tables
+        if k >= 3 and "\u4e00" <= c <= "\u9fff":
+            given_lp[c] = max(given_lp.get(c, -math.inf), math.log(k / names_total))
+    given = {c: ratio(math.exp(lp), c) for c, lp in given_lp.items()}
+    # A surname (or the first character of a compound one) before a given-name character (or the
+    # second of a compound surname). One character consumed per match, so runs of surnames
+    # (陈黄) are all tried; one character class is several times faster than a lookahead group.
+    first = set(surname) | {c[0] for c in COMPOUND_SURNAMES}
+    second = set(given) | {c[1] for c in COMPOUND_SURNAMES}
+    pattern = re.compile("[" + "".join(sorted(first)) + "](?=[" + "".join(sorted(second)) + "])")
+    starts = frozenset(w[:2] for w in logp if len(w) > 1)
+    return _NameModel(logp, surname, given, surname_lp, given_lp, pattern, starts)
+
+
+def _han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _in_shop_name(text: str, a: int, end: int) -> bool:
+    """Whether text[a:end] is part of a shop's or an organisation's name: 华泰小吃部, 海川药房,
+    明辉超市, 长春市王伟商贸有限公司 (but 张伟所在, 李娜店内 are names); right after a place any
+    suffix counts: 龙凤区鑫|康五金|店."""
+    n = len(text)
+    shop = _SHOP_SUFFIX.search(text, a + 1, min(n, end + 12))
+    if shop is None:
+        return False
+    if shop.end() - shop.start() == 1 and shop.start() <= end and _IN_PLACE.isdisjoint(text[max(0, a - 3) : a]):
+        shop = _SHOP_SUFFIX.search(text, shop.end(), min(n, end + 12))
+        while shop and shop.end() - shop.start() == 1 and shop.start() <= end:
+            shop = _SHOP_SUFFIX.search(text, shop.end(), min(n, end + 12))
+    return bool(shop) and not _ORG_BREAK.search(text, a, shop.start())
+
+
+def _uncued_candidates(text: str, model: _NameModel) -> list[tuple[int, int, float]]:
+    """Surname + one or two given characters scoring at least UNCUED_THREE / UNCUED_TWO (the
+    sum of their log-ratios), that are not ordinary words (安排, 于当日), places (黄河路, 哈尔|滨市,
+    吉|林市慈|善总会) or in a shop's name (华泰小吃部): (start, end, score)."""
+    common_pair, common_given, _any = _lexicon or _load_lexicon()
+    out = []
+    n = len(text)
+    surname, given = model.surname, model.given
+    for m in model.candidates.finditer(text):
+        a = m.start()
+        if text[a : a + 2] in COMPOUND_SURNAMES:
+            g1, weight = a + 2, _COMPOUND_WEIGHT
+        else:
+            weight = surname.get(text[a])
+            if weight is None or text[a : a + 2] in common_pair:  # 安排 明知 高于
+                continue
+            g1 = a + 1
+        c1 = text[g1] if g1 < n else ""
+        w1 = given.get(c1)
+        if w1 is None or c1 in _NOT_FIRST_GIVEN or c1 == text[a] or c1 in _IN_PLACE:  # 齐齐(哈尔), 丁丁
+            continue
+        c2, c3, c4 = text[g1 + 1 : g1 + 2], text[g1 + 2 : g1 + 3], text[g1 + 3 : g1 + 4]
+        w2 = given.get(c2) if c2 and c2 not in _ENDS_NAME else None
+        if (w2 is not None and weight + w1 + w2 >= UNCUED_THREE and c2 not in _PLACE_END and c3 not in _PLACE_END
+                and c4 not in _ADMIN_SUFFIX and text[g1 : g1 + 2] not in common_given  # 于当日 向社会
+                and not _in_shop_name(text, a, g1 + 2)):  # fmt: skip
+            out.append((a, g1 + 2, weight + w1 + w2))
+        if (weight + w1 >= UNCUED_TWO and c1 not in _PLACE_END and c2 not in _PLACE_END and c3 not in _ADMIN_SUFFIX
+                and not _in_shop_name(text, a, g1 + 1)):  # fmt: skip
+            out.append((a, g1 + 1, weight + w1))
+    return out
+
+
+def _name_logp(text: str, a: int, b: int, model: _NameModel) -> float:
+    if text[a : a + 2] in COMPOUND_SURNAMES:
+        lp, g = NAME_BASE - 7.0, a + 2  # about one name in a thousand has a compound surname
+    else:
+        lp, g = NAME_BASE + model.surname_lp.get(text[a], -60.0), a + 1
+    return lp + sum(model.given_lp.get(c, -60.0) for c in text[g:b])
+
+
+def _crossed(text: str, a: int, b: int, model: _NameModel) -> bool:
+    """Whether a dictionary word overlaps text[a:b] without lying inside it: one that crosses
+    either end (支|付陶平, 陶平|劳动) or covers it (齐齐哈尔 over 齐齐哈)."""
+    n, words, starts = len(text), model.words, model.starts
+    for x in range(max(0, a - 3), b):
+        if text[x : x + 2] not in starts:
+            continue
+        for y in range(max(x + 2, a + 1), min(x + 4, n) + 1):
+            if (x < a or y > b) and text[x:y] in words:
+                return True
+    return False
+
+
+def _uncued_names(text: str) -> list[tuple[int, int, float]]:
+    """Names with no cue (see above): (start, end, score) of the names the segmentation keeps."""
+    model = _name_model()
+    candidates = _uncued_candidates(text, model)
+    if not candidates:
+        return []
+    words, n, kept, i = model.words, len(text), [], 0
+    candidates.sort()
+    while i < len(candidates):  # candidates close together are decided in one segmentation
+        lo, hi, j = candidates[i][0], candidates[i][1], i
+        while j + 1 < len(candidates) and candidates[j + 1][0] <= hi + 4:
+            j += 1
+            hi = max(hi, candidates[j][1])
+        group, i = candidates[i : j + 1], j + 1
+        if all(c[0] == lo for c in group):  # the usual case: one start, read as two or three characters
+            longest = max(group, key=lambda c: c[1])
+            if not _crossed(text, longest[0], longest[1], model):
+                kept.append(longest)  # no word reaches into it: the segmentation would keep it
+                continue
+        left, right = lo, hi  # three characters either side decide nearly every case
+        while left > 0 and lo - left < 3 and _han(text[left - 1]):
+            left -= 1
+        while right < n and right - hi < 3 and _han(text[right]):
+            right += 1
+        names: dict[int, list] = {}
+        for a, b, score in group:
+            names.setdefault(a, []).append((b, _name_logp(text, a, b, model), score))
+        # best segmentation of text[left:right], from the right (as jieba does), names as words
+        route: list = [None] * (right - left + 1)
+        route[right - left] = (0.0, ())
+        starts = model.starts
+        for p in range(right - 1, left - 1, -1):
+            best = (route[p + 1 - left][0] + words.get(text[p], _OOV), route[p + 1 - left][1])
+            if text[p : p + 2] in starts:
+                for q in range(p + 2, min(right, p + 4) + 1):
+                    lp = words.get(text[p:q])
+                    if lp is not None and route[q - left][0] + lp > best[0]:
+                        best = (route[q - left][0] + lp, route[q - left][1])
+            for b, lp, score in names.get(p, ()):
+                if b <= right and route[b - left][0] + lp > best[0]:
+                    best = (route[b - left][0] + lp, ((p, b, score), *route[b - left][1]))
+            route[p - left] = best
+        kept.extend(route[0][1])
+    return kept
+
+
+class KnownPeople:
+    """The natural persons' names the platform knows, to be masked wherever they appear.
+
+    Built once per run from the warehouse (`publishing.open_data`): every natural-person subject
+    and legal representative of every record, not only the row's own. A creditor named in one
+    court record is often the subject or representative of another. `organisations`: public
+    names (organisations, authorities, courts) inside which a person's name stays as it is
+    (长春市张伟商贸有限公司)."""
+
+    def __init__(self, people: Iterable[str], organisations: Iterable[str] = ()):
+        self.people = frozenset(n.strip() for n in people
+                                if isinstance(n, str) and len(n.strip()) >= 2 and "*" not in n)  # fmt: skip
+        lengths: dict[str, set[int]] = {}
+        for name in self.people:
+            lengths.setdefault(name[:2], set()).add(len(name))
+        self._lengths = {k: sorted(v, reverse=True) for k, v in lengths.items()}
+        self.pattern = re.compile("(?=" + _trie(self._lengths) + ")") if self.people else None
+        orgs: dict[str, list[str]] = {}
+        for org in {o.strip() for o in organisations if isinstance(o, str) and len(o.strip()) >= 3}:
+            orgs.setdefault(org[:2], []).append(org)
+        self._orgs = {k: sorted(v, key=len, reverse=True) for k, v in orgs.items()}
+        self._longest_org = max((len(o) for v in orgs.values() for o in v), default=0)
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+    def in_organisation(self, text: str, start: int, end: int) -> bool:
+        """Whether text[start:end] lies inside a known organisation's name."""
+        for x in range(max(0, start - self._longest_org + (end - start)), start + 1):
+            for org in self._orgs.get(text[x : x + 2], ()):
+                if x + len(org) >= end and text.startswith(org, x):
+                    return True
+        return False
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        if self.pattern is None:
+            return []
+        out = []
+        for m in self.pattern.finditer(text):
+            a = m.start()
+            for length in self._lengths[text[a : a + 2]]:
+                if text[a : a + length] in self.people:
+                    if not self.in_organisation(text, a, a + length):
+                        out.append((a, a + length))
+                    break
+        return out
 
 
 # --- Presidio -----------------------------------------------------------------------------------
@@ -733,6 +999,7 @@ def _build_analyzer():
 
         def load(self) -> None:
             _load_lexicon()
+            _name_model()
 
         def find(self, text):
             return [(s, e, score) for s, e, score, _how in _context_names(text)]
@@ -758,6 +1025,19 @@ def _build_analyzer():
                         at = text.find(name, at + len(name), end)
             return out
 
+    class KnownNameRecognizer(ChineseRecognizer):
+        """Names of natural persons the platform knows (`KnownPeople`), wherever they appear,
+        except inside a known organisation's name (ad hoc, one per analyze call)."""
+
+        ENTITY = PERSON
+
+        def __init__(self, known: KnownPeople):
+            super().__init__()
+            self.known = known
+
+        def find(self, text):
+            return [(s, e, 0.9) for s, e in self.known.find(text)]
+
     class ChineseAnalyzerEngine(AnalyzerEngine):
         """Context is part of each recognizer here; Presidio's context pass (which partitions
         and deep-copies every result per recognizer) has nothing to add, so it is skipped."""
@@ -774,7 +1054,7 @@ def _build_analyzer():
     empty = NlpArtifacts(
         entities=[], tokens=[], tokens_indices=[], lemmas=[], nlp_engine=nlp_engine, language="zh"
     )
-    return engine, empty, RecordNameRecognizer
+    return engine, empty, RecordNameRecognizer, KnownNameRecognizer
 
 
 @cache
@@ -808,14 +1088,23 @@ def _clean_names(names) -> tuple[str, ...]:
 
 
 def _resolve(found: list[Found]) -> list[Found]:
-    """Sorted by start; overlaps resolved: the higher score wins (the record's own name over a
-    guess, a valid ID over a card), then the longer span."""
+    """Sorted by start; overlaps resolved: names that overlap are one name, their union (a known
+    侯玉 inside 侯玉英 masks all three characters); otherwise the higher score wins (a valid ID
+    over a card number), then the longer span."""
     found.sort()
     for a, b in zip(found, found[1:], strict=False):
         if b.start < a.end:
             break
     else:
         return found  # the usual case: nothing overlaps
+    merged: list[Found] = []
+    for f in found:
+        last = merged[-1] if merged else None
+        if last and f.entity_type == PERSON == last.entity_type and f.start < last.end:
+            merged[-1] = Found(last.start, max(last.end, f.end), PERSON, max(last.score, f.score))
+        else:
+            merged.append(f)
+    found = merged
     kept: list[Found] = []
     for f in sorted(found, key=lambda f: (-f.score, f.start - f.end, f.start)):
         if all(f.end <= k.start or f.start >= k.end for k in kept):
@@ -824,16 +1113,18 @@ def _resolve(found: list[Found]) -> list[Found]:
     return kept
 
 
-def _analyse_batch(texts: list[str], names: list[tuple[str, ...]]) -> list[list[Found]]:
-    engine, empty, record_names = _engine()
+def _analyse_batch(texts: list[str], names: list[tuple[str, ...]], known: KnownPeople | None = None
+                   ) -> list[list[Found]]:
+    engine, empty, record_names, known_names = _engine()
     starts, ends, pos = [], [], 0
     for t in texts:
         starts.append(pos)
         ends.append(pos + len(t))
         pos += len(t) + len(_SEPARATOR)
     joined = _SEPARATOR.join(texts)
+    ad_hoc = [record_names(starts, ends, names)] + ([known_names(known)] if known else [])
     results = engine.analyze(text=joined, language="zh", nlp_artifacts=empty, score_threshold=SCORE_THRESHOLD,
-                             ad_hoc_recognizers=[record_names(starts, ends, names)])  # fmt: skip
+                             ad_hoc_recognizers=ad_hoc)  # fmt: skip
     out: list[list[Found]] = [[] for _ in texts]
     for r in results:
         i = bisect_right(starts, r.start) - 1
@@ -843,8 +1134,13 @@ def _analyse_batch(texts: list[str], names: list[tuple[str, ...]]) -> list[list[
     return [_resolve(f) if len(f) > 1 else f for f in out]
 
 
-def _may_hold(text: str, names: tuple[str, ...]) -> bool:
-    return any(n in text for n in names) or any(p.search(text) for p in _MAYBE)
+def _may_hold(text: str, names: tuple[str, ...], known: KnownPeople | None = None) -> bool:
+    return (
+        any(n in text for n in names)
+        or any(p.search(text) for p in _MAYBE)
+        or _name_model().candidates.search(text) is not None
+        or (known is not None and known.pattern is not None and known.pattern.search(text) is not None)
+    )
 
 
 @contextmanager
@@ -861,34 +1157,36 @@ def _gc_paused():
             gc.enable()
 
 
-def _analyse_unique(texts: Sequence, names_per_row: Sequence) -> tuple[list[tuple], dict[tuple, list[Found]]]:
+def _analyse_unique(texts: Sequence, names_per_row: Sequence, known: KnownPeople | None = None
+                    ) -> tuple[list[tuple], dict[tuple, list[Found]]]:
     """Each row's key (text, cleaned names), and what is found for each distinct key."""
     with _gc_paused():
-        return _analyse_keys([(t, _clean_names(n)) for t, n in zip(texts, names_per_row, strict=True)])
+        return _analyse_keys([(t, _clean_names(n)) for t, n in zip(texts, names_per_row, strict=True)], known)
 
 
-def _analyse_keys(keys: list[tuple]) -> tuple[list[tuple], dict[tuple, list[Found]]]:
+def _analyse_keys(keys: list[tuple], known: KnownPeople | None = None) -> tuple[list[tuple], dict[tuple, list[Found]]]:
     found: dict[tuple, list[Found]] = {}
     todo: list[tuple] = []
     for key in keys:
         if key not in found:
             found[key] = []
             text, names = key
-            if isinstance(text, str) and text and _may_hold(text, names):
+            if isinstance(text, str) and text and _may_hold(text, names, known):
                 todo.append(key)
     for i in range(0, len(todo), BATCH):
         chunk = todo[i : i + BATCH]
         for key, spans in zip(
-            chunk, _analyse_batch([t for t, _ in chunk], [n for _, n in chunk]), strict=True
+            chunk, _analyse_batch([t for t, _ in chunk], [n for _, n in chunk], known), strict=True
         ):
             found[key] = spans
     return keys, found
 
 
-def analyse_column(texts: Sequence, names_per_row: Sequence) -> list[list[Found]]:
+def analyse_column(texts: Sequence, names_per_row: Sequence, known: KnownPeople | None = None) -> list[list[Found]]:
     """What Presidio finds in each text (overlaps resolved): identical (text, names) pairs are
-    analysed once, and texts the pre-filter clears are not analysed at all."""
-    keys, found = _analyse_unique(texts, names_per_row)
+    analysed once, and texts the pre-filter clears are not analysed at all. `known`: the
+    platform's natural persons (`KnownPeople`), looked for in every text."""
+    keys, found = _analyse_unique(texts, names_per_row, known)
     return [found[k] for k in keys]
 
 
@@ -906,17 +1204,17 @@ def apply(text: str, found: Sequence[Found]) -> str:
     return "".join(parts)
 
 
-def desensitise_column(texts, names_per_row) -> list:
+def desensitise_column(texts, names_per_row, known: KnownPeople | None = None) -> list:
     """Desensitise a column; identical (text, names) pairs are analysed and replaced once.
-    Values that are not text (None, NaN) come back as they are."""
-    keys, found = _analyse_unique(list(texts), list(names_per_row))
+    Values that are not text (None, NaN) come back as they are. `known`: see `analyse_column`."""
+    keys, found = _analyse_unique(list(texts), list(names_per_row), known)
     with _gc_paused():
         done = {key: apply(key[0], spans) for key, spans in found.items() if spans}
         return [done.get(key, key[0]) for key in keys]
 
 
-def desensitise(text: str | None, names: tuple[str, ...] = ()) -> str | None:
+def desensitise(text: str | None, names: tuple[str, ...] = (), known: KnownPeople | None = None) -> str | None:
     """Replace personal data in `text` (see the module docstring); other text is kept as is."""
     if not text:
         return text
-    return desensitise_column([text], [names])[0]
+    return desensitise_column([text], [names], known)[0]

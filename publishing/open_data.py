@@ -48,6 +48,7 @@ class StagedDataset:
     withheld_columns: list[str]
     protected_names: list[str]  # natural persons' names the records say must stay hidden
     public_names: list[str]  # organisations' names, published as they are
+    known_people: str = ""  # file with every natural person and organisation the warehouse knows
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -60,14 +61,22 @@ def version_id(cfg: RunConfig, run_id: str) -> str:
 
 def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     from creditlake import warehouse
-    from publishing.desensitise import desensitise_column
+    from publishing.desensitise import KnownPeople, desensitise_column
     from publishing.metadata import write_metadata
     from publishing.targets import write_parquet
 
     version = version_id(cfg, run_id)
+    frames = {model: warehouse.read_model(cfg, model) for model in OPEN_MODELS}
+    people, organisations = known_subjects(cfg, frames.values())
+    known = KnownPeople(people, organisations)
+    # Beside the version folders, never inside one: what is inside a version folder is published.
+    known_file = cfg.staging_root / safe_name(run_id) / "_known_people.json"
+    known_file.parent.mkdir(parents=True, exist_ok=True)
+    known_file.write_text(json.dumps({"people": people, "organisations": organisations}, ensure_ascii=False),
+                          encoding="utf-8")  # fmt: skip
     staged = []
     for model, dataset in OPEN_MODELS.items():
-        frame = warehouse.read_model(cfg, model)
+        frame = frames[model]
         meta = warehouse.column_meta(cfg, model)
         keep, withheld = [], []
         for column in frame.columns:
@@ -81,7 +90,7 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
         for column in keep:
             action = POLICY[meta[column]["privacy"]]
             if action == "desensitise":
-                out[column] = desensitise_column(out[column].tolist(), names)
+                out[column] = desensitise_column(out[column].tolist(), names, known)
             elif action in ("mask_person_name", "mask_person_id"):
                 out[column] = _mask_people(frame, column, action)
         folder = cfg.staging_root / safe_name(run_id) / dataset / version
@@ -94,9 +103,40 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
         organisations = frame["subject_name"][_is_organisation(frame)] if "subject_name" in frame else []
         staged.append(
             StagedDataset(dataset, version, str(folder), len(out), keep, withheld, protected,
-                          sorted(set(organisations))).as_dict()
+                          sorted(set(organisations)), str(known_file)).as_dict()
         )  # fmt: skip
     return staged
+
+
+# Published columns that hold organisations' names (authorities, courts): public by nature.
+ORGANISATION_COLUMNS = ("authority", "provider", "court")
+
+
+def known_subjects(cfg: RunConfig, frames=()) -> tuple[list[str], list[str]]:
+    """Every natural person's name the warehouse knows, and every organisation's.
+
+    People: natural-person subjects and legal representatives (or operators, responsible
+    persons) of every record of every dataset, published or not: a creditor named in one
+    court record is often the subject or representative of another, and all of them are to be
+    hidden (hl-2022 Art 23, city-2022 Art 23). Organisations: the other subjects, and the
+    authorities and courts of the published models; inside their names a person's name is
+    public (长春市张伟商贸有限公司)."""
+    import duckdb
+
+    sql = """
+        select subject_name as name, subject_type = 'natural_person' as person from int_credit__records_conformed
+        union all select legal_representative, true from int_credit__records_conformed
+        union all select responsible_person, true from dim_serious_dishonest_list
+    """
+    with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
+        rows = con.sql(f"select distinct name, person from ({sql}) where name is not null").fetchall()
+    people = sorted({n.strip() for n, person in rows if person and n.strip() and "*" not in n})
+    organisations = {n.strip() for n, person in rows if not person and n.strip()}
+    for frame in frames:
+        for column in ORGANISATION_COLUMNS:
+            if column in frame:
+                organisations.update(v.strip() for v in frame[column].dropna() if isinstance(v, str) and v.strip())
+    return people, sorted(organisations)
 
 
 def _is_organisation(frame):
@@ -141,7 +181,12 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
         folder = Path(item["folder"])
         frame = pd.read_parquet(folder / f"{item['dataset']}.parquet")
         result = gate.run_suite(cfg, f"publish_{item['dataset']}", frame, f"open-{item['dataset']}-{item['version']}")
-        findings = scan_files(sorted(folder.iterdir()), set(item["protected_names"]), set(item["public_names"]))
+        protected, public = set(item["protected_names"]), set(item["public_names"])
+        if item.get("known_people"):
+            known = json.loads(Path(item["known_people"]).read_text(encoding="utf-8"))
+            protected.update(known["people"])
+            public.update(known["organisations"])
+        findings = scan_files(sorted(folder.iterdir()), protected, public)
         verdicts.append(
             {
                 "dataset": item["dataset"],

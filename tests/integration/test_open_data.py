@@ -1,11 +1,14 @@
 """Open data from a built warehouse: column policy, masking of the court's list, the gate."""
 
 import csv
+import json
 
 import pandas as pd
 import pytest
+from stdnum.cn import uscc
 
 from creditlake import pipeline
+from creditlake.identifiers import check_uscc
 
 COURT_HEADER = ["被执行人姓名/名称", "身份证号码/组织机构代码", "法定代表人或者负责人姓名", "执行法院", "立案时间", "案号",
                 "生效法律文书确定的义务", "被执行人的履行情况", "失信被执行人行为具体情形", "发布时间"]  # fmt: skip
@@ -21,7 +24,13 @@ def built(cfg, monkeypatch):
          "偿还借款10万元，联系电话13911112222", "全部未履行", "有履行能力而拒不履行", "2025-03-01"],
         ["长春市金源商贸有限公司", "91220104MA0Y123404", "王伟", "长春市朝阳区人民法院", "2025-01-02",
          "(2025)吉0104执2号", "支付货款", "部分未履行", "违反限制消费令，法定代表人王伟仍乘坐飞机", "2025-03-01"],
+        # A creditor named in free text is another record's subject (张三丰) or nobody's (陶平):
+        ["吉林市恒通物流有限公司", "91220104MA0Y12345X", "李娜", "长春市朝阳区人民法院", "2025-01-02",
+         "(2025)吉0104执3号", "支付张三丰劳动报酬5万元，支付陶平劳动报酬2万元", "全部未履行", "有履行能力而拒不履行",
+         "2025-03-01"],
     ]  # fmt: skip
+    code = rows[2][1]  # make the third code valid whatever its check character
+    rows[2][1] = code if check_uscc(code).ok else code[:17] + uscc.calc_check_digit(code[:17] + "0")
     with (folder / "court.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([COURT_HEADER, *rows])
     conf = cfg.to_conf()
@@ -45,6 +54,35 @@ def test_court_list_is_published_with_natural_persons_desensitised(built):
     assert "legal_representative" not in frame.columns
     text = (built.open_root / court["files"][0]["path"]).read_text(encoding="utf-8-sig")
     assert "张三丰" not in text and "13911112222" not in text and "王伟" not in text
+
+
+def test_names_the_warehouse_knows_are_masked_in_other_records_and_guarded_by_the_gate(built):
+    conf = built.to_conf()
+    staged = pipeline.prepare_open_data(conf, "run-6")
+    court = next(s for s in staged if s["dataset"] == "court_dishonest")
+    frame = pd.read_parquet(f"{court['folder']}/court_dishonest.parquet").set_index("case_number")
+    # 张三丰 is the subject of another record; 陶平 is nobody's: found by the name statistics
+    assert frame.loc["(2025)吉0104执3号", "obligation"] == "支付张**劳动报酬5万元，支付陶*劳动报酬2万元"
+    known = json.loads(open(court["known_people"], encoding="utf-8").read())
+    assert {"张三丰", "王伟", "李娜"} <= set(known["people"]) and "长春市金源商贸有限公司" in known["organisations"]
+    assert not str(court["known_people"]).startswith(court["folder"])  # never inside a published version
+    pipeline.validate_outputs(conf, staged)  # the desensitised files pass
+    # ...and a known person's name that slipped into any file of the version is refused
+    with open(f"{court['folder']}/court_dishonest.csv", "a", encoding="utf-8") as fh:
+        fh.write("补充说明：李娜未到庭\n")
+    with pytest.raises(pipeline.StageFailed, match="protected_name"):
+        pipeline.validate_outputs(conf, staged)
+
+
+@pytest.mark.parametrize("leak", ["联系电话0431-88886666", "电话（0431）88886666", "手机１３８００００１１１１"])
+def test_the_gate_refuses_landlines_and_full_width_numbers(built, leak):
+    conf = built.to_conf()
+    staged = pipeline.prepare_open_data(conf, "run-7")
+    court = next(s for s in staged if s["dataset"] == "court_dishonest")
+    with open(f"{court['folder']}/data_dictionary.md", "a", encoding="utf-8") as fh:
+        fh.write(leak + "\n")
+    with pytest.raises(pipeline.StageFailed, match="landline|mobile"):
+        pipeline.validate_outputs(conf, staged)
 
 
 def test_the_gate_refuses_a_file_that_still_carries_a_phone(built):

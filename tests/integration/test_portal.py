@@ -51,3 +51,59 @@ def test_screenshot(portal, tmp_path):
     browse(f"file://{portal}?q=金源", tmp_path, f"--screenshot={shot}", "--window-size=1200,900")
     assert shot.exists() and shot.stat().st_size > 10_000
     shutil.copy(shot, portal.rsplit("/", 1)[0] + "/portal/last-test-screenshot.png")
+
+
+def test_a_withdrawn_record_leaves_the_next_version_and_the_portal(tmp_path, monkeypatch):
+    """Issue 6: withdrawn records disappear from the next version and the portal. A penalty
+    revoked between two runs (city-2022 Art 45, hl-2022 Art 38) is in the first version's
+    portal search and gone from the second's, while its neighbour stays."""
+    import csv
+    from datetime import date
+
+    import pandas as pd
+
+    from creditlake.generate import PENALTY_HEADERS_ZH
+    from creditlake.identifiers import check_uscc
+    from creditlake.settings import RunConfig
+
+    monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    (landing / "penalties").mkdir(parents=True)
+    base = ["", "法人及非法人组织", "", "王五", "身份证", "", "", "", "", "超标排放", "超标排放大气污染物", "《大气污染防治法》",
+            "罚款", "罚款5万元", "5", "", "", "2026-03-02", "", "", "吉林省生态环境厅", "", "吉林省生态环境厅", "", "02", ""]  # fmt: skip
+    orgs = [("甲环保科技有限公司", "91220104MA0Y123404", "吉环罚〔2026〕1号"),
+            ("乙化工有限公司", "91110108600037341D", "吉环罚〔2026〕2号")]  # fmt: skip
+    assert all(check_uscc(code).ok for _, code, _ in orgs)
+    with (landing / "penalties" / "p.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(PENALTY_HEADERS_ZH)
+        for name, code, number in orgs:
+            w.writerow([name, base[1], code, *base[3:8], number, *base[9:]])
+
+    def run(as_of: date, run_id: str) -> tuple[str, set[str]]:
+        conf = RunConfig(landing=landing, lake=lake, as_of=as_of).to_conf()
+        landed = [pipeline.land(conf, f) for f in pipeline.discover(conf)]
+        pipeline.validate_raw(conf, landed)
+        pipeline.build(conf)
+        staged = pipeline.prepare_open_data(conf, run_id)
+        pipeline.validate_outputs(conf, staged)
+        released = {r["dataset"]: r for r in pipeline.publish(conf, staged)}
+        penalties = released["penalties"]
+        parquet = next(f["path"] for f in penalties["files"] if f["path"].endswith(".parquet"))
+        return penalties["portal"], set(pd.read_parquet(lake / "open" / parquet)["decision_number"])
+
+    portal, numbers = run(date(2026, 8, 1), "run-1")
+    assert numbers == {o[2] for o in orgs}
+    assert "1 条结果 results" in browse(f"file://{portal}?q=甲环保", tmp_path, "--dump-dom")
+
+    (landing / "revocations").mkdir()
+    with (landing / "revocations" / "r.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([
+            ["操作编号", "主体代码", "原信息类别", "原决定书文号", "操作类型", "生效日期", "数据来源单位"],
+            ["CX-1", orgs[0][1], "行政处罚", orgs[0][2], "撤销", "2026-08-10", "吉林省生态环境厅"],
+        ])  # fmt: skip
+    portal, numbers = run(date(2026, 9, 1), "run-2")
+    assert numbers == {orgs[1][2]}  # the next version no longer has it...
+    gone = browse(f"file://{portal}?q=甲环保", tmp_path, "--dump-dom")
+    assert "0 条结果 results" in gone and orgs[0][2] not in gone  # ...nor does the portal
+    assert "1 条结果 results" in browse(f"file://{portal}?q=乙化工", tmp_path, "--dump-dom")
