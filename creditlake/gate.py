@@ -56,16 +56,17 @@ def suite_columns(name: str) -> list[str]:
 _NO_FINGERPRINT = 0
 
 
-def read_for_suite(path: Path, name: str):
-    """The columns suite `name` reads, from a Parquet file, as a DataFrame whose text columns
-    are Arrow-backed strings: GX's string metrics then run as Arrow kernels, not per row."""
+def read_for_suite(paths: list[Path], name: str):
+    """The columns suite `name` reads, from a batch's Parquet files, as a DataFrame whose text
+    columns are Arrow-backed strings: GX's string metrics then run as Arrow kernels, not per row."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     text = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas calls `str`
-    return pq.read_table(path, columns=suite_columns(name)).to_pandas(types_mapper={pa.string(): text}.get)
+    table = pa.concat_tables(pq.read_table(p, columns=suite_columns(name)) for p in paths)
+    return table.to_pandas(types_mapper={pa.string(): text}.get)
 
 
 class Gate:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -172,7 +173,7 @@ def read_extract(path: Path, data: bytes):
             return _read_csv(data)
         except _NotUtf8:
             pass
-    decoded = decode(data)
+    decoded = decode(bytes(data))
     if decoded is None:
         raise Refusal("file_encoding")
     text, encoding = decoded
@@ -187,14 +188,14 @@ class _NotUtf8(Exception):
 
 def _read_csv(data: bytes):
     import csv
-    import io
 
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    end = data.find(b"\n")
+    head = bytes(memoryview(data)[: 1 << 20])  # the header line is in the first MB
+    end = head.find(b"\n")
     try:
-        first_line = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
+        first_line = head[: end if end >= 0 else len(head)].decode("utf-8-sig").rstrip("\r")
     except UnicodeDecodeError as err:
         raise _NotUtf8 from err
     header = next(csv.reader([first_line]), [])
@@ -208,8 +209,8 @@ def _read_csv(data: bytes):
 
     try:
         table = pcsv.read_csv(
-            io.BytesIO(data),
-            read_options=pcsv.ReadOptions(block_size=1 << 24),
+            pa.BufferReader(data),
+            read_options=pcsv.ReadOptions(block_size=1 << 22),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pcsv.ConvertOptions(
                 column_types={name: pa.string() for name in header}, strings_can_be_null=False,
@@ -232,7 +233,7 @@ def _read_xlsx(data: bytes):
     from openpyxl import load_workbook
 
     try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        sheet = load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True).worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
     except Exception as err:  # openpyxl raises many types on a corrupt workbook
@@ -289,8 +290,17 @@ def _read_jsonl(text: str):
 def land_file(cfg: RunConfig, path: str, dataset: str) -> dict:
     """Land one file. Never raises on bad input: a bad file is refused with a reason."""
     source = Path(path)
-    data = source.read_bytes()
-    result = FileResult(path=str(source), dataset=dataset, sha256=hashlib.sha256(data).hexdigest())
+    # The file is mapped, not copied, and fingerprinted on a second thread while it is parsed
+    # (hashlib and Arrow's reader both release the GIL). A parse wasted on a file landed
+    # before costs less than hashing first would cost every new one.
+    data = _mapped(source)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        try:
+            parsed = read_extract(source, data)
+        except Refusal as refusal:
+            parsed = refusal
+        result = FileResult(path=str(source), dataset=dataset, sha256=digest.result())
     result.batch_id = f"{dataset}-{result.sha256[:16]}"
 
     previous = read_ledger(cfg).get(result.sha256)
@@ -302,13 +312,23 @@ def land_file(cfg: RunConfig, path: str, dataset: str) -> dict:
         result.reason = f"identical file landed before as batch {previous['batch_id']} ({previous['path']})"
         return result.as_dict()
     try:
-        table, malformed = read_extract(source, data)
+        if isinstance(parsed, Refusal):
+            raise parsed
+        table, malformed = parsed
         return _land_table(cfg, table, malformed, result)
     except Refusal as refusal:
         message = reasons()[refusal.code]["en"] + (f": {refusal.detail}" if refusal.detail else "")
         result.status, result.reason = "refused", f"{refusal.code}: {message}"
         result.rows_in = result.loaded = result.quarantined = result.excluded = 0
         return result.as_dict()
+
+
+def _mapped(path: Path):
+    """The file's bytes, memory-mapped (an Arrow buffer: zero-copy, unmapped when the last
+    array read from it is gone); b"" for an empty file, which cannot be mapped."""
+    import pyarrow as pa
+
+    return pa.memory_map(str(path), "r").read_buffer() if path.stat().st_size else b""
 
 
 def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> dict:
@@ -338,14 +358,18 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     if n == 0 and not malformed:
         raise Refusal("file_empty")
 
-    by_code = {code: table.column(name).combine_chunks() for name, code in renamed.items()}
-    empty = pa.array([""] * n, pa.string())
-    cols = {f["code"]: pc.fill_null(by_code.get(f["code"], empty), "") for f in spec["fields"]}
+    # Columns stay as the reader's chunks: they are only filtered and written. The checked
+    # ones are trimmed into one contiguous array each.
+    by_code = {code: table.column(name) for name, code in renamed.items()}
+    empty = pa.chunked_array([pa.repeat("", n)])
+    cols = {f["code"]: by_code.get(f["code"], empty) for f in spec["fields"]}
+    cols = {k: pc.fill_null(v, "") if v.null_count else v for k, v in cols.items()}  # JSON Lines and XLSX
     checked = {f["code"] for f in spec["fields"] if f["kind"] not in ("free_text", "name", "text") or f.get("required")}
     checked |= {spec["subject"].get("type_field"), spec["subject"].get("person_doc_type_field"), *spec["natural_key"]}
     checked |= {rule["field"] for rule in _exclusions(result.dataset, cfg.profile)}
     trimmed = dict(zip([k for k in cols if k in checked],
-                       in_parallel(pc.utf8_trim_whitespace, [v for k, v in cols.items() if k in checked]), strict=True))
+                       in_parallel(lambda v: pc.utf8_trim_whitespace(v).combine_chunks(),
+                                   [v for k, v in cols.items() if k in checked]), strict=True))
 
     def np_mask(arrow_mask) -> np.ndarray:
         return np.asarray(pc.fill_null(arrow_mask, False).to_numpy(zero_copy_only=False), dtype=bool)
@@ -466,7 +490,7 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     if malformed:
         refused = pa.concat_tables([refused, _malformed_rows(malformed, result, spec, landed_at)], promote_options="default")
     in_parallel(lambda job: write_parquet(*job), [
-        (_filter(raw, loaded), pending_path(cfg, result.dataset, batch)),
+        *batch_jobs(_filter(raw, loaded), pending_path(cfg, result.dataset, batch)),
         (refused, cfg.quarantine_root / result.dataset / f"{batch}.parquet"),
         (_with_reasons(_plain(raw.filter(pa.array(excluded))), [codes[i] for i in exclusion[excluded]]),
          cfg.lake / "excluded" / result.dataset / f"{batch}.parquet"),
@@ -576,13 +600,28 @@ def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):
     doc_type = trimmed.get(subject.get("person_doc_type_field")) or empty
     by_citizen_id = is_person & np_mask(pc.match_substring_regex(doc_type, r"^(|身份证|居民身份证|身份证号|01)$"))
     person = identifiers.validate_citizen_id(cols[subject["person_id_field"]])
-    other_doc = pc.binary_join_element_wise(doc_type, identifiers.clean_identifiers(cols[subject["person_id_field"]]), ":")
+    # another document (passport, permit...): "type:number", cleaned only where it is one
+    other = np.flatnonzero(is_person & ~by_citizen_id)
+    other_doc = _scatter(pc.binary_join_element_wise(
+        pc.take(doc_type, other), identifiers.clean_identifiers(pc.take(cols[subject["person_id_field"]], other)), ":"
+    ), other, len(is_person))  # fmt: skip
     refuse(~is_person & np_mask(pc.is_valid(uscc["reason"])), uscc["reason"].combine_chunks())
     refuse(by_citizen_id & np_mask(pc.is_valid(person["reason"])), person["reason"].combine_chunks())
     refuse(is_person & ~by_citizen_id & np_mask(pc.match_substring_regex(other_doc, r":$")), "id_missing")
     key = pc.if_else(pa.array(is_person), pc.if_else(pa.array(by_citizen_id), person["value"], other_doc), uscc["value"])
     flag = pc.if_else(pa.array(is_person), person["flag"], uscc["flag"])
     return kind, key, flag
+
+
+def _scatter(values, rows: np.ndarray, n: int, fill: str = ""):
+    """A column of `n` rows holding `values` at `rows` and `fill` elsewhere."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    position = np.full(n, len(rows), dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    return pc.take(pa.concat_arrays([pa.array(values, pa.string()) if not isinstance(values, pa.ChunkedArray)
+                                     else values.combine_chunks(), pa.array([fill])]), pa.array(position))  # fmt: skip
 
 
 def _exclusions(dataset: str, profile: str = "national") -> list[dict]:
@@ -639,6 +678,24 @@ def pending_path(cfg: RunConfig, dataset: str, batch: str) -> Path:
 
 def raw_path(cfg: RunConfig, dataset: str, batch: str) -> Path:
     return cfg.raw_root / dataset / f"{safe_name(batch)}.parquet"
+
+
+# pyarrow writes one Parquet file on one core: a batch above this many rows is written as two
+# files side by side, `<batch>.parquet` and `<batch>.part-1.parquet` (readers glob the folder).
+PART_ROWS = 400_000
+
+
+def batch_jobs(table, first: Path) -> list[tuple]:
+    """(table, path) to write for a batch whose first file is `first`."""
+    if table.num_rows <= PART_ROWS:
+        return [(table, first)]
+    half = (table.num_rows + 1) // 2
+    return [(table.slice(0, half), first), (table.slice(half), first.with_name(f"{first.stem}.part-1.parquet"))]
+
+
+def batch_parts(first: Path) -> list[Path]:
+    """The files a batch was written as (see `batch_jobs`), in row order."""
+    return [first, *sorted(first.parent.glob(f"{first.stem}.part-*.parquet"))]
 
 
 def ensure_raw_schema(cfg: RunConfig) -> None:

@@ -50,9 +50,10 @@ def land(conf: dict, file: dict) -> dict:
 
 def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
     """Gate each landed batch: pass -> raw layer; fail -> the whole batch is quarantined.
+    Then one feedback report per provider and batch.
 
-    The ledger is written here, once each file's fate is final, so a failed run reruns
-    cleanly and a file that passed is never loaded twice.
+    The ledger is written once each file's fate is final, after its gate, so a failed run
+    reruns cleanly and a file that passed is never loaded twice.
     """
     from creditlake import feedback
 
@@ -76,7 +77,7 @@ def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
             final.append(result)
             continue
         batch = safe_name(result["batch_id"])
-        pending = landing.pending_path(cfg, result["dataset"], batch)
+        pending = landing.batch_parts(landing.pending_path(cfg, result["dataset"], batch))
         if result["loaded"]:
             suite = f"raw_{result['dataset']}"
             suites = suites or gate.Gate(cfg)
@@ -84,7 +85,8 @@ def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
             result["gate"] = verdict.as_dict()
             if not verdict.success:
                 # A batch that fails the gate is not loaded: its rows move to quarantine.
-                shutil.move(pending, cfg.quarantine_root / result["dataset"] / f"{batch}.gate_failed.parquet")
+                for part in pending:
+                    shutil.move(part, cfg.quarantine_root / result["dataset"] / f"{part.stem}.gate_failed.parquet")
                 result |= {
                     "status": "gate_failed",
                     "quarantined": result["quarantined"] + result["loaded"],
@@ -94,9 +96,10 @@ def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
                 landing.record_in_ledger(cfg, landing.FileResult(**_file_fields(result)))
                 final.append(result)
                 continue
-        destination = landing.raw_path(cfg, result["dataset"], batch)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(pending, destination)
+        destination = landing.raw_path(cfg, result["dataset"], batch).parent
+        destination.mkdir(parents=True, exist_ok=True)
+        for part in pending:
+            shutil.move(part, destination / part.name)
         landing.record_in_ledger(cfg, landing.FileResult(**_file_fields(result)))
         final.append(result)
     if suites is not None:

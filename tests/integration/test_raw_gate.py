@@ -42,3 +42,15 @@ def test_a_batch_that_puts_every_row_on_one_subject_is_stopped(cfg):
     (gated,) = pipeline.validate_raw(cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", rows))])
     assert gated["status"] == "gate_failed" and gated["loaded"] == 0
     assert "expect_column_proportion_of_unique_values_to_be_between on _subject_key" in gated["reason"]
+
+
+def test_a_large_batch_written_in_two_files_is_gated_and_promoted_whole(cfg, monkeypatch):
+    monkeypatch.setattr(landing, "PART_ROWS", 3)
+    rows = [GOOD | {"行政处罚决定书文号": f"长市监罚〔2026〕{i}号"} for i in range(7)]
+    result = land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", rows))
+    assert len(landing.batch_parts(landing.pending_path(cfg, "penalties", result["batch_id"]))) == 2
+    (gated,) = pipeline.validate_raw(cfg.to_conf(), [result])
+    parts = landing.batch_parts(landing.raw_path(cfg, "penalties", result["batch_id"]))
+    assert gated["status"] == "landed" and len(parts) == 2
+    assert [r for p in parts for r in pq.read_table(p, columns=["_source_row"]).column(0).to_pylist()] == list(range(2, 9))
+    assert not list((cfg.raw_root / "_pending").rglob("*.parquet"))

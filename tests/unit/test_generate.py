@@ -218,8 +218,8 @@ def test_personal_data_is_planted_in_free_text(full):
     assert not [n for n in truth["protected_names"] if len(n) >= 2 and n in public_text]
 
 
-def test_default_is_one_penalties_file_with_chinese_headers(tmp_path):
-    generate(tmp_path, penalties=300, as_of=AS_OF, defect_rate=0.1)
+def test_penalties_only_is_one_file_with_chinese_headers(tmp_path):
+    generate(tmp_path, penalties=300, as_of=AS_OF, defect_rate=0.1, full=False)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
         "penalties/penalties_0001.csv", "truth.json"]
     truth = read_truth(tmp_path)
@@ -228,7 +228,7 @@ def test_default_is_one_penalties_file_with_chinese_headers(tmp_path):
 
 
 def test_defect_shares_are_configurable(tmp_path):
-    generate(tmp_path, penalties=2000, as_of=AS_OF, defect_rate=0.0, defects={"uscc_checksum": 0.05})
+    generate(tmp_path, penalties=2000, as_of=AS_OF, defect_rate=0.0, defects={"uscc_checksum": 0.05}, full=False)
     truth = read_truth(tmp_path)
     reasons = [v["reason"] for v in truth["expected"].values()]
     assert 60 <= reasons.count("uscc_checksum") <= 140
