@@ -3,6 +3,7 @@
 import csv
 import json
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -40,37 +41,47 @@ def open_text(open_root):
 
 
 def test_generated_cycle_lands_gates_builds_and_publishes(tmp_path, s3_env):
+    """Every dataset and event in every format, defects and personal data planted: every
+    row meets its expected fate, and nothing personal reaches open data."""
     landing, lake, summary_path = tmp_path / "landing", tmp_path / "lake", tmp_path / "summary.json"
-    run_cli("generate", "--out", str(landing), "--penalties", "200", "--as-of", AS_OF.isoformat())
+    run_cli("generate", "--out", str(landing), "--penalties", "300", "--as-of", AS_OF.isoformat())
     truth = json.loads((landing / "truth.json").read_text(encoding="utf-8"))
     env = {k: v for k, v in s3_env.items() if k != "client"}
 
     out = cycle(landing, lake, summary_path, env).stdout
     summary = read_summary(summary_path)
     assert SUMMARY_KEYS <= set(summary) and summary["profile"] == "national" and summary["as_of"] == "2026-11-22"
-    (file,) = summary["files"]
-    assert FILE_KEYS <= set(file)
-    assert file["rows_in"] == 200 == file["loaded"] + file["quarantined"] + file["excluded"]
-    fates = [v["fate"] for v in truth["expected"].values()]
-    assert (file["loaded"], file["quarantined"], file["excluded"]) == tuple(
-        fates.count(f) for f in ("loaded", "quarantined", "excluded")
-    )
+    assert summary["failed"] == []
+    files = {Path(f["path"]).name: f for f in summary["files"]}
+    assert set(files) == set(truth["files"]) and {f["dataset"] for f in files.values()} >= {"penalties", "objections"}
+    for name, f in files.items():
+        assert FILE_KEYS <= set(f)
+        assert f["rows_in"] == f["loaded"] + f["quarantined"] + f["excluded"], name
+        want = truth["files"][name]
+        assert (f["status"], f["rows_in"], f["loaded"], f["quarantined"], f["excluded"], f["reasons"]) == (
+            "landed", want["rows_in"], want["loaded"], want["quarantined"], want["excluded"], want["reasons"]), name
     assert str(summary["open_root"]) in out and "published" in out
 
     # Published: organisations inside their window; nothing personal anywhere under open_root.
-    expected = {r[0] for r in query(lake, "select decision_number from pub_open__penalties")}
-    latest = json.loads((lake / "open" / "penalties" / "latest.json").read_text(encoding="utf-8"))
     import pandas as pd
 
+    for dataset in ("penalties", "licenses", "court_dishonest"):
+        expected = query(lake, f"select count(*) from pub_open__{dataset}")[0][0]
+        latest = json.loads((lake / "open" / dataset / "latest.json").read_text(encoding="utf-8"))
+        parquet = next(f["path"] for f in latest["files"] if f["path"].endswith(".parquet"))
+        assert len(pd.read_parquet(lake / "open" / parquet)) == expected > 10, dataset
+    expected = {r[0] for r in query(lake, "select decision_number from pub_open__penalties")}
+    latest = json.loads((lake / "open" / "penalties" / "latest.json").read_text(encoding="utf-8"))
     parquet = next(f["path"] for f in latest["files"] if f["path"].endswith(".parquet"))
     published = pd.read_parquet(lake / "open" / parquet)
-    assert set(published["decision_number"]) == expected and len(expected) > 20
+    assert set(published["decision_number"]) == expected
     assert set(published["subject_uscc"]) <= set(truth["loaded_orgs"])
     assert "legal_representative" not in published.columns  # personal_name: never opened
     text = open_text(lake / "open")
-    assert not [i for i in truth["planted_ids"] if i and i in text]
-    assert not [p for p in truth["planted_phones"] if p in text]
-    assert not [n for n in truth["protected_names"] if n and n in text]
+    for planted in ("planted_ids", "planted_phones", "planted_landlines", "planted_emails", "planted_bank_cards",
+                    "protected_names", "third_party_names"):
+        leaked = [v for v in truth[planted] if v and v in text]
+        assert not leaked, (planted, leaked[:5])
 
     # The same files went to S3 through boto3, the pointer with them.
     keys = {o["Key"] for o in s3_env["client"].list_objects_v2(Bucket=env["CREDITLAKE_OPEN_S3_BUCKET"])["Contents"]}
@@ -78,10 +89,11 @@ def test_generated_cycle_lands_gates_builds_and_publishes(tmp_path, s3_env):
     assert "open-data/penalties/latest.json" in keys and keys == local
 
     # A rerun on the same landing folder loads nothing twice.
+    loaded = query(lake, "select count(*) from stg_landing__penalties")
     cycle(landing, lake, summary_path, env)
     again = read_summary(summary_path)
-    assert again["files"][0]["status"] == "already_landed"
-    assert query(lake, "select count(*) from stg_landing__penalties") == [(file["loaded"],)]
+    assert {f["status"] for f in again["files"]} == {"already_landed"}
+    assert query(lake, "select count(*) from stg_landing__penalties") == loaded
     assert {r[0] for r in query(lake, "select decision_number from pub_open__penalties")} == expected
 
 
