@@ -3,9 +3,18 @@
     .venv/bin/python -m bench.landing_bench [N]
 
 Target (issue: landing): at least 100,000 rows per second end to end on this 2-core
-machine. "End to end" here is what the `land` and `validate_raw` tasks do for one file:
-read, decode, map headers, check every row, write raw/quarantine/excluded Parquet, then
-the Great Expectations gate on the loaded batch and its promotion into the raw layer.
+machine. "End to end" is what the `land` and `validate_raw` tasks do for one file: map and
+fingerprint it, parse, map headers, check every row, write raw/quarantine/excluded Parquet,
+then the Great Expectations gate on the loaded batch, its promotion into the raw layer and
+the provider feedback reports.
+
+Two passes over the same file, each into a fresh lake:
+
+* cold: this fresh process, so it includes importing pyarrow, pandas and Great
+  Expectations (GX alone takes about 6 s of CPU to import, whatever the batch size), as
+  a task process that lands one file and gates it pays once;
+* warm: the same again in the same process, libraries loaded: the rate a long-lived
+  worker (or `creditlake run`, where every task runs in one process) sustains.
 """
 
 from __future__ import annotations
@@ -35,12 +44,11 @@ def landing_folder(n: int) -> Path:
     return folder
 
 
-def main(n: int = 1_000_000) -> dict:
+def one_pass(folder: Path, lake: Path) -> dict:
     from creditlake import landing, pipeline
     from creditlake.settings import RunConfig
 
-    folder = landing_folder(n)
-    cfg = RunConfig(landing=folder, lake=OUT / f"lake-{n}", as_of=AS_OF)
+    cfg = RunConfig(landing=folder, lake=lake, as_of=AS_OF)
     shutil.rmtree(cfg.lake, ignore_errors=True)
     files = [f for f in landing.discover(cfg) if f["dataset"] == "penalties"]
     conf = cfg.to_conf()
@@ -52,6 +60,7 @@ def main(n: int = 1_000_000) -> dict:
     total = time.perf_counter() - start
     rows = sum(f["rows_in"] for f in gated)
     assert all(f["rows_in"] == f["loaded"] + f["quarantined"] + f["excluded"] for f in gated)
+    assert all(f["status"] == "landed" for f in gated), [f["reason"] for f in gated]
     return {
         "rows": rows,
         "files": len(files),
@@ -63,14 +72,24 @@ def main(n: int = 1_000_000) -> dict:
         "total_seconds": round(total, 2),
         "rows_per_second": round(rows / total),
         "land_rows_per_second": round(rows / land_seconds),
-        "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+
+
+def main(n: int = 1_000_000) -> dict:
+    folder = landing_folder(n)
+    cold = one_pass(folder, OUT / f"lake-{n}")
+    warm = one_pass(folder, OUT / f"lake-{n}")
+    return {"cold": cold, "warm": warm,
+            "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}  # fmt: skip
 
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     r = main(n)
-    print(f"landing {r['rows']:,} rows ({r['files']} files): land {r['land_seconds']} s + gate {r['gate_seconds']} s "
-          f"= {r['total_seconds']} s -> {r['rows_per_second']:,} rows/s end to end "
-          f"({r['land_rows_per_second']:,} rows/s landing alone); peak memory {r['peak_memory_mb']:,} MB; "
-          f"{r['loaded']:,} loaded, {r['quarantined']:,} quarantined, {r['excluded']:,} excluded")  # fmt: skip
+    for name, p in (("cold", r["cold"]), ("warm", r["warm"])):
+        print(f"{name}: landing {p['rows']:,} rows ({p['files']} file): land {p['land_seconds']} s + gate and feedback "
+              f"{p['gate_seconds']} s = {p['total_seconds']} s -> {p['rows_per_second']:,} rows/s end to end "
+              f"({p['land_rows_per_second']:,} rows/s landing alone)")  # fmt: skip
+    w = r["warm"]
+    print(f"peak memory {r['peak_memory_mb']:,} MB; {w['loaded']:,} loaded, {w['quarantined']:,} quarantined, "
+          f"{w['excluded']:,} excluded")  # fmt: skip

@@ -361,7 +361,7 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     # Columns stay as the reader's chunks: they are only filtered and written. The checked
     # ones are trimmed into one contiguous array each.
     by_code = {code: table.column(name) for name, code in renamed.items()}
-    empty = pa.chunked_array([pa.repeat("", n)])
+    empty = pa.chunked_array([pa.StringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int32)), pa.py_buffer(b""))])
     cols = {f["code"]: by_code.get(f["code"], empty) for f in spec["fields"]}
     cols = {k: pc.fill_null(v, "") if v.null_count else v for k, v in cols.items()}  # JSON Lines and XLSX
     checked = {f["code"] for f in spec["fields"] if f["kind"] not in ("free_text", "name", "text") or f.get("required")}
