@@ -199,31 +199,49 @@ def _feed_lines(feeds: dict | None) -> list[dict]:
     return out
 
 
+def _quarantine_report(cfg: RunConfig, files: list[dict]):
+    """Every row refused in this run, one line each: dataset, file, row (as the provider's
+    spreadsheet shows it), natural key, subject, reason. A batch that failed its gate is
+    listed whole, with the gate's reason."""
+    import pandas as pd
+
+    from creditlake import landing
+    from creditlake.feedback import NATURAL_KEYS
+
+    parts = []
+    for f in files:
+        if f.get("status") not in ("landed", "gate_failed") or not f.get("quarantined"):
+            continue
+        folder, batch = cfg.quarantine_root / f["dataset"], safe_name(f["batch_id"])
+        refused = [folder / f"{batch}.parquet"]
+        if f["status"] == "gate_failed":
+            refused += landing.batch_parts(folder / f"{batch}.gate_failed.parquet")
+        for path in (p for p in refused if p.exists()):
+            rows = pd.read_parquet(path)
+            if "_reason_code" not in rows:  # the gate refused the batch as a whole
+                reason = landing.reasons()["file_gate_failed"]
+                rows = rows.assign(_reason_code="file_gate_failed", _reason_zh=reason["zh"], _reason_en=reason["en"])
+            key = NATURAL_KEYS[f["dataset"]]
+            parts.append(pd.DataFrame({
+                "dataset": f["dataset"], "file": rows["_source_file"].astype(str), "row": rows["_source_row"],
+                "natural_key": rows[key] if key in rows else None, "subject_key": rows.get("_subject_key"),
+                "reason_code": rows["_reason_code"], "reason_zh": rows["_reason_zh"], "reason_en": rows["_reason_en"],
+            }))  # fmt: skip
+    columns = ["dataset", "file", "row", "natural_key", "subject_key", "reason_code", "reason_zh", "reason_en"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
 def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: dict | None,
               published: list[dict] | None, feeds: dict | None = None) -> dict:  # fmt: skip
     """The run summary (the operators' contract, README 'Run summary'), written even when a stage failed."""
-    import pandas as pd
 
     cfg = RunConfig.from_conf(conf)
     run_dir = cfg.run_dir(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     files = files or []
 
-    # One report of every row refused in this run: file, row, natural key, reason.
-    parts = []
-    for f in files:
-        if f.get("status") in ("landed", "gate_failed") and f.get("quarantined"):
-            path = cfg.quarantine_root / f["dataset"] / f"{safe_name(f['batch_id'])}.parquet"
-            if path.exists():
-                parts.append(pd.read_parquet(path))
     report = run_dir / "quarantine_report.csv"
-    columns = ["_source_file", "_source_row", "CF_WSH", "_subject_key", "_reason_code", "_reason_zh", "_reason_en"]
-    rows = pd.concat(parts) if parts else pd.DataFrame(columns=columns)
-    rows[[c for c in columns if c in rows.columns]].rename(
-        columns={"_source_file": "file", "_source_row": "row", "CF_WSH": "decision_number",
-                 "_subject_key": "subject_key", "_reason_code": "reason_code",
-                 "_reason_zh": "reason_zh", "_reason_en": "reason_en"}
-    ).to_csv(report, index=False, encoding="utf-8-sig")  # fmt: skip
+    _quarantine_report(cfg, files).to_csv(report, index=False, encoding="utf-8-sig")
 
     summary = {
         "run_id": run_id,

@@ -124,7 +124,8 @@ def test_a_landing_folder_it_did_not_generate(tmp_path):
     report = read_summary(summary_path)["quarantine_report"]
     with open(report, encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    assert [(r["row"], r["reason_code"]) for r in rows] == [("3", "uscc_checksum")]
+    assert [(r["dataset"], r["row"], r["natural_key"], r["reason_code"]) for r in rows] == [
+        ("penalties", "3", "吉市监罚〔2026〕8号", "uscc_checksum")]
     text = open_text(lake / "open")
     assert "吉林省𠀀源食品有限公司" in text  # GB18030-only character survived to open data
     assert "13900001111" not in text and "李强" not in text

@@ -23,6 +23,9 @@ def test_a_failing_batch_stays_out_of_the_raw_layer(cfg):
     assert "expect_column_values_to_be_in_set on _subject_type" in gated["reason"]
     assert not landing.raw_path(cfg, "penalties", result["batch_id"]).exists()
     assert list((cfg.quarantine_root / "penalties").glob("*.gate_failed.parquet"))
+    report = pipeline._quarantine_report(cfg, [gated])  # the run's quarantine report lists the batch whole
+    assert report[["row", "natural_key", "reason_code"]].values.tolist() == [
+        [2, GOOD["行政处罚决定书文号"], "file_gate_failed"], [3, "X2", "file_gate_failed"]]
     kept = json.loads(open(gated["gate"]["result_path"], encoding="utf-8").read())
     assert kept["success"] is False
     assert (cfg.reports_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
