@@ -8,8 +8,16 @@ batch, as CSV (UTF-8 with BOM, for Excel) and JSON, under `reports/feedback/<pro
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections import Counter
 from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 
 from creditlake.settings import RunConfig, safe_name
 
@@ -25,8 +33,6 @@ NATURAL_KEYS = {
 
 def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
     """The reports for one landed file's refused rows (or for the refused file itself)."""
-    import pandas as pd
-
     from creditlake.jurisdiction import load_profile
     from creditlake.workdays import add_working_days
 
@@ -46,44 +52,51 @@ def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
         "excluded": result["excluded"],
     }
     if result["status"] == "refused":
-        return _write(cfg, "unknown_provider", result, header | {"file_refused": result["reason"]}, pd.DataFrame())
+        return _write(cfg, "unknown_provider", result, header | {"file_refused": result["reason"]}, _rows({}, 0))
 
     path = cfg.quarantine_root / result["dataset"] / f"{safe_name(result['batch_id'])}.parquet"
     if not result["quarantined"] or not path.exists():
         return []
     provider_col = PROVIDER_FIELDS.get(result["dataset"])
     key_col = NATURAL_KEYS.get(result["dataset"])
-    wanted = [provider_col, key_col, "_source_row", "_reason_code", "_reason_zh", "_reason_en"]
-    import pyarrow.parquet as pq
-
     present = set(pq.read_schema(path).names)
-    rows = pd.read_parquet(path, columns=[c for c in wanted if c in present])
-    rows["provider"] = rows[provider_col].fillna("").replace("", "unknown_provider") if provider_col in rows else "unknown_provider"
-    table = pd.DataFrame({
-        "provider": rows["provider"],
-        "row": rows["_source_row"],
-        "natural_key": rows[key_col] if key_col in rows else "",
-        "reason_code": rows["_reason_code"],
-        "reason_zh": rows["_reason_zh"],
-        "reason_en": rows["_reason_en"],
-    })  # fmt: skip
+    refused = pq.read_table(path, columns=[c for c in (provider_col, key_col, "_source_row", "_reason_code",
+                                                        "_reason_zh", "_reason_en") if c in present])  # fmt: skip
+    n = refused.num_rows
+    provider = pc.fill_null(refused[provider_col], "") if provider_col in present else pa.repeat("", n)
+    provider = pc.if_else(pc.equal(pc.binary_length(provider), 0), "unknown_provider", provider)
+    table = _rows({"natural_key": refused[key_col] if key_col in present else pa.repeat("", n), **{
+        name: refused[f"_{name}"] for name in ("reason_code", "reason_zh", "reason_en")}}, n,
+        provider=provider, row=refused["_source_row"]).sort_by([("provider", "ascending"), ("row", "ascending")])  # fmt: skip
+    providers = table["provider"].to_numpy()
+    starts = [0, *(np.flatnonzero(providers[1:] != providers[:-1]) + 1), len(providers)]
     written = []
-    for provider, part in table.groupby("provider"):
-        counts = part["reason_code"].value_counts().to_dict()
-        written += _write(cfg, provider, result, header | {"provider": provider, "reasons": counts},
-                          part.drop(columns="provider"))  # fmt: skip
+    for a, b in itertools.pairwise(starts):
+        part = table.slice(a, b - a)
+        counts = dict(Counter(part["reason_code"].to_pylist()).most_common())
+        written += _write(cfg, providers[a], result, header | {"provider": providers[a], "reasons": counts},
+                          part.drop_columns(["provider"]))  # fmt: skip
     return written
+
+
+def _rows(columns: dict, n: int, **first):
+    """The report's table: row, natural key, reason code and messages (Chinese, English)."""
+    first.setdefault("row", pa.array([], pa.int64()))
+    names = ["natural_key", "reason_code", "reason_zh", "reason_en"]
+    return pa.table(first | {k: columns.get(k, pa.array([], pa.string())) for k in names})
 
 
 def _write(cfg: RunConfig, provider: str, result: dict, header: dict, rows) -> list[str]:
     folder = cfg.reports_root / "feedback" / safe_name(provider)
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / safe_name(result["batch_id"])
-    # The rows by pandas' JSON writer (C), spliced into the header: json.dumps of a list of
-    # dicts took seconds on a batch with 50,000 refused rows.
-    doc = json.dumps(header | {"provider": provider, "rows": []}, ensure_ascii=False, indent=1, default=str)
-    body = rows.to_json(orient="records", force_ascii=False, lines=True).strip().replace("\n", ",\n ") if len(rows) else ""
-    Path(f"{stem}.json").write_text(doc.replace('"rows": []', f'"rows": [\n {body}\n ]' if body else '"rows": []'),
-                                    encoding="utf-8")
-    rows.to_csv(f"{stem}.csv", index=False, encoding="utf-8-sig")
+    # The header indented, then one refused row per line, by pandas' JSON writer (C): json's
+    # own encoder took seconds on a batch with 50,000 refused rows.
+    head = json.dumps(header | {"provider": provider}, ensure_ascii=False, indent=1, default=str)
+    lines = rows.to_pandas().to_json(orient="records", lines=True, force_ascii=False).strip().replace("\n", ",\n  ")
+    body = f'[\n  {lines}\n ]' if lines else "[]"
+    Path(f"{stem}.json").write_text(f'{head[:-2]},\n "rows": {body}\n}}\n', encoding="utf-8")
+    with open(f"{stem}.csv", "wb") as fh:  # UTF-8 with BOM, so Excel opens it right
+        fh.write("\ufeff".encode())
+        pcsv.write_csv(rows, fh)
     return [f"{stem}.json", f"{stem}.csv"]
