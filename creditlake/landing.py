@@ -397,39 +397,51 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
         for i in np.flatnonzero(mask):
             reason[i] = code_of(code[i].as_py())
 
+    # The checks, in priority order: fields, then subjects, catalog, dates and amounts. The
+    # subjects' identifier checks (the costliest) run on a second thread while this one does
+    # the field and date checks; the refusals are applied afterwards, in this order.
+    fields_checked: list = []
     for f in spec["fields"]:
         value = trimmed.get(f["code"])
         if f.get("required"):
-            refuse(blank(value), "required_missing")
+            fields_checked.append((blank(value), "required_missing"))
         if f["kind"] == "enum":
             allowed = pa.array([str(v) for v in f["values"]] + [""])
-            refuse(~np_mask(pc.is_in(value, value_set=allowed)), "enum_invalid")
+            fields_checked.append((~np_mask(pc.is_in(value, value_set=allowed)), "enum_invalid"))
 
-    subject_type, subject_key, flags = _subjects(spec["subject"], cols, trimmed, empty, refuse, np_mask)
+    subjects_checked: list = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        subjects = pool.submit(_subjects, spec["subject"], cols, trimmed, empty,
+                               lambda mask, code: subjects_checked.append((mask, code)), np_mask)  # fmt: skip
+        dates_checked: list = []
+        decision = parse_dates(trimmed[spec["decision_date_field"]])
+        dates_checked.append((np_mask(pc.is_null(decision)), "date_invalid"))
+        dates_checked.append((np_mask(pc.greater(decision, pa.scalar(cfg.as_of, pa.date32()))), "date_in_future"))
+        for f in spec["fields"]:
+            if f["kind"] == "date" and f["code"] != spec["decision_date_field"]:
+                other = trimmed[f["code"]]
+                dates_checked.append((~blank(other) & np_mask(pc.is_null(parse_dates(other))), "date_invalid"))
+            if f["kind"] == "amount_wan":
+                value = trimmed[f["code"]]
+                numeric = np_mask(pc.match_substring_regex(value, r"^[0-9]+(\.[0-9]+)?$"))
+                dates_checked.append((~blank(value) & ~numeric, "amount_invalid"))
+                amount = pc.cast(pc.if_else(pa.array(numeric), value, "0"), pa.float64()).to_numpy()
+                dates_checked.append((amount > spec["amount_wan_max"], "amount_unit"))
+        for start_field, end_field in spec.get("date_order", []):
+            dates_checked.append(
+                (np_mask(pc.less(parse_dates(trimmed[end_field]), parse_dates(trimmed[start_field]))), "date_order"))
+        subject_type, subject_key, flags = subjects.result()
+
+    catalog_checked: list = []
     if not spec.get("event"):
         # Every record maps to a catalog item, or it is not loaded (RULES.md §2).
         from creditlake.catalog import item_for
 
         item = item_for(result.dataset)
         covered = pa.array(item[1]["subject_types"] if item else [], pa.string())
-        refuse(~np_mask(pc.is_in(subject_type, value_set=covered)), "no_catalog_item")
-
-    decision = parse_dates(trimmed[spec["decision_date_field"]])
-    refuse(np_mask(pc.is_null(decision)), "date_invalid")
-    refuse(np_mask(pc.greater(decision, pa.scalar(cfg.as_of, pa.date32()))), "date_in_future")
-    for f in spec["fields"]:
-        if f["kind"] == "date" and f["code"] != spec["decision_date_field"]:
-            other = trimmed[f["code"]]
-            refuse(~blank(other) & np_mask(pc.is_null(parse_dates(other))), "date_invalid")
-        if f["kind"] == "amount_wan":
-            value = trimmed[f["code"]]
-            numeric = np_mask(pc.match_substring_regex(value, r"^[0-9]+(\.[0-9]+)?$"))
-            present = ~blank(value)
-            refuse(present & ~numeric, "amount_invalid")
-            amount = pc.cast(pc.if_else(pa.array(numeric), value, "0"), pa.float64()).to_numpy()
-            refuse(amount > spec["amount_wan_max"], "amount_unit")
-    for start_field, end_field in spec.get("date_order", []):
-        refuse(np_mask(pc.less(parse_dates(trimmed[end_field]), parse_dates(trimmed[start_field]))), "date_order")
+        catalog_checked.append((~np_mask(pc.is_in(subject_type, value_set=covered)), "no_catalog_item"))
+    for mask, code in fields_checked + subjects_checked + catalog_checked + dates_checked:
+        refuse(mask, code)
 
     # Duplicates within the batch: the first row with a natural key loads, later ones are
     # quarantined. Keys are hashed to codes (dictionary encoding); a row whose code appeared
