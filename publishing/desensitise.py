@@ -338,9 +338,11 @@ WEAK_RIGHT = (
     "担任 共同 合伙 购买 购进 租赁 借用 代为 代理 保管 账户 银行 等人"
 ).split()
 # After a name: （男， ，身份证号 ... (the details of a natural person), 的询问笔录, 签字.
+# One character class first, the alternatives after it: Python's regex engine skips ahead only
+# by a pattern's first character class (an alternation of classes would be tried everywhere).
 _RIGHT_CUE = (
-    r"[（(](?:男|女|身份证|公民身份|证件号)|[，,](?:男[，,、）)]|女[，,、）)]|身份证|公民身份号码|证件号码)"
-    r"|的(?:询问笔录|陈述|证言|身份证)|签[字名]"
+    r"[（(，,的签](?:(?<=[（(])(?:男|女|身份证|公民身份|证件号)|(?<=[，,])(?:男[，,、）)]|女[，,、）)]|身份证|公民身份号码"
+    r"|证件号码)|(?<=的)(?:询问笔录|陈述|证言|身份证)|(?<=签)[字名])"
 )
 
 # A character that ends a name (never the second given character): particles, prepositions,
@@ -409,7 +411,8 @@ _LIST_SEPARATORS = frozenset("、和与及")
 # nothing the recognizers could find (every recognizer starts from one of them; the tests check
 # it on the corpus), and skips Presidio.
 _MAYBE = (
-    re.compile(r"[0-9０-９]{5}|[0-9０-９][-－ ][0-9０-９]|@|" + _PLATE_START.pattern),
+    re.compile(r"[0-9０-９@" + _PROVINCES + r"](?:(?<=[0-9０-９])(?:[0-9０-９]{4}|[-－ ][0-9０-９])|(?<=@)|(?<=["
+               + _PROVINCES + "])" + _PLATE_LETTER + ")"),
     _ROLE_RE,
     _RIGHT_RE,
     _WEAK_RE,
@@ -573,11 +576,14 @@ def _context_names(text: str) -> list[tuple[int, int, float, str]]:
     # No cue at all (经查，黄杰翰未经许可...): surname and given-name statistics (see below).
     taken = sorted((s, e) for s, e, _score, _how in found.values())
     starts = [s for s, _ in taken]
-    for s, e, _score in _uncued_names(text):
+
+    def covered(s: int, e: int) -> bool:  # overlaps a name already found
         k = bisect_right(starts, e - 1) - 1
-        if k >= 0 and taken[k][1] > s:
-            continue  # overlaps a name already found
-        add(s, e, UNCUED_SCORE, "uncued")
+        return k >= 0 and taken[k][1] > s
+
+    for s, e, _score in _uncued_names(text, covered if taken else None):
+        if not covered(s, e):
+            add(s, e, UNCUED_SCORE, "uncued")
     # A name found once is masked wherever else it appears in the same text (以上事实有马雯签字).
     for s, e, score, _how in list(found.values()):
         name = text[s:e]
@@ -609,8 +615,8 @@ NAME_BASE = -4.0
 _OOV = -20.0  # log-probability of a single character jieba's dictionary does not list
 _PLACE_END = frozenset("路街巷弄道号村镇乡区县市省州旗屯")
 _IN_PLACE = frozenset("市省区县镇乡村路街号巷")  # never inside a name: 林市慈 is in 吉林市慈善总会
-_SHOP_SUFFIX = re.compile(
-    r"公司|商行|超市|商店|门市|中心|合作社|集团|药房|药店|诊所|医院|学校|酒店|宾馆|饭店|加油站|事务所|工作室|[店厂部馆社所院站行]"
+_SHOP_SUFFIX = re.compile(  # literals only, so that the engine skips ahead by their first characters
+    r"公司|商行|超市|商店|门市|中心|合作社|集团|药房|药店|诊所|医院|学校|酒店|宾馆|饭店|加油站|事务所|工作室|店|厂|部|馆|社|所|院|站|行"
 )
 _COMPOUND_WEIGHT = 6.0  # 欧阳, 司马...: two characters that are almost always a surname
 
@@ -622,6 +628,7 @@ class _NameModel(NamedTuple):
     surname_lp: dict[str, float]  # log P(character | surname)
     given_lp: dict[str, float]  # log P(character | given name)
     candidates: re.Pattern
+    best_given: float  # the highest given-name score
     starts: frozenset  # the first two characters of every word of two or more: most positions start none
 
 
@@ -670,7 +677,7 @@ def _name_model() -> _NameModel:
     second = set(given) | {c[1] for c in COMPOUND_SURNAMES}
     pattern = re.compile("[" + "".join(sorted(first)) + "](?=[" + "".join(sorted(second)) + "])")
     starts = frozenset(w[:2] for w in logp if len(w) > 1)
-    return _NameModel(logp, surname, given, surname_lp, given_lp, pattern, starts)
+    return _NameModel(logp, surname, given, surname_lp, given_lp, pattern, max(given.values()), starts)
 
 
 def _han(ch: str) -> bool:
@@ -692,66 +699,85 @@ def _in_shop_name(text: str, a: int, end: int) -> bool:
     return bool(shop) and not _ORG_BREAK.search(text, a, shop.start())
 
 
-class _Shops:
-    """`_in_shop_name` for many candidates of one text: the suffixes and the breaks of the text
-    found once (two regex scans), then each candidate answered by bisection."""
+_COMPOUND = "compound"
+_pairs: dict[str, tuple[float, bool] | str | None] = {}
 
-    def __init__(self, text: str):
-        self.text = text
-        spans = [m.span() for m in _SHOP_SUFFIX.finditer(text)]
-        self.starts = [a for a, _ in spans]
-        self.ends = [b for _, b in spans]
-        self.breaks = [m.start() for m in _ORG_BREAK.finditer(text)]
 
-    def contains(self, a: int, end: int) -> bool:
-        text, starts, ends = self.text, self.starts, self.ends
-        limit = min(len(text), end + 12)
-        i = bisect_right(starts, a)  # suffixes starting after the first character
-        after_place = None
-        while i < len(starts) and ends[i] <= limit:
-            if ends[i] - starts[i] == 1 and starts[i] <= end:
-                if after_place is None:
-                    after_place = not _IN_PLACE.isdisjoint(text[max(0, a - 3) : a])
-                if not after_place:
-                    i += 1
-                    continue
-            k = bisect_right(self.breaks, a - 1)  # the first break at a or after
-            return not (k < len(self.breaks) and self.breaks[k] < starts[i])
-        return False
+def _pair(pair: str, model: _NameModel) -> tuple[float, bool] | str | None:
+    """What a candidate's first two characters allow, decided once per pair (`_pairs`): None
+    when no name starts with them (not a surname, an ordinary word: 安排 明知 高于, a first given
+    character that cannot be one, or too weak a score whatever follows), `_COMPOUND` for a
+    compound surname, else (surname + first given character's score, whether two characters
+    may be a name on their own)."""
+    info = _pairs.get(pair, False)
+    if info is not False:
+        return info
+    common_pair = (_lexicon or _load_lexicon())[0]
+    if pair in COMPOUND_SURNAMES:
+        info = _COMPOUND
+    else:
+        s, c1 = pair[0], pair[1:]
+        weight, w1 = model.surname.get(s), model.given.get(c1)
+        if (weight is None or pair in common_pair or w1 is None or c1 in _NOT_FIRST_GIVEN or c1 == s
+                or c1 in _IN_PLACE):  # fmt: skip
+            info = None
+        else:
+            base = weight + w1
+            two = base >= UNCUED_TWO and c1 not in _PLACE_END
+            info = (base, two) if two or base + model.best_given >= UNCUED_THREE else None
+    if len(_pairs) < 500_000:
+        _pairs[pair] = info
+    return info
+
+
+def _uncued_starts(text: str, model: _NameModel) -> list[tuple[int, tuple[float, bool] | str]]:
+    """Where an uncued name may start, and what its first two characters allow (`_pair`)."""
+    pairs = _pairs
+    out = []
+    for m in model.candidates.finditer(text):
+        a = m.start()
+        pair = text[a : a + 2]
+        info = pairs[pair] if pair in pairs else _pair(pair, model)
+        if info is not None:
+            out.append((a, info))
+    return out
+
+
+def _candidates_at(text: str, starts: list[tuple[int, tuple[float, bool] | str]], model: _NameModel
+                   ) -> list[tuple[int, int, float]]:
+    """Surname + one or two given characters, at the given starts, scoring at least UNCUED_THREE /
+    UNCUED_TWO (the sum of their log-ratios), that are not ordinary words (安排, 于当日) or places
+    (黄河路, 哈尔|滨市, 吉|林市慈|善总会): (start, end, score). Whether one is in a shop's name
+    (华泰小吃部) is decided by the caller (`_uncued_names`), only where it matters."""
+    common_given = (_lexicon or _load_lexicon())[1]
+    out = []
+    n = len(text)
+    given = model.given
+    for a, info in starts:
+        if info is _COMPOUND:
+            g1, weight = a + 2, _COMPOUND_WEIGHT
+            c1 = text[g1] if g1 < n else ""
+            w1 = given.get(c1)
+            if w1 is None or c1 in _NOT_FIRST_GIVEN or c1 == text[a] or c1 in _IN_PLACE:
+                continue
+            base = weight + w1
+            two = base >= UNCUED_TWO and c1 not in _PLACE_END
+        else:
+            g1 = a + 1
+            base, two = info
+        c2, c3, c4 = text[g1 + 1 : g1 + 2], text[g1 + 2 : g1 + 3], text[g1 + 3 : g1 + 4]
+        w2 = given.get(c2) if c2 and c2 not in _ENDS_NAME else None
+        if (w2 is not None and base + w2 >= UNCUED_THREE and c2 not in _PLACE_END and c3 not in _PLACE_END
+                and c4 not in _ADMIN_SUFFIX and text[g1 : g1 + 2] not in common_given):  # 于当日 向社会 # fmt: skip
+            out.append((a, g1 + 2, base + w2))
+        if two and c2 not in _PLACE_END and c3 not in _ADMIN_SUFFIX:
+            out.append((a, g1 + 1, base))
+    return out
 
 
 def _uncued_candidates(text: str, model: _NameModel) -> list[tuple[int, int, float]]:
-    """Surname + one or two given characters scoring at least UNCUED_THREE / UNCUED_TWO (the
-    sum of their log-ratios), that are not ordinary words (安排, 于当日), places (黄河路, 哈尔|滨市,
-    吉|林市慈|善总会) or in a shop's name (华泰小吃部): (start, end, score)."""
-    common_pair, common_given, _any = _lexicon or _load_lexicon()
-    out = []
-    n = len(text)
-    surname, given = model.surname, model.given
-    shops = _Shops(text)
-    for m in model.candidates.finditer(text):
-        a = m.start()
-        if text[a : a + 2] in COMPOUND_SURNAMES:
-            g1, weight = a + 2, _COMPOUND_WEIGHT
-        else:
-            weight = surname.get(text[a])
-            if weight is None or text[a : a + 2] in common_pair:  # 安排 明知 高于
-                continue
-            g1 = a + 1
-        c1 = text[g1] if g1 < n else ""
-        w1 = given.get(c1)
-        if w1 is None or c1 in _NOT_FIRST_GIVEN or c1 == text[a] or c1 in _IN_PLACE:  # 齐齐(哈尔), 丁丁
-            continue
-        c2, c3, c4 = text[g1 + 1 : g1 + 2], text[g1 + 2 : g1 + 3], text[g1 + 3 : g1 + 4]
-        w2 = given.get(c2) if c2 and c2 not in _ENDS_NAME else None
-        if (w2 is not None and weight + w1 + w2 >= UNCUED_THREE and c2 not in _PLACE_END and c3 not in _PLACE_END
-                and c4 not in _ADMIN_SUFFIX and text[g1 : g1 + 2] not in common_given  # 于当日 向社会
-                and not shops.contains(a, g1 + 2)):  # fmt: skip
-            out.append((a, g1 + 2, weight + w1 + w2))
-        if (weight + w1 >= UNCUED_TWO and c1 not in _PLACE_END and c2 not in _PLACE_END and c3 not in _ADMIN_SUFFIX
-                and not shops.contains(a, g1 + 1)):  # fmt: skip
-            out.append((a, g1 + 1, weight + w1))
-    return out
+    """Every uncued candidate of `text` (see `_candidates_at`)."""
+    return _candidates_at(text, _uncued_starts(text, model), model)
 
 
 def _name_logp(text: str, a: int, b: int, model: _NameModel) -> float:
@@ -775,14 +801,65 @@ def _crossed(text: str, a: int, b: int, model: _NameModel) -> bool:
     return False
 
 
-def _uncued_names(text: str) -> list[tuple[int, int, float]]:
-    """Names with no cue (see above): (start, end, score) of the names the segmentation keeps."""
+def _groups(candidates: list[tuple[int, int, float]]) -> list[list[tuple[int, int, float]]]:
+    """Sorted candidates in runs that one segmentation decides: each starts at most four characters
+    after the end of the run so far."""
+    groups: list[list[tuple[int, int, float]]] = []
+    hi = -10
+    for c in candidates:
+        if c[0] <= hi + 4:
+            groups[-1].append(c)
+            hi = max(hi, c[1])
+        else:
+            groups.append([c])
+            hi = c[1]
+    return groups
+
+
+def _uncued_names(text: str, covered=None) -> list[tuple[int, int, float]]:
+    """Names with no cue (see above): (start, end, score) of the names the segmentation keeps.
+
+    `covered(start, end)`: whether a candidate overlaps a name already found (which the caller
+    drops): a run of candidates that are all covered (nearly every candidate, where the text has
+    cues) is neither checked for shop names nor segmented. Without the shop check candidates can
+    only be more and their runs longer, so the runs found first hold every run the full check
+    would find, and what the others decide is what they would have decided."""
     model = _name_model()
-    candidates = _uncued_candidates(text, model)
-    if not candidates:
+    starts = _uncued_starts(text, model)
+    if not starts:
         return []
+    kept: list[tuple[int, int, float]] = []
+    # Runs of starts, chained by the longest name each could start (three characters after a
+    # surname): every run of candidates lies inside one of them. A run whose every start is
+    # covered already for its shortest name (so for every name) is dropped before its
+    # candidates are even looked at.
+    runs: list[list[tuple[int, tuple[float, bool] | str]]] = []
+    hi = -10
+    for a, info in starts:
+        end = a + (4 if info is _COMPOUND else 3)
+        if a <= hi + 4:
+            runs[-1].append((a, info))
+            hi = max(hi, end)
+        else:
+            runs.append([(a, info)])
+            hi = end
+    for run in runs:
+        if covered is not None and all(covered(a, a + (3 if info is _COMPOUND else 2)) for a, info in run):
+            continue
+        candidates = _candidates_at(text, run, model)
+        candidates.sort()
+        for group in _groups(candidates):
+            if covered is not None and all(covered(a, b) for a, b, _score in group):
+                continue
+            group = [c for c in group if not _in_shop_name(text, c[0], c[1])]
+            if group:
+                kept += _segmented(text, group, model)
+    return kept
+
+
+def _segmented(text: str, candidates: list[tuple[int, int, float]], model: _NameModel) -> list[tuple[int, int, float]]:
+    """The candidates (sorted) that the best segmentation of the text around them keeps."""
     words, n, kept, i = model.words, len(text), [], 0
-    candidates.sort()
     while i < len(candidates):  # candidates close together are decided in one segmentation
         lo, hi, j = candidates[i][0], candidates[i][1], i
         while j + 1 < len(candidates) and candidates[j + 1][0] <= hi + 4:
@@ -837,7 +914,14 @@ class KnownPeople:
         for name in self.people:
             lengths.setdefault(name[:2], set()).add(len(name))
         self._lengths = {k: sorted(v, reverse=True) for k, v in lengths.items()}
-        self.pattern = re.compile("(?=" + _trie(self._lengths) + ")") if self.people else None
+        # Where a name may start: a name's first character before a name's second character (one
+        # character consumed per match, so overlapping candidates are all tried), then a dict
+        # lookup of the two characters. (A lookahead over an alternation of all the names is
+        # tried at every position of the text: with 8,000 names it cost more than the rest.)
+        self.pattern = re.compile(
+            "[" + "".join(sorted({re.escape(k[0]) for k in lengths})) + "](?=["
+            + "".join(sorted({re.escape(k[1]) for k in lengths})) + "])"
+        ) if self.people else None  # fmt: skip
         orgs: dict[str, list[str]] = {}
         for org in {o.strip() for o in organisations if isinstance(o, str) and len(o.strip()) >= 3}:
             orgs.setdefault(org[:2], []).append(org)
@@ -855,14 +939,27 @@ class KnownPeople:
                     return True
         return False
 
+    def occurs_in(self, text: str) -> bool:
+        """Whether any of the names occurs in `text` (organisations' names not considered)."""
+        if self.pattern is None:
+            return False
+        lengths, people = self._lengths, self.people
+        for m in self.pattern.finditer(text):
+            a = m.start()
+            for length in lengths.get(text[a : a + 2], ()):
+                if text[a : a + length] in people:
+                    return True
+        return False
+
     def find(self, text: str) -> list[tuple[int, int]]:
         if self.pattern is None:
             return []
         out = []
+        lengths, people = self._lengths, self.people
         for m in self.pattern.finditer(text):
             a = m.start()
-            for length in self._lengths[text[a : a + 2]]:
-                if text[a : a + length] in self.people:
+            for length in lengths.get(text[a : a + 2], ()):
+                if text[a : a + length] in people:
                     if not self.in_organisation(text, a, a + length):
                         out.append((a, a + length))
                     break
@@ -936,6 +1033,13 @@ def _build_analyzer():
 
     from creditlake.identifiers import check_citizen_id, validate_citizen_id
 
+    class ChineseResult(Result):
+        """A RecognizerResult hashed as a tuple of the fields Presidio's `__eq__` compares (its own
+        hash formats them into a string; its duplicate removal puts every result in a set)."""
+
+        def __hash__(self):
+            return hash((self.start, self.end, self.score, self.entity_type))
+
     class ChineseRecognizer(EntityRecognizer):
         """A recognizer of the Chinese set: `find(text)` gives (start, end, score) spans."""
 
@@ -953,7 +1057,7 @@ def _build_analyzer():
         def analyze(self, text, entities, nlp_artifacts=None):
             meta = {Result.RECOGNIZER_NAME_KEY: self.name, Result.RECOGNIZER_IDENTIFIER_KEY: self.id}
             return [
-                Result(self.ENTITY, s, e, score, recognition_metadata=meta) for s, e, score in self.find(text)
+                ChineseResult(self.ENTITY, s, e, score, recognition_metadata=meta) for s, e, score in self.find(text)
             ]
 
     class CitizenIdRecognizer(ChineseRecognizer):
@@ -1103,10 +1207,17 @@ def _build_analyzer():
         registry.add_recognizer(recognizer())
     nlp_engine = NoOpNlpEngine(models=[{"lang_code": "zh", "model_name": "no_op"}])
     engine = ChineseAnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["zh"])
+    # The record's own names are looked for by a second engine whose only recognizer is the
+    # record's names (ad hoc, per call; the registered one has no names: an empty registry would
+    # make Presidio load its English defaults): a text that several rows share is analysed once
+    # by the first engine, whatever names each row brings.
+    names_registry = RecognizerRegistry(supported_languages=["zh"])
+    names_registry.add_recognizer(RecordNameRecognizer([], [], []))
+    names_engine = ChineseAnalyzerEngine(registry=names_registry, nlp_engine=nlp_engine, supported_languages=["zh"])
     empty = NlpArtifacts(
         entities=[], tokens=[], tokens_indices=[], lemmas=[], nlp_engine=nlp_engine, language="zh"
     )
-    return engine, empty, RecordNameRecognizer, KnownNameRecognizer
+    return engine, names_engine, empty, RecordNameRecognizer, KnownNameRecognizer
 
 
 @cache
@@ -1165,25 +1276,45 @@ def _resolve(found: list[Found]) -> list[Found]:
     return kept
 
 
-def _analyse_batch(texts: list[str], names: list[tuple[str, ...]], known: KnownPeople | None = None
-                   ) -> list[list[Found]]:
-    engine, empty, record_names, known_names = _engine()
+def _analyse_joined(engine, empty, texts: Sequence[str], ad_hoc) -> list[list[Found]]:
+    """One `AnalyzerEngine.analyze` call over `texts` joined by NUL: what each text holds, unresolved."""
     starts, ends, pos = [], [], 0
     for t in texts:
         starts.append(pos)
         ends.append(pos + len(t))
         pos += len(t) + len(_SEPARATOR)
     joined = _SEPARATOR.join(texts)
-    ad_hoc = [record_names(starts, ends, names)] + ([known_names(known)] if known else [])
     results = engine.analyze(text=joined, language="zh", nlp_artifacts=empty, score_threshold=SCORE_THRESHOLD,
-                             ad_hoc_recognizers=ad_hoc)  # fmt: skip
+                             ad_hoc_recognizers=ad_hoc(starts, ends))  # fmt: skip
     out: list[list[Found]] = [[] for _ in texts]
+    new = tuple.__new__
     for r in results:
-        i = bisect_right(starts, r.start) - 1
-        if r.end <= ends[i]:
+        start, end = r.start, r.end
+        i = bisect_right(starts, start) - 1
+        if end <= ends[i]:
             offset = starts[i]
-            out[i].append(Found(r.start - offset, r.end - offset, r.entity_type, r.score))
-    return [_resolve(f) if len(f) > 1 else f for f in out]
+            out[i].append(new(Found, (start - offset, end - offset, r.entity_type, r.score)))
+    return out
+
+
+def _analyse_texts(texts: Sequence[str], known: KnownPeople | None = None) -> list[list[Found]]:
+    """Every recognizer but the record's names (see `_analyse_names`): unresolved."""
+    engine, _names_engine, empty, _record_names, known_names = _engine()
+    return _analyse_joined(engine, empty, texts, lambda _s, _e: [known_names(known)] if known else [])
+
+
+def _analyse_names(texts: Sequence[str], names: Sequence[tuple[str, ...]]) -> list[list[Found]]:
+    """The record's own names, each text's in that text only: unresolved."""
+    _engine_, names_engine, empty, record_names, _known_names = _engine()
+    return _analyse_joined(names_engine, empty, texts, lambda s, e: [record_names(s, e, names)])
+
+
+def _analyse_batch(texts: list[str], names: list[tuple[str, ...]], known: KnownPeople | None = None
+                   ) -> list[list[Found]]:
+    """What Presidio finds in each text of a batch, the record's names included, overlaps resolved."""
+    found = _analyse_texts(texts, known)
+    own = _analyse_names(texts, names) if any(names) else [[] for _ in texts]
+    return [_resolve(f + o) if len(f) + len(o) > 1 else f + o for f, o in zip(found, own, strict=True)]
 
 
 def _may_hold(text: str, names: tuple[str, ...], known: KnownPeople | None = None) -> bool:
@@ -1191,7 +1322,7 @@ def _may_hold(text: str, names: tuple[str, ...], known: KnownPeople | None = Non
         any(n in text for n in names)
         or any(p.search(text) for p in _MAYBE)
         or _name_model().candidates.search(text) is not None
-        or (known is not None and known.pattern is not None and known.pattern.search(text) is not None)
+        or (known is not None and known.occurs_in(text))
     )
 
 
@@ -1217,20 +1348,39 @@ def _analyse_unique(texts: Sequence, names_per_row: Sequence, known: KnownPeople
 
 
 def _analyse_keys(keys: list[tuple], known: KnownPeople | None = None) -> tuple[list[tuple], dict[tuple, list[Found]]]:
+    """What is found for each distinct key (text, names). Each distinct text is analysed once by
+    the recognizers that do not depend on the row (`_analyse_texts`), and the record's names are
+    looked for per key, only where one of them occurs (`_analyse_names`); the two are resolved
+    together per key."""
     found: dict[tuple, list[Found]] = {}
-    todo: list[tuple] = []
+    texts: dict[str, bool] = {}  # distinct text -> whether the pre-filter lets it through
+    named: list[tuple] = []  # keys with one of their names in their text
     for key in keys:
         if key not in found:
             found[key] = []
             text, names = key
-            if isinstance(text, str) and text and _may_hold(text, names, known):
-                todo.append(key)
+            if isinstance(text, str) and text:
+                if text not in texts:
+                    texts[text] = _may_hold(text, (), known)
+                if names and any(n in text for n in names):
+                    named.append(key)
+    todo = [t for t, maybe in texts.items() if maybe]
+    raw: dict[str, list[Found]] = {}
     for i in range(0, len(todo), BATCH):
         chunk = todo[i : i + BATCH]
-        for key, spans in zip(
-            chunk, _analyse_batch([t for t, _ in chunk], [n for _, n in chunk], known), strict=True
-        ):
-            found[key] = spans
+        raw.update(zip(chunk, _analyse_texts(chunk, known), strict=True))
+    own: dict[tuple, list[Found]] = {}
+    for i in range(0, len(named), BATCH):
+        chunk = named[i : i + BATCH]
+        own.update(zip(chunk, _analyse_names([t for t, _ in chunk], [n for _, n in chunk]), strict=True))
+    resolved = {t: _resolve(f) if len(f) > 1 else f for t, f in raw.items()}
+    for key in found:
+        extra = own.get(key)
+        if extra:
+            both = raw.get(key[0], []) + extra
+            found[key] = _resolve(both) if len(both) > 1 else both
+        elif key[0] in resolved:
+            found[key] = resolved[key[0]]
     return keys, found
 
 
