@@ -52,38 +52,67 @@ def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
         "excluded": result["excluded"],
     }
     if result["status"] == "refused":
-        return _write(cfg, "unknown_provider", result, header | {"file_refused": result["reason"]}, _rows({}, 0))
+        return _write(cfg, "unknown_provider", result, header | {"file_refused": result["reason"]},
+                      refused_rows(cfg, result).drop_columns(["dataset", "file", "subject_key", "provider"]))  # fmt: skip
+    if result["status"] == "gate_failed":
+        header["batch_refused"] = result["reason"]
 
-    path = cfg.quarantine_root / result["dataset"] / f"{safe_name(result['batch_id'])}.parquet"
-    if not result["quarantined"] or not path.exists():
-        return []
-    provider_col = PROVIDER_FIELDS.get(result["dataset"])
-    key_col = NATURAL_KEYS.get(result["dataset"])
-    present = set(pq.read_schema(path).names)
-    refused = pq.read_table(path, columns=[c for c in (provider_col, key_col, "_source_row", "_reason_code",
-                                                        "_reason_zh", "_reason_en") if c in present])  # fmt: skip
-    n = refused.num_rows
-    provider = pc.fill_null(refused[provider_col], "") if provider_col in present else pa.repeat("", n)
-    provider = pc.if_else(pc.equal(pc.binary_length(provider), 0), "unknown_provider", provider)
-    table = _rows({"natural_key": refused[key_col] if key_col in present else pa.repeat("", n), **{
-        name: refused[f"_{name}"] for name in ("reason_code", "reason_zh", "reason_en")}}, n,
-        provider=provider, row=refused["_source_row"]).sort_by([("provider", "ascending"), ("row", "ascending")])  # fmt: skip
-    providers = table["provider"].to_numpy()
+    table = refused_rows(cfg, result).sort_by([("provider", "ascending"), ("row", "ascending")])
+    providers = table["provider"].to_numpy(zero_copy_only=False)
     starts = [0, *(np.flatnonzero(providers[1:] != providers[:-1]) + 1), len(providers)]
     written = []
     for a, b in itertools.pairwise(starts):
+        if a == b:
+            continue
         part = table.slice(a, b - a)
         counts = dict(Counter(part["reason_code"].to_pylist()).most_common())
         written += _write(cfg, providers[a], result, header | {"provider": providers[a], "reasons": counts},
-                          part.drop_columns(["provider"]))  # fmt: skip
+                          part.drop_columns(["dataset", "file", "subject_key", "provider"]))  # fmt: skip
     return written
 
 
-def _rows(columns: dict, n: int, **first):
-    """The report's table: row, natural key, reason code and messages (Chinese, English)."""
-    first.setdefault("row", pa.array([], pa.int64()))
-    names = ["natural_key", "reason_code", "reason_zh", "reason_en"]
-    return pa.table(first | {k: columns.get(k, pa.array([], pa.string())) for k in names})
+REPORT_COLUMNS = ["dataset", "file", "row", "natural_key", "subject_key", "provider", "reason_code", "reason_zh",
+                  "reason_en"]  # fmt: skip
+
+
+def refused_rows(cfg: RunConfig, result: dict) -> pa.Table:
+    """Every row of one landed file that was not loaded for a fault: dataset, file, row (as
+    the provider's spreadsheet shows it), natural key, subject, provider, reason. A batch that
+    failed its gate is there whole, with the gate's reason."""
+    from creditlake import landing
+
+    if result.get("status") not in ("landed", "gate_failed") or not result.get("quarantined"):
+        return pa.table({c: pa.array([], pa.int64() if c == "row" else pa.string()) for c in REPORT_COLUMNS})
+    folder, batch = cfg.quarantine_root / result["dataset"], safe_name(result["batch_id"])
+    files = [folder / f"{batch}.parquet"]
+    if result["status"] == "gate_failed":
+        files += landing.batch_parts(folder / f"{batch}.gate_failed.parquet")
+    provider_col, key_col = PROVIDER_FIELDS.get(result["dataset"]), NATURAL_KEYS[result["dataset"]]
+    parts = []
+    for path in (p for p in files if p.exists()):
+        present = set(pq.read_schema(path).names)
+        t = pq.read_table(path, columns=[c for c in (provider_col, key_col, "_subject_key", "_source_file", "_source_row",
+                                                     "_reason_code", "_reason_zh", "_reason_en") if c in present])  # fmt: skip
+        n = t.num_rows
+
+        def text(name, t=t, present=present, n=n):
+            return pc.cast(pc.fill_null(t[name], ""), pa.string()) if name in present else pa.repeat("", n)
+
+        if "_reason_code" in present:
+            reason = {k: text(f"_reason_{k}") for k in ("code", "zh", "en")}
+        else:  # the gate refused the batch as a whole
+            words = landing.reasons()["file_gate_failed"]
+            reason = {"code": pa.repeat("file_gate_failed", n), "zh": pa.repeat(words["zh"], n),
+                      "en": pa.repeat(words["en"], n)}  # fmt: skip
+        provider = text(provider_col)
+        parts.append(pa.table({
+            "dataset": pa.repeat(result["dataset"], n), "file": text("_source_file"), "row": t["_source_row"],
+            "natural_key": text(key_col), "subject_key": text("_subject_key"),
+            "provider": pc.if_else(pc.equal(pc.binary_length(pc.utf8_trim_whitespace(provider)), 0),
+                                   "unknown_provider", provider),
+            "reason_code": reason["code"], "reason_zh": reason["zh"], "reason_en": reason["en"],
+        }))  # fmt: skip
+    return pa.concat_tables(parts) if parts else refused_rows(cfg, {})
 
 
 def _write(cfg: RunConfig, provider: str, result: dict, header: dict, rows) -> list[str]:

@@ -22,11 +22,14 @@ class StageFailed(Exception):
     """A stage refused to go on (a gate failed, dbt failed): retrying will not help."""
 
 
-def record_failure(conf: dict, run_id: str, stage: str, message: str) -> None:
-    """Keep a refused stage's message for the run summary (`failed`)."""
-    folder = RunConfig.from_conf(conf).run_dir(run_id) / "failed"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{stage}.txt").write_text(message, encoding="utf-8")
+def record_failure(conf: dict, run_id: str, stage: str, message: str | None) -> None:
+    """Keep a failed stage's message for the run summary (`failed`); None: it succeeded."""
+    path = RunConfig.from_conf(conf).run_dir(run_id) / "failed" / f"{stage}.txt"
+    if message is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(message, encoding="utf-8")
 
 
 def _failures(cfg: RunConfig, run_id: str) -> list[dict]:
@@ -200,35 +203,12 @@ def _feed_lines(feeds: dict | None) -> list[dict]:
 
 
 def _quarantine_report(cfg: RunConfig, files: list[dict]):
-    """Every row refused in this run, one line each: dataset, file, row (as the provider's
-    spreadsheet shows it), natural key, subject, reason. A batch that failed its gate is
-    listed whole, with the gate's reason."""
-    import pandas as pd
+    """Every row refused in this run, one line each (`feedback.refused_rows`)."""
+    import pyarrow as pa
 
-    from creditlake import landing
-    from creditlake.feedback import NATURAL_KEYS
+    from creditlake.feedback import refused_rows
 
-    parts = []
-    for f in files:
-        if f.get("status") not in ("landed", "gate_failed") or not f.get("quarantined"):
-            continue
-        folder, batch = cfg.quarantine_root / f["dataset"], safe_name(f["batch_id"])
-        refused = [folder / f"{batch}.parquet"]
-        if f["status"] == "gate_failed":
-            refused += landing.batch_parts(folder / f"{batch}.gate_failed.parquet")
-        for path in (p for p in refused if p.exists()):
-            rows = pd.read_parquet(path)
-            if "_reason_code" not in rows:  # the gate refused the batch as a whole
-                reason = landing.reasons()["file_gate_failed"]
-                rows = rows.assign(_reason_code="file_gate_failed", _reason_zh=reason["zh"], _reason_en=reason["en"])
-            key = NATURAL_KEYS[f["dataset"]]
-            parts.append(pd.DataFrame({
-                "dataset": f["dataset"], "file": rows["_source_file"].astype(str), "row": rows["_source_row"],
-                "natural_key": rows[key] if key in rows else None, "subject_key": rows.get("_subject_key"),
-                "reason_code": rows["_reason_code"], "reason_zh": rows["_reason_zh"], "reason_en": rows["_reason_en"],
-            }))  # fmt: skip
-    columns = ["dataset", "file", "row", "natural_key", "subject_key", "reason_code", "reason_zh", "reason_en"]
-    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    return pa.concat_tables([refused_rows(cfg, f) for f in files] or [refused_rows(cfg, {})]).to_pandas()
 
 
 def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: dict | None,

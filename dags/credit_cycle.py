@@ -48,17 +48,23 @@ def _run_id() -> str:
 
 
 def _stage(fn, *args):
-    """Run a pipeline stage; a deliberate refusal fails the task at once, without retries,
-    and is recorded for the summary."""
+    """Run a pipeline stage; a deliberate refusal fails the task at once, without retries.
+    Either way the failure is recorded for the summary (an error is retried, and the
+    summary keeps its last attempt's message)."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from creditlake.pipeline import StageFailed, record_failure
 
     try:
-        return fn(*args)
+        result = fn(*args)
     except StageFailed as err:
         record_failure(_conf(), _run_id(), fn.__name__, str(err))
         raise AirflowFailException(str(err)) from err
+    except Exception as err:
+        record_failure(_conf(), _run_id(), fn.__name__, f"{type(err).__name__}: {err}")
+        raise
+    record_failure(_conf(), _run_id(), fn.__name__, None)  # a retry that succeeded
+    return result
 
 
 @dag(

@@ -26,6 +26,10 @@ def test_a_failing_batch_stays_out_of_the_raw_layer(cfg):
     report = pipeline._quarantine_report(cfg, [gated])  # the run's quarantine report lists the batch whole
     assert report[["row", "natural_key", "reason_code"]].values.tolist() == [
         [2, GOOD["行政处罚决定书文号"], "file_gate_failed"], [3, "X2", "file_gate_failed"]]
+    # and its provider is told, row by row, in the feedback report
+    (doc,) = [json.loads(open(p, encoding="utf-8").read()) for p in gated["feedback"] if p.endswith(".json")]
+    assert doc["batch_refused"].startswith("file_gate_failed") and len(doc["rows"]) == 2
+    assert {r["reason_code"] for r in doc["rows"]} == {"file_gate_failed"}
     kept = json.loads(open(gated["gate"]["result_path"], encoding="utf-8").read())
     assert kept["success"] is False
     assert (cfg.reports_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
