@@ -96,3 +96,38 @@ def test_the_scanner_shares_no_code_with_the_desensitiser():
         elif isinstance(node, ast.Import):
             imported.update(a.name for a in node.names)
     assert not any("desensitise" in m or m.startswith("publishing") for m in imported)
+
+
+def test_names_are_found_leftmost_and_longest_without_overlaps():
+    names = {"王伟", "王伟明", "伟明", "李娜"}
+    found = scan_text("王伟明与李娜、王伟在场", "f.csv", names)
+    assert len(found) == 3  # 王伟明 (not 王伟 inside it, nor 伟明), 李娜, 王伟
+    assert kinds("长春市王伟明商贸有限公司支付货款", names, {"长春市王伟明商贸有限公司", "长春市王伟"}) == []
+
+
+def test_thousands_of_names_and_organisations():
+    import random
+
+    rng = random.Random(3)
+    surnames, given = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
+    names = {rng.choice(surnames) + "".join(rng.choices(given, k=rng.choice((1, 2)))) for _ in range(20_000)}
+    orgs = {f"长春市{n}商贸有限公司" for n in sorted(names)[:500]}
+    inside = sorted(names)[0]
+    text = f"经查，长春市{inside}商贸有限公司于当日销售白酒。" * 50 + "以上事实有当事人签字。"
+    assert kinds(text, names, orgs) == []
+    assert kinds(text + f"{sorted(names)[-1]}签字", names, orgs) == ["protected_name"]
+
+
+def test_folding_equals_nfkc():
+    import random
+    import unicodedata
+
+    from publishing.scan import _fold
+
+    rng = random.Random(4)
+    pool = "０１２３４５６７８９－（）＋，：；。！？、％＠ＡＢｘＸ　—–‐−·①⑴²e\u0301한글长春市电话13812345678 -()"
+    dashes = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+                            "\u3000": " "})  # fmt: skip
+    for _ in range(2000):
+        text = "".join(rng.choices(pool, k=rng.randint(1, 30)))
+        assert _fold(text) == unicodedata.normalize("NFKC", text).translate(dashes), text
