@@ -271,6 +271,7 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
 
 
 _last_numbers: tuple[str | None, list] = (None, [])
+_DATE = re.compile(r"[0-9]{4}[-－][0-9]{1,2}[-－][0-9]{1,2}")
 
 
 def _number_spans(text: str) -> list[tuple[int, int, str]]:
@@ -286,13 +287,15 @@ def _number_spans(text: str) -> list[tuple[int, int, str]]:
         start, end = m.span()
         while end > start and text[end - 1] in _TOKEN_TRAIL:
             end -= 1
-        if end - start < 5 or (start and text[start - 1] in _ALNUM) or (end < n and text[end] in _ALNUM):
-            continue  # too short, or part of a code such as 91220101MA... or JY12201...
+        if end - start < 7 or (start and text[start - 1] in _ALNUM) or (end < n and text[end] in _ALNUM):
+            continue  # too short for any shape (7 digits or more), or part of a code: 91220101MA..., JY12201...
         piece = text[start:end]
         if piece.isdigit() and piece.isascii():  # the usual case: one plain number
             shape = _shape(piece)
             if shape:
                 spans.append((start, end, shape))
+            continue
+        if _DATE.fullmatch(piece):  # 2025-03-12: no run of its groups has a shape
             continue
         spans += _pieces(text, start, end)
     _last_numbers = (text, spans)
@@ -581,7 +584,7 @@ def _context_names(text: str) -> list[tuple[int, int, float, str]]:
         k = bisect_right(starts, e - 1) - 1
         return k >= 0 and taken[k][1] > s
 
-    for s, e, _score in _uncued_names(text, covered if taken else None):
+    for s, e, _score in _uncued_names(text, taken):
         if not covered(s, e):
             add(s, e, UNCUED_SCORE, "uncued")
     # A name found once is masked wherever else it appears in the same text (以上事实有马雯签字).
@@ -816,44 +819,66 @@ def _groups(candidates: list[tuple[int, int, float]]) -> list[list[tuple[int, in
     return groups
 
 
-def _uncued_names(text: str, covered=None) -> list[tuple[int, int, float]]:
+def _uncued_names(text: str, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, float]]:
     """Names with no cue (see above): (start, end, score) of the names the segmentation keeps.
 
-    `covered(start, end)`: whether a candidate overlaps a name already found (which the caller
-    drops): a run of candidates that are all covered (nearly every candidate, where the text has
-    cues) is neither checked for shop names nor segmented. Without the shop check candidates can
-    only be more and their runs longer, so the runs found first hold every run the full check
-    would find, and what the others decide is what they would have decided."""
+    `taken`: the names already found (sorted (start, end)); the caller drops every candidate that
+    overlaps one (the last of them that starts before the candidate's end reaches into it).
+    Candidate starts come in runs, chained by the longest name each could start (three
+    characters after a surname): every run of candidates, and so every segmentation, lies inside
+    one of them. A run whose every start is covered already for its shortest name (so for every
+    name) is dropped before its candidates are even looked at: where the text has cues, nearly
+    every candidate is a name the cues found."""
     model = _name_model()
-    starts = _uncued_starts(text, model)
-    if not starts:
-        return []
+    n = len(text)
+    starts = [s for s, _ in taken]
+    # mark[a]: a name of two characters at a overlaps `taken` (the interval that starts last at
+    # or before a + 1 ends after a)
+    mark = bytearray(n + 1)
+    for k, (s, e) in enumerate(taken):
+        stop = min(e, starts[k + 1] - 1 if k + 1 < len(starts) else n)
+        if stop > max(s - 1, 0):
+            mark[max(s - 1, 0) : stop] = b"\x01" * (stop - max(s - 1, 0))
+
+    def covered(a: int, b: int) -> bool:
+        k = bisect_right(starts, b - 1) - 1
+        return k >= 0 and taken[k][1] > a
+
     kept: list[tuple[int, int, float]] = []
-    # Runs of starts, chained by the longest name each could start (three characters after a
-    # surname): every run of candidates lies inside one of them. A run whose every start is
-    # covered already for its shortest name (so for every name) is dropped before its
-    # candidates are even looked at.
-    runs: list[list[tuple[int, tuple[float, bool] | str]]] = []
-    hi = -10
-    for a, info in starts:
-        end = a + (4 if info is _COMPOUND else 3)
-        if a <= hi + 4:
-            runs[-1].append((a, info))
-            hi = max(hi, end)
-        else:
-            runs.append([(a, info)])
-            hi = end
-    for run in runs:
-        if covered is not None and all(covered(a, a + (3 if info is _COMPOUND else 2)) for a, info in run):
-            continue
+    pairs = _pairs
+
+    def decide(run: list) -> None:
         candidates = _candidates_at(text, run, model)
         candidates.sort()
         for group in _groups(candidates):
-            if covered is not None and all(covered(a, b) for a, b, _score in group):
+            if taken and all(covered(a, b) for a, b, _score in group):
                 continue
             group = [c for c in group if not _in_shop_name(text, c[0], c[1])]
             if group:
-                kept += _segmented(text, group, model)
+                kept.extend(_segmented(text, group, model))
+
+    run: list = []
+    open_ = False  # whether the run has a start not covered
+    hi = -10
+    for m in model.candidates.finditer(text):
+        a = m.start()
+        pair = text[a : a + 2]
+        info = pairs[pair] if pair in pairs else _pair(pair, model)
+        if info is None:
+            continue
+        end = a + 4 if info is _COMPOUND else a + 3
+        if a > hi + 4:
+            if open_:
+                decide(run)
+            run, open_ = [], False
+            hi = end
+        elif end > hi:
+            hi = end
+        run.append((a, info))
+        if not open_:
+            open_ = not (mark[a] if info is not _COMPOUND else covered(a, a + 3))
+    if open_:
+        decide(run)
     return kept
 
 
@@ -1268,6 +1293,11 @@ def _resolve(found: list[Found]) -> list[Found]:
         else:
             merged.append(f)
     found = merged
+    for a, b in zip(found, found[1:], strict=False):
+        if b.start < a.end:
+            break
+    else:
+        return found  # only names overlapped (the record's name and the same name found by its cue)
     kept: list[Found] = []
     for f in sorted(found, key=lambda f: (-f.score, f.start - f.end, f.start)):
         if all(f.end <= k.start or f.start >= k.end for k in kept):
@@ -1406,12 +1436,107 @@ def apply(text: str, found: Sequence[Found]) -> str:
     return "".join(parts)
 
 
-def desensitise_column(texts, names_per_row, known: KnownPeople | None = None) -> list:
-    """Desensitise a column; identical (text, names) pairs are analysed and replaced once.
-    Values that are not text (None, NaN) come back as they are. `known`: see `analyse_column`."""
-    keys, found = _analyse_unique(list(texts), list(names_per_row), known)
+# A column with at least this many distinct texts is split over `PROCESSES` processes (this
+# one and forked workers); below it the fork and the transfer of the results cost more than
+# the second core gives back (measured: bench/desensitise_bench.py).
+PARALLEL_MIN = 4_000
+PROCESSES = 2
+_forked: tuple[list[list[tuple]], KnownPeople | None] | None = None  # what forked workers inherit
+
+
+def _can_fork() -> bool:
+    import multiprocessing as mp
+    import os
+
+    return (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
+
+
+def _processes_for(distinct: list[tuple]) -> int:
+    """How many processes `desensitise_column` uses for these distinct keys by default."""
+    many = len(distinct) >= PARALLEL_MIN and len({key[0] for key in distinct}) >= PARALLEL_MIN
+    return PROCESSES if many and _can_fork() else 1
+
+
+def _split(keys: list[tuple], parts: int) -> list[list[tuple]]:
+    """Distinct keys in `parts` runs of about equal text length; keys that share a text stay in
+    one run (their text is analysed once)."""
+    lengths = [len(t) if isinstance(t, str) else 1 for t, _names in keys]
+    total = sum(lengths) or 1
+    out: list[list[tuple]] = [[] for _ in range(parts)]
+    part_of: dict = {}  # text -> its run
+    done = 0
+    for key, length in zip(keys, lengths, strict=True):
+        part = part_of.setdefault(key[0], min(parts - 1, done * parts // total))
+        out[part].append(key)
+        done += length
+    return out
+
+
+def _desensitised(keys: list[tuple], known: KnownPeople | None) -> list[str | None]:
+    """The output for each distinct key, None where the text stays as it is."""
+    _keys, found = _analyse_keys(keys, known)
+    return [apply(key[0], spans) if (spans := found[key]) else None for key in keys]
+
+
+def _work(part: int) -> list[str | None]:
+    """In a forked worker: one run of `_forked` (the parent set it before forking)."""
+    assert _forked is not None
+    parts, known = _forked
     with _gc_paused():
-        done = {key: apply(key[0], spans) for key, spans in found.items() if spans}
+        return _desensitised(parts[part], known)
+
+
+def _desensitise_parallel(keys: list[tuple], known: KnownPeople | None, processes: int) -> dict[tuple, str]:
+    """Distinct keys split over this process and `processes - 1` forked workers, which inherit the
+    analyzer, the name model and `known` (built here before the fork) and the keys themselves,
+    and send back only the texts that change. If a worker cannot be started or fails, its run is
+    done here."""
+    global _forked
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    _engine()  # built before forking, so that no worker builds it again
+    parts = _split(keys, processes)
+    done: dict[tuple, str] = {}
+
+    def collect(run: list[tuple], outputs: list[str | None]) -> None:
+        done.update((key, out) for key, out in zip(run, outputs, strict=True) if out is not None)
+
+    _forked = (parts, known)
+    try:
+        pool = ProcessPoolExecutor(processes - 1, mp_context=mp.get_context("fork"))
+        futures = [pool.submit(_work, i) for i in range(1, processes)]
+    except OSError:  # no process could be started: every run here
+        pool, futures = None, []
+    try:
+        collect(parts[0], _desensitised(parts[0], known))
+        for i, run in enumerate(parts[1:]):
+            try:
+                outputs = futures[i].result()
+            except Exception:  # no worker, or one that died (BrokenProcessPool, MemoryError...): its run here
+                outputs = _desensitised(run, known)
+            collect(run, outputs)
+    finally:
+        _forked = None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)  # the workers are done: no need to wait for their exit
+    return done
+
+
+def desensitise_column(texts, names_per_row, known: KnownPeople | None = None, processes: int | None = None) -> list:
+    """Desensitise a column; identical (text, names) pairs are analysed and replaced once.
+    Values that are not text (None, NaN) come back as they are. `known`: see `analyse_column`.
+    `processes`: how many processes share the work; by default `PROCESSES` when the column has
+    at least `PARALLEL_MIN` distinct texts (and the platform can fork), else this one alone."""
+    with _gc_paused():
+        keys = [(t, _clean_names(n)) for t, n in zip(texts, names_per_row, strict=True)]
+        distinct = list(dict.fromkeys(keys))
+        if processes is None:
+            processes = _processes_for(distinct)
+        if processes > 1:
+            done = _desensitise_parallel(distinct, known, processes)
+        else:
+            done = {key: out for key, out in zip(distinct, _desensitised(distinct, known), strict=True) if out is not None}
         return [done.get(key, key[0]) for key in keys]
 
 

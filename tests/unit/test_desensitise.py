@@ -388,3 +388,27 @@ def test_corpus_decoys_stay(corpus_result):
         touched, total = decoys[kind]
         assert total and touched == 0, kind
     assert corpus_result["precision"]["PERSON"][0] / corpus_result["precision"]["PERSON"][1] >= 0.99
+
+
+def test_two_processes_give_what_one_gives():
+    from publishing.desensitise import KnownPeople
+
+    samples = generate_corpus(600, seed=25)
+    texts = [s.text for s in samples] * 2 + [None, "", float("nan"), "马力未到场。"]
+    names = [s.names for s in samples] + [()] * len(samples) + [None, (), ["王伟"], ()]
+    known = KnownPeople(["马力", "王伟"], ["长春市王伟商贸有限公司"])
+    one = desensitise_column(texts, names, known, processes=1)
+    two = desensitise_column(texts, names, known, processes=2)
+    assert one[:-2] == two[:-2] and math.isnan(two[-2]) and two[-1] == one[-1] == "马*未到场。"
+
+
+def test_a_failing_worker_is_redone_here(monkeypatch):
+    from publishing import desensitise as d
+
+    def fail(part):
+        raise MemoryError
+
+    monkeypatch.setattr(d, "_work", fail)  # forked workers inherit the patched module
+    samples = generate_corpus(200, seed=26)
+    texts, names = [s.text for s in samples], [s.names for s in samples]
+    assert desensitise_column(texts, names, processes=2) == desensitise_column(texts, names, processes=1)
