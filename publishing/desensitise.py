@@ -107,6 +107,7 @@ from __future__ import annotations
 
 import gc
 import re
+import time
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -1441,6 +1442,7 @@ def apply(text: str, found: Sequence[Found]) -> str:
 # the second core gives back (measured: bench/desensitise_bench.py).
 PARALLEL_MIN = 4_000
 PROCESSES = 2
+WORKER_PATIENCE = 30.0  # seconds a worker may take beyond four times this process's own run
 _forked: tuple[list[list[tuple]], KnownPeople | None] | None = None  # what forked workers inherit
 
 
@@ -1509,11 +1511,17 @@ def _desensitise_parallel(keys: list[tuple], known: KnownPeople | None, processe
     except OSError:  # no process could be started: every run here
         pool, futures = None, []
     try:
+        start = time.perf_counter()
         collect(parts[0], _desensitised(parts[0], known))
+        # A worker gets several times what this process took for its own run (a fork can inherit
+        # a lock another thread held, and hang); after that, its run is done here.
+        patience = WORKER_PATIENCE + 4 * (time.perf_counter() - start)
         for i, run in enumerate(parts[1:]):
             try:
-                outputs = futures[i].result()
-            except Exception:  # no worker, or one that died (BrokenProcessPool, MemoryError...): its run here
+                outputs = futures[i].result(timeout=patience)
+            except Exception:  # no worker, one that died (BrokenProcessPool, MemoryError...) or hangs
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.terminate()
                 outputs = _desensitised(run, known)
             collect(run, outputs)
     finally:

@@ -412,3 +412,20 @@ def test_a_failing_worker_is_redone_here(monkeypatch):
     samples = generate_corpus(200, seed=26)
     texts, names = [s.text for s in samples], [s.names for s in samples]
     assert desensitise_column(texts, names, processes=2) == desensitise_column(texts, names, processes=1)
+
+
+def test_a_hanging_worker_is_given_up(monkeypatch):
+    import time
+
+    from publishing import desensitise as d
+
+    def hang(part):
+        time.sleep(60)
+
+    monkeypatch.setattr(d, "_work", hang)
+    monkeypatch.setattr(d, "WORKER_PATIENCE", 0.5)
+    samples = generate_corpus(200, seed=27)
+    texts, names = [s.text for s in samples], [s.names for s in samples]
+    start = time.perf_counter()
+    assert desensitise_column(texts, names, processes=2) == desensitise_column(texts, names, processes=1)
+    assert time.perf_counter() - start < 30
