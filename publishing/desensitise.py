@@ -82,25 +82,43 @@ precision of each path, on the author's corpus and on the generator's text, are 
 Speed
 -----
 The analyzer is built once (`analyzer()`, cached; with the name statistics, about 5 s).
-`desensitise_column` analyses each distinct (text, names) pair once, skips texts in which a
-cheap pre-filter (`_may_hold`: the record's names and the register, digit runs / @ / plate
-shapes, the name cues, a surname before a given-name character) finds nothing any recognizer
-could start from (since the name statistics, few texts are skipped), and hands the rest to
-Presidio in batches (`BATCH`): texts joined by NUL (no recognizer crosses it) into one
-`AnalyzerEngine.analyze` call, the record's names as one ad-hoc recognizer that knows which
-names belong to which text, the register as another. The name statistics look at each
-position where a surname stands before a given-name character (one regex scan), and segment
-only the few characters around a candidate, and only when a dictionary word overlaps it; they
-take about a third of the time, and the whole measured 6,850-7,700 texts/s on the benchmark's
-own corpus and 10,900-14,400 on the generator's text (three runs), under the 20,000 target
-(README, Privacy). Inside, numbers are found in one scan shared by the ID, phone and card
-recognizers, and the citizen-ID candidates of a batch are validated in one column-wise call to `creditlake.identifiers.validate_citizen_id` (one
-`check_citizen_id` call costs about 3 ms). Presidio's NLP engine is the no-op engine (a blank
-spaCy Chinese pipeline only splits characters, which no recognizer here uses, and costs more
-than all of them), and its context pass is skipped (context is part of each recognizer; the
-default enhancer deep-copies every result). The cyclic garbage collector is paused while a
-column is processed. Presidio stays the engine that decides: every span replaced is a
+`desensitise_column` analyses each distinct text once, whatever names its rows bring: the
+recognizers that do not depend on the row run over the distinct texts that a cheap pre-filter
+lets through (`_may_hold`: a surname before a given-name character, digit runs / @ / plate
+shapes, the name cues, the register: nothing any recognizer could start from, otherwise), in
+batches (`BATCH`) joined by NUL (no recognizer crosses it) into one `AnalyzerEngine.analyze`
+call, the register as an ad-hoc recognizer; the record's own names are looked for by a second
+engine whose only recognizer they are, per (text, names) pair, only where one of them occurs;
+the two are resolved together per pair. A column with at least `PARALLEL_MIN` (4,000) distinct
+texts is split over `PROCESSES` (2): this process does half, a forked `ProcessPoolExecutor`
+worker the other half; the worker inherits the analyzer, the name model, the register and its
+keys, and sends back only the texts that change; a worker that fails, cannot start or hangs has
+its half redone here. Smaller columns, and platforms without fork, use one process (at 1,000-
+2,000 distinct texts the fork and the transfer cost what the second core gives back).
+Inside, the name statistics decide what a candidate's first two characters allow once per
+pair of characters (`_pairs`), drop whole runs of candidates that overlap names the cues found
+already (where a text has cues, nearly all of them) before checking shop names or segmenting,
+and segment only the few characters around a candidate, only when a dictionary word overlaps
+it; the register is found by a first-character class and a dict (a lookahead over all its
+names at every position cost more than the rest); numbers are found in one scan shared by the
+ID, phone and card recognizers, and the citizen-ID candidates of a batch are validated in one
+column-wise call to `creditlake.identifiers.validate_citizen_id` (one `check_citizen_id` call
+costs about 2 ms). Presidio's NLP engine is the no-op engine (a blank spaCy Chinese pipeline
+only splits characters, which no recognizer here uses, and costs more than all of them), its
+context pass is skipped (context is part of each recognizer; the default enhancer deep-copies
+every result), and results hash as a tuple (Presidio's duplicate removal puts every result in
+a set; its own hash formats a string). The cyclic garbage collector is paused while a column
+is processed. Presidio stays the engine that decides: every span replaced is a
 `RecognizerResult` of `AnalyzerEngine.analyze`.
+
+Measured with `.venv/bin/python -m bench.desensitise_bench`, run twice (six runs per figure,
+load average 0.7-1.1, the benchmark's own process): corpus 1 (50,000 texts of about 120
+characters, 34,957 distinct) 9,200-10,300 texts/s in one process and 13,800-18,100 through the
+column path (2 processes); corpus 2 (the generator's 54,979 texts of about 41 characters, with
+`KnownPeople`) 15,200-18,100 and 24,000-29,800 (the row's names only: 17,400-19,700 and
+28,300-31,000). The 20,000 target (README, Privacy) is met on corpus 2 through the column path,
+not on corpus 1. Before this round: 6,850-7,700 and 10,900-14,400 in one process, with the same
+output span for span.
 """
 
 from __future__ import annotations
@@ -1349,10 +1367,10 @@ def _analyse_batch(texts: list[str], names: list[tuple[str, ...]], known: KnownP
 
 
 def _may_hold(text: str, names: tuple[str, ...], known: KnownPeople | None = None) -> bool:
-    return (
-        any(n in text for n in names)
+    return (  # the surname scan first: it lets nearly every text through at its first characters
+        _name_model().candidates.search(text) is not None
+        or any(n in text for n in names)
         or any(p.search(text) for p in _MAYBE)
-        or _name_model().candidates.search(text) is not None
         or (known is not None and known.occurs_in(text))
     )
 
