@@ -752,19 +752,6 @@ def _pair(pair: str, model: _NameModel) -> tuple[float, bool] | str | None:
     return info
 
 
-def _uncued_starts(text: str, model: _NameModel) -> list[tuple[int, tuple[float, bool] | str]]:
-    """Where an uncued name may start, and what its first two characters allow (`_pair`)."""
-    pairs = _pairs
-    out = []
-    for m in model.candidates.finditer(text):
-        a = m.start()
-        pair = text[a : a + 2]
-        info = pairs[pair] if pair in pairs else _pair(pair, model)
-        if info is not None:
-            out.append((a, info))
-    return out
-
-
 def _candidates_at(text: str, starts: list[tuple[int, tuple[float, bool] | str]], model: _NameModel
                    ) -> list[tuple[int, int, float]]:
     """Surname + one or two given characters, at the given starts, scoring at least UNCUED_THREE /
@@ -795,11 +782,6 @@ def _candidates_at(text: str, starts: list[tuple[int, tuple[float, bool] | str]]
         if two and c2 not in _PLACE_END and c3 not in _ADMIN_SUFFIX:
             out.append((a, g1 + 1, base))
     return out
-
-
-def _uncued_candidates(text: str, model: _NameModel) -> list[tuple[int, int, float]]:
-    """Every uncued candidate of `text` (see `_candidates_at`)."""
-    return _candidates_at(text, _uncued_starts(text, model), model)
 
 
 def _name_logp(text: str, a: int, b: int, model: _NameModel) -> float:
