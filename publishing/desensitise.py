@@ -125,6 +125,7 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 import time
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -1444,6 +1445,7 @@ PARALLEL_MIN = 4_000
 PROCESSES = 2
 WORKER_PATIENCE = 30.0  # seconds a worker may take beyond four times this process's own run
 _forked: tuple[list[list[tuple]], KnownPeople | None] | None = None  # what forked workers inherit
+_fork_lock = threading.Lock()
 
 
 def _can_fork() -> bool:
@@ -1504,12 +1506,15 @@ def _desensitise_parallel(keys: list[tuple], known: KnownPeople | None, processe
     def collect(run: list[tuple], outputs: list[str | None]) -> None:
         done.update((key, out) for key, out in zip(run, outputs, strict=True) if out is not None)
 
-    _forked = (parts, known)
-    try:
-        pool = ProcessPoolExecutor(processes - 1, mp_context=mp.get_context("fork"))
-        futures = [pool.submit(_work, i) for i in range(1, processes)]
-    except OSError:  # no process could be started: every run here
-        pool, futures = None, []
+    with _fork_lock:  # another thread's column must not be what these workers inherit
+        _forked = (parts, known)
+        try:  # with fork, the first submit starts the workers: they hold their copy of `_forked` from here
+            pool = ProcessPoolExecutor(processes - 1, mp_context=mp.get_context("fork"))
+            futures = [pool.submit(_work, i) for i in range(1, processes)]
+        except OSError:  # no process could be started: every run here
+            pool, futures = None, []
+        finally:
+            _forked = None
     try:
         start = time.perf_counter()
         collect(parts[0], _desensitised(parts[0], known))
@@ -1525,7 +1530,6 @@ def _desensitise_parallel(keys: list[tuple], known: KnownPeople | None, processe
                 outputs = _desensitised(run, known)
             collect(run, outputs)
     finally:
-        _forked = None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)  # the workers are done: no need to wait for their exit
     return done

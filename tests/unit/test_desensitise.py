@@ -429,3 +429,16 @@ def test_a_hanging_worker_is_given_up(monkeypatch):
     start = time.perf_counter()
     assert desensitise_column(texts, names, processes=2) == desensitise_column(texts, names, processes=1)
     assert time.perf_counter() - start < 30
+
+
+def test_columns_of_two_threads_split_at_once_stay_apart():
+    from concurrent.futures import ThreadPoolExecutor
+
+    columns = []
+    for seed in (28, 29):
+        samples = generate_corpus(300, seed=seed)
+        columns.append(([s.text for s in samples], [s.names for s in samples]))
+    expected = [desensitise_column(t, n, processes=1) for t, n in columns]
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(lambda c: desensitise_column(c[0], c[1], processes=2), columns * 2))
+    assert got == expected * 2
