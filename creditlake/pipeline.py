@@ -53,18 +53,27 @@ def land(conf: dict, file: dict) -> dict:
 
 def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
     """Gate each landed batch: pass -> raw layer; fail -> the whole batch is quarantined.
-    Then one feedback report per provider and batch.
+    And one feedback report per provider and batch, written on a second thread while the
+    gate runs (a batch the gate refuses gets its report again, with the whole batch in it).
 
     The ledger is written once each file's fate is final, after its gate, so a failed run
     reruns cleanly and a file that passed is never loaded twice.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from creditlake import feedback
 
     cfg = RunConfig.from_conf(conf)
-    final = _gate_batches(cfg, landed)
-    for result in final:
-        if result["status"] != "already_landed" and (result["quarantined"] or result["status"] == "refused"):
+    owed = [r["status"] != "already_landed" and bool(r["quarantined"] or r["status"] == "refused") for r in landed]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reports = [pool.submit(feedback.write_feedback, cfg, dict(r)) if due else None
+                   for r, due in zip(landed, owed, strict=True)]  # fmt: skip
+        final = _gate_batches(cfg, landed)
+    for result, report in zip(final, reports, strict=True):
+        if result["status"] == "gate_failed":
             result["feedback"] = feedback.write_feedback(cfg, result)
+        elif report is not None:
+            result["feedback"] = report.result()
     return final
 
 
