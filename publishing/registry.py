@@ -1,7 +1,8 @@
 """Who may receive what: credit service institutions, their licences, and subjects' authorisations.
 
-Three YAML files in one folder (`CREDITLAKE_REGISTRY`; the examples in
-`publishing/registry_example/` are the local default):
+Three YAML files in one folder, named by `--registry` or `CREDITLAKE_REGISTRY`; without
+either, nothing is delivered or shared (`publishing/registry_example/` holds fake
+institutions for the demo and the tests, and is never used unless named):
 
 * `institutions.yml` — credit service institutions (信用服务机构): USCC, name, qualification
   status and period (jl-draft Art 45, city-2022 Art 53: only qualifying institutions);
@@ -21,7 +22,6 @@ what the feeds and the sharing server decide with; both fail closed.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -118,11 +118,6 @@ class Registry:
     digest: str = ""  # sha256 over the three files: the server reloads when it changes
 
 
-def registry_root() -> Path:
-    """`CREDITLAKE_REGISTRY`, else the example registry (a safe local default: fake institutions)."""
-    return Path(os.environ.get("CREDITLAKE_REGISTRY") or EXAMPLE_ROOT)
-
-
 def registry_digest(root: Path) -> str:
     h = hashlib.sha256()
     for name in FILES:
@@ -131,11 +126,11 @@ def registry_digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def load_registry(root: Path | str | None = None) -> Registry:
+def load_registry(root: Path | str) -> Registry:
     """Read and validate the three files; raises `RegistryError` listing every problem."""
     from creditlake.catalog import catalog
 
-    root = Path(root) if root is not None else registry_root()
+    root = Path(root)
     problems: list[str] = []
     items = set(catalog())
     docs = {name: _read(root / name, problems) for name in FILES}

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from publishing.registry import (
+    EXAMPLE_ROOT,
     RegistryError,
     active_licences,
     authorised,
@@ -16,7 +17,7 @@ from tests.feeds.conftest import AS_OF, LIC_A, LIC_B, LIC_C, P1, P2, A, B, C
 
 
 def test_the_example_registry_loads_and_only_active_qualified_licences_are_in_force():
-    registry = load_registry()
+    registry = load_registry(EXAMPLE_ROOT)
     assert set(registry.institutions) == {A, B, C}
     assert [lic.id for lic in active_licences(registry, AS_OF)] == [LIC_A, LIC_B]
     assert licence_refusal(registry, LIC_C, AS_OF) == f"institution {C} is suspended"
