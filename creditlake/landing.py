@@ -533,8 +533,8 @@ def _filter(table, mask: np.ndarray):
 
 def _repeats(keys, candidates: np.ndarray) -> np.ndarray:
     """Candidate rows whose key is on an earlier candidate row. DuckDB's hash aggregate runs on
-    both cores and reads the Arrow columns in place: twice as fast here as Arrow's
-    single-threaded dictionary encoding (0.2 s against 0.45 s on 1,000,000 keys)."""
+    both cores and reads the Arrow columns in place: 0.20-0.28 s on 913,000 keys, where
+    Arrow's single-threaded dictionary encoding of the candidates took 0.66 s."""
     import duckdb
     import pyarrow as pa
 
