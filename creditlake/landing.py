@@ -595,7 +595,8 @@ def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):
         # One identifier column (court lists, events): a USCC-shaped value is an
         # organisation, anything else a natural person's citizen ID.
         raw = cols[subject["key_field"]]
-        uscc, person = _verdicts(raw, raw)
+        uscc = identifiers.validate_uscc(raw)
+        person = identifiers.validate_citizen_id(raw)
         shaped = pc.match_substring_regex(identifiers.clean_identifiers(raw), r"^[0-9A-Z]{18}$")
         looks_uscc = np_mask(pc.and_(shaped, pc.invert(pc.match_substring_regex(raw, r"^[0-9]{17}[0-9Xx]$"))))
         is_person = ~looks_uscc
@@ -615,7 +616,8 @@ def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):
     kind = pc.take(kinds, pc.index_in(trimmed[subject["type_field"]], value_set=pa.array(list(subject["types"]))))
     kind = pc.fill_null(kind, "organisation")
     is_person = np_mask(pc.equal(kind, "natural_person"))
-    uscc, person = _verdicts(cols[subject["uscc_field"]], cols[subject["person_id_field"]])
+    uscc = identifiers.validate_uscc(cols[subject["uscc_field"]])
+    person = identifiers.validate_citizen_id(cols[subject["person_id_field"]])
     doc_type = trimmed.get(subject.get("person_doc_type_field")) or empty
     by_citizen_id = is_person & np_mask(pc.match_substring_regex(doc_type, r"^(|身份证|居民身份证|身份证号|01)$"))
     # another document (passport, permit...): "type:number", cleaned only where it is one
@@ -629,17 +631,6 @@ def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):
     key = pc.if_else(pa.array(is_person), pc.if_else(pa.array(by_citizen_id), person["value"], other_doc), uscc["value"])
     flag = pc.if_else(pa.array(is_person), person["flag"], uscc["flag"])
     return kind, key, flag
-
-
-def _verdicts(uscc_values, person_values):
-    """USCC and citizen ID verdicts, the two columns side by side on two threads (their Arrow
-    and NumPy kernels release the GIL): the subjects of 1,000,000 penalties take 1.3-1.5 s
-    instead of 1.7-2.0 s."""
-    from creditlake import identifiers
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        person = pool.submit(identifiers.validate_citizen_id, person_values)
-        return identifiers.validate_uscc(uscc_values), person.result()
 
 
 def _scatter(values, rows: np.ndarray, n: int, fill: str = ""):
