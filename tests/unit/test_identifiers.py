@@ -31,6 +31,7 @@ from creditlake.identifiers import (
         ("91110108600037341I", "", "uscc_format", None),  # I is not in GB 32100's alphabet
         ("9.11101E+17", "", "id_excel_scientific", None),
         ("undefined", "", "uscc_missing", None),
+        ("000000000000000000", "", "uscc_missing", None),
         ("", "", "uscc_missing", None),
     ],
 )
@@ -70,6 +71,10 @@ def test_pilot_uscc_flagged_not_dropped():
         ("2.20104E+17", "", "id_excel_scientific", None),
         ("220104199003071000.0", "", "id_excel_float", None),
         ("220104********1238", "", "id_masked", None),
+        ("000000000000000000", "", "id_missing", None),  # zeros in the ID's own shape: a placeholder
+        ("000000000000000", "", "id_missing", None),  # not a legacy ID to upgrade
+        (" ２２０１０４１９９００３０７１２３８ ", "220104199003071238", None, None),  # full-width, padded
+        ("NULL", "", "id_missing", None),
     ],
 )
 def test_citizen_id_verdicts(raw, value, reason, flag):
