@@ -13,8 +13,9 @@ Two passes over the same file, each into a fresh lake:
 * cold: this fresh process, so it includes importing pyarrow, pandas and Great
   Expectations (GX alone takes about 6 s of CPU to import, whatever the batch size), as
   a task process that lands one file and gates it pays once;
-* warm: the same again in the same process, libraries loaded: the rate a long-lived
-  worker (or `creditlake run`, where every task runs in one process) sustains.
+* warm: the same again in the same process, libraries loaded: the rate a worker that keeps
+  them loaded sustains. (Airflow starts a process per task, and `creditlake run` one process
+  per run: each pays the imports once.)
 """
 
 from __future__ import annotations

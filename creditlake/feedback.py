@@ -53,7 +53,7 @@ def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
     }
     if result["status"] == "refused":
         return _write(cfg, "unknown_provider", result, header | {"file_refused": result["reason"]},
-                      refused_rows(cfg, result).drop_columns(["dataset", "file", "subject_key", "provider"]))  # fmt: skip
+                      _for_provider(refused_rows(cfg, result)))  # fmt: skip
     if result["status"] == "gate_failed":
         header["batch_refused"] = result["reason"]
 
@@ -67,12 +67,18 @@ def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
         part = table.slice(a, b - a)
         counts = dict(Counter(part["reason_code"].to_pylist()).most_common())
         written += _write(cfg, providers[a], result, header | {"provider": providers[a], "reasons": counts},
-                          part.drop_columns(["dataset", "file", "subject_key", "provider"]))  # fmt: skip
+                          _for_provider(part))  # fmt: skip
     return written
 
 
 REPORT_COLUMNS = ["dataset", "file", "row", "natural_key", "subject_key", "provider", "reason_code", "reason_zh",
                   "reason_en"]  # fmt: skip
+
+
+def _for_provider(rows: pa.Table) -> pa.Table:
+    """A report's rows as the provider gets them: row, natural key and reason (the file and the
+    provider are in its header; the subject key is ours)."""
+    return rows.drop_columns(["dataset", "file", "subject_key", "provider"])
 
 
 def refused_rows(cfg: RunConfig, result: dict) -> pa.Table:
