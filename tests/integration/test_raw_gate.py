@@ -61,3 +61,33 @@ def test_a_large_batch_written_in_two_files_is_gated_and_promoted_whole(cfg, mon
     assert gated["status"] == "landed" and len(parts) == 2
     assert [r for p in parts for r in pq.read_table(p, columns=["_source_row"]).column(0).to_pylist()] == list(range(2, 9))
     assert not list((cfg.raw_root / "_pending").rglob("*.parquet"))
+
+
+GATE_IN_A_FRESH_PROCESS = """
+import sys
+from pathlib import Path
+from creditlake import pipeline
+from creditlake.settings import RunConfig
+from tests.unit.test_landing import GOOD, land, write_csv
+
+cfg = RunConfig(landing=Path(sys.argv[1]) / "landing", lake=Path(sys.argv[1]) / "lake", as_of=__import__("datetime").date(2026, 11, 22))
+(gated,) = pipeline.validate_raw(cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", [GOOD]))])
+assert gated["status"] == "landed" and gated["gate"]["success"], gated
+loaded = sorted(m for m in sys.modules if m.startswith(("scipy.stats.", "altair.")))
+assert not loaded, loaded
+
+from scipy.stats import entropy
+import altair
+assert round(float(entropy([0.5, 0.5], [0.9, 0.1])), 3) == 0.511 and altair.Chart.__name__ == "Chart"
+"""
+
+
+def test_gating_loads_neither_scipy_stats_nor_altair_and_both_still_work(tmp_path):
+    """GX imports them at module level for an expectation no suite uses (creditlake/gate.py
+    defers them): a gating process does not pay for them, and code that uses them gets them."""
+    import subprocess
+    import sys
+
+    from creditlake.settings import PROJECT_ROOT
+
+    subprocess.run([sys.executable, "-c", GATE_IN_A_FRESH_PROCESS, str(tmp_path)], cwd=PROJECT_ROOT, check=True)
