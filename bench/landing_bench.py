@@ -11,7 +11,7 @@ the provider feedback reports.
 Two passes over the same file, each into a fresh lake:
 
 * cold: this fresh process, so it includes importing pyarrow, pandas and Great
-  Expectations (GX alone takes about 6 s of CPU to import, whatever the batch size), as
+  Expectations (GX alone takes 3-5 s to import, whatever the batch size), as
   a task process that lands one file and gates it pays once;
 * warm: the same again in the same process, libraries loaded: the rate a worker that keeps
   them loaded sustains. (Airflow starts a process per task, and `creditlake run` one process
