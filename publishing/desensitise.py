@@ -376,6 +376,10 @@ _ENDS_NAME = frozenset(
     "供持携带开去现等、，。；：:,;（()）“”\"'《》"
 )
 _NOT_FIRST_GIVEN = _ENDS_NAME | frozenset("某总氏姓")  # 张某, 王总; 张先生 and 李女士 are words
+# Words that follow a name though their second character ends names (王伟退还货款, 当事人向红返还:
+# that 还 is no particle), and with which no given name starts; too rare in jieba's dictionary
+# to be among its common words.
+_WORDS_AFTER_NAME = frozenset("返还 退还 归还 偿还 交还 发还 送还 退赔 退回 赔偿 缴纳 补缴".split())
 _ADMIN_SUFFIX = frozenset("省市县区州盟旗镇乡村")
 _ORG_SUFFIX = re.compile(
     r"公司|商行|超市|商店|门市|经营部|中心|合作社|酒店|宾馆|饭店|医院|诊所|药房|药店|学校|工作室|事务所|集团|加油站|店|厂"
@@ -423,6 +427,7 @@ _SURNAME_CLASS = "[" + "".join(sorted(SURNAMES | {c[0] for c in COMPOUND_SURNAME
 # Separate scans: Python's regex engine skips ahead by the first character of a pattern, which
 # one combined pattern would lose (it measured three times slower).
 _ROLE_RE = re.compile(_trie(ROLE_CUES) + r"(?:[:：]\s?|为|是|系)?(?=" + _SURNAME_CLASS + ")")
+_PREPOSITION_SURNAMES = frozenset(c for c in WEAK_CUES if len(c) == 1 and c in SURNAMES)  # 向 经 由...
 _WEAK_RE = re.compile(
     r"(?:" + "|".join(sorted(WEAK_CUES, key=len, reverse=True)) + r")(?=" + _SURNAME_CLASS + ")"
 )
@@ -512,6 +517,8 @@ def _name_end(text: str, s: int, *, fixed_end: int | None = None, in_list: bool 
         return -1
     if text[g1 : g1 + 2] in common_given and not in_list:  # 于当日 向社会 王经理 (not 建国; 于春秋 in a list)
         return -1
+    if text[g1 : g1 + 2] in _WORDS_AFTER_NAME:
+        return -1
     if fixed_end is not None:
         end = fixed_end
         for c in text[g1 + 1 : end]:
@@ -525,6 +532,7 @@ def _name_end(text: str, s: int, *, fixed_end: int | None = None, in_list: bool 
             if (
                 "\u4e00" <= c <= "\u9fff"
                 and c not in _ENDS_NAME
+                and text[end : end + 2] not in _WORDS_AFTER_NAME
                 and (text[end : end + 2] not in any_word or text[end + 1 : end + 2] in _ENDS_NAME)
             ):
                 end += 1
@@ -571,9 +579,14 @@ def _context_names(text: str) -> list[tuple[int, int, float, str]]:
             e = nxt
 
     for m in _ROLE_RE.finditer(text):
-        e = _name_end(text, m.end())
+        s, e = m.end(), _name_end(text, m.end())
+        if text[s] in _PREPOSITION_SURNAMES:
+            # 当事人向红返还 (向红, a name) or 当事人向张红梅返还 (向, "to"): which one cannot be
+            # told, so the span covers both readings and no character of either name is shown.
+            after = _name_end(text, s + 1)
+            s, e = (s, max(e, after)) if e > 0 else (s + 1, after)
         if e > 0:
-            add(m.end(), e, 0.75, "role")
+            add(s, e, 0.75, "role")
     for m in _RIGHT_RE.finditer(text):
         p = m.start()
         if p in ends or p < 2:  # 员工王伟签字: already found by its role word

@@ -235,6 +235,12 @@ def test_record_names_apply_to_their_own_row_only():
         ("当事人委托刘建国办理相关手续。", "当事人委托刘**办理相关手续。"),
         ("当事人与何平签订租赁合同。", "当事人与何*签订租赁合同。"),
         ("以上事实有马雯的询问笔录为证。", "以上事实有马*的询问笔录为证。"),
+        # the verb after a name is not part of it, though its 还 ends names elsewhere
+        ("当事人王伟退还货款", "当事人王*退还货款"),
+        ("当事人张三返还违法所得", "当事人张*返还违法所得"),
+        # 向 is a surname (向红) or "to" (向张红梅): no character of either name is shown
+        ("经查，当事人向红返还了款项", "经查，当事人向*返还了款项"),
+        ("当事人向张红梅返还货款", "当事人向***返还货款"),
     ],
 )
 def test_names_found_by_context(text, expected):
