@@ -39,7 +39,7 @@ def _import_gx():
     """`great_expectations`, without importing scipy.stats and altair until they are used.
 
     GX imports both at module level for one expectation (the KL divergence and its chart)
-    that no suite here uses: 500 modules and 1.3-1.8 s of the 4 s every gating process pays.
+    that no suite here uses: about 500 modules, and 1.5 s or more of every gating process's import.
     Deferred, they cost nothing; code that does use them gets the real module at first touch.
     """
     for name in ("scipy.stats", "altair"):

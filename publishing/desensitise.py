@@ -427,7 +427,7 @@ _SURNAME_CLASS = "[" + "".join(sorted(SURNAMES | {c[0] for c in COMPOUND_SURNAME
 # Separate scans: Python's regex engine skips ahead by the first character of a pattern, which
 # one combined pattern would lose (it measured three times slower).
 _ROLE_RE = re.compile(_trie(ROLE_CUES) + r"(?:[:：]\s?|为|是|系)?(?=" + _SURNAME_CLASS + ")")
-_PREPOSITION_SURNAMES = frozenset(c for c in WEAK_CUES if len(c) == 1 and c in SURNAMES)  # 向 经 由...
+_PREPOSITION_SURNAMES = frozenset(c for c in WEAK_CUES if len(c) == 1 and c in SURNAMES)  # 向, 由
 _WEAK_RE = re.compile(
     r"(?:" + "|".join(sorted(WEAK_CUES, key=len, reverse=True)) + r")(?=" + _SURNAME_CLASS + ")"
 )
