@@ -129,6 +129,9 @@ def test_a_landing_folder_it_did_not_generate(tmp_path):
     text = open_text(lake / "open")
     assert "吉林省𠀀源食品有限公司" in text  # GB18030-only character survived to open data
     assert "13900001111" not in text and "李强" not in text
+    # the run's log is for the operator: no Great Expectations bookkeeping in it
+    log = (lake / "runs" / "last_airflow.log").read_text(encoding="utf-8")
+    assert "validate_raw" in log and "[great_expectations" not in log
 
 
 def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
