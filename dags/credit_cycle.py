@@ -101,7 +101,9 @@ def credit_cycle():
     # (records expire as days pass) and publishes.
     @task(trigger_rule="none_failed")
     def validate_raw(landed: list[dict] | None) -> list[dict]:
-        return _stage(pipeline.validate_raw, _conf(), list(landed or []))
+        # One slice, not iteration: iterating the mapped results probes one past the end, and
+        # Airflow logs that probe as an error ("XCom not found") in every run.
+        return _stage(pipeline.validate_raw, _conf(), list(landed[:]) if landed else [])
 
     @task
     def build() -> dict:

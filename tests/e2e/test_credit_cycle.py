@@ -129,9 +129,20 @@ def test_a_landing_folder_it_did_not_generate(tmp_path):
     text = open_text(lake / "open")
     assert "吉林省𠀀源食品有限公司" in text  # GB18030-only character survived to open data
     assert "13900001111" not in text and "李强" not in text
-    # the run's log is for the operator: no Great Expectations bookkeeping in it
+    # the run's log is for the operator: no Great Expectations bookkeeping, and in a run that
+    # succeeded (refusing a bad file is not an error of the run) no error line
     log = (lake / "runs" / "last_airflow.log").read_text(encoding="utf-8")
     assert "validate_raw" in log and "[great_expectations" not in log
+    assert not [line for line in log.splitlines() if "[error" in line]
+
+
+def test_an_empty_landing_folder_still_builds_and_publishes(tmp_path):
+    """Nothing arrived today: no `land` task is mapped, and records still expire by the day."""
+    (tmp_path / "landing").mkdir()
+    cycle(tmp_path / "landing", tmp_path / "lake", tmp_path / "summary.json")
+    summary = read_summary(tmp_path / "summary.json")
+    assert summary["files"] == [] and not summary.get("failed")
+    assert (Path(summary["open_root"]) / "index.html").exists()
 
 
 def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
