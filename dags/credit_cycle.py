@@ -103,7 +103,7 @@ def credit_cycle():
     def validate_raw(landed: list[dict] | None) -> list[dict]:
         # One slice, not iteration: iterating the mapped results probes one past the end, and
         # Airflow logs that probe as an error ("XCom not found") in every run.
-        return _stage(pipeline.validate_raw, _conf(), list(landed[:]) if landed else [])
+        return _stage(pipeline.validate_raw, _conf(), landed[:] if landed else [])
 
     @task
     def build() -> dict:
