@@ -36,6 +36,7 @@ HELM_VALUES = INFRA / "helm" / "values.yaml"
 LAKE_PVC = INFRA / "helm" / "lake-pvc.yaml"
 POOLS = INFRA / "airflow" / "pools.json"
 LOCAL_SETTINGS = INFRA / "airflow" / "airflow_local_settings.py"
+CELERY_CONFIG = INFRA / "airflow" / "creditlake_celery_config.py"
 DAG_FILE = ROOT / "dags" / "credit_cycle.py"
 
 DISTRIBUTED_EXECUTORS = {"CeleryExecutor", "KubernetesExecutor"}
@@ -557,6 +558,28 @@ def test_cluster_policy_names_tasks_the_dag_has(local_settings):
     assert {"build", "discover", "land"} <= tasks, f"could not read the DAG's tasks: {tasks}"
     assert local_settings.WAREHOUSE_TASKS["credit_cycle"] <= tasks
     assert max_active_runs == 1, "credit_cycle writes the DuckDB warehouse: max_active_runs must be 1"
+
+
+def test_celery_workers_preload_the_landing_libraries_and_keep_airflows_defaults(monkeypatch):
+    """Each task is forked from a worker: a worker that imported creditlake.preload saves every
+    gating task 3-5 s of imports (bench/landing_bench.py). The Celery provider is not installed
+    here, so its defaults are stood in for; the module must keep them, not replace them."""
+    env = dockerfile_env()
+    module, _, attr = env["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"].rpartition(".")
+    copied = {parts[0]: parts[-1] for parts in dockerfile_copies()}
+    assert copied[str(CELERY_CONFIG.relative_to(ROOT))] == f"{env['AIRFLOW_HOME']}/config/{module}.py"
+    assert module == CELERY_CONFIG.stem
+
+    defaults = {"broker_url": "redis://redis:6379/0", "task_acks_late": True, "imports": ("their.tasks",)}
+    stand_in = SimpleNamespace(DEFAULT_CELERY_CONFIG=defaults)
+    monkeypatch.setitem(sys.modules, "airflow.providers.celery.executors.default_celery", stand_in)
+    spec = importlib.util.spec_from_file_location("creditlake_infra_celery_config", CELERY_CONFIG)
+    config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(config)
+    settings = getattr(config, attr)
+    assert {k: v for k, v in settings.items() if k != "imports"} == {k: v for k, v in defaults.items() if k != "imports"}
+    assert settings["imports"] == ("their.tasks", "creditlake.preload")
+    assert importlib.util.find_spec("creditlake.preload") is not None
 
 
 # ---------------------------------------------------------------------------------------

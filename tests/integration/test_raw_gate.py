@@ -91,3 +91,46 @@ def test_gating_loads_neither_scipy_stats_nor_altair_and_both_still_work(tmp_pat
     from creditlake.settings import PROJECT_ROOT
 
     subprocess.run([sys.executable, "-c", GATE_IN_A_FRESH_PROCESS, str(tmp_path)], cwd=PROJECT_ROOT, check=True)
+
+
+A_TASK_FORKED_FROM_A_PRELOADED_WORKER = """
+import os, sys
+from datetime import date
+from pathlib import Path
+
+import creditlake.preload  # what the worker imports once (infra/airflow/celery_config.py)
+from creditlake import pipeline
+from creditlake.settings import RunConfig
+from tests.unit.test_landing import GOOD, write_csv
+
+cfg = RunConfig(landing=Path(sys.argv[1]) / "landing", lake=Path(sys.argv[1]) / "lake", as_of=date(2026, 11, 22))
+path = write_csv(cfg.landing / "penalties" / "a.csv", [GOOD, GOOD | {"行政处罚决定书文号": "X2"}])
+assert not any(m.startswith(("scipy.stats.", "altair.")) for m in sys.modules)
+
+pid = os.fork()  # what Airflow's supervisor does to start a task on Linux
+if pid == 0:
+    before = set(sys.modules)
+    landed = pipeline.land(cfg.to_conf(), {"path": str(path), "dataset": "penalties"})
+    (gated,) = pipeline.validate_raw(cfg.to_conf(), [landed])
+    heavy = sorted(m for m in set(sys.modules) - before if m.split(".")[0] in sys.argv[2].split(","))
+    ok = gated["status"] == "landed" and gated["gate"]["success"] and gated["loaded"] == 2 and not heavy
+    print(gated["status"], gated["loaded"], "imported by the task:", heavy, file=sys.stderr)
+    os._exit(0 if ok else 1)
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_task_forked_from_a_preloaded_worker_lands_and_gates_without_importing_a_library(tmp_path):
+    """Production workers import `creditlake.preload` once; the tasks forked from them then
+    start with Great Expectations and the landing libraries loaded, and still work after the fork."""
+    import subprocess
+    import sys
+
+    from creditlake.settings import PROJECT_ROOT
+
+    heavy = "great_expectations,pandas,pyarrow,numpy,duckdb,sqlalchemy,pydantic,marshmallow,jinja2,yaml,scipy,altair"
+    proc = subprocess.run([sys.executable, "-c", A_TASK_FORKED_FROM_A_PRELOADED_WORKER, str(tmp_path), heavy],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "landed 2 imported by the task: []" in proc.stderr
