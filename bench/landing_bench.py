@@ -12,8 +12,8 @@ Three passes over the same file, each into a fresh lake:
 
 * task: a process forked from one that imported `creditlake.preload` and did nothing else,
   which is how a production task starts: Airflow's supervisor forks each task from its
-  worker, and the worker preloads (infra/airflow/celery_config.py). Fresh memory, loaded
-  libraries. It runs first, in a child process, while this one is still idle;
+  worker, and the worker preloads (infra/airflow/creditlake_celery_config.py). Fresh
+  memory, loaded libraries. It runs first, in a child process, while this one is idle;
 * cold: this fresh process, so it includes importing pyarrow, pandas and Great
   Expectations (GX alone takes 3-5 s to import, whatever the batch size): what a worker
   that does not preload pays on every task, and `creditlake run` once per run;

@@ -6,10 +6,11 @@ every module the worker imported. Importing this module in the worker, before it
 tasks, means `land` and `validate_raw` no longer pay the imports themselves. Great
 Expectations alone takes 3-5 s in a fresh process, whatever the size of the batch.
 
-Production names this module in Celery's `imports` (infra/airflow/celery_config.py). Celery
-imports it in the worker's main process, before it forks its pool. With LocalExecutor, name
-it in `[core] mp_forkserver_preload` (infra/README.md). It runs nothing: no thread, no
-file, no connection is open when the worker forks.
+Production names this module in Celery's `imports`
+(infra/airflow/creditlake_celery_config.py). Celery imports it in the worker's main process,
+before it forks its pool. With LocalExecutor, name it in `[core] mp_forkserver_preload`
+(infra/README.md). It only imports: no thread, file or connection of its own is open when
+the worker forks.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ import os, sys
 from datetime import date
 from pathlib import Path
 
-import creditlake.preload  # what the worker imports once (infra/airflow/celery_config.py)
+import creditlake.preload  # what a worker imports once (infra/airflow/creditlake_celery_config.py)
 from creditlake import pipeline
 from creditlake.settings import RunConfig
 from tests.unit.test_landing import GOOD, write_csv
