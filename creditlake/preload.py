@@ -36,7 +36,6 @@ MODULES = (
     "pyarrow.pandas_compat",  # the gate's frames
     "pyarrow.parquet",
     "duckdb",
-    "yaml",
     # the data docs, built once per run after the last batch
     "great_expectations.render.renderer.site_builder",
     "jinja2.ext",
