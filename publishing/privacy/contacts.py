@@ -1,0 +1,47 @@
+"""How to reach a person: e-mail addresses in every written form, WeChat IDs and QQ numbers.
+
+A person's contact details are personal data that is never opened (hl-2022 Art 23; city-2022
+Art 23). Agencies copy them from forms as people wrote them, so an e-mail is found whatever
+stands for the @ (＠, [at], (at), " at ", #) and for the dot (。, ．, [dot], " dot "), with
+spaces around either. WeChat IDs and QQ numbers have no shape of their own: they are found
+after their cue (微信号, VX, QQ, 扣扣...). All patterns run on the normalised copy
+(`publishing.privacy.normalise`: ＠ and ． are folded there already).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_AT = r"(?:\s*(?:@|\[at\]|\(at\)|<at>|\{at\}|【at】)\s*|\s+at\s+|\s*#\s*(?=[A-Za-z0-9\-]+(?:\.|。)(?:com|cn|net|org)))"
+_DOT = r"(?:\s*(?:\.|。|\[dot\]|\(dot\)|【dot】)\s*|\s+dot\s+)"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}" + _AT + _LABEL + "(?:" + _DOT + _LABEL + r")*" + _DOT
+    + r"[A-Za-z]{2,6}(?![A-Za-z0-9\-])",
+    re.IGNORECASE,
+)  # fmt: skip
+_MAYBE_EMAIL = re.compile(r"[@#]|\bat\b|\[at\]|\(at\)|【at】", re.IGNORECASE)
+
+_CUE_END = r"(?:号码|号|帐号|账号|ID|id)?\s*(?:为|是)?\s*[:：]?\s*"
+WECHAT = re.compile(
+    r"(?:微信|WeChat|wechat|WECHAT|VX|vx|Vx|V信|v信|wx|WX|威信)" + _CUE_END
+    + r"([A-Za-z][-_A-Za-z0-9]{5,19}|\+?[0-9][0-9 \-]{4,17}[0-9])(?![-_A-Za-z0-9])"
+)  # fmt: skip
+QQ = re.compile(r"(?:QQ|qq|Qq|扣扣|企鹅号)" + _CUE_END + r"([1-9][0-9]{4,11})(?![0-9])")
+
+
+class Contact(NamedTuple):
+    start: int
+    end: int
+    kind: str  # email | wechat | qq
+
+
+def find_contacts(text: str) -> list[Contact]:
+    """E-mail addresses, WeChat IDs and QQ numbers in a normalised text."""
+    out = []
+    if _MAYBE_EMAIL.search(text):
+        out += [Contact(m.start(), m.end(), "email") for m in EMAIL.finditer(text)]
+    for kind, pattern in (("wechat", WECHAT), ("qq", QQ)):
+        out += [Contact(m.start(1), m.end(1), kind) for m in pattern.finditer(text)]
+    return out

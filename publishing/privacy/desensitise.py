@@ -1,0 +1,559 @@
+"""Desensitisation (脱敏) of open data with Presidio, offline: every string column of every open
+dataset passes here before it leaves (`publishing.open_data`), and the gate
+(`publishing.privacy.gate`, which shares no detection code with this) checks the result.
+
+Natural persons' names, ID numbers, phones and other personal data are never opened
+(hl-2022 Art 23, hl-draft Art 24); any natural person's data made public is desensitised
+(city-2022 Art 23). Each text is read through one normalised copy
+(`publishing.privacy.normalise`: full-width, circled and Chinese digits, zero-width characters,
+traditional characters, spaces inside names), each category has its module, and every span
+found is mapped back onto the text's own characters before it is replaced:
+
+| Presidio entity    | module       | replaced by                       |
+|--------------------|--------------|-----------------------------------|
+| `CN_CITIZEN_ID`    | numbers      | [身份证号]                         |
+| `CN_PHONE`         | numbers      | [电话]                             |
+| `CN_BANK_CARD`     | numbers      | [银行卡号]                         |
+| `CN_NUMBER`        | numbers      | [号码] (any other undeclared run)  |
+| `CN_PASSPORT`      | numbers      | [证件号码]                         |
+| `CN_LICENSE_PLATE` | numbers      | province kept: 吉*****             |
+| `EMAIL_ADDRESS`    | contacts     | [邮箱]                             |
+| `CN_WECHAT`        | contacts     | [微信号]                           |
+| `CN_QQ`            | contacts     | [QQ号]                             |
+| `CN_ADDRESS`       | addresses    | [住址] (city and district kept)    |
+| `CN_BIRTH_DATE`    | addresses    | [出生日期]                         |
+| `PERSON`           | names        | surname kept: 张三丰 -> 张**        |
+
+Names come from, in order of confidence: the record's own names (subject, legal
+representative) in every variant (traditional, spaced, pinyin); the platform's register of
+natural persons (`KnownPeople`); context, lists and name statistics (`names.context_names`).
+Overlapping spans are masked as one (their union), so no character any detector found is left.
+
+Speed: identical texts are analysed once; texts are normalised once; the recognizers that do not
+depend on the row run over batches of distinct texts joined by NUL in one
+`AnalyzerEngine.analyze` call (no detector crosses a NUL); the record's names are looked for by a
+second engine only where one of them occurs. A column with at least `PARALLEL_MIN` distinct texts
+is split over `PROCESSES` processes (this one and a forked worker, which inherits the analyzer
+and the register). Measured by `bench/privacy_bench.py`.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import threading
+import time
+from bisect import bisect_right
+from collections.abc import Sequence
+from contextlib import contextmanager
+from functools import cache, lru_cache
+from typing import NamedTuple
+
+from publishing.privacy import addresses, contacts, names, numbers
+from publishing.privacy.names import KnownPeople, mask_name
+from publishing.privacy.normalise import Normalised, normalise, normalise_name
+
+__all__ = ["KnownPeople", "analyse_column", "analyzer", "desensitise", "desensitise_column", "mask_name"]
+
+PERSON = "PERSON"
+CITIZEN_ID = "CN_CITIZEN_ID"
+PHONE = "CN_PHONE"
+BANK_CARD = "CN_BANK_CARD"
+NUMBER = "CN_NUMBER"
+PASSPORT = "CN_PASSPORT"
+PLATE = "CN_LICENSE_PLATE"
+EMAIL = "EMAIL_ADDRESS"
+WECHAT = "CN_WECHAT"
+QQ = "CN_QQ"
+ADDRESS = "CN_ADDRESS"
+BIRTH_DATE = "CN_BIRTH_DATE"
+
+# kind found by a module -> (Presidio entity, score: where spans overlap, the label of the surest)
+KINDS = {
+    "citizen_id": (CITIZEN_ID, 1.0),
+    "mobile": (PHONE, 0.9),
+    "landline": (PHONE, 0.85),
+    "bank_card": (BANK_CARD, 0.85),
+    "passport": (PASSPORT, 0.9),
+    "number": (NUMBER, 0.6),
+    "plate": (PLATE, 0.8),
+    "email": (EMAIL, 0.95),
+    "wechat": (WECHAT, 0.92),
+    "qq": (QQ, 0.92),
+    "address": (ADDRESS, 0.7),
+    "birth_date": (BIRTH_DATE, 0.8),
+}
+ENTITIES = (PERSON, *dict.fromkeys(entity for entity, _score in KINDS.values()))
+REPLACEMENTS = {
+    CITIZEN_ID: "[身份证号]",
+    PHONE: "[电话]",
+    BANK_CARD: "[银行卡号]",
+    NUMBER: "[号码]",
+    PASSPORT: "[证件号码]",
+    EMAIL: "[邮箱]",
+    WECHAT: "[微信号]",
+    QQ: "[QQ号]",
+    ADDRESS: "[住址]",
+    BIRTH_DATE: "[出生日期]",
+}
+SCORE_THRESHOLD = 0.5
+
+
+def mask_plate(plate: str) -> str:
+    """Keep the province character: 吉A12345 -> 吉*****."""
+    return plate[:1] + "*****"
+
+
+def replacement(entity_type: str, span: str) -> str:
+    if entity_type == PERSON:
+        return mask_name(span)
+    if entity_type == PLATE:
+        return mask_plate(span)
+    return REPLACEMENTS[entity_type]
+
+
+class Found(NamedTuple):
+    """One span found in one text (offsets into that text)."""
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
+
+
+def _categories(text: str) -> list[tuple[int, int, str, float]]:
+    """Every non-name finding in a normalised text: (start, end, entity, score)."""
+    found = numbers.find_numbers(text) + numbers.find_plates(text)
+    found += contacts.find_contacts(text) + addresses.find_addresses(text) + addresses.find_birth_dates(text)
+    return [(f.start, f.end, *KINDS[f.kind]) for f in found]
+
+
+# --- the record's own names ----------------------------------------------------------------------
+
+
+class RecordNames(NamedTuple):
+    """How a record's names are looked for: their Chinese forms (normalised: simplified, no
+    spaces) by substring search, their pinyin forms by one case-insensitive pattern."""
+
+    forms: tuple[str, ...]
+    latin: re.Pattern | None
+
+    def find(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        end = len(text) if end is None else end
+        out = []
+        for form in self.forms:
+            at = text.find(form, start, end)
+            while at >= 0:
+                out.append((at, at + len(form)))
+                at = text.find(form, at + len(form), end)
+        if self.latin is not None:
+            out += [m.span() for m in self.latin.finditer(text, start, end)]
+        return out
+
+    def occurs_in(self, text: str) -> bool:
+        return any(form in text for form in self.forms) or (
+            self.latin is not None and self.latin.search(text) is not None
+        )
+
+
+@lru_cache(maxsize=200_000)
+def record_names(raw: tuple[str, ...]) -> RecordNames:
+    """The record's names worth looking for: two characters or more, not already masked."""
+    forms, latin = set(), set()
+    for name in raw:
+        if not isinstance(name, str) or "*" in name or len(name.strip()) < 2:
+            continue
+        for variant in names.record_name_variants(normalise_name(name)):
+            (latin if variant.isascii() else forms).add(variant)
+    pattern = None
+    if latin:
+        words = sorted({r"\s*".join(map(re.escape, v.split())) if " " in v else re.escape(v) for v in latin},
+                       key=len, reverse=True)  # fmt: skip
+        pattern = re.compile(r"(?<![A-Za-z])(?:" + "|".join(words) + r")(?![A-Za-z])", re.IGNORECASE)
+    return RecordNames(tuple(sorted(f for f in forms if len(f) >= 2)), pattern)
+
+
+def _clean_names(raw) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    if isinstance(raw, str):
+        raw = (raw,)
+    return tuple(
+        sorted({n.strip() for n in raw if isinstance(n, str) and len(n.strip()) >= 2 and "*" not in n})
+    )
+
+
+# --- Presidio -----------------------------------------------------------------------------------
+
+
+def _build_analyzer():
+    from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+    from presidio_analyzer import RecognizerResult as Result
+    from presidio_analyzer.nlp_engine import NlpArtifacts, NoOpNlpEngine
+
+    class ChineseResult(Result):
+        """Hashed as a tuple (Presidio's own hash formats a string; its duplicate removal puts
+        every result in a set)."""
+
+        def __hash__(self):
+            return hash((self.start, self.end, self.score, self.entity_type))
+
+    class ChineseRecognizer(EntityRecognizer):
+        """A recognizer of the Chinese set: `find(text)` gives (start, end, entity, score)."""
+
+        ENTITIES: tuple[str, ...] = ()
+
+        def __init__(self):
+            super().__init__(list(self.ENTITIES), supported_language="zh")
+
+        def load(self) -> None:
+            pass
+
+        def find(self, text: str) -> list[tuple[int, int, str, float]]:
+            raise NotImplementedError
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            meta = {Result.RECOGNIZER_NAME_KEY: self.name, Result.RECOGNIZER_IDENTIFIER_KEY: self.id}
+            return [
+                ChineseResult(entity, s, e, score, recognition_metadata=meta)
+                for s, e, entity, score in self.find(text)
+            ]
+
+    class CategoryRecognizer(ChineseRecognizer):
+        """Numbers and codes, plates, contacts, home addresses and birth dates (their modules)."""
+
+        ENTITIES = tuple(e for e in ENTITIES if e != PERSON)
+
+        def find(self, text):
+            return _categories(text)
+
+    class ContextNameRecognizer(ChineseRecognizer):
+        """Names by context, lists, minority and Latin-script names, statistics (`names`)."""
+
+        ENTITIES = (PERSON,)
+
+        def load(self) -> None:
+            names.load()
+
+        def find(self, text):
+            return [(s, e, PERSON, score) for s, e, score, _how in names.context_names(text)]
+
+    class RecordNameRecognizer(ChineseRecognizer):
+        """The record's own names, per text of a batch (ad hoc, one per analyze call)."""
+
+        ENTITIES = (PERSON,)
+
+        def __init__(self, starts: Sequence[int], ends: Sequence[int], own: Sequence[RecordNames]):
+            super().__init__()
+            self.segments = list(zip(starts, ends, own, strict=True))
+
+        def find(self, text):
+            return [
+                (s, e, PERSON, 0.95)
+                for start, end, own in self.segments
+                for s, e in own.find(text, start, end)
+            ]
+
+    class KnownNameRecognizer(ChineseRecognizer):
+        """Natural persons the platform knows (`KnownPeople`), wherever they appear."""
+
+        ENTITIES = (PERSON,)
+
+        def __init__(self, known: KnownPeople):
+            super().__init__()
+            self.known = known
+
+        def find(self, text):
+            return [(s, e, PERSON, 0.9) for s, e in self.known.find(text)]
+
+    class ChineseAnalyzerEngine(AnalyzerEngine):
+        """Context is part of each recognizer here: Presidio's context pass (which deep-copies
+        every result) has nothing to add, so it is skipped."""
+
+        def _enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+            return raw_results
+
+    nlp_engine = NoOpNlpEngine(models=[{"lang_code": "zh", "model_name": "no_op"}])
+    registry = RecognizerRegistry(supported_languages=["zh"])
+    for recognizer in (CategoryRecognizer, ContextNameRecognizer):
+        registry.add_recognizer(recognizer())
+    engine = ChineseAnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["zh"])
+    # A second engine for the record's names (ad hoc per call; the registered one has none: an
+    # empty registry would make Presidio load its English defaults).
+    names_registry = RecognizerRegistry(supported_languages=["zh"])
+    names_registry.add_recognizer(RecordNameRecognizer([], [], []))
+    names_engine = ChineseAnalyzerEngine(
+        registry=names_registry, nlp_engine=nlp_engine, supported_languages=["zh"]
+    )
+    empty = NlpArtifacts(
+        entities=[], tokens=[], tokens_indices=[], lemmas=[], nlp_engine=nlp_engine, language="zh"
+    )
+    return engine, names_engine, empty, RecordNameRecognizer, KnownNameRecognizer
+
+
+@cache
+def _engine():
+    names.load()
+    numbers.shapes()
+    return _build_analyzer()
+
+
+def analyzer():
+    """The Presidio AnalyzerEngine (built once): Chinese recognizers, no model, no download."""
+    return _engine()[0]
+
+
+# --- the column --------------------------------------------------------------------------------
+
+BATCH = 500  # texts per analyze call
+_SEPARATOR = "\x00"  # no detector matches it, so none crosses from one text to the next
+_MAYBE = re.compile(
+    r"[0-9](?:[0-9]|[ \t\r\n\-/_.]+[0-9]){4}|[@#]|\bat\b|微信|VX|vx|wx|WX|QQ|qq|扣扣|护照|通行证|回乡证|台胞证|证件"
+    r"|[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z]"
+    r"|住|户籍|居住|栋|幢|单元|室|号楼|[0-9]组|出生|生于|生日|[0-9]\s*年"
+)
+
+
+def _may_hold(text: str, known: KnownPeople | None) -> bool:
+    """A cheap pre-filter: False only when no detector could find anything in the normalised text."""
+    return (
+        names.may_hold_name(text)
+        or _MAYBE.search(text) is not None
+        or (known is not None and known.occurs_in(text))
+    )
+
+
+def _resolve(found: list[Found]) -> list[Found]:
+    """Sorted by start; overlapping spans become one (their union): names with names stay a
+    name, otherwise the union takes the label of the surest finding."""
+    found.sort()
+    merged: list[Found] = []
+    for f in found:
+        last = merged[-1] if merged else None
+        if last is None or f.start >= last.end:
+            merged.append(f)
+            continue
+        label = last if (last.score, last.entity_type == PERSON) >= (f.score, f.entity_type == PERSON) else f
+        if last.entity_type == PERSON == f.entity_type:
+            label = last
+        merged[-1] = Found(last.start, max(last.end, f.end), label.entity_type, max(last.score, f.score))
+    return merged
+
+
+def _analyse_joined(engine, empty, texts: Sequence[str], ad_hoc) -> list[list[Found]]:
+    """One `AnalyzerEngine.analyze` call over `texts` joined by NUL: what each text holds."""
+    starts, ends, pos = [], [], 0
+    for t in texts:
+        starts.append(pos)
+        ends.append(pos + len(t))
+        pos += len(t) + len(_SEPARATOR)
+    joined = _SEPARATOR.join(texts)
+    results = engine.analyze(text=joined, language="zh", nlp_artifacts=empty, score_threshold=SCORE_THRESHOLD,
+                             ad_hoc_recognizers=ad_hoc(starts, ends))  # fmt: skip
+    out: list[list[Found]] = [[] for _ in texts]
+    for r in results:
+        i = bisect_right(starts, r.start) - 1
+        if r.end <= ends[i]:
+            out[i].append(Found(r.start - starts[i], r.end - starts[i], r.entity_type, r.score))
+    return out
+
+
+def _in_original(norm: Normalised, found: list[Found]) -> list[Found]:
+    if norm.origin is None:
+        return found
+    return [Found(*norm.span(f.start, f.end), f.entity_type, f.score) for f in found]
+
+
+@contextmanager
+def _gc_paused():
+    """A column allocates millions of small objects and no cycles: the cyclic collector would walk
+    the caller's whole heap again and again. Reference counting still frees it all."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyse_keys(keys: list[tuple], known: KnownPeople | None = None) -> dict[tuple, list[Found]]:
+    """What is found for each distinct key (text, names), in the text's own offsets. Each distinct
+    text is normalised and analysed once; the record's names are looked for per key, only where
+    one of them occurs."""
+    engine, names_engine, empty, record_recognizer, known_recognizer = _engine()
+    norms: dict[str, Normalised] = {}
+    named: list[tuple] = []
+    for key in dict.fromkeys(keys):
+        text, raw = key
+        if not isinstance(text, str) or not text:
+            continue
+        norm = norms.get(text)
+        if norm is None:
+            norm = norms[text] = normalise(text)
+        if raw and record_names(raw).occurs_in(norm.text):
+            named.append(key)
+    todo = [t for t, norm in norms.items() if _may_hold(norm.text, known)]
+    found: dict[str, list[Found]] = {}
+    ad_hoc = (lambda _s, _e: [known_recognizer(known)]) if known else (lambda _s, _e: [])
+    for i in range(0, len(todo), BATCH):
+        chunk = todo[i : i + BATCH]
+        results = _analyse_joined(engine, empty, [norms[t].text for t in chunk], ad_hoc)
+        found.update(zip(chunk, results, strict=True))
+    out: dict[tuple, list[Found]] = {}
+    for i in range(0, len(named), BATCH):
+        chunk = named[i : i + BATCH]
+        own = [record_names(raw) for _t, raw in chunk]
+        results = _analyse_joined(names_engine, empty, [norms[t].text for t, _raw in chunk],
+                                  lambda s, e, own=own: [record_recognizer(s, e, own)])  # fmt: skip
+        for key, extra in zip(chunk, results, strict=True):
+            out[key] = extra
+    resolved: dict[tuple, list[Found]] = {}
+    for key in dict.fromkeys(keys):
+        text = key[0]
+        spans = found.get(text, []) + out.get(key, []) if isinstance(text, str) else []
+        resolved[key] = _resolve(_in_original(norms[text], spans)) if spans else []
+    return resolved
+
+
+def analyse_column(
+    texts: Sequence, names_per_row: Sequence, known: KnownPeople | None = None
+) -> list[list[Found]]:
+    """What is found in each text (overlaps resolved, offsets into the text)."""
+    with _gc_paused():
+        keys = [(t, _clean_names(n)) for t, n in zip(texts, names_per_row, strict=True)]
+        found = _analyse_keys(keys, known)
+        return [found[k] for k in keys]
+
+
+def apply(text: str, found: Sequence[Found]) -> str:
+    """Replace the found spans (sorted, non-overlapping) in `text`."""
+    if not found:
+        return text
+    parts, pos = [], 0
+    for start, end, entity_type, _score in found:
+        parts.append(text[pos:start])
+        parts.append(replacement(entity_type, text[start:end]))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+# A column with at least this many distinct texts is split over `PROCESSES` processes; below it
+# the fork and the transfer cost more than the second core gives back (bench/privacy_bench.py).
+PARALLEL_MIN = 4_000
+PROCESSES = 2
+WORKER_PATIENCE = 30.0  # seconds a worker may take beyond four times this process's own run
+_forked: tuple[list[list[tuple]], KnownPeople | None] | None = None  # what forked workers inherit
+_fork_lock = threading.Lock()
+
+
+def _can_fork() -> bool:
+    import multiprocessing as mp
+    import os
+
+    return (
+        (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
+    )
+
+
+def _split(keys: list[tuple], parts: int) -> list[list[tuple]]:
+    """Distinct keys in `parts` runs of about equal text length; keys sharing a text stay together."""
+    lengths = [len(t) if isinstance(t, str) else 1 for t, _names in keys]
+    total = sum(lengths) or 1
+    out: list[list[tuple]] = [[] for _ in range(parts)]
+    part_of: dict = {}
+    done = 0
+    for key, length in zip(keys, lengths, strict=True):
+        out[part_of.setdefault(key[0], min(parts - 1, done * parts // total))].append(key)
+        done += length
+    return out
+
+
+def _desensitised(keys: list[tuple], known: KnownPeople | None) -> list[str | None]:
+    """The output for each distinct key, None where the text stays as it is."""
+    found = _analyse_keys(keys, known)
+    return [apply(key[0], spans) if (spans := found[key]) else None for key in keys]
+
+
+def _work(part: int) -> list[str | None]:
+    """In a forked worker: one run of `_forked` (the parent set it before forking)."""
+    assert _forked is not None
+    parts, known = _forked
+    with _gc_paused():
+        return _desensitised(parts[part], known)
+
+
+def _desensitise_parallel(keys: list[tuple], known: KnownPeople | None, processes: int) -> dict[tuple, str]:
+    """Distinct keys split over this process and forked workers, which inherit the analyzer and
+    `known` and send back only the texts that change. A worker that cannot start, fails or hangs
+    has its run done here."""
+    global _forked
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    _engine()  # built before forking, so that no worker builds it again
+    parts = _split(keys, processes)
+    done: dict[tuple, str] = {}
+
+    def collect(run: list[tuple], outputs: list[str | None]) -> None:
+        done.update((key, out) for key, out in zip(run, outputs, strict=True) if out is not None)
+
+    with _fork_lock:  # another thread's column must not be what these workers inherit
+        _forked = (parts, known)
+        try:
+            pool = ProcessPoolExecutor(processes - 1, mp_context=mp.get_context("fork"))
+            futures = [pool.submit(_work, i) for i in range(1, processes)]
+        except OSError:
+            pool, futures = None, []
+        finally:
+            _forked = None
+    try:
+        start = time.perf_counter()
+        collect(parts[0], _desensitised(parts[0], known))
+        patience = WORKER_PATIENCE + 4 * (time.perf_counter() - start)
+        for i, run in enumerate(parts[1:]):
+            try:
+                outputs = futures[i].result(timeout=patience)
+            except Exception:  # no worker, one that died or hangs: its run is done here
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.terminate()
+                outputs = _desensitised(run, known)
+            collect(run, outputs)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+    return done
+
+
+def desensitise_column(
+    texts, names_per_row, known: KnownPeople | None = None, processes: int | None = None
+) -> list:
+    """Desensitise a column; identical (text, names) pairs are analysed and replaced once.
+    Values that are not text (None, NaN) come back as they are. `names_per_row`: each row's own
+    natural persons' names; `known`: the platform's register. `processes`: by default
+    `PROCESSES` when the column has at least `PARALLEL_MIN` distinct texts, else one."""
+    with _gc_paused():
+        keys = [(t, _clean_names(n)) for t, n in zip(texts, names_per_row, strict=True)]
+        distinct = list(dict.fromkeys(keys))
+        if processes is None:
+            many = len(distinct) >= PARALLEL_MIN and len({k[0] for k in distinct}) >= PARALLEL_MIN
+            processes = PROCESSES if many and _can_fork() else 1
+        if processes > 1:
+            done = _desensitise_parallel(distinct, known, processes)
+        else:
+            done = {
+                k: out
+                for k, out in zip(distinct, _desensitised(distinct, known), strict=True)
+                if out is not None
+            }
+        return [done.get(key, key[0]) for key in keys]
+
+
+def desensitise(
+    text: str | None, names: tuple[str, ...] = (), known: KnownPeople | None = None
+) -> str | None:
+    """Replace personal data in `text` (see the module docstring); other text is kept as is."""
+    if not text:
+        return text
+    return desensitise_column([text], [names], known)[0]
