@@ -64,7 +64,9 @@ def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
     from creditlake import feedback
 
     cfg = RunConfig.from_conf(conf)
-    owed = [r["status"] != "already_landed" and bool(r["quarantined"] or r["status"] == "refused") for r in landed]
+    owed = [
+        r["status"] != "already_landed" and bool(r["quarantined"] or r["status"] == "refused") for r in landed
+    ]
     with ThreadPoolExecutor(max_workers=1) as pool:
         reports = [pool.submit(feedback.write_feedback, cfg, dict(r)) if due else None
                    for r, due in zip(landed, owed, strict=True)]  # fmt: skip
@@ -98,7 +100,9 @@ def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
             if not verdict.success:
                 # A batch that fails the gate is not loaded: its rows move to quarantine.
                 for part in pending:
-                    shutil.move(part, cfg.quarantine_root / result["dataset"] / f"{part.stem}.gate_failed.parquet")
+                    shutil.move(
+                        part, cfg.quarantine_root / result["dataset"] / f"{part.stem}.gate_failed.parquet"
+                    )
                 result |= {
                     "status": "gate_failed",
                     "quarantined": result["quarantined"] + result["loaded"],
@@ -143,22 +147,28 @@ def prepare_open_data(conf: dict, run_id: str) -> list[dict]:
 
 
 def validate_outputs(conf: dict, staged: list[dict]) -> list[dict]:
+    """The publish gate's verdict on each dataset: rows with a finding are withheld (listed in
+    the run's withheld report), the rest passes. A refused dataset does not stop the others:
+    `publish` releases what passed, then `refusals` fails the run naming what did not."""
     from publishing import open_data
 
-    verdicts = open_data.check(RunConfig.from_conf(conf), staged)
+    return open_data.check(RunConfig.from_conf(conf), staged)
+
+
+def publish(conf: dict, verdicts: list[dict]) -> list[dict]:
+    from publishing import open_data
+
+    return open_data.release(RunConfig.from_conf(conf), verdicts)
+
+
+def refusals(conf: dict, verdicts: list[dict]) -> None:
+    """Fail the run when the gate refused a dataset, after the others were published."""
     refused = [v for v in verdicts if not v["success"]]
     if refused:
         raise StageFailed(
             "publication refused by the publish gate:\n"
             + "\n".join(f"{v['dataset']}: {'; '.join(v['failures'])}" for v in refused)
         )
-    return verdicts
-
-
-def publish(conf: dict, staged: list[dict]) -> list[dict]:
-    from publishing import open_data
-
-    return open_data.release(RunConfig.from_conf(conf), staged)
 
 
 def registry_root(cfg: RunConfig) -> Path | None:
@@ -244,15 +254,34 @@ def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: d
         "warehouse": str(cfg.warehouse),
         "data_docs": str(cfg.reports_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"),
         "files": [
-            {k: f.get(k) for k in ("path", "dataset", "rows_in", "loaded", "quarantined", "excluded", "status", "reason")}
+            {
+                k: f.get(k)
+                for k in (
+                    "path",
+                    "dataset",
+                    "rows_in",
+                    "loaded",
+                    "quarantined",
+                    "excluded",
+                    "status",
+                    "reason",
+                )
+            }
             | {"reasons": f.get("reasons", {}), "feedback": f.get("feedback", [])}
             for f in files
         ],
         "build": build_result,
         "published": [
-            {"dataset": p["dataset"], "version": p["version"], "rows": p["rows"], "s3_objects": len(p.get("s3_keys", []))}
+            {
+                "dataset": p["dataset"],
+                "version": p["version"],
+                "rows": p["rows"],
+                "withheld_rows": p.get("withheld_rows", 0),
+                "s3_objects": len(p.get("s3_keys", [])),
+            }
             for p in (published or [])
-        ],
+        ],  # fmt: skip
+        "withheld_report": str(report) if (report := run_dir / "withheld.csv").exists() else None,
         "portal": next((p["portal"] for p in (published or []) if p.get("portal")), None),
         "feeds_registry": str(registry) if (registry := registry_root(cfg)) else None,
         "feeds": _feed_lines(feeds),

@@ -12,8 +12,9 @@ authorised feeds to licensed credit service institutions.
 | `validate_raw` | Great Expectations suite per batch (a failing batch is not loaded); feedback reports to providers |
 | `build` | `dbt build` on DuckDB with the run's `as_of` and profile |
 | `prepare_open_data` | column policy (default deny) and Presidio desensitisation, into staging |
-| `validate_outputs` | outgoing GX suite and an independent personal-data scan; refuses the publication |
-| `publish` | installs the version under `open_root` (and S3), moves `latest`, regenerates the portal |
+| `validate_outputs` | the publish gate, row by row: a row with personal data is withheld and reported (`runs/<run>/withheld.csv`), the rest passes; a dataset with too many withheld rows is refused |
+| `publish` | installs each version the gate passed under `open_root` (and S3), moves `latest`, regenerates the portal |
+| `refusals` | after `publish`: fails the run when the gate refused a dataset (the others are published) |
 | `deliver_feeds` | after `build`, beside the open-data branch: one signed snapshot or delta (upserts and withdrawals) per licence in force, under `feeds_root` (and S3); nothing without a registry |
 | `summarise` | writes the run summary, whatever happened before, naming any stage that failed |
 | `run_failed` | runs only when a task failed, and fails the run: the summary is a leaf that always succeeds, so without it a refused publication would end in a "successful" run |
@@ -82,8 +83,11 @@ def _stage(fn, *args):
         "as_of": Param("", type="string", description="the run's 'today', YYYY-MM-DD"),
         "profile": Param("national", type="string", description="jurisdiction profile"),
         "summary": Param("", type="string", description="where to write the summary JSON (optional)"),
-        "registry": Param("", type=["null", "string"],
-                          description="feeds registry folder (optional; else CREDITLAKE_REGISTRY, else no feeds)"),
+        "registry": Param(
+            "",
+            type=["null", "string"],
+            description="feeds registry folder (optional; else CREDITLAKE_REGISTRY, else no feeds)",
+        ),
     },
 )
 def credit_cycle():
@@ -118,8 +122,12 @@ def credit_cycle():
         return _stage(pipeline.validate_outputs, _conf(), staged)
 
     @task
-    def publish(staged: list[dict]) -> list[dict]:
-        return _stage(pipeline.publish, _conf(), staged)
+    def publish(verdicts: list[dict]) -> list[dict]:
+        return _stage(pipeline.publish, _conf(), verdicts)
+
+    @task
+    def refusals(verdicts: list[dict]) -> None:
+        return _stage(pipeline.refusals, _conf(), verdicts)
 
     @task
     def deliver_feeds() -> dict:
@@ -140,13 +148,15 @@ def credit_cycle():
     built = build()
     staged = prepare_open_data()
     checked = validate_outputs(staged)
-    published = publish(staged)
+    published = publish(checked)
+    refused = refusals(checked)
     delivered = deliver_feeds()
     files >> built >> staged
     built >> delivered  # feeds read the warehouse only; they do not wait for open data
-    checked >> published
+    published >> refused
     summary = summarise(files, built, published, delivered)
-    [files, built, staged, checked, published, delivered, summary] >> run_failed()
+    refused >> summary  # the summary names a refused dataset
+    [files, built, staged, checked, published, refused, delivered, summary] >> run_failed()
 
 
 credit_cycle()

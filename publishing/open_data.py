@@ -3,9 +3,13 @@
 Three steps, three DAG tasks, so nothing leaves before the gate has looked at it:
 
 1. `prepare`  reads each `publish/` model, keeps only columns whose privacy class allows
-   it (default deny), desensitises free text, and writes a version folder under staging;
-2. `check`    runs the outgoing GX suite and the independent scanner on those files;
-3. `release`  installs the version under `open_root` (and S3), then moves `latest`.
+   it (default deny), desensitises every string that is not in its column's declared shape
+   (`publishing/privacy/shapes.yml`), handles individual businesses named after a person as
+   persons, masks the court's IDs one way, and writes a version folder under staging;
+2. `check`    the publish gate, row by row (`publishing.privacy.gate`): a row with a finding is
+   withheld and reported, the rest publishes; then the outgoing GX suite and every file;
+3. `release`  installs each version the gate passed under `open_root` (and S3), then moves
+   `latest`, and rebuilds the portal.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from creditlake.settings import RunConfig, S3Target, safe_name
@@ -46,9 +51,9 @@ class StagedDataset:
     rows: int
     columns: list[str]
     withheld_columns: list[str]
-    protected_names: list[str]  # natural persons' names the records say must stay hidden
-    public_names: list[str]  # organisations' names, published as they are
-    known_people: str = ""  # file with every natural person and organisation the warehouse knows
+    withheld: list[dict]  # rows kept back in preparation: record, column, kind (never the value)
+    known_people: str  # file with every natural person and organisation the warehouse knows
+    withheld_report: str  # where the run's withheld rows are listed for the operator
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -60,10 +65,10 @@ def version_id(cfg: RunConfig, run_id: str) -> str:
 
 
 def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
+    """Column policy (default deny), then every string column desensitised or checked against
+    its declared shape, into a version folder under staging."""
     from creditlake import warehouse
-    from publishing.desensitise import KnownPeople, desensitise_column
-    from publishing.metadata import write_metadata
-    from publishing.targets import write_parquet
+    from publishing.privacy.names import KnownPeople
 
     version = version_id(cfg, run_id)
     frames = {model: warehouse.read_model(cfg, model) for model in OPEN_MODELS}
@@ -78,34 +83,148 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     for model, dataset in OPEN_MODELS.items():
         frame = frames[model]
         meta = warehouse.column_meta(cfg, model)
-        keep, withheld = [], []
-        for column in frame.columns:
-            action = POLICY.get(meta.get(column, {}).get("privacy"), "drop")
-            (keep if action != "drop" else withheld).append(column)
-        names = _personal_names(frame)
-        out = frame[keep].copy()
-        for column in out.columns:  # DuckDB DATE arrives as a timestamp: keep it a calendar day
-            if str(out[column].dtype).startswith("datetime64"):
-                out[column] = out[column].dt.normalize()
-        for column in keep:
-            action = POLICY[meta[column]["privacy"]]
-            if action == "desensitise":
-                out[column] = desensitise_column(out[column].tolist(), names, known)
-            elif action in ("mask_person_name", "mask_person_id"):
-                out[column] = _mask_people(frame, column, action)
+        keep = [c for c in frame.columns if POLICY.get(meta.get(c, {}).get("privacy"), "drop") != "drop"]
+        out, withheld = _desensitised(frame, keep, meta, known)
         folder = cfg.staging_root / safe_name(run_id) / dataset / version
-        folder.mkdir(parents=True, exist_ok=True)
-        write_parquet(out, folder / f"{dataset}.parquet")
-        # UTF-8 with BOM so that Excel opens it with the right encoding.
-        out.to_csv(folder / f"{dataset}.csv", index=False, encoding="utf-8-sig")
-        write_metadata(folder, dataset, version, cfg.as_of.isoformat(), out, {c: meta.get(c, {}) for c in keep})
-        protected = sorted({n for row in names for n in row})
-        organisations = frame["subject_name"][_is_organisation(frame)] if "subject_name" in frame else []
+        write_version(
+            folder, dataset, version, cfg.as_of.isoformat(), out, {c: meta.get(c, {}) for c in keep}
+        )
         staged.append(
-            StagedDataset(dataset, version, str(folder), len(out), keep, withheld, protected,
-                          sorted(set(organisations)), str(known_file)).as_dict()
+            StagedDataset(dataset, version, str(folder), len(out), keep, [c for c in frame.columns if c not in keep],
+                          withheld, str(known_file), str(cfg.run_dir(run_id) / "withheld.csv")).as_dict()
         )  # fmt: skip
     return staged
+
+
+def write_version(
+    folder: Path, dataset: str, version: str, as_of: str, frame, columns: dict[str, dict]
+) -> None:
+    """The files of one version: Parquet, CSV (UTF-8 with BOM, so that Excel reads it), metadata."""
+    from publishing.metadata import write_metadata
+    from publishing.targets import write_parquet
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_parquet(frame, folder / f"{dataset}.parquet")
+    frame.to_csv(folder / f"{dataset}.csv", index=False, encoding="utf-8-sig")
+    write_metadata(folder, dataset, version, as_of, frame, columns)
+
+
+def _desensitised(frame, keep: list[str], meta: dict, known):
+    """The rows and columns that may be opened, every string desensitised or in its shape; and
+    the rows kept back here (individual businesses named after a person, court IDs that cannot
+    be masked), each with its reason."""
+    from publishing.privacy.names import mask_name
+    from publishing.privacy.subjects import court_id_mask, mask_code
+
+    names = _personal_names(frame)
+    out = frame[keep].copy()
+    for column in out.columns:  # DuckDB DATE arrives as a timestamp: keep it a calendar day
+        if str(out[column].dtype).startswith("datetime64"):
+            out[column] = out[column].dt.normalize()
+    person = ~_is_organisation(frame)
+    business = _named_after_person(frame, names, known)
+    withheld: dict[int, tuple[str, str]] = {}
+    for column in keep:
+        values = out[column]
+        text = values.map(lambda v: isinstance(v, str))
+        if not text.any():
+            continue
+        action = POLICY[meta[column]["privacy"]]
+        if action == "mask_person_name":  # the court's list: a person's name keeps its surname
+            out.loc[person, column] = values[person].map(mask_name)
+            out.loc[business, column] = desensitise_series(values[business], names, known, bare_is_name=True)
+        elif action == "mask_person_id":
+            ids = values[person].map(court_id_mask)
+            withheld.update((i, (column, "court_id_unmaskable")) for i in ids[ids.isna()].index)
+            out.loc[person, column] = ids
+            out.loc[business, column] = values[business].map(mask_code)
+        rest = text & ~person & ~business if action.startswith("mask_") else text
+        if action != "desensitise":  # a value in its column's declared shape stays as it is
+            rest &= ~in_shape(values, SHAPE_OF.get(column, column))
+        if rest.any():
+            out.loc[rest, column] = desensitise_series(values[rest], names, known)
+    if "subject_type" in out:
+        out.loc[business, "subject_type"] = "individual_business"
+    else:  # penalties, licences: opened for organisations only (jl-draft Art 18, gd-draft Art 21)
+        withheld.update((i, ("subject_name", "individual_business")) for i in business[business].index)
+    rows = [
+        {"record": out.at[i, "record_id"], "column": column, "kind": kind}
+        for i, (column, kind) in withheld.items()
+    ]
+    return out.drop(index=list(withheld)).reset_index(drop=True), rows
+
+
+# Columns whose declared shape (shapes.yml `columns`) is another column's.
+SHAPE_OF = {"subject_name": "organisation_form", "subject_identifier": "subject_uscc"}
+
+
+def in_shape(values, column: str):
+    """Per value, whether it has its column's declared shape (False where none is declared)."""
+    import pandas as pd
+
+    pattern = _column_shapes().get(column)
+    if pattern is None:
+        return pd.Series(False, index=values.index)
+    return values.map(lambda v: isinstance(v, str) and pattern.fullmatch(v.strip()) is not None)
+
+
+@cache
+def _column_shapes() -> dict:
+    import re
+
+    import yaml
+
+    from publishing.privacy.numbers import SHAPES_FILE
+
+    spec = yaml.safe_load(SHAPES_FILE.read_text(encoding="utf-8"))
+    return {
+        c: re.compile(p)
+        for c, p in (spec["columns"] | {"organisation_form": spec["organisation_form"]}).items()
+    }
+
+
+def desensitise_series(values, names, known, bare_is_name: bool = False):
+    """`values` desensitised with each row's own names (`names[i]` for the row labelled i);
+    `bare_is_name`: a value nothing was found in and that has no organisation's form is masked
+    as a name (a bare personal name)."""
+    import pandas as pd
+
+    from publishing.privacy.desensitise import desensitise_column
+    from publishing.privacy.names import mask_name
+    from publishing.privacy.subjects import has_organisation_form
+
+    if not len(values):
+        return pd.Series(dtype=object)
+    out = desensitise_column(values.tolist(), [names[i] for i in values.index], known)
+    if bare_is_name:
+        out = [
+            mask_name(v) if o == v and not has_organisation_form(v) else o
+            for v, o in zip(values, out, strict=True)
+        ]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _named_after_person(frame, names, known):
+    """Rows whose subject is an individual business (type, or a code starting 92) whose name is
+    or holds a personal name: handled as a natural person's (publishing.privacy.subjects)."""
+    import pandas as pd
+
+    from publishing.privacy.subjects import has_organisation_form, is_individual_business
+
+    code = next((frame[c] for c in ("subject_uscc", "subject_identifier") if c in frame), None)
+    kind = frame["subject_type"] if "subject_type" in frame else pd.Series(None, index=frame.index)
+    if code is None or "subject_name" not in frame:
+        return pd.Series(False, index=frame.index)
+    business = pd.Series(
+        [is_individual_business(t, c) for t, c in zip(kind, code, strict=True)], index=frame.index
+    )
+    business &= kind != "natural_person"
+    if not business.any():
+        return business
+    subject = frame["subject_name"][business]
+    checked = desensitise_series(subject, names, known)
+    personal = (checked != subject) | ~subject.map(has_organisation_form)
+    return business & personal.reindex(frame.index, fill_value=False)
 
 
 # Published columns that hold organisations' names (authorities, courts): public by nature.
@@ -113,15 +232,18 @@ ORGANISATION_COLUMNS = ("authority", "provider", "court")
 
 
 def known_subjects(cfg: RunConfig, frames=()) -> tuple[list[str], list[str]]:
-    """Every natural person's name the warehouse knows, and every organisation's.
+    """Every natural person's name the warehouse knows, and every organisation's name a person's
+    name may stand inside.
 
     People: natural-person subjects and legal representatives (or operators, responsible
     persons) of every record of every dataset, published or not: a creditor named in one
     court record is often the subject or representative of another, and all of them are to be
     hidden (hl-2022 Art 23, city-2022 Art 23). Organisations: the other subjects, and the
-    authorities and courts of the published models; inside their names a person's name is
-    public (长春市张伟商贸有限公司)."""
+    authorities and courts of the published models, but only names with an organisation's
+    form that are no person's name (`publishing.privacy.subjects.organisations`)."""
     import duckdb
+
+    from publishing.privacy import subjects
 
     sql = """
         select subject_name as name, subject_type = 'natural_person' as person from int_credit__records_conformed
@@ -131,80 +253,135 @@ def known_subjects(cfg: RunConfig, frames=()) -> tuple[list[str], list[str]]:
     with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
         rows = con.sql(f"select distinct name, person from ({sql}) where name is not null").fetchall()
     people = sorted({n.strip() for n, person in rows if person and n.strip() and "*" not in n})
-    organisations = {n.strip() for n, person in rows if not person and n.strip()}
+    candidates = {n.strip() for n, person in rows if not person and n.strip()}
     for frame in frames:
         for column in ORGANISATION_COLUMNS:
             if column in frame:
-                organisations.update(v.strip() for v in frame[column].dropna() if isinstance(v, str) and v.strip())
-    return people, sorted(organisations)
+                candidates.update(
+                    v.strip() for v in frame[column].dropna() if isinstance(v, str) and v.strip()
+                )
+    return people, subjects.organisations(candidates, people)
 
 
 def _is_organisation(frame):
+    import pandas as pd
+
     if "subject_type" in frame:
         return frame["subject_type"] != "natural_person"
-    return frame["subject_uscc"].notna() if "subject_uscc" in frame else frame.index == frame.index
+    return pd.Series(True, index=frame.index)
 
 
 def _personal_names(frame) -> list[tuple[str, ...]]:
-    """Per row, the natural persons' names the record itself carries: its legal
-    representative, and its subject when the subject is a natural person."""
+    """Per row, the natural persons' names the record itself carries: its legal representative,
+    and its subject when the subject is a natural person or an individual business."""
     import pandas as pd
 
-    reps = frame["legal_representative"] if "legal_representative" in frame else pd.Series([None] * len(frame))
-    people = frame["subject_name"].where(~_is_organisation(frame)) if "subject_name" in frame else reps.map(lambda _: None)
-    return [tuple(n for n in pair if isinstance(n, str) and n) for pair in zip(reps, people, strict=True)]
+    reps = (
+        frame["legal_representative"] if "legal_representative" in frame else pd.Series([None] * len(frame))
+    )
+    subject = frame["subject_name"] if "subject_name" in frame else reps.map(lambda _: None)
+    organisation = _is_organisation(frame)
+    return [
+        tuple(n for n in (rep, None if org and not _bare(name) else name) if isinstance(n, str) and n)
+        for rep, name, org in zip(reps, subject, organisation, strict=True)
+    ]
 
 
-def _mask_people(frame, column: str, action: str):
-    """Natural persons' names keep the surname; their IDs stay only as the court masked them
-    (never unmasked), else first 6 and last 4 characters. Organisations' values are kept."""
-    from publishing.desensitise import mask_name
+def _bare(name) -> bool:
+    """A subject name with no organisation's form: a person's name arrived as an organisation."""
+    from publishing.privacy.subjects import has_organisation_form
 
-    def mask_id(value: str) -> str:
-        return value if "*" in value else value[:6] + "*" * max(len(value) - 10, 0) + value[-4:]
+    return isinstance(name, str) and not has_organisation_form(name)
 
-    person = ~_is_organisation(frame)
-    values = frame[column].astype(object)
-    fn = mask_name if action == "mask_person_name" else (lambda v: mask_id(v.removeprefix("masked:")))
-    return values.where(~person, values[person].map(fn))
+
+WITHHOLD_MAX_SHARE = "CREDITLAKE_WITHHOLD_MAX_SHARE"  # platform policy: default 0.01
+WITHHOLD_MAX_ROWS = "CREDITLAKE_WITHHOLD_MAX_ROWS"  # platform policy: default 10
+
+
+def withhold_limits() -> tuple[float, int]:
+    """A dataset is refused when its rows withheld for findings are more than this share of its
+    rows AND more than this many rows (platform policy: a few rows are withheld and reported, a
+    systematic leak stops the dataset). Set by the environment."""
+    import os
+
+    return float(os.environ.get(WITHHOLD_MAX_SHARE, "0.01")), int(os.environ.get(WITHHOLD_MAX_ROWS, "10"))
 
 
 def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
-    """The publish gate: GX suite on each file's rows, then the independent scanner."""
+    """The publish gate, row by row: a row with a finding in any column is withheld from this
+    version (it stays in the warehouse and is tried again next cycle) and listed for the
+    operator; the rest publishes. A dataset is refused when too many rows are withheld
+    (`withhold_limits`), when a file still holds a finding, or when its outgoing GX suite fails."""
     import pandas as pd
 
-    from creditlake import gate
-    from publishing.scan import scan_files
+    from creditlake import gate as suites
+    from publishing.privacy.gate import Gate
 
-    verdicts = []
+    max_share, max_rows = withhold_limits()
+    verdicts, report = [], []
+    gates: dict[str, Gate] = {}
     for item in staged:
         folder = Path(item["folder"])
-        frame = pd.read_parquet(folder / f"{item['dataset']}.parquet")
-        result = gate.run_suite(cfg, f"publish_{item['dataset']}", frame, f"open-{item['dataset']}-{item['version']}")
-        protected, public = set(item["protected_names"]), set(item["public_names"])
-        if item.get("known_people"):
+        if item["known_people"] not in gates:
             known = json.loads(Path(item["known_people"]).read_text(encoding="utf-8"))
-            protected.update(known["people"])
-            public.update(known["organisations"])
-        findings = scan_files(sorted(folder.iterdir()), protected, public)
-        verdicts.append(
-            {
-                "dataset": item["dataset"],
-                "success": result.success and not findings,
-                "failures": result.failures + [str(f) for f in findings],
-                "result_path": result.result_path,
-            }
+            gates[item["known_people"]] = Gate(
+                known_people=known["people"], organisations=known["organisations"]
+            )
+        gate = gates[item["known_people"]]
+        frame = pd.read_parquet(folder / f"{item['dataset']}.parquet")
+        findings = gate.scan_frame(frame, key="record_id")
+        held = {f.record for f in findings}
+        found = [{"record": f.record, "column": f.column, "kind": f.kind} for f in findings]
+        counted = len(held) + sum(w["kind"] != "individual_business" for w in item["withheld"])
+        total = len(frame) + len(item["withheld"])
+        failures = []
+        if counted > max_share * total and counted > max_rows:
+            failures.append(f"{counted} of {total} rows withheld for personal data (more than {max_share:.0%} "
+                            f"and more than {max_rows} rows): the dataset is refused; see the withheld report")  # fmt: skip
+        elif held:
+            frame = frame[~frame["record_id"].isin(held)].reset_index(drop=True)
+            meta = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+            columns = {f["name"]: {"description": f.get("description", "")}
+                       for f in meta["resources"][0]["schema"]["fields"]}  # fmt: skip
+            write_version(folder, item["dataset"], item["version"], cfg.as_of.isoformat(), frame, columns)
+        result = suites.run_suite(
+            cfg, f"publish_{item['dataset']}", frame, f"open-{item['dataset']}-{item['version']}"
         )
+        failures += result.failures
+        for path in sorted(folder.iterdir()):
+            if path.suffix != ".parquet":
+                failures += [f"{kind} in {path.name}" for kind in sorted(set(gate.scan_file(path)))]
+        rows = [dict(w, reason="prepare") for w in item["withheld"]] + [dict(f, reason="gate") for f in found]
+        report += [{"dataset": item["dataset"], "version": item["version"], **r} for r in rows]
+        verdicts.append({
+            **item, "rows": len(frame), "success": not failures, "failures": failures,
+            "withheld_rows": len(held) + len(item["withheld"]), "result_path": result.result_path,
+        })  # fmt: skip
+    if staged:
+        _write_report(Path(staged[0]["withheld_report"]), report)
     return verdicts
 
 
-def release(cfg: RunConfig, staged: list[dict]) -> list[dict]:
-    """Install each checked version under open_root, mirror to S3, then move `latest`."""
+def _write_report(path: Path, rows: list[dict]) -> None:
+    """One line per withheld (row, column, kind): what the operator needs to act, never the value."""
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, ["dataset", "version", "record", "column", "kind", "reason"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def release(cfg: RunConfig, verdicts: list[dict]) -> list[dict]:
+    """Install each version the gate passed under open_root, mirror to S3, then move `latest`."""
     from publishing.targets import install_version, put_tree, write_pointer
 
     s3 = S3Target.from_env("OPEN")
     released = []
-    for item in staged:
+    for item in verdicts:
+        if not item["success"]:
+            continue
         dataset, version = item["dataset"], item["version"]
         destination = cfg.open_root / dataset / version
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -215,6 +392,7 @@ def release(cfg: RunConfig, staged: list[dict]) -> list[dict]:
             "as_of": cfg.as_of.isoformat(),
             "profile": cfg.profile,
             "rows": item["rows"],
+            "withheld_rows": item["withheld_rows"],
             "files": [
                 {"path": p.relative_to(cfg.open_root).as_posix(), "bytes": p.stat().st_size,
                  "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
@@ -228,8 +406,11 @@ def release(cfg: RunConfig, staged: list[dict]) -> list[dict]:
         released.append(manifest | {"s3_keys": keys})
     if released:
         from publishing.portal import build_portal
+        from publishing.privacy.gate import Gate
 
-        portal_files = [build_portal(cfg, released), cfg.open_root / "portal" / "search-index.js"]
+        known = json.loads(Path(verdicts[0]["known_people"]).read_text(encoding="utf-8"))
+        gate = Gate(known_people=known["people"], organisations=known["organisations"])
+        portal_files = [build_portal(cfg, released, gate), cfg.open_root / "portal" / "search-index.js"]
         portal_keys = put_tree(cfg.open_root, portal_files, s3)
         for item in released:
             item["portal"] = str(portal_files[0])

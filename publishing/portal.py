@@ -19,7 +19,9 @@ from creditlake.settings import RunConfig
 SEARCHABLE = {"penalties": "行政处罚", "licenses": "行政许可", "court_dishonest": "失信被执行人"}
 
 
-def build_portal(cfg: RunConfig, released: list[dict]) -> Path:
+def build_portal(cfg: RunConfig, released: list[dict], gate) -> Path:
+    """`gate`: the publish gate (`publishing.privacy.gate.Gate`): an index entry it finds anything
+    in is left out of the search index (fails closed)."""
     import pandas as pd
 
     from publishing.metadata import catalogue, day
@@ -33,7 +35,10 @@ def build_portal(cfg: RunConfig, released: list[dict]) -> Path:
         dcat = json.loads((folder / "dcat.jsonld").read_text(encoding="utf-8"))
         about = info["datasets"][dataset]
         frame = pd.read_parquet(folder / f"{dataset}.parquet")
-        organisations = frame if "subject_type" not in frame else frame[frame["subject_type"] != "natural_person"]
+        # organisations only: natural persons and individual businesses named after one are not indexed
+        organisations = (
+            frame if "subject_type" not in frame else frame[frame["subject_type"] == "organisation"]
+        )
         code_column = "subject_uscc" if "subject_uscc" in frame else "subject_identifier"
         for row in organisations.to_dict(orient="records"):
             index.append({
@@ -43,7 +48,13 @@ def build_portal(cfg: RunConfig, released: list[dict]) -> Path:
             })  # fmt: skip
         downloads = " ".join(
             f'<a href="{dataset}/{version}/{p}">{p}</a>'
-            for p in (f"{dataset}.csv", f"{dataset}.parquet", "datapackage.json", "dcat.jsonld", "data_dictionary.md")
+            for p in (
+                f"{dataset}.csv",
+                f"{dataset}.parquet",
+                "datapackage.json",
+                "dcat.jsonld",
+                "data_dictionary.md",
+            )
         )
         temporal = dcat["dct:temporal"]
         fields = "".join(
@@ -53,27 +64,46 @@ def build_portal(cfg: RunConfig, released: list[dict]) -> Path:
         )
         cards.append(f"""
 <section class="dataset" id="{dataset}">
-  <h2>{html.escape(about['title_zh'])} <small>{html.escape(about['title_en'])}</small></h2>
-  <p>{html.escape(about['description'].strip())}</p>
+  <h2>{html.escape(about["title_zh"])} <small>{html.escape(about["title_en"])}</small></h2>
+  <p>{html.escape(about["description"].strip())}</p>
   <dl>
-    <dt>记录数 Records</dt><dd class="rows">{item['rows']}</dd>
-    <dt>覆盖时间 Coverage</dt><dd>{temporal['dcat:startDate'] or '-'} — {temporal['dcat:endDate'] or '-'}</dd>
+    <dt>记录数 Records</dt><dd class="rows">{item["rows"]}</dd>
+    <dt>覆盖时间 Coverage</dt><dd>{temporal["dcat:startDate"] or "-"} — {temporal["dcat:endDate"] or "-"}</dd>
     <dt>更新 Updated</dt><dd>{cfg.as_of.isoformat()} (版本 version {version})</dd>
-    <dt>许可 Licence</dt><dd><a href="{info['licence']['path']}">{info['licence']['name']}</a></dd>
+    <dt>许可 Licence</dt><dd><a href="{info["licence"]["path"]}">{info["licence"]["name"]}</a></dd>
     <dt>下载 Downloads</dt><dd>{downloads}</dd>
   </dl>
   <details><summary>数据字典 Data dictionary</summary><table>{fields}</table></details>
 </section>""")
+    index = _gated(index, gate)
     portal = cfg.open_root / "portal"
     portal.mkdir(parents=True, exist_ok=True)
     tmp = portal / "search-index.js.tmp"
-    tmp.write_text("window.CREDITLAKE_INDEX = " + json.dumps(index, ensure_ascii=False) + ";\n", encoding="utf-8")
+    tmp.write_text(
+        "window.CREDITLAKE_INDEX = " + json.dumps(index, ensure_ascii=False) + ";\n", encoding="utf-8"
+    )
     tmp.replace(portal / "search-index.js")
-    page = PAGE.replace("{{cards}}", "".join(cards)).replace("{{publisher}}", html.escape(info["publisher"]["name_zh"]))
+    page = PAGE.replace("{{cards}}", "".join(cards)).replace(
+        "{{publisher}}", html.escape(info["publisher"]["name_zh"])
+    )
     out = cfg.open_root / "index.html"
     (cfg.open_root / "index.html.tmp").write_text(page, encoding="utf-8")
     (cfg.open_root / "index.html.tmp").replace(out)
     return out
+
+
+def _gated(index: list[dict], gate) -> list[dict]:
+    """The entries in which the gate finds nothing (each distinct string scanned once)."""
+    verdicts: dict[str, bool] = {}
+
+    def clean(value) -> bool:
+        if not isinstance(value, str) or not value:
+            return True
+        if value not in verdicts:
+            verdicts[value] = not gate.scan_text(value)
+        return verdicts[value]
+
+    return [entry for entry in index if all(clean(v) for v in entry.values())]
 
 
 PAGE = """<!doctype html>
