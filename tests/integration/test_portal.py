@@ -27,8 +27,7 @@ def browse(url: str, tmp_path, *extra: str) -> str:
 def portal(built, tmp_path):  # noqa: F811
     conf = built.to_conf()
     staged = pipeline.prepare_open_data(conf, "run-portal")
-    pipeline.validate_outputs(conf, staged)
-    released = pipeline.publish(conf, staged)
+    released = pipeline.publish(conf, pipeline.validate_outputs(conf, staged))
     return released[0]["portal"]
 
 
@@ -86,8 +85,7 @@ def test_a_withdrawn_record_leaves_the_next_version_and_the_portal(tmp_path, mon
         pipeline.validate_raw(conf, landed)
         pipeline.build(conf)
         staged = pipeline.prepare_open_data(conf, run_id)
-        pipeline.validate_outputs(conf, staged)
-        released = {r["dataset"]: r for r in pipeline.publish(conf, staged)}
+        released = {r["dataset"]: r for r in pipeline.publish(conf, pipeline.validate_outputs(conf, staged))}
         penalties = released["penalties"]
         parquet = next(f["path"] for f in penalties["files"] if f["path"].endswith(".parquet"))
         return penalties["portal"], set(pd.read_parquet(lake / "open" / parquet)["decision_number"])
