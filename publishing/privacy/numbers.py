@@ -50,6 +50,7 @@ class Shapes(NamedTuple):
     non_personal_codes: re.Pattern
     non_personal_code_before: re.Pattern
     date_with_separators: re.Pattern
+    platform_key: re.Pattern
 
 
 @cache
@@ -77,6 +78,7 @@ def shapes(path: Path = SHAPES_FILE) -> Shapes:
         re.compile("|".join(f"(?:{p})" for p in codes["non_personal"])),
         re.compile(codes["non_personal_before"]),
         re.compile(spec["date_with_separators"]),
+        re.compile(codes["platform_key"]),
     )
 
 
@@ -217,6 +219,8 @@ def _code_at(text: str, start: int, end: int, spec: Shapes) -> tuple[Number | No
         a -= 1
     while b < len(text) and text[b].isascii() and text[b].isalnum():
         b += 1
+    if spec.platform_key.fullmatch(text, a, b):  # the record's own id
+        return None, b
     token = text[a:b].upper()
     before = text[max(0, a - 24) : a]
     if spec.personal_code_before.search(before):
