@@ -88,10 +88,13 @@ def test_credit_cycle_stage_order(bag):
     edges = {tuple(e) for e in dag["edges"]}
     for edge in [("discover", "land"), ("land", "validate_raw"), ("validate_raw", "build"),
                  ("build", "prepare_open_data"), ("prepare_open_data", "validate_outputs"),
-                 ("validate_outputs", "publish"), ("publish", "summarise")]:  # fmt: skip
+                 ("validate_outputs", "publish"), ("publish", "summarise"),
+                 # a refused dataset fails the run after the others are published, and the summary says so
+                 ("publish", "refusals"), ("validate_outputs", "refusals"), ("refusals", "summarise")]:  # fmt: skip
         assert edge in edges
     # a failed stage fails the run, though the summary (a leaf) always succeeds
-    assert {u for u, d in edges if d == "run_failed"} >= {"validate_outputs", "publish", "deliver_feeds", "summarise"}
+    assert {u for u, d in edges if d == "run_failed"} >= {"validate_outputs", "publish", "refusals", "deliver_feeds",
+                                                          "summarise"}  # fmt: skip
     assert dag["max_active_runs"] == 1
 
 
@@ -111,6 +114,6 @@ def test_feeds_are_delivered_after_the_build_beside_open_data(bag):
                     todo.append(upstream)
         return found
 
-    open_data = {"prepare_open_data", "validate_outputs", "publish"}
+    open_data = {"prepare_open_data", "validate_outputs", "publish", "refusals"}
     assert ancestors("deliver_feeds") == {"discover", "land", "validate_raw", "build"}
     assert all("deliver_feeds" not in ancestors(task) for task in open_data)
