@@ -307,10 +307,12 @@ def analyzer():
 
 BATCH = 500  # texts per analyze call
 _SEPARATOR = "\x00"  # no detector matches it, so none crosses from one text to the next
+# What every non-name detector starts from: a digit, an @ or its spellings, Latin letters (codes,
+# e-mail, names in pinyin), a province before a plate's letter, or a cue word.
 _MAYBE = re.compile(
-    r"[0-9](?:[0-9]|[ \t\r\n\-/_.]+[0-9]){4}|[@#]|\bat\b|微信|VX|vx|wx|WX|QQ|qq|扣扣|护照|通行证|回乡证|台胞证|证件"
+    r"[0-9@#]|[A-Za-z]{2}|艾特|微信|薇信|威信|绿泡泡|扣扣|护照|通行证|回乡证|台胞证|证件"
     r"|[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z]"
-    r"|住|户籍|居住|栋|幢|单元|室|号楼|[0-9]组|出生|生于|生日|[0-9]\s*年"
+    r"|住|户籍|居住|栋|幢|单元|室|号楼|组|胡同|出生|生于|生日|年生"
 )
 
 
@@ -324,8 +326,10 @@ def _may_hold(text: str, known: KnownPeople | None) -> bool:
 
 
 def _resolve(found: list[Found]) -> list[Found]:
-    """Sorted by start; overlapping spans become one (their union): names with names stay a
-    name, otherwise the union takes the label of the surest finding."""
+    """Sorted by start; overlapping spans become one (their union), so that no character a
+    detector found is left. Names with names stay a name; a name with anything else takes the
+    other's placeholder (an e-mail that holds the record's name in pinyin is an e-mail);
+    otherwise the surest finding's label."""
     found.sort()
     merged: list[Found] = []
     for f in found:
@@ -333,9 +337,10 @@ def _resolve(found: list[Found]) -> list[Found]:
         if last is None or f.start >= last.end:
             merged.append(f)
             continue
-        label = last if (last.score, last.entity_type == PERSON) >= (f.score, f.entity_type == PERSON) else f
-        if last.entity_type == PERSON == f.entity_type:
-            label = last
+        if (last.entity_type == PERSON) != (f.entity_type == PERSON):
+            label = f if last.entity_type == PERSON else last
+        else:
+            label = last if last.score >= f.score else f
         merged[-1] = Found(last.start, max(last.end, f.end), label.entity_type, max(last.score, f.score))
     return merged
 

@@ -34,7 +34,9 @@ CHINESE_DIGITS = {
     **dict(zip("壹贰叁肆伍陆柒捌玖", "123456789", strict=True)),
     "幺": "1",  # as 1 is read aloud in phone numbers
 }
-_NUMERAL_RUN = "[" + "".join(CHINESE_DIGITS) + "]{4,}"
+_NUMERAL = "[" + "".join(CHINESE_DIGITS) + "]"
+# four or more numerals, or numerals touching digits in a run of four or more (62l7...八)
+_NUMERAL_RUN = f"{_NUMERAL}{{4,}}|(?=[0-9]*{_NUMERAL})(?=(?:[0-9]|{_NUMERAL}){{4}})(?:[0-9]|{_NUMERAL})*[0-9](?:[0-9]|{_NUMERAL})*"
 LOOK_ALIKES = {"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"}
 _LOOK_ALIKE = "[" + re.escape("".join(LOOK_ALIKES)) + "]"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u2043\u30fc"
@@ -139,7 +141,7 @@ def _second_pass(copy: str, length: int) -> Normalised:
     text = "".join(chars)
     for m in re.finditer(_NUMERAL_RUN, text):
         for k in range(m.start(), m.end()):
-            chars[k] = CHINESE_DIGITS[chars[k]]
+            chars[k] = CHINESE_DIGITS.get(chars[k], chars[k])
     _read_look_alikes(chars)
     return Normalised("".join(chars), origin + [length], length)
 

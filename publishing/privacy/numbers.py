@@ -32,12 +32,21 @@ from pathlib import Path
 from typing import NamedTuple
 
 SHAPES_FILE = Path(__file__).with_name("shapes.yml")
-_SEPARATOR = r"(?:[ \t\r\n\u00a0\-/_]+|\.(?=[0-9]{3}))"
-# A digit run: digit groups joined by separators; a bracketed area code or a + before it joins it;
-# an X closes an 18-digit ID. Letters touching it make it part of a code (`_CODE`).
+# Separators between digit groups: whitespace, dashes, slashes, underscores, a dot before three
+# digits or more, and a bracketed trunk zero (+86 (0)431...).
+_SEPARATOR = r"(?:[ \t\r\n\u00a0\-/_]*\(0\)[ \t\r\n\u00a0\-/_]*|[ \t\r\n\u00a0\-/_]+|\.(?=[0-9]{3}))"
+# A digit run: digit groups joined by separators. Joined to it: a + before it, a bracketed area
+# code, mobile prefix or country code before it ((0431), (138), (+86)); an X that closes an ID;
+# a permit's letter in brackets after it (1012345678(B)). Letters touching it make it a code.
 _RUN = re.compile(
-    r"(?:\(0[0-9]{2,3}\)\s*|\+\s*)?[0-9]+(?:" + _SEPARATOR + r"[0-9]+)*(?:[Xx](?![A-Za-z0-9]))?"
+    r"(?:\((?:0[0-9]{2,3}|1[3-9][0-9]|\+?86)\)\s*|\+\s*)?[0-9]+(?:" + _SEPARATOR + r"[0-9]+)*"
+    r"(?:\s?[Xx](?![A-Za-z0-9])|\([A-Z]\))?"
 )
+# A phone's extension goes with it: 0431-81234567转8012.
+_EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|EXT\.?|Ext\.?|-)\s*[0-9]{1,5}(?![0-9])")
+_PERMIT_LETTER = re.compile(r"\([A-Z]\)")  # 台胞证 1012345678(B)
+# Letters written apart before a run: E 2345 6789, C8765\n4321, CD 9876543 (a code spelt out).
+_LETTERS_BEFORE = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,2}[ \t\r\n\u00a0\-]*$")
 _CODE = re.compile(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*")
 
 
@@ -172,11 +181,34 @@ def find_numbers(text: str) -> list[Number]:
             if code is not None:
                 out.append(code)
             continue
+        spelt = _spelt_code(text, start, end, spec)
+        if spelt is not None:
+            out.append(spelt)
+            continue
         for a, b in _between_dates(text, start, end, spec):
             number = _judge(text, a, b, spec)
             if number is not None:
+                if number.kind in ("mobile", "landline") and (ext := _EXTENSION.match(text, number.end)):
+                    number = number._replace(end=ext.end())
+                elif _PERMIT_LETTER.match(text, number.end):
+                    number = number._replace(end=number.end + 3)
                 out.append(number)
     return out
+
+
+def _spelt_code(text: str, start: int, end: int, spec: Shapes) -> Number | None:
+    """A personal code written apart (E 2345 6789, 护照号E-1234-5670): one or two letters, then a
+    run; the letters and the run go together."""
+    letters = _LETTERS_BEFORE.search(text, max(0, start - 6), start)
+    if letters is None or letters.end() != start or letters.start() == start:
+        return None
+    token = (
+        letters.group().strip(" \t\r\n\u00a0-") + "".join(c for c in text[start:end] if c.isdigit())
+    ).upper()
+    before = text[max(0, letters.start() - 24) : letters.start()]
+    if spec.personal_codes.fullmatch(token) or spec.personal_code_before.search(before):
+        return Number(letters.start(), end, "passport")
+    return None
 
 
 def _letter(ch: str) -> bool:
