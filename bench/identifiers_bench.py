@@ -55,7 +55,11 @@ def main(n: int = 1_000_000) -> dict:
         seconds = time.perf_counter() - start
         refused = verdicts["reason"].null_count
         results[f"{kind} from {subjects:,} subjects"] = {
-            "values": n, "seconds": round(seconds, 3), "values_per_second": round(n / seconds), "refused": n - refused}
+            "values": n,
+            "seconds": round(seconds, 3),
+            "values_per_second": round(n / seconds),
+            "refused": n - refused,
+        }
     return results
 
 

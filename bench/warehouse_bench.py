@@ -77,7 +77,9 @@ def main(n: int = 1_000_000) -> dict:
     result = warehouse.build(cfg)
     seconds = time.perf_counter() - start
     with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
-        counts = dict(con.execute("select status, count(*) from int_credit__records_as_of group by 1").fetchall())
+        counts = dict(
+            con.execute("select status, count(*) from int_credit__records_as_of group by 1").fetchall()
+        )
     return {
         "records": 2 * n,
         "success": result.success,

@@ -162,8 +162,9 @@ class AccessLog:
         last = _last_entry(current)
         if last is None:
             raise AuditError(f"{current}: the log's last segment is empty or damaged; run audit verify")
-        return self._start_segment(number + 1, current.name, last["hash"], last["seq"],
-                                   self.clock().astimezone(CHINA))
+        return self._start_segment(
+            number + 1, current.name, last["hash"], last["seq"], self.clock().astimezone(CHINA)
+        )
 
 
 def head(root: Path) -> dict | None:
@@ -243,7 +244,9 @@ def verify(path: Path) -> tuple[bool, list[str]]:
             continue
         first_line, first = entries[0]
         if first.get("action") != "segment_start" or first.get("segment") != file.name:
-            problems.append(f"{file.name} line {first_line}: a segment must open with its segment_start entry")
+            problems.append(
+                f"{file.name} line {first_line}: a segment must open with its segment_start entry"
+            )
         if index == 0 and path.is_dir():
             prev_hash, prev_seq = _chain_start(number, first, prunes, file.name, problems)
         elif index > 0 and number != prev_number + 1:
@@ -338,7 +341,9 @@ def prune_before(root: Path, before: date, *, profile: str = "national", today: 
     report = {"profile": profile, "retention": retention, "requested_before": before.isoformat(),
               "cutoff": None, "pruned": []}  # fmt: skip
     if retention["years"] is None:
-        report["why"] = f"profile {profile} keeps query logs long-term ({retention['article']}): nothing pruned"
+        report["why"] = (
+            f"profile {profile} keeps query logs long-term ({retention['article']}): nothing pruned"
+        )
         return report
     cutoff = min(before, add_years(today, -retention["years"]))
     report["cutoff"] = cutoff.isoformat()
@@ -358,7 +363,9 @@ def prune_before(root: Path, before: date, *, profile: str = "national", today: 
             return report
         details = []
         for _number, file in doomed:
-            entries = [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+            entries = [
+                json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
+            ]
             details.append({"segment": file.name, "entries": len(entries), "first_seq": entries[0]["seq"],
                             "last_seq": entries[-1]["seq"], "first_time": entries[0]["time"],
                             "last_time": entries[-1]["time"], "last_hash": entries[-1]["hash"]})  # fmt: skip

@@ -66,7 +66,14 @@ WITHDRAWAL_COLUMNS = ["record_id", "dataset", "catalog_item", "subject_type", "s
                       "reason"]  # fmt: skip
 FILE_RECORD_COLUMNS = [*RECORD_COLUMNS, "content_hash", "change"]
 STATE_COLUMNS = [*RECORD_COLUMNS, "content_hash", "delivery_id"]
-WAREHOUSE_REASONS = ("expired", "repaired", "revoked", "corrected", "deleted_on_request", "withheld_on_request")
+WAREHOUSE_REASONS = (
+    "expired",
+    "repaired",
+    "revoked",
+    "corrected",
+    "deleted_on_request",
+    "withheld_on_request",
+)
 SCOPE_REASONS = ("authorisation_ended", "out_of_licence_scope", "no_longer_shareable")
 # Natural persons' credit information is not public in principle: an institution receives it only
 # under the person's written authorisation (jl-draft Art 18 and 21, gd-draft Art 21-22, city-2022 Art 24).
@@ -125,9 +132,13 @@ def normalise_withdrawals(frame):
     out["withdrawn_on"] = _iso_dates(out["withdrawn_on"])
     unknown = sorted(set(out["reason"].dropna()) - set(WAREHOUSE_REASONS))
     if unknown:
-        raise FeedError(f"fct_withdrawals: unknown reason(s) {unknown} (known: {', '.join(WAREHOUSE_REASONS)})")
+        raise FeedError(
+            f"fct_withdrawals: unknown reason(s) {unknown} (known: {', '.join(WAREHOUSE_REASONS)})"
+        )
     # A record can leave, come back and leave again: the latest withdrawal is the one that stands.
-    out = out.sort_values(["record_id", "withdrawn_on"], na_position="first").drop_duplicates("record_id", keep="last")
+    out = out.sort_values(["record_id", "withdrawn_on"], na_position="first").drop_duplicates(
+        "record_id", keep="last"
+    )
     return out.reset_index(drop=True)
 
 
@@ -140,7 +151,9 @@ def content_hash(record: dict) -> str:
 def _require(frame, columns: list[str], table: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise FeedError(f"{table}: missing column(s) {', '.join(missing)} (the interface is {', '.join(columns)})")
+        raise FeedError(
+            f"{table}: missing column(s) {', '.join(missing)} (the interface is {', '.join(columns)})"
+        )
 
 
 def _missing(value) -> bool:
@@ -181,11 +194,19 @@ def scope_filter(records, registry: Registry, licence: Licence, on_date: date):
     natural persons only those a valid authorisation covers (institution, item, purpose, date)."""
     import numpy as np
 
-    mask = records["catalog_item"].isin(licence.catalog_items) & records["subject_type"].isin(licence.subject_types)
+    mask = records["catalog_item"].isin(licence.catalog_items) & records["subject_type"].isin(
+        licence.subject_types
+    )
     pairs = authorised_pairs(registry, licence.institution, licence.purpose, on_date)
     needs = records["subject_type"].isin(AUTHORISATION_REQUIRED)
-    covered = np.fromiter(((key, item) in pairs for key, item in zip(records["subject_key"], records["catalog_item"],
-                                                                     strict=True)), dtype=bool, count=len(records))
+    covered = np.fromiter(
+        (
+            (key, item) in pairs
+            for key, item in zip(records["subject_key"], records["catalog_item"], strict=True)
+        ),
+        dtype=bool,
+        count=len(records),
+    )
     return records[mask & (~needs | covered)].reset_index(drop=True)
 
 
@@ -244,8 +265,10 @@ class FeedKeys:
         if self.algorithm == "ed25519":
             from cryptography.hazmat.primitives import serialization
 
-            return self._ed25519_private().public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            return (
+                self._ed25519_private()
+                .public_key()
+                .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
             )
         return self._hmac_secret(institution).hex().encode()
 
@@ -325,7 +348,9 @@ def deliver(cfg: RunConfig, registry: Registry, run_id: str, *, s3=_FROM_ENV, ke
             continue
         try:
             with _licence_lock(licence_folder(cfg, licence.institution, licence.id)):
-                result = _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, keys, clock)
+                result = _deliver_licence(
+                    cfg, registry, licence, run_id, records, withdrawals, s3, keys, clock
+                )
         except FeedError as err:
             log.record(action="delivery", result="refused", institution=licence.institution, licence=licence.id,
                        purpose=licence.purpose, why=str(err))  # fmt: skip
@@ -424,7 +449,9 @@ def _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, k
     files = []
     record_file = "snapshot.parquet" if kind == "snapshot" else "upserts.parquet"
     write_parquet(_records_frame(upserts), staging / record_file)
-    files.append({"name": record_file, "role": kind if kind == "snapshot" else "upserts", "rows": len(upserts)})
+    files.append(
+        {"name": record_file, "role": kind if kind == "snapshot" else "upserts", "rows": len(upserts)}
+    )
     write_parquet(gone[WITHDRAWAL_COLUMNS].reset_index(drop=True), staging / "withdrawals.parquet")
     files.append({"name": "withdrawals.parquet", "role": "withdrawals", "rows": len(gone)})
     for entry in files:
@@ -469,7 +496,9 @@ def _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, k
     state_name = f"current-{delivery_id}.parquet"
     state = scoped.assign(delivery_id=None)
     if held is not None:
-        state["delivery_id"] = state["record_id"].map(dict(zip(held["record_id"], held["delivery_id"], strict=True)))
+        state["delivery_id"] = state["record_id"].map(
+            dict(zip(held["record_id"], held["delivery_id"], strict=True))
+        )
     state.loc[state["record_id"].isin(set(upserts["record_id"])), "delivery_id"] = delivery_id
     write_parquet(state[STATE_COLUMNS].reset_index(drop=True), folder / "_state" / state_name)
     entry = {"seq": seq, "delivery_id": delivery_id, "kind": kind, "watermark": as_of, "run_id": run_id,
@@ -512,7 +541,9 @@ def _withdrawals(left, records, withdrawals, licence: Licence, as_of: date):
             reason, since = row["reason"], row["withdrawn_on"] or as_of.isoformat()
         elif rid in shareable.index:
             now = shareable.loc[rid]
-            in_licence = now["catalog_item"] in licence.catalog_items and now["subject_type"] in licence.subject_types
+            in_licence = (
+                now["catalog_item"] in licence.catalog_items and now["subject_type"] in licence.subject_types
+            )
             reason = "authorisation_ended" if in_licence and now["subject_type"] in AUTHORISATION_REQUIRED \
                 else "out_of_licence_scope"  # fmt: skip
             since = as_of.isoformat()
@@ -693,7 +724,9 @@ def verify_feed(folder: Path | str, key, *, institution: str | None = None) -> t
             problems.append(f"{delivery.name}: previous_delivery is {manifest.get('previous_delivery')}, "
                             f"expected {previous}")  # fmt: skip
         if str(manifest.get("watermark", "")) < watermark:
-            problems.append(f"{delivery.name}: watermark {manifest.get('watermark')} goes back from {watermark}")
+            problems.append(
+                f"{delivery.name}: watermark {manifest.get('watermark')} goes back from {watermark}"
+            )
         previous, watermark = delivery.name, str(manifest.get("watermark", ""))
     return not problems, problems
 

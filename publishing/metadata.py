@@ -50,7 +50,9 @@ def _integrity(path: Path) -> dict:
     return {"byteSize": size, "sha256": digest}
 
 
-def write_metadata(folder: Path, dataset: str, version: str, as_of: str, frame, columns: dict[str, dict]) -> list[Path]:
+def write_metadata(
+    folder: Path, dataset: str, version: str, as_of: str, frame, columns: dict[str, dict]
+) -> list[Path]:
     """`columns`: name -> {"description", "privacy"} for every published column."""
     info = catalogue()
     about = info["datasets"][dataset]
@@ -60,7 +62,10 @@ def write_metadata(folder: Path, dataset: str, version: str, as_of: str, frame, 
         for c in frame.columns
     ]
     dates = frame[about["date_column"]].dropna() if about["date_column"] in frame else []
-    coverage = {"start": day(min(dates)) if len(dates) else None, "end": day(max(dates)) if len(dates) else None}
+    coverage = {
+        "start": day(min(dates)) if len(dates) else None,
+        "end": day(max(dates)) if len(dates) else None,
+    }
 
     package = {
         "name": f"creditlake-{dataset.replace('_', '-')}",
@@ -99,12 +104,16 @@ def write_metadata(folder: Path, dataset: str, version: str, as_of: str, frame, 
             for p, r in zip(files, package["resources"], strict=True)
         ],
     }  # fmt: skip
-    (folder / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / "datapackage.json").write_text(
+        json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     (folder / "dcat.jsonld").write_text(json.dumps(dcat, ensure_ascii=False, indent=1), encoding="utf-8")
     lines = ["| 字段 field | 类型 type | 说明 description |", "|---|---|---|"]
     lines += [f"| `{f['name']}` | {f['type']} | {f['description']} |" for f in fields]
     (folder / "data_dictionary.md").write_text(
-        f"# {about['title_zh']} / {about['title_en']}\n\n{about['description'].strip()}\n\n" + "\n".join(lines) + "\n",
+        f"# {about['title_zh']} / {about['title_en']}\n\n{about['description'].strip()}\n\n"
+        + "\n".join(lines)
+        + "\n",
         encoding="utf-8",
     )
     return [folder / "datapackage.json", folder / "dcat.jsonld", folder / "data_dictionary.md"]

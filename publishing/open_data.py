@@ -52,6 +52,7 @@ class StagedDataset:
     columns: list[str]
     withheld_columns: list[str]
     withheld: list[dict]  # rows kept back in preparation: record, column, kind (never the value)
+    prepared: str  # the prepared rows, beside the version folder: what the gate starts from
     known_people: str  # file with every natural person and organisation the warehouse knows
     withheld_report: str  # where the run's withheld rows are listed for the operator
 
@@ -60,8 +61,10 @@ class StagedDataset:
 
 
 def version_id(cfg: RunConfig, run_id: str) -> str:
-    """One immutable version per run: the as-of date plus a digest of the run id."""
-    return f"{cfg.as_of.isoformat()}-{hashlib.sha256(run_id.encode()).hexdigest()[:8]}"
+    """One immutable version per run: the as-of date plus a digest of the run id, in letters (a
+    hex digest can be all digits, and eight digits are a number the publish gate stops)."""
+    digest = hashlib.sha256(run_id.encode()).digest()
+    return f"{cfg.as_of.isoformat()}-{''.join(chr(ord('a') + b % 26) for b in digest[:8])}"
 
 
 def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
@@ -89,9 +92,12 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
         write_version(
             folder, dataset, version, cfg.as_of.isoformat(), out, {c: meta.get(c, {}) for c in keep}
         )
+        # The gate starts from this copy, so that a retried check withholds the same rows again.
+        prepared = folder.with_name(f"{version}.prepared.parquet")
+        out.to_parquet(prepared, index=False)
         staged.append(
             StagedDataset(dataset, version, str(folder), len(out), keep, [c for c in frame.columns if c not in keep],
-                          withheld, str(known_file), str(cfg.run_dir(run_id) / "withheld.csv")).as_dict()
+                          withheld, str(prepared), str(known_file), str(cfg.run_dir(run_id) / "withheld.csv")).as_dict()
         )  # fmt: skip
     return staged
 
@@ -126,9 +132,9 @@ def _desensitised(frame, keep: list[str], meta: dict, known):
     withheld: dict[int, tuple[str, str]] = {}
     for column in keep:
         values = out[column]
-        text = values.map(lambda v: isinstance(v, str))
-        if not text.any():
+        if values.dtype != object:  # dates, amounts, flags
             continue
+        text = values.map(lambda v: isinstance(v, str))
         action = POLICY[meta[column]["privacy"]]
         if action == "mask_person_name":  # the court's list: a person's name keeps its surname
             out.loc[person, column] = values[person].map(mask_name)
@@ -328,7 +334,7 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
                 known_people=known["people"], organisations=known["organisations"]
             )
         gate = gates[item["known_people"]]
-        frame = pd.read_parquet(folder / f"{item['dataset']}.parquet")
+        frame = pd.read_parquet(item["prepared"])
         findings = gate.scan_frame(frame, key="record_id")
         held = {f.record for f in findings}
         found = [{"record": f.record, "column": f.column, "kind": f.kind} for f in findings]
@@ -338,7 +344,7 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
         if counted > max_share * total and counted > max_rows:
             failures.append(f"{counted} of {total} rows withheld for personal data (more than {max_share:.0%} "
                             f"and more than {max_rows} rows): the dataset is refused; see the withheld report")  # fmt: skip
-        elif held:
+        else:  # the version holds exactly the rows that passed (rewritten on every check: retries agree)
             frame = frame[~frame["record_id"].isin(held)].reset_index(drop=True)
             meta = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
             columns = {f["name"]: {"description": f.get("description", "")}

@@ -136,7 +136,9 @@ def load_registry(root: Path | str) -> Registry:
     docs = {name: _read(root / name, problems) for name in FILES}
 
     institutions: dict[str, Institution] = {}
-    for where, entry in _entries(docs["institutions.yml"], "institutions", root / "institutions.yml", problems):
+    for where, entry in _entries(
+        docs["institutions.yml"], "institutions", root / "institutions.yml", problems
+    ):
         inst = _institution(where, entry, problems)
         if inst is None:
             continue
@@ -209,7 +211,9 @@ def authorised(registry: Registry, institution: str, subject_key: str, catalog_i
     return any(a.covers(institution, key, catalog_item, purpose, on_date) for a in registry.authorisations)
 
 
-def authorised_pairs(registry: Registry, institution: str, purpose: str, on_date: date) -> set[tuple[str, str]]:
+def authorised_pairs(
+    registry: Registry, institution: str, purpose: str, on_date: date
+) -> set[tuple[str, str]]:
     """Every (subject_key, catalog_item) one institution may receive for one purpose on a date:
     the bulk form of `authorised`, for filtering a whole table at once."""
     return {
@@ -295,14 +299,18 @@ def _choice(where: str, entry: dict, name: str, choices: tuple[str, ...], proble
     return value
 
 
-def _list(where: str, entry: dict, name: str, allowed: set[str], problems: list[str]) -> tuple[str, ...] | None:
+def _list(
+    where: str, entry: dict, name: str, allowed: set[str], problems: list[str]
+) -> tuple[str, ...] | None:
     value = entry.get(name)
     if not isinstance(value, list) or not value:
         problems.append(f"{where}: {name}: required, a non-empty list")
         return None
     bad = [v for v in value if v not in allowed]
     if bad:
-        problems.append(f"{where}: {name}: {', '.join(map(str, bad))} not known (known: {', '.join(sorted(allowed))})")
+        problems.append(
+            f"{where}: {name}: {', '.join(map(str, bad))} not known (known: {', '.join(sorted(allowed))})"
+        )
         return None
     return tuple(dict.fromkeys(value))
 
@@ -335,12 +343,16 @@ def _institution(where: str, entry: dict, problems: list[str]) -> Institution | 
     return Institution(uscc, name, status, start, end)
 
 
-def _licence(where: str, entry: dict, institutions: dict, items: set[str], problems: list[str]) -> Licence | None:
+def _licence(
+    where: str, entry: dict, institutions: dict, items: set[str], problems: list[str]
+) -> Licence | None:
     before = len(problems)
     _unknown(where, entry, LICENCE_FIELDS, problems)
     lic_id = _text(where, entry, "id", problems)
     if lic_id and not LICENCE_ID.match(lic_id):
-        problems.append(f"{where}: id: {lic_id!r} must be letters, digits, '-' or '_' (it names a share and a folder)")
+        problems.append(
+            f"{where}: id: {lic_id!r} must be letters, digits, '-' or '_' (it names a share and a folder)"
+        )
     inst = _uscc(where, entry, "institution", problems)
     if inst and inst not in institutions:
         problems.append(f"{where}: institution: {inst} is not in institutions.yml")
@@ -396,7 +408,9 @@ def _authorisation(where: str, entry: dict, institutions: dict, items: set[str],
         elif org.ok:
             key = org.value
         else:
-            problems.append(f"{where}: subject_key: not a valid citizen ID ({person.reason}) or USCC ({org.reason})")
+            problems.append(
+                f"{where}: subject_key: not a valid citizen ID ({person.reason}) or USCC ({org.reason})"
+            )
     inst = _uscc(where, entry, "institution", problems)
     if inst and inst not in institutions:
         problems.append(f"{where}: institution: {inst} is not in institutions.yml")

@@ -129,7 +129,9 @@ def revoke_token(path: Path, token_id: str, *, clock: Callable[[], datetime] = n
         tokens = _read_tokens(path)
         for record in tokens:
             if record["id"] == token_id:
-                record["revoked_at"] = record["revoked_at"] or clock().astimezone(CHINA).isoformat(timespec="seconds")
+                record["revoked_at"] = record["revoked_at"] or clock().astimezone(CHINA).isoformat(
+                    timespec="seconds"
+                )
                 _write_tokens(path, tokens)
                 return record
     raise KeyError(f"no token {token_id}")
@@ -185,7 +187,9 @@ class _Sharing:
         if not header.lower().startswith("bearer "):
             raise Refused(401, "UNAUTHENTICATED", "a bearer token is required", "no bearer token")
         digest = _hash_token(header[7:].strip())
-        record = next((t for t in _read_tokens(self.tokens) if hmac.compare_digest(t["sha256"], digest)), None)
+        record = next(
+            (t for t in _read_tokens(self.tokens) if hmac.compare_digest(t["sha256"], digest)), None
+        )
         if record is None:
             raise Refused(401, "UNAUTHENTICATED", "the bearer token is not valid", "unknown token")
         self._check_token(record)
@@ -194,7 +198,9 @@ class _Sharing:
 
     def _check_token(self, record: dict) -> None:
         if record.get("revoked_at"):
-            raise Refused(401, "UNAUTHENTICATED", "the bearer token was revoked", f"token {record['id']} revoked")
+            raise Refused(
+                401, "UNAUTHENTICATED", "the bearer token was revoked", f"token {record['id']} revoked"
+            )
         if datetime.fromisoformat(record["expires_at"]) <= self.clock():
             raise Refused(401, "UNAUTHENTICATED", "the bearer token has expired",
                           f"token {record['id']} expired at {record['expires_at']}")  # fmt: skip
@@ -213,7 +219,9 @@ class _Sharing:
         lic = next((v for k, v in registry.licences.items() if k.lower() == share.lower()), None)
         audit = request.state.audit
         if lic is None or lic.institution != token["institution"]:
-            why = "no such share" if lic is None else f"share {lic.id} belongs to institution {lic.institution}"
+            why = (
+                "no such share" if lic is None else f"share {lic.id} belongs to institution {lic.institution}"
+            )
             raise Refused(404, "RESOURCE_DOES_NOT_EXIST", f"share {share} not found", why)
         audit["licence"], audit["purpose"] = lic.id, lic.purpose
         refusal = licence_refusal(registry, lic.id, self.today())
@@ -274,7 +282,9 @@ class _Sharing:
                     old.unlink()
             except FileNotFoundError:
                 pass
-        frame = frame.reset_index(drop=True).astype({c: object for c in frame.columns if c != "under_objection"})
+        frame = frame.reset_index(drop=True).astype(
+            {c: object for c in frame.columns if c != "under_objection"}
+        )
         tmp = self.files / f".{uuid.uuid4().hex}.parquet"
         write_parquet(frame, tmp)
         digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
@@ -294,7 +304,9 @@ def _schema(table: str) -> dict:
 
 
 def _ids(lic: Licence, item: str | None = None, table: str | None = None) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "creditlake:" + ".".join(p for p in (lic.id, item, table) if p)))
+    return str(
+        uuid.uuid5(uuid.NAMESPACE_URL, "creditlake:" + ".".join(p for p in (lic.id, item, table) if p))
+    )
 
 
 def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None, audit_dir: Path | None = None,
@@ -317,7 +329,13 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
     @app.middleware("http")
     async def access_log(request: Request, call_next):
         # hl-draft Art 25, gd-draft Art 22: every query logged — who, when, what, for what purpose.
-        request.state.audit = {"institution": None, "licence": None, "purpose": None, "read": None, "why": None}
+        request.state.audit = {
+            "institution": None,
+            "licence": None,
+            "purpose": None,
+            "read": None,
+            "why": None,
+        }
         audit = request.state.audit
         try:
             response = await call_next(request)
@@ -335,7 +353,9 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
                 why=None if ok else (audit["why"] or f"HTTP {response.status_code}"),
             )  # fmt: skip
         except Exception:  # noqa: BLE001 - no answer leaves unlogged (fail closed)
-            return JSONResponse({"errorCode": "INTERNAL_ERROR", "message": "the access log is unavailable"}, 500)
+            return JSONResponse(
+                {"errorCode": "INTERNAL_ERROR", "message": "the access log is unavailable"}, 500
+            )
         return response
 
     @app.exception_handler(Refused)
@@ -348,7 +368,9 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
             start = int(page_token) if page_token else 0
             size = int(max_results) if max_results is not None else None
         except ValueError as err:
-            raise Refused(400, "INVALID_PARAMETER_VALUE", "maxResults and pageToken must be integers") from err
+            raise Refused(
+                400, "INVALID_PARAMETER_VALUE", "maxResults and pageToken must be integers"
+            ) from err
         if start < 0 or (size is not None and size < 0):
             raise Refused(400, "INVALID_PARAMETER_VALUE", "maxResults and pageToken must not be negative")
         end = len(items) if size is None else start + size
@@ -358,7 +380,13 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
         return body
 
     def table_entry(lic: Licence, item: str, table: str) -> dict:
-        return {"name": table, "schema": item, "share": lic.id, "shareId": _ids(lic), "id": _ids(lic, item, table)}
+        return {
+            "name": table,
+            "schema": item,
+            "share": lic.id,
+            "shareId": _ids(lic),
+            "id": _ids(lic, item, table),
+        }
 
     def headers(version: int) -> dict:
         return {"delta-table-version": str(version), "delta-sharing-capabilities": "responseformat=parquet"}
@@ -387,7 +415,9 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
         return {"share": {"name": lic.id, "id": _ids(lic)}}
 
     @app.get(prefix + "/shares/{share}/schemas")
-    def list_schemas(request: Request, share: str, maxResults: int | None = None, pageToken: str | None = None):  # noqa: N803
+    def list_schemas(
+        request: Request, share: str, maxResults: int | None = None, pageToken: str | None = None
+    ):  # noqa: N803
         lic = state.licence(request, state.authenticate(request), share)
         return page([{"name": item, "share": lic.id} for item in lic.catalog_items], maxResults, pageToken)
 
@@ -399,11 +429,17 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
         return page([table_entry(lic, item, t) for t in TABLES], maxResults, pageToken)
 
     @app.get(prefix + "/shares/{share}/all-tables")
-    def list_all_tables(request: Request, share: str, maxResults: int | None = None, pageToken: str | None = None):  # noqa: N803
+    def list_all_tables(
+        request: Request, share: str, maxResults: int | None = None, pageToken: str | None = None
+    ):  # noqa: N803
         lic = state.licence(request, state.authenticate(request), share)
-        return page([table_entry(lic, i, t) for i in lic.catalog_items for t in TABLES], maxResults, pageToken)
+        return page(
+            [table_entry(lic, i, t) for i in lic.catalog_items for t in TABLES], maxResults, pageToken
+        )
 
-    @app.api_route(prefix + "/shares/{share}/schemas/{schema}/tables/{table}/version", methods=["GET", "HEAD"])
+    @app.api_route(
+        prefix + "/shares/{share}/schemas/{schema}/tables/{table}/version", methods=["GET", "HEAD"]
+    )
     def table_version(request: Request, share: str, schema: str, table: str):
         lic = state.licence(request, state.authenticate(request), share)
         state.table(lic, schema, table)
@@ -433,7 +469,9 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
         if not isinstance(body, dict):
             raise Refused(400, "MALFORMED_REQUEST", "the request body must be a JSON object")
         for travel in ("version", "timestamp", "startingVersion"):
-            if body.get(travel) is not None and not (travel == "version" and str(body[travel]) == str(version)):
+            if body.get(travel) is not None and not (
+                travel == "version" and str(body[travel]) == str(version)
+            ):
                 raise Refused(400, "INVALID_PARAMETER_VALUE",
                               f"only the current version ({version}) of {lic.id}.{item}.{table} is shared")  # fmt: skip
         frame = state.rows(lic, item, table)
@@ -466,7 +504,9 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
         if len(file_id) != 64 or any(c not in "0123456789abcdef" for c in file_id):
             raise Refused(404, "RESOURCE_DOES_NOT_EXIST", "no such file")
         if not hmac.compare_digest(state.sign(file_id, lic, tok, exp), sig):
-            raise Refused(403, "PERMISSION_DENIED", "the file URL's signature is not valid", "bad URL signature")
+            raise Refused(
+                403, "PERMISSION_DENIED", "the file URL's signature is not valid", "bad URL signature"
+            )
         if exp < state.clock().timestamp():
             raise Refused(403, "PERMISSION_DENIED", "the file URL has expired", f"URL expired at {exp}")
         record = next((t for t in _read_tokens(state.tokens) if t["id"] == tok), None)

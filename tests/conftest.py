@@ -64,7 +64,9 @@ def run_cli(*args: str, env: dict | None = None, check: bool = True) -> subproce
         env=(os.environ | (env or {})), check=False,
     )  # fmt: skip
     if check and proc.returncode != 0:
-        raise AssertionError(f"creditlake {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"creditlake {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 

@@ -170,5 +170,6 @@ def _is_han(ch: str) -> bool:
 
 
 def normalise_name(name: str) -> str:
-    """A name as the detectors read it: the detection copy without any whitespace."""
-    return "".join(normalise(name).text.split())
+    """A name as the detectors read it: the detection copy, whitespace collapsed (none is left
+    between Han characters; Latin names keep one space between words)."""
+    return " ".join(normalise(name).text.split())

@@ -44,6 +44,9 @@ _RUN = re.compile(
 )
 # A phone's extension goes with it: 0431-81234567转8012.
 _EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|EXT\.?|Ext\.?|-)\s*[0-9]{1,5}(?![0-9])")
+_PHONE_WORD = re.compile(
+    r"(?:电话|手机|座机|固话|联系方式|联系号码|热线|Tel|TEL|tel|Fax|FAX|传真)(?:号码|号)?(?:为|是)?[:：]?\s*$"
+)
 _PERMIT_LETTER = re.compile(r"\([A-Z]\)")  # 台胞证 1012345678(B)
 # Letters written apart before a run: E 2345 6789, C8765\n4321, CD 9876543 (a code spelt out).
 _LETTERS_BEFORE = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,2}[ \t\r\n\u00a0\-]*$")
@@ -238,6 +241,8 @@ def _judge(text: str, start: int, end: int, spec: Shapes) -> Number | None:
     if len(digits) < spec.min_digits:
         return None
     kind = personal_kind(digits)
+    if kind is None and len(digits) <= 8 and _PHONE_WORD.search(text, max(0, start - 12), start):
+        kind = "landline"  # 电话：88886666, a local number without its area code
     if exempt(text, start, end, digits, kind) is not None:
         return None
     return Number(start, end, kind or "number")

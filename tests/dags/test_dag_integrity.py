@@ -102,7 +102,11 @@ def test_feeds_are_delivered_after_the_build_beside_open_data(bag):
     """deliver_feeds needs the built warehouse, and neither it nor the open-data branch waits for
     the other: a refused publication must not hold back the institutions' feeds, nor the reverse."""
     edges = {tuple(e) for e in bag["dags"]["credit_cycle"]["edges"]}
-    assert {("build", "deliver_feeds"), ("deliver_feeds", "summarise"), ("deliver_feeds", "run_failed")} <= edges
+    assert {
+        ("build", "deliver_feeds"),
+        ("deliver_feeds", "summarise"),
+        ("deliver_feeds", "run_failed"),
+    } <= edges
 
     def ancestors(task):
         found, todo = set(), [task]

@@ -50,16 +50,27 @@ def test_generated_cycle_lands_gates_builds_and_publishes(tmp_path, s3_env):
 
     out = cycle(landing, lake, summary_path, env).stdout
     summary = read_summary(summary_path)
-    assert SUMMARY_KEYS <= set(summary) and summary["profile"] == "national" and summary["as_of"] == "2026-11-22"
+    assert (
+        SUMMARY_KEYS <= set(summary) and summary["profile"] == "national" and summary["as_of"] == "2026-11-22"
+    )
     assert summary["failed"] == []
     files = {Path(f["path"]).name: f for f in summary["files"]}
-    assert set(files) == set(truth["files"]) and {f["dataset"] for f in files.values()} >= {"penalties", "objections"}
+    assert set(files) == set(truth["files"]) and {f["dataset"] for f in files.values()} >= {
+        "penalties",
+        "objections",
+    }
     for name, f in files.items():
         assert FILE_KEYS <= set(f)
         assert f["rows_in"] == f["loaded"] + f["quarantined"] + f["excluded"], name
         want = truth["files"][name]
         assert (f["status"], f["rows_in"], f["loaded"], f["quarantined"], f["excluded"], f["reasons"]) == (
-            "landed", want["rows_in"], want["loaded"], want["quarantined"], want["excluded"], want["reasons"]), name
+            "landed",
+            want["rows_in"],
+            want["loaded"],
+            want["quarantined"],
+            want["excluded"],
+            want["reasons"],
+        ), name
     assert str(summary["open_root"]) in out and "published" in out
 
     # Published: organisations inside their window; nothing personal anywhere under open_root.
@@ -78,14 +89,28 @@ def test_generated_cycle_lands_gates_builds_and_publishes(tmp_path, s3_env):
     assert set(published["subject_uscc"]) <= set(truth["loaded_orgs"])
     assert "legal_representative" not in published.columns  # personal_name: never opened
     text = open_text(lake / "open")
-    for planted in ("planted_ids", "planted_phones", "planted_landlines", "planted_emails", "planted_bank_cards",
-                    "protected_names", "third_party_names"):
+    for planted in (
+        "planted_ids",
+        "planted_phones",
+        "planted_landlines",
+        "planted_emails",
+        "planted_bank_cards",
+        "protected_names",
+        "third_party_names",
+    ):
         leaked = [v for v in truth[planted] if v and v in text]
         assert not leaked, (planted, leaked[:5])
 
     # The same files went to S3 through boto3, the pointer with them.
-    keys = {o["Key"] for o in s3_env["client"].list_objects_v2(Bucket=env["CREDITLAKE_OPEN_S3_BUCKET"])["Contents"]}
-    local = {"open-data/" + p.relative_to(lake / "open").as_posix() for p in (lake / "open").rglob("*") if p.is_file()}
+    keys = {
+        o["Key"]
+        for o in s3_env["client"].list_objects_v2(Bucket=env["CREDITLAKE_OPEN_S3_BUCKET"])["Contents"]
+    }
+    local = {
+        "open-data/" + p.relative_to(lake / "open").as_posix()
+        for p in (lake / "open").rglob("*")
+        if p.is_file()
+    }
     assert "open-data/penalties/latest.json" in keys and keys == local
 
     # A rerun on the same landing folder loads nothing twice.
@@ -117,7 +142,9 @@ def test_a_landing_folder_it_did_not_generate(tmp_path):
     cycle(landing, lake, summary_path)
     files = {f["path"].rsplit("/", 1)[1]: f for f in read_summary(summary_path)["files"]}
     assert (files["gb.csv"]["loaded"], files["gb.csv"]["quarantined"]) == (1, 1)
-    assert files["broken.csv"]["status"] == "refused" and files["broken.csv"]["reason"].startswith("file_encoding")
+    assert files["broken.csv"]["status"] == "refused" and files["broken.csv"]["reason"].startswith(
+        "file_encoding"
+    )
     assert files["notes.txt"]["status"] == "refused"
     for f in files.values():
         assert f["rows_in"] == f["loaded"] + f["quarantined"] + f["excluded"]
@@ -125,7 +152,8 @@ def test_a_landing_folder_it_did_not_generate(tmp_path):
     with open(report, encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["dataset"], r["row"], r["natural_key"], r["reason_code"]) for r in rows] == [
-        ("penalties", "3", "吉市监罚〔2026〕8号", "uscc_checksum")]
+        ("penalties", "3", "吉市监罚〔2026〕8号", "uscc_checksum")
+    ]
     text = open_text(lake / "open")
     assert "吉林省𠀀源食品有限公司" in text  # GB18030-only character survived to open data
     assert "13900001111" not in text and "李强" not in text
@@ -169,6 +197,7 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
 
                 code = code[:17] + uscc.calc_check_digit(code[:17] + "0")
             w.writerow([name, base[1], code, *base[3:8], number, *base[9:]])
+
     def published_numbers(summary_path):
         latest = json.loads((lake / "open" / "penalties" / "latest.json").read_text(encoding="utf-8"))
         import pandas as pd
@@ -206,7 +235,6 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
             ["XF-1", orgs[1][0], codes[1], "行政处罚", orgs[1][2], "2026-08-20", "吉林省发展和改革委员会", "吉林省发展和改革委员会"],
         ])  # fmt: skip
 
-
     second = run_cli("run", "--landing", str(landing), "--as-of", "2026-09-01", "--lake", str(lake),
                      "--summary", str(tmp_path / "s2.json"), *registry).stdout  # fmt: skip
     assert published_numbers(tmp_path / "s2.json") == {orgs[2][2]}
@@ -214,7 +242,9 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     assert withdrawn == [("revoked", "2026-08-10"), ("repaired", "2026-08-20")]
 
     # ...and the institution is told to take both down (city-2022 Art 47), in a signed delta
-    assert f"delivered  {LIC_A} to {INST_A}: 000002-2026-09-01 delta, 0 rows, 2 withdrawals (1 held)" in second
+    assert (
+        f"delivered  {LIC_A} to {INST_A}: 000002-2026-09-01 delta, 0 rows, 2 withdrawals (1 held)" in second
+    )
     import pandas as pd
 
     gone = pd.read_parquet(feed / "000002-2026-09-01" / "withdrawals.parquet")
@@ -271,12 +301,14 @@ def test_each_profile_through_the_dag(tmp_path, profile):
 
     published = dict(query(lake, "select decision_number, under_objection from pub_open__penalties"))
     assert ("A" in published) == PROFILE_ANSWERS[profile]  # published...
-    assert (query(lake, "select count(*) from fct_archive") == [(1,)]) != PROFILE_ANSWERS[profile]  # ...or archived
+    assert (query(lake, "select count(*) from fct_archive") == [(1,)]) != PROFILE_ANSWERS[
+        profile
+    ]  # ...or archived
     assert published["B"] is True  # marked while the objection is open
     assert "C" not in published
-    assert query(lake, "select reason, withdrawn_on::varchar from fct_withdrawals where reason = 'revoked'") == [
-        ("revoked", "2026-10-08")
-    ]
+    assert query(
+        lake, "select reason, withdrawn_on::varchar from fct_withdrawals where reason = 'revoked'"
+    ) == [("revoked", "2026-10-08")]
     # ...and must be withdrawn within the profile's working days, on the official calendar
     from creditlake.jurisdiction import load_profile
     from creditlake.workdays import add_working_days

@@ -56,7 +56,9 @@ def test_no_planted_value_is_published_anywhere(cycle):
     for row in truth["rows"]:
         for planted in row["_planted"]:
             value = planted["value"]
-            shown = value if planted["kind"] not in ("person_name",) else value[1:]  # a name keeps its surname
+            shown = (
+                value if planted["kind"] not in ("person_name",) else value[1:]
+            )  # a name keeps its surname
             if shown.strip() and (shown in text or re.sub(r"\s+", "", shown) in squeezed):
                 leaked.append((row["dataset"], planted["kind"], value))
             number = digits(value)

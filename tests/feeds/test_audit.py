@@ -43,7 +43,9 @@ def test_an_edited_line_is_found(tmp_path):
     lines[3] = lines[3].replace('"records":2', '"records":0')
     segment.write_text("".join(lines), encoding="utf-8")
     ok, problems = verify(tmp_path)
-    assert not ok and problems == [f"{segment.name} line 4: hash does not match the entry's content (the entry was edited)"]
+    assert not ok and problems == [
+        f"{segment.name} line 4: hash does not match the entry's content (the entry was edited)"
+    ]
 
 
 def test_an_edit_that_recomputes_its_own_hash_still_breaks_the_chain(tmp_path):
@@ -118,7 +120,9 @@ def test_pruning_deletes_only_whole_segments_outside_retention_and_leaves_a_veri
     # Asked to drop everything before 2025-06-01, on 2026-11-22 under 3-year retention (jl-draft Art 20):
     # only segments entirely before 2023-11-22 may go, whatever was asked.
     clock.set(date(2026, 11, 22))
-    report = prune_before(tmp_path, date(2025, 6, 1), profile="jl-draft", today=date(2026, 11, 22), clock=clock)
+    report = prune_before(
+        tmp_path, date(2025, 6, 1), profile="jl-draft", today=date(2026, 11, 22), clock=clock
+    )
     assert report["cutoff"] == "2023-11-22"
     pruned = [p["segment"] for p in report["pruned"]]
     assert pruned == [f"access-{n:06d}.jsonl" for n in range(1, 24)]  # 2022-01 .. 2023-11 (11-15 < 11-22)
@@ -133,7 +137,8 @@ def test_pruning_deletes_only_whole_segments_outside_retention_and_leaves_a_veri
     clock.set(date(2027, 6, 1))
     second = prune_before(tmp_path, date(2027, 1, 1), profile="jl-draft", today=date(2027, 6, 1), clock=clock)
     assert second["cutoff"] == "2024-06-01" and [p["segment"] for p in second["pruned"]] == [
-        f"access-{n:06d}.jsonl" for n in range(24, 30)]  # 2023-12 .. 2024-05
+        f"access-{n:06d}.jsonl" for n in range(24, 30)
+    ]  # 2023-12 .. 2024-05
     assert verify(tmp_path) == (True, [])
 
     # deleting a segment by hand is not a prune: verify says so
@@ -146,7 +151,9 @@ def test_long_term_retention_prunes_nothing(tmp_path):
     clock = Clock(date(2019, 1, 15))
     fill(tmp_path, clock, 3)
     clock.set(date(2026, 11, 22))
-    report = prune_before(tmp_path, date(2026, 1, 1), profile="gd-draft", today=date(2026, 11, 22), clock=clock)
+    report = prune_before(
+        tmp_path, date(2026, 1, 1), profile="gd-draft", today=date(2026, 11, 22), clock=clock
+    )
     assert report["pruned"] == [] and "long-term" in report["why"] and "gd-draft Art 22" in report["why"]
     assert len(segments(tmp_path)) == 1 and verify(tmp_path) == (True, [])
 

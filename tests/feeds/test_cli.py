@@ -157,7 +157,9 @@ def test_tokens_issue_refuses_an_unknown_institution_a_missing_registry_and_a_lo
 
 def test_tokens_revoke_marks_the_token_and_unknown_ids_fail(lake, tmp_path, capsys):
     assert issue(lake, "--profile-file", str(tmp_path / "a.share")) == 0
-    token_id = next(line.split()[2] for line in capsys.readouterr().out.splitlines() if line.startswith("token id"))
+    token_id = next(
+        line.split()[2] for line in capsys.readouterr().out.splitlines() if line.startswith("token id")
+    )
     assert main(["tokens", "revoke", "--lake", str(lake.cfg().lake), token_id]) == 0
     assert f"revoked {token_id}" in capsys.readouterr().out
     main(["tokens", "list", "--lake", str(lake.cfg().lake)])
@@ -197,8 +199,9 @@ def server(delivered, tmp_path):
             except requests.ConnectionError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     proc.kill()
-                    raise RuntimeError("creditlake serve did not start:\n"
-                                       + (tmp_path / "serve.log").read_text()) from None
+                    raise RuntimeError(
+                        "creditlake serve did not start:\n" + (tmp_path / "serve.log").read_text()
+                    ) from None
                 time.sleep(0.2)
         yield lake, base
     finally:
@@ -215,7 +218,9 @@ def test_serve_answers_the_official_client_with_a_token_from_tokens_issue(server
     lake, endpoint = server
     profile_file = tmp_path / "a.share"
     assert issue(lake, "--profile-file", str(profile_file), "--endpoint", endpoint) == 0
-    token_id = next(line.split()[2] for line in capsys.readouterr().out.splitlines() if line.startswith("token id"))
+    token_id = next(
+        line.split()[2] for line in capsys.readouterr().out.splitlines() if line.startswith("token id")
+    )
 
     profile = str(profile_file)
     shares = [s.name for s in delta_sharing.SharingClient(profile).list_shares()]
@@ -249,7 +254,15 @@ def test_serve_refuses_to_start_without_a_registry(lake, capsys, monkeypatch):
 
 def test_run_refuses_a_missing_or_invalid_registry_before_starting_airflow(lake, tmp_path, capsys):
     (tmp_path / "landing").mkdir()
-    args = ["run", "--landing", str(tmp_path / "landing"), "--lake", str(tmp_path / "lake"), "--as-of", "2026-11-22"]
+    args = [
+        "run",
+        "--landing",
+        str(tmp_path / "landing"),
+        "--lake",
+        str(tmp_path / "lake"),
+        "--as-of",
+        "2026-11-22",
+    ]
     assert main([*args, "--registry", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
     lake.edit("institutions.yml", "institutions", {"uscc": A}, status="dormant")

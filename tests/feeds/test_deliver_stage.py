@@ -56,13 +56,22 @@ def test_the_registry_of_the_run_gets_one_delivery_per_licence_in_the_summary(la
     later = replace(lake.cfg(as_of=lake.cfg().as_of.replace(day=29)), registry=lake.registry_root).to_conf()
     second = summary_of(later, pipeline.deliver_feeds(later, "run-2"))
     feeds = {f["licence"]: f for f in second["feeds"]}
-    assert (feeds[LIC_A]["delivery_id"], feeds[LIC_A]["kind"], feeds[LIC_A]["rows"], feeds[LIC_A]["withdrawals"]) == (
-        "000002-2026-11-29", "delta", 0, 1)
-    assert f"delivered  {LIC_A} to {A}: 000002-2026-11-29 delta, 0 rows, 1 withdrawals (6 held)" in render_summary(second)
+    assert (
+        feeds[LIC_A]["delivery_id"],
+        feeds[LIC_A]["kind"],
+        feeds[LIC_A]["rows"],
+        feeds[LIC_A]["withdrawals"],
+    ) == ("000002-2026-11-29", "delta", 0, 1)
+    assert (
+        f"delivered  {LIC_A} to {A}: 000002-2026-11-29 delta, 0 rows, 1 withdrawals (6 held)"
+        in render_summary(second)
+    )
 
     # the same day again: nothing rewritten, and the summary says so
     again = summary_of(later, pipeline.deliver_feeds(later, "run-2-again"))
-    assert f"delivered  nothing new: {LIC_A} to {A}: still 000002-2026-11-29 (6 held)" in render_summary(again)
+    assert f"delivered  nothing new: {LIC_A} to {A}: still 000002-2026-11-29 (6 held)" in render_summary(
+        again
+    )
 
 
 def test_the_registry_may_come_from_the_environment(lake, monkeypatch):

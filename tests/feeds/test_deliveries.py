@@ -28,7 +28,9 @@ def day2_records():
     for r in records:
         if r["record_id"] == "pen-org-2":
             r["under_objection"] = False
-    records.append(record("pen-org-4", "penalties", "administrative_penalty", "organisation", "91110105NLNHD7EJ85"))
+    records.append(
+        record("pen-org-4", "penalties", "administrative_penalty", "organisation", "91110105NLNHD7EJ85")
+    )
     repaired = withdrawal(base_records()[0], "repaired", "2026-11-28")
     return records, [repaired]
 
@@ -38,23 +40,47 @@ def test_first_delivery_is_a_signed_snapshot_of_what_each_licence_may_hold(lake)
     results = by_licence(deliver(lake.cfg(), lake.registry(), "run-1", s3=None))
 
     a = results[LIC_A]
-    assert (a["status"], a["kind"], a["delivery_id"], a["previous_delivery"]) == ("delivered", "snapshot",
-                                                                                  "000001-2026-11-22", None)
+    assert (a["status"], a["kind"], a["delivery_id"], a["previous_delivery"]) == (
+        "delivered",
+        "snapshot",
+        "000001-2026-11-22",
+        None,
+    )
     folder = lake.cfg().feeds_root / A / LIC_A / a["delivery_id"]
-    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "snapshot.parquet", "withdrawals.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "manifest.json",
+        "snapshot.parquet",
+        "withdrawals.parquet",
+    ]
     snap = read(folder, "snapshot.parquet").set_index("record_id")
     # items and subject types of the licence; natural persons only under a valid authorisation
-    assert sorted(snap.index) == ["court-org-1", "court-p1", "pen-ib-1", "pen-org-1", "pen-org-2", "pen-p1", "pen-p2"]
+    assert sorted(snap.index) == [
+        "court-org-1",
+        "court-p1",
+        "pen-ib-1",
+        "pen-org-1",
+        "pen-org-2",
+        "pen-p1",
+        "pen-p2",
+    ]
     assert "pen-p3" not in snap.index
-    assert snap.loc["pen-org-2", "under_objection"] and not snap.loc["pen-org-1", "under_objection"]  # RULES §7
-    assert snap.loc["pen-org-1", "decision_date"] == "2026-05-10" and snap.loc["court-org-1", "publicity_end"] is None
+    assert (
+        snap.loc["pen-org-2", "under_objection"] and not snap.loc["pen-org-1", "under_objection"]
+    )  # RULES §7
+    assert (
+        snap.loc["pen-org-1", "decision_date"] == "2026-05-10"
+        and snap.loc["court-org-1", "publicity_end"] is None
+    )
     assert set(snap["change"]) == {"new"} and snap["content_hash"].str.len().eq(64).all()
     assert read(folder, "withdrawals.parquet").empty
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["watermark"] == "2026-11-22" and manifest["schema_version"] == "creditlake.feed/1"
     assert manifest["institution"]["uscc"] == A and manifest["licence"]["purpose"] == "credit_assessment"
-    assert {f["name"]: f["rows"] for f in manifest["files"]} == {"snapshot.parquet": 7, "withdrawals.parquet": 0}
+    assert {f["name"]: f["rows"] for f in manifest["files"]} == {
+        "snapshot.parquet": 7,
+        "withdrawals.parquet": 0,
+    }
     assert manifest["signature"]["alg"] == "ed25519"
     public_key = lake.cfg().lake / "keys" / "feeds" / "platform-ed25519.pub.pem"
     assert verify_delivery(folder, public_key, institution=A) == (True, [])
@@ -90,12 +116,22 @@ def test_next_delivery_is_a_delta_of_upserts_and_withdrawals_with_reasons(lake):
     lake.warehouse(records, withdrawals)
     a = by_licence(deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None))[LIC_A]
 
-    assert (a["kind"], a["delivery_id"], a["previous_delivery"]) == ("delta", "000002-2026-12-01", "000001-2026-11-22")
+    assert (a["kind"], a["delivery_id"], a["previous_delivery"]) == (
+        "delta",
+        "000002-2026-12-01",
+        "000001-2026-11-22",
+    )
     folder = lake.cfg().feeds_root / A / LIC_A / a["delivery_id"]
-    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "upserts.parquet", "withdrawals.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "manifest.json",
+        "upserts.parquet",
+        "withdrawals.parquet",
+    ]
     upserts = read(folder, "upserts.parquet").set_index("record_id")
     assert upserts["change"].to_dict() == {"pen-org-2": "changed", "pen-org-4": "new"}
-    assert not upserts.loc["pen-org-2", "under_objection"]  # the objection closed: the mark is lifted downstream
+    assert not upserts.loc[
+        "pen-org-2", "under_objection"
+    ]  # the objection closed: the mark is lifted downstream
     gone = read(folder, "withdrawals.parquet").set_index("record_id")
     assert gone[["reason", "withdrawn_on"]].to_dict("index") == {
         "pen-org-1": {"reason": "repaired", "withdrawn_on": "2026-11-28"},
@@ -119,8 +155,12 @@ def test_a_changed_warehouse_on_the_same_date_delivers_only_the_difference(lake)
                                        "91110105NLNHD7EJ85")]  # fmt: skip
     lake.warehouse(records)
     a = by_licence(deliver(lake.cfg(), lake.registry(), "run-1-rebuilt", s3=None))[LIC_A]
-    assert (a["delivery_id"], a["watermark"], a["upserts"], a["withdrawals"]) == ("000002-2026-11-22",
-                                                                                  "2026-11-22", 1, 0)
+    assert (a["delivery_id"], a["watermark"], a["upserts"], a["withdrawals"]) == (
+        "000002-2026-11-22",
+        "2026-11-22",
+        1,
+        0,
+    )
 
 
 def test_records_leaving_the_licence_scope_or_sharing_without_a_withdrawal_row_are_withdrawn_too(lake):
@@ -166,7 +206,9 @@ def test_a_tampered_file_or_manifest_or_a_foreign_key_fails_verification(lake):
     original = snapshot.read_bytes()
     snapshot.write_bytes(original[:100] + bytes([original[100] ^ 1]) + original[101:])
     ok, problems = verify_delivery(folder, key)
-    assert not ok and problems == ["snapshot.parquet: sha256 does not match the manifest (the file was altered)"]
+    assert not ok and problems == [
+        "snapshot.parquet: sha256 does not match the manifest (the file was altered)"
+    ]
     snapshot.write_bytes(original)
 
     manifest_path = folder / "manifest.json"
@@ -200,7 +242,9 @@ def test_hmac_deliveries_verify_with_the_institutions_own_secret_only(lake, monk
     assert verify_delivery(folder, secret_file) == (True, [])
     ok, problems = verify_delivery(folder, keys.verification_key(B))  # B's secret
     assert not ok and problems[0].startswith("signature does not verify")
-    monkeypatch.setenv(f"CREDITLAKE_FEEDS_HMAC_KEY_{A}", os.urandom(32).hex())  # the secret from the environment
+    monkeypatch.setenv(
+        f"CREDITLAKE_FEEDS_HMAC_KEY_{A}", os.urandom(32).hex()
+    )  # the secret from the environment
     assert verify_delivery(folder, FeedKeys.for_run(lake.cfg()).verification_key(A))[0] is False
 
 

@@ -57,7 +57,10 @@ def test_each_institutions_delivery_lands_under_its_own_prefix_only(feeds_bucket
         (download / relative).parent.mkdir(parents=True, exist_ok=True)
         (download / relative).write_bytes(body)
     delivery = download / A / LIC_A / results[LIC_A]["delivery_id"]
-    assert verify_delivery(delivery, FeedKeys.for_run(lake.cfg()).verification_key(A), institution=A) == (True, [])
+    assert verify_delivery(delivery, FeedKeys.for_run(lake.cfg()).verification_key(A), institution=A) == (
+        True,
+        [],
+    )
 
 
 def test_presigned_urls_are_only_ever_signed_for_the_institutions_own_keys(feeds_bucket):

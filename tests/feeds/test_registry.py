@@ -22,15 +22,22 @@ def test_the_example_registry_loads_and_only_active_qualified_licences_are_in_fo
     assert [lic.id for lic in active_licences(registry, AS_OF)] == [LIC_A, LIC_B]
     assert licence_refusal(registry, LIC_C, AS_OF) == f"institution {C} is suspended"
     assert licence_refusal(registry, LIC_B, date(2027, 3, 1)) == f"licence {LIC_B} expired on 2027-02-28"
-    assert licence_refusal(registry, LIC_B, date(2026, 2, 28)) == f"licence {LIC_B} is valid only from 2026-03-01"
+    assert (
+        licence_refusal(registry, LIC_B, date(2026, 2, 28))
+        == f"licence {LIC_B} is valid only from 2026-03-01"
+    )
     assert "not in the registry" in licence_refusal(registry, "LIC-NOPE", AS_OF)
 
 
 def test_authorised_needs_institution_subject_item_purpose_and_date_to_match(lake):
     registry = lake.registry()
-    ok = dict(institution=A, subject_key=P1, catalog_item="administrative_penalty", purpose="credit_assessment")
+    ok = dict(
+        institution=A, subject_key=P1, catalog_item="administrative_penalty", purpose="credit_assessment"
+    )
     assert authorised(registry, **ok, on_date=AS_OF)
-    assert authorised(registry, **(ok | {"subject_key": P1.lower()}), on_date=AS_OF)  # keys compared normalised
+    assert authorised(
+        registry, **(ok | {"subject_key": P1.lower()}), on_date=AS_OF
+    )  # keys compared normalised
     assert not authorised(registry, **(ok | {"institution": B}), on_date=AS_OF)
     assert not authorised(registry, **(ok | {"catalog_item": "honour"}), on_date=AS_OF)
     assert not authorised(registry, **(ok | {"purpose": "marketing"}), on_date=AS_OF)
@@ -79,7 +86,9 @@ def test_every_problem_is_reported_at_once_with_its_file_entry_and_field(lake):
     lake.edit("institutions.yml", "institutions", {"uscc": B}, uscc="91110105L30P8774P5", status="dormant")
     lake.edit("licences.yml", "licences", {"id": LIC_A}, catalog_items=["administrative_penalty", "gossip"],
               delivery="fax", valid_to=None, expires="2027-01-01")  # fmt: skip
-    lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, subject_key="110101199003071234")
+    lake.edit(
+        "authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, subject_key="110101199003071234"
+    )
     problems = _problems(lake)
     root = lake.registry_root
     expected = [

@@ -135,9 +135,13 @@ def test_a_natural_persons_record_is_shared_only_while_an_authorisation_covers_i
 
 def test_a_withdrawn_record_leaves_the_share_and_is_listed_in_the_next_delta(shared):
     records = [r for r in base_records() if r["record_id"] != "pen-org-1"]
-    records.append(record("pen-org-4", "penalties", "administrative_penalty", "organisation", "91110105NLNHD7EJ85"))
+    records.append(
+        record("pen-org-4", "penalties", "administrative_penalty", "organisation", "91110105NLNHD7EJ85")
+    )
     shared.lake.warehouse(records, [withdrawal(base_records()[0], "repaired", "2026-11-28")])
-    delivered = {r["licence"]: r for r in deliver(shared.lake.cfg(DAY2), shared.lake.registry(), "run-2", s3=None)}
+    delivered = {
+        r["licence"]: r for r in deliver(shared.lake.cfg(DAY2), shared.lake.registry(), "run-2", s3=None)
+    }
     shared.clock.set(DAY2)
 
     frame = table(shared.profile_a, LIC_A, "administrative_penalty")
@@ -181,7 +185,9 @@ def test_every_request_is_logged_with_who_what_and_why(shared):
                  timeout=10)  # fmt: skip
     requests.get(shared.endpoint + "/shares", timeout=10)
     root = audit.audit_root(shared.lake.cfg())
-    entries = [json.loads(line) for f in sorted(root.glob("access-*.jsonl")) for line in f.read_text().splitlines()]
+    entries = [
+        json.loads(line) for f in sorted(root.glob("access-*.jsonl")) for line in f.read_text().splitlines()
+    ]
     api = [e for e in entries if e["action"].startswith(("GET", "HEAD", "POST"))]
     query = next(e for e in api if e["action"].endswith("/administrative_penalty/tables/records/query"))
     assert (query["institution"], query["licence"], query["purpose"], query["result"]) == (
@@ -191,6 +197,8 @@ def test_every_request_is_logged_with_who_what_and_why(shared):
     foreign = next(e for e in api if e["action"] == f"GET /delta-sharing/shares/{LIC_B}")
     assert foreign["result"] == "refused" and foreign["institution"] == A
     assert foreign["why"] == f"share {LIC_B} belongs to institution {B}"
-    anonymous = next(e for e in api if e["action"] == "GET /delta-sharing/shares" and e["institution"] is None)
+    anonymous = next(
+        e for e in api if e["action"] == "GET /delta-sharing/shares" and e["institution"] is None
+    )
     assert anonymous["why"] == "no bearer token"
     assert audit.verify(root) == (True, [])

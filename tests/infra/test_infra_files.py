@@ -577,7 +577,9 @@ def test_celery_workers_preload_the_landing_libraries_and_keep_airflows_defaults
     config = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(config)
     settings = getattr(config, attr)
-    assert {k: v for k, v in settings.items() if k != "imports"} == {k: v for k, v in defaults.items() if k != "imports"}
+    assert {k: v for k, v in settings.items() if k != "imports"} == {
+        k: v for k, v in defaults.items() if k != "imports"
+    }
     assert settings["imports"] == ("their.tasks", "creditlake.preload")
     assert importlib.util.find_spec("creditlake.preload") is not None
 

@@ -22,7 +22,9 @@ def run(tmp_path_factory):
     generate(root / "landing", penalties=20_000, as_of=AS_OF, seed=5)
     cfg = RunConfig(landing=root / "landing", lake=root / "lake", as_of=AS_OF)
     landing.ensure_raw_schema(cfg)
-    gated = pipeline.validate_raw(cfg.to_conf(), [pipeline.land(cfg.to_conf(), f) for f in landing.discover(cfg)])
+    gated = pipeline.validate_raw(
+        cfg.to_conf(), [pipeline.land(cfg.to_conf(), f) for f in landing.discover(cfg)]
+    )
     truth = json.loads((cfg.landing / "truth.json").read_text(encoding="utf-8"))
     return cfg, gated, truth
 
@@ -30,7 +32,11 @@ def run(tmp_path_factory):
 def fates_in_lake(cfg: RunConfig) -> dict[str, tuple[str, str | None]]:
     """'file:row' -> (fate, reason), from what the lake holds."""
     fates = {}
-    for fate, root in (("loaded", cfg.raw_root), ("quarantined", cfg.quarantine_root), ("excluded", cfg.lake / "excluded")):
+    for fate, root in (
+        ("loaded", cfg.raw_root),
+        ("quarantined", cfg.quarantine_root),
+        ("excluded", cfg.lake / "excluded"),
+    ):
         for path in root.glob("*/*.parquet"):
             if path.stem == "_schema" or path.parent.name == "_pending":
                 continue
@@ -50,7 +56,13 @@ def test_every_file_accounts_for_every_row_with_its_planted_reason(run):
         want = truth["files"][Path(g["path"]).name]
         assert g["rows_in"] == g["loaded"] + g["quarantined"] + g["excluded"], g["path"]
         assert (g["status"], g["rows_in"], g["loaded"], g["quarantined"], g["excluded"], g["reasons"]) == (
-            "landed", want["rows_in"], want["loaded"], want["quarantined"], want["excluded"], want["reasons"]), g["path"]
+            "landed",
+            want["rows_in"],
+            want["loaded"],
+            want["quarantined"],
+            want["excluded"],
+            want["reasons"],
+        ), g["path"]
         assert g["gate"]["success"], g["gate"]["failures"]
 
 
@@ -65,8 +77,14 @@ def test_each_row_is_where_its_fate_says(run):
 def test_landing_the_same_files_again_loads_nothing_twice(run):
     cfg, first, _ = run
     before = sum(len(pd.read_parquet(p, columns=["_source_row"])) for p in cfg.raw_root.glob("*/*.parquet"))
-    again = pipeline.validate_raw(cfg.to_conf(), [pipeline.land(cfg.to_conf(), f) for f in landing.discover(cfg)])
+    again = pipeline.validate_raw(
+        cfg.to_conf(), [pipeline.land(cfg.to_conf(), f) for f in landing.discover(cfg)]
+    )
     assert {g["status"] for g in again} == {"already_landed"}
     assert [(g["loaded"], g["quarantined"], g["excluded"], g["reasons"]) for g in again] == [
-        (g["loaded"], g["quarantined"], g["excluded"], g["reasons"]) for g in first]
-    assert sum(len(pd.read_parquet(p, columns=["_source_row"])) for p in cfg.raw_root.glob("*/*.parquet")) == before
+        (g["loaded"], g["quarantined"], g["excluded"], g["reasons"]) for g in first
+    ]
+    assert (
+        sum(len(pd.read_parquet(p, columns=["_source_row"])) for p in cfg.raw_root.glob("*/*.parquet"))
+        == before
+    )

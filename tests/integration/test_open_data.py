@@ -76,9 +76,29 @@ def test_names_the_warehouse_knows_are_masked_in_other_records_and_guarded_by_th
     ]
     assert not str(court["known_people"]).startswith(court["folder"])  # never inside a published version
     assert all(v["success"] and not v["withheld_rows"] for v in pipeline.validate_outputs(conf, staged))
-    # ...and a known person's name that slipped into a file of the version refuses that dataset
-    with open(f"{court['folder']}/court_dishonest.csv", "a", encoding="utf-8") as fh:
-        fh.write("补充说明：李娜未到庭\n")
+
+
+def leaking_dictionary(monkeypatch, leak: str) -> None:
+    """As if the court list's data dictionary carried `leak`: a file the gate reads whole, after
+    the rows were gated (what a bad catalogue description would do)."""
+    from publishing import metadata
+
+    real = metadata.write_metadata
+
+    def write(folder, dataset, *args, **kwargs):
+        files = real(folder, dataset, *args, **kwargs)
+        if dataset == "court_dishonest":
+            with open(folder / "data_dictionary.md", "a", encoding="utf-8") as fh:
+                fh.write(leak + "\n")
+        return files
+
+    monkeypatch.setattr(metadata, "write_metadata", write)
+
+
+def test_a_known_name_in_a_file_refuses_that_dataset_and_fails_the_run(built, monkeypatch):
+    conf = built.to_conf()
+    staged = pipeline.prepare_open_data(conf, "run-6b")
+    leaking_dictionary(monkeypatch, "补充说明：李娜未到庭")
     verdicts = {v["dataset"]: v for v in pipeline.validate_outputs(conf, staged)}
     assert not verdicts["court_dishonest"]["success"] and verdicts["penalties"]["success"]
     assert any("known_name" in f for f in verdicts["court_dishonest"]["failures"])
@@ -89,12 +109,10 @@ def test_names_the_warehouse_knows_are_masked_in_other_records_and_guarded_by_th
 @pytest.mark.parametrize(
     "leak", ["联系电话0431-88886666", "电话（0431）88886666", "手机１３８００００１１１１"]
 )
-def test_the_gate_refuses_landlines_and_full_width_numbers(built, leak):
+def test_the_gate_refuses_landlines_and_full_width_numbers(built, leak, monkeypatch):
     conf = built.to_conf()
     staged = pipeline.prepare_open_data(conf, "run-7")
-    court = next(s for s in staged if s["dataset"] == "court_dishonest")
-    with open(f"{court['folder']}/data_dictionary.md", "a", encoding="utf-8") as fh:
-        fh.write(leak + "\n")
+    leaking_dictionary(monkeypatch, leak)
     verdicts = {v["dataset"]: v for v in pipeline.validate_outputs(conf, staged)}
     assert not verdicts["court_dishonest"]["success"]
     assert any(
@@ -104,13 +122,10 @@ def test_the_gate_refuses_landlines_and_full_width_numbers(built, leak):
     )
 
 
-def test_the_gate_refuses_a_file_that_still_carries_a_phone(built):
+def test_the_gate_refuses_a_file_that_still_carries_a_phone(built, monkeypatch):
     conf = built.to_conf()
     staged = pipeline.prepare_open_data(conf, "run-2")
-    court = next(s for s in staged if s["dataset"] == "court_dishonest")
-    path = f"{court['folder']}/court_dishonest.csv"
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write("漏网之鱼，联系电话13800001111\n")
+    leaking_dictionary(monkeypatch, "漏网之鱼，联系电话13800001111")
     verdicts = pipeline.validate_outputs(conf, staged)
     pipeline.publish(conf, verdicts)
     assert not (built.open_root / "court_dishonest").exists()  # nothing of it left the platform
@@ -164,7 +179,7 @@ def test_published_parquet_is_written_by_fastparquet(built):
 
 def _leak_into_one_row(item: dict, case_number: str, text: str) -> str:
     """As if the desensitiser had missed `text` in one row's obligation: its record id."""
-    path = f"{item['folder']}/court_dishonest.parquet"
+    path = item["prepared"]
     frame = pd.read_parquet(path)
     row = frame["case_number"] == case_number
     frame.loc[row, "obligation"] = frame.loc[row, "obligation"] + text
@@ -266,9 +281,8 @@ def test_subjects_are_checked_not_taken_at_their_label(built_subjects):
 def test_the_gate_and_the_desensitiser_agree_on_a_contract_number():
     """The number after 合同编号 that the desensitiser keeps, the gate passes; one it masks (a
     phone's shape) leaves nothing for the gate to find."""
-    from publishing.privacy.gate import Gate
-
     from publishing.privacy.desensitise import desensitise
+    from publishing.privacy.gate import Gate
 
     gate = Gate(known_people=[], organisations=[])
     for text in (

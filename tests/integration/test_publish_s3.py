@@ -22,13 +22,25 @@ def test_release_mirrors_every_file_to_s3_and_moves_latest_last(cfg, s3_env):
     released = open_data.release(cfg, staged_version(cfg))
     client, bucket = s3_env["client"], s3_env["CREDITLAKE_OPEN_S3_BUCKET"]
     keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
-    local = ["open-data/" + p.relative_to(cfg.open_root).as_posix() for p in cfg.open_root.rglob("*") if p.is_file()]
+    local = [
+        "open-data/" + p.relative_to(cfg.open_root).as_posix()
+        for p in cfg.open_root.rglob("*")
+        if p.is_file()
+    ]
     assert sorted(keys) == sorted(local)
-    assert {"open-data/penalties/v1/penalties.parquet", "open-data/penalties/latest.json", "open-data/index.html"} <= set(keys)
+    assert {
+        "open-data/penalties/v1/penalties.parquet",
+        "open-data/penalties/latest.json",
+        "open-data/index.html",
+    } <= set(keys)
     # the version's files first, then its pointer, then the portal that links to it
     order = released[0]["s3_keys"]
-    assert order.index("open-data/penalties/latest.json") > order.index("open-data/penalties/v1/penalties.parquet")
-    latest = json.loads(client.get_object(Bucket=bucket, Key="open-data/penalties/latest.json")["Body"].read())
+    assert order.index("open-data/penalties/latest.json") > order.index(
+        "open-data/penalties/v1/penalties.parquet"
+    )
+    latest = json.loads(
+        client.get_object(Bucket=bucket, Key="open-data/penalties/latest.json")["Body"].read()
+    )
     assert latest["version"] == "v1" and latest["rows"] == 3
     body = client.get_object(Bucket=bucket, Key="open-data/penalties/v1/penalties.csv")["Body"].read()
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, so Excel opens it

@@ -9,7 +9,9 @@ from tests.unit.test_landing import GOOD, land, write_csv
 
 
 def test_a_failing_batch_stays_out_of_the_raw_layer(cfg):
-    result = land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", [GOOD, GOOD | {"行政处罚决定书文号": "X2"}]))
+    result = land(
+        cfg, write_csv(cfg.landing / "penalties" / "a.csv", [GOOD, GOOD | {"行政处罚决定书文号": "X2"}])
+    )
     pending = landing.pending_path(cfg, "penalties", result["batch_id"])
     # a loader bug the row checks did not catch: a subject type outside the code list
     table = pq.read_table(pending)
@@ -25,7 +27,9 @@ def test_a_failing_batch_stays_out_of_the_raw_layer(cfg):
     assert list((cfg.quarantine_root / "penalties").glob("*.gate_failed.parquet"))
     report = pipeline._quarantine_report(cfg, [gated])  # the run's quarantine report lists the batch whole
     assert report[["row", "natural_key", "reason_code"]].values.tolist() == [
-        [2, GOOD["行政处罚决定书文号"], "file_gate_failed"], [3, "X2", "file_gate_failed"]]
+        [2, GOOD["行政处罚决定书文号"], "file_gate_failed"],
+        [3, "X2", "file_gate_failed"],
+    ]
     # and its provider is told, row by row, in the feedback report
     (doc,) = [json.loads(open(p, encoding="utf-8").read()) for p in gated["feedback"] if p.endswith(".json")]
     assert doc["batch_refused"].startswith("file_gate_failed") and len(doc["rows"]) == 2
@@ -46,7 +50,9 @@ def test_a_passing_batch_is_promoted_and_recorded(cfg):
 def test_a_batch_that_puts_every_row_on_one_subject_is_stopped(cfg):
     """The kind of error row checks cannot see: each row is valid, the batch is not."""
     rows = [GOOD | {"行政处罚决定书文号": f"长市监罚〔2026〕{i}号"} for i in range(2_000)]
-    (gated,) = pipeline.validate_raw(cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", rows))])
+    (gated,) = pipeline.validate_raw(
+        cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", rows))]
+    )
     assert gated["status"] == "gate_failed" and gated["loaded"] == 0
     assert "expect_column_proportion_of_unique_values_to_be_between on _subject_key" in gated["reason"]
 
@@ -59,7 +65,9 @@ def test_a_large_batch_written_in_two_files_is_gated_and_promoted_whole(cfg, mon
     (gated,) = pipeline.validate_raw(cfg.to_conf(), [result])
     parts = landing.batch_parts(landing.raw_path(cfg, "penalties", result["batch_id"]))
     assert gated["status"] == "landed" and len(parts) == 2
-    assert [r for p in parts for r in pq.read_table(p, columns=["_source_row"]).column(0).to_pylist()] == list(range(2, 9))
+    assert [
+        r for p in parts for r in pq.read_table(p, columns=["_source_row"]).column(0).to_pylist()
+    ] == list(range(2, 9))
     assert not list((cfg.raw_root / "_pending").rglob("*.parquet"))
 
 
@@ -90,7 +98,9 @@ def test_gating_loads_neither_scipy_stats_nor_altair_and_both_still_work(tmp_pat
 
     from creditlake.settings import PROJECT_ROOT
 
-    subprocess.run([sys.executable, "-c", GATE_IN_A_FRESH_PROCESS, str(tmp_path)], cwd=PROJECT_ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-c", GATE_IN_A_FRESH_PROCESS, str(tmp_path)], cwd=PROJECT_ROOT, check=True
+    )
 
 
 A_TASK_FORKED_FROM_A_PRELOADED_WORKER = """

@@ -34,6 +34,11 @@ def test_windows_agree(cfg, profile):
     mismatches = []
     for decided, nature, published, earliest, latest, repair in rows:
         w = publicity_window(rules, nature_class=nature, decision_date=decided)
-        if (w.published, w.earliest_end, w.latest_end, w.earliest_repair) != (published, earliest, latest, repair):
+        if (w.published, w.earliest_end, w.latest_end, w.earliest_repair) != (
+            published,
+            earliest,
+            latest,
+            repair,
+        ):
             mismatches.append((decided, nature, (published, earliest, latest, repair), w))
     assert not mismatches[:5], f"{len(mismatches)} of {N} disagree"

@@ -1,6 +1,6 @@
 """A labelled corpus of free text with personal data planted in it, for measuring the desensitiser.
 
-    from publishing.pii_corpus import generate_corpus
+    from tests.privacy.generated_corpus import generate_corpus
     samples = generate_corpus(2000, seed=1)
 
 Each `Sample` is one free-text value in the style of 违法事实 / 处罚内容, the personal names the

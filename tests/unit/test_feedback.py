@@ -11,9 +11,16 @@ def test_refused_rows_go_back_to_their_provider_with_a_working_day_deadline(cfg)
     rows = [
         GOOD,
         GOOD | {"行政处罚决定书文号": "长市监罚〔2026〕2号", "统一社会信用代码": "91220104MA0Y123405"},
-        GOOD | {"行政处罚决定书文号": "长市监罚〔2026〕3号", "处罚决定日期": "2026年13月1日", "数据来源单位": "长春市税务局"},
+        GOOD
+        | {
+            "行政处罚决定书文号": "长市监罚〔2026〕3号",
+            "处罚决定日期": "2026年13月1日",
+            "数据来源单位": "长春市税务局",
+        },
     ]
-    (result,) = pipeline.validate_raw(cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", rows))])
+    (result,) = pipeline.validate_raw(
+        cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", rows))]
+    )
     reports = sorted(p for p in result["feedback"] if p.endswith(".json"))
     docs = {json.loads(Path(p).read_text(encoding="utf-8"))["provider"]: json.loads(Path(p).read_text(encoding="utf-8"))
             for p in reports}  # fmt: skip
@@ -33,7 +40,9 @@ def test_a_refused_file_gets_a_report_too(cfg):
     path.parent.mkdir(parents=True)
     path.write_bytes(b"\x81\x30\xff\xfe")
     (result,) = pipeline.validate_raw(cfg.to_conf(), [land(cfg, path)])
-    doc = json.loads(Path(next(p for p in result["feedback"] if p.endswith(".json"))).read_text(encoding="utf-8"))
+    doc = json.loads(
+        Path(next(p for p in result["feedback"] if p.endswith(".json"))).read_text(encoding="utf-8")
+    )
     assert doc["file_refused"].startswith("file_encoding")
 
 

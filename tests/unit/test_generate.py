@@ -69,7 +69,9 @@ def test_same_seed_same_bytes(tmp_path):
     assert any(p.suffix == ".xlsx" for p in files)  # openpyxl stamps save times: pinned
     for p in files:
         assert (a / p).read_bytes() == (b / p).read_bytes(), p
-    assert (a / "penalties" / "penalties_0001.csv").read_bytes() != (c / "penalties" / "penalties_0001.csv").read_bytes()
+    assert (a / "penalties" / "penalties_0001.csv").read_bytes() != (
+        c / "penalties" / "penalties_0001.csv"
+    ).read_bytes()
 
 
 def test_every_file_lands_and_every_row_meets_its_expected_fate(full):
@@ -131,7 +133,10 @@ def test_formats_encodings_and_headers(full):
     formats = {f["format"] for f in truth["files"].values()}
     assert formats == {"csv_bom", "csv", "csv_gb18030", "xlsx", "jsonl"}
     first = (folder / "penalties" / "penalties_0001.csv").read_bytes()
-    assert first.startswith(b"\xef\xbb\xbf") and first.decode("utf-8-sig").splitlines()[0].split(",") == PENALTY_HEADERS_ZH
+    assert (
+        first.startswith(b"\xef\xbb\xbf")
+        and first.decode("utf-8-sig").splitlines()[0].split(",") == PENALTY_HEADERS_ZH
+    )
     for name, f in truth["files"].items():
         data = (folder / f["dataset"] / name).read_bytes()
         if f["format"] == "csv_gb18030":
@@ -199,7 +204,10 @@ def test_events_point_at_records_that_loaded(full):
     objections = [e for e in events if e["dataset"] == "objections" and e["fate"] == "loaded"]
     assert any(e["open_on_as_of"] for e in objections)
     assert {e["result"] for e in objections if e["event"] == "办结"} == {"维持", "更正", "撤销"}
-    assert {e["refers_to"]["dataset"] for e in events if e["dataset"] == "revocations"} >= {"penalties", "licenses"}
+    assert {e["refers_to"]["dataset"] for e in events if e["dataset"] == "revocations"} >= {
+        "penalties",
+        "licenses",
+    }
     assert all(e["scope"] for e in events if e["event"] == "删除荣誉信息")
 
 
@@ -211,9 +219,13 @@ def test_personal_data_is_planted_in_free_text(full):
         assert truth[key] and sum(v in text for v in truth[key][:200]) > 0, key
     assert "某某（联系电话" in text  # pseudonymised name, real phone
     assert sum(i in text for i in truth["planted_ids"][:500]) > 0
-    assert set(truth["loaded_orgs"]) <= set(penalties.loc[penalties["_subject_type"] == "organisation", "_subject_key"])
+    assert set(truth["loaded_orgs"]) <= set(
+        penalties.loc[penalties["_subject_type"] == "organisation", "_subject_key"]
+    )
     # a protected name never hides inside a public string (organisation or agency names)
-    public = set(penalties.loc[penalties["_subject_type"] == "organisation", "CF_XDR_MC"]) | set(penalties["CF_CFJG"])
+    public = set(penalties.loc[penalties["_subject_type"] == "organisation", "CF_XDR_MC"]) | set(
+        penalties["CF_CFJG"]
+    )
     public_text = "\n".join(public) + "\n".join(penalties["CF_YJ"]) + "\n".join(penalties["CF_WFXW"])
     assert not [n for n in truth["protected_names"] if len(n) >= 2 and n in public_text]
 
@@ -221,14 +233,18 @@ def test_personal_data_is_planted_in_free_text(full):
 def test_penalties_only_is_one_file_with_chinese_headers(tmp_path):
     generate(tmp_path, penalties=300, as_of=AS_OF, defect_rate=0.1, full=False)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
-        "penalties/penalties_0001.csv", "truth.json"]
+        "penalties/penalties_0001.csv",
+        "truth.json",
+    ]
     truth = read_truth(tmp_path)
     assert len(truth["expected"]) == 300 and truth["events"] == []
     assert set(truth["defects"]["penalties"]) == set(kinds_for("penalties"))
 
 
 def test_defect_shares_are_configurable(tmp_path):
-    generate(tmp_path, penalties=2000, as_of=AS_OF, defect_rate=0.0, defects={"uscc_checksum": 0.05}, full=False)
+    generate(
+        tmp_path, penalties=2000, as_of=AS_OF, defect_rate=0.0, defects={"uscc_checksum": 0.05}, full=False
+    )
     truth = read_truth(tmp_path)
     reasons = [v["reason"] for v in truth["expected"].values()]
     assert 60 <= reasons.count("uscc_checksum") <= 140

@@ -62,7 +62,9 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("article, profile, nature, decided, kw, attribute, expected", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    "article, profile, nature, decided, kw, attribute, expected", CASES, ids=[c[0] for c in CASES]
+)
 def test_publicity_rule(article, profile, nature, decided, kw, attribute, expected):
     result = window(profile, nature, decided, **kw)
     assert getattr(result, attribute) == expected
@@ -99,7 +101,11 @@ def test_dbt_rules_are_the_same_numbers():
     rules = load_profile("jl-draft").dbt_rules()
     json.dumps(rules)  # JSON-serialisable: handed to dbt as --vars
     (version,) = rules["period_versions"]
-    assert (version["general"]["max"], version["serious"]["max"], rules["repair"]["serious"]["wait_months"]) == (12, 36, 6)
+    assert (
+        version["general"]["max"],
+        version["serious"]["max"],
+        rules["repair"]["serious"]["wait_months"],
+    ) == (12, 36, 6)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -109,7 +115,9 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 @pytest.fixture
 def profiles_dir(tmp_path):
-    national = (Path(__file__).parents[2] / "creditlake" / "jurisdictions" / "national.yml").read_text(encoding="utf-8")
+    national = (Path(__file__).parents[2] / "creditlake" / "jurisdictions" / "national.yml").read_text(
+        encoding="utf-8"
+    )
     return write(tmp_path, "national", national)
 
 

@@ -66,8 +66,16 @@ def test_code_headers_are_accepted(cfg):
         ({"行政相对人类别": "公司"}, "quarantined", "enum_invalid"),
         ({"罚款金额（万元）": "-1"}, "quarantined", "amount_invalid"),
         ({"案件程序类别": "01"}, "excluded", "excluded_simple_procedure"),
-        ({"行政相对人类别": "自然人", "统一社会信用代码": "", "证件号码": "220104199003071232"}, "quarantined", "id_checksum"),
-        ({"行政相对人类别": "自然人", "统一社会信用代码": "", "证件号码": "220104199003071238"}, "loaded", None),
+        (
+            {"行政相对人类别": "自然人", "统一社会信用代码": "", "证件号码": "220104199003071232"},
+            "quarantined",
+            "id_checksum",
+        ),
+        (
+            {"行政相对人类别": "自然人", "统一社会信用代码": "", "证件号码": "220104199003071238"},
+            "loaded",
+            None,
+        ),
     ],
 )
 def test_row_fate_and_reason(cfg, change, fate, reason):
@@ -151,7 +159,11 @@ def test_xlsx_reads_identifiers_as_text_and_refuses_excel_damage(cfg):
 def test_json_lines_with_a_broken_line(cfg):
     path = cfg.landing / "penalties" / "feed.jsonl"
     path.parent.mkdir(parents=True)
-    lines = [json.dumps(GOOD, ensure_ascii=False), "{not json", json.dumps(GOOD | {"行政处罚决定书文号": "X2"}, ensure_ascii=False)]
+    lines = [
+        json.dumps(GOOD, ensure_ascii=False),
+        "{not json",
+        json.dumps(GOOD | {"行政处罚决定书文号": "X2"}, ensure_ascii=False),
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
     result = land(cfg, path)
     assert (result["rows_in"], result["loaded"], result["quarantined"]) == (3, 2, 1)
@@ -160,7 +172,10 @@ def test_json_lines_with_a_broken_line(cfg):
 
 def test_csv_row_with_too_many_fields_is_quarantined_not_fatal(cfg):
     path = write_csv(cfg.landing / "penalties" / "a.csv", [GOOD])
-    path.write_bytes(path.read_bytes() + "多,出,来,的,行,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23\n".encode())
+    path.write_bytes(
+        path.read_bytes()
+        + "多,出,来,的,行,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23\n".encode()
+    )
     result = land(cfg, path)
     assert (result["rows_in"], result["loaded"], result["quarantined"]) == (2, 1, 1)
 
@@ -208,7 +223,9 @@ def test_across_batches_same_content_is_a_duplicate_and_other_content_a_correcti
     same = land(cfg, write_csv(cfg.landing / "penalties" / "b.csv", [GOOD], encoding="utf-8-sig"))
     assert (same["loaded"], same["reasons"]) == (0, {"duplicate_across_batches": 1})
     # same record, corrected content: loads, and supersedes in the warehouse
-    corrected = land(cfg, write_csv(cfg.landing / "penalties" / "c.csv", [GOOD | {"违法事实": "更正后的违法事实"}]))
+    corrected = land(
+        cfg, write_csv(cfg.landing / "penalties" / "c.csv", [GOOD | {"违法事实": "更正后的违法事实"}])
+    )
     assert (corrected["loaded"], corrected["quarantined"]) == (1, 0)
 
 
@@ -224,7 +241,9 @@ def test_a_file_with_a_prohibited_field_is_refused_whole(cfg, header, profile, r
     from dataclasses import replace
 
     cfg = replace(cfg, profile=profile)
-    path = write_csv(cfg.landing / "penalties" / "p.csv", [GOOD | {header: "x"}], headers=[*PENALTY_HEADERS_ZH, header])
+    path = write_csv(
+        cfg.landing / "penalties" / "p.csv", [GOOD | {header: "x"}], headers=[*PENALTY_HEADERS_ZH, header]
+    )
     result = land(cfg, path)
     if refused:
         assert result["status"] == "refused" and result["reason"].startswith("file_prohibited_field")

@@ -35,14 +35,21 @@ def test_the_gate_reports_a_failing_value_from_an_arrow_frame(tmp_path):
     from creditlake.settings import RunConfig
 
     columns = gate.suite_columns("raw_penalties")
-    good = {"CF_WSH": "长市监罚〔2026〕1号", "_decision_date": "2026-03-02", "_subject_key": "91220104MA0Y123404",
-            "_subject_type": "organisation"}
+    good = {
+        "CF_WSH": "长市监罚〔2026〕1号",
+        "_decision_date": "2026-03-02",
+        "_subject_key": "91220104MA0Y123404",
+        "_subject_type": "organisation",
+    }
     rows = [good | {"CF_WSH": f"长市监罚〔2026〕{i}号", "_subject_key": f"x:{i}"} for i in range(50)]
     rows.append(good | {"_subject_key": "91220104MA0Y12340"})  # 17 characters: no key shape
     pq.write_table(pa.table({c: [r[c] for r in rows] for c in columns}), tmp_path / "b.parquet")
     cfg = RunConfig(landing=tmp_path, lake=tmp_path / "lake", as_of=date(2026, 11, 22))
 
-    result = gate.run_suite(cfg, "raw_penalties", gate.read_for_suite([tmp_path / "b.parquet"], "raw_penalties"), "b")
+    result = gate.run_suite(
+        cfg, "raw_penalties", gate.read_for_suite([tmp_path / "b.parquet"], "raw_penalties"), "b"
+    )
     assert not result.success
-    assert result.failures == ["expect_column_values_to_match_regex on _subject_key: 1 unexpected, "
-                               "e.g. ['91220104MA0Y12340']"]
+    assert result.failures == [
+        "expect_column_values_to_match_regex on _subject_key: 1 unexpected, e.g. ['91220104MA0Y12340']"
+    ]

@@ -41,7 +41,9 @@ any_dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
 small_n = st.integers(min_value=1, max_value=30)
 # The autouse fixture below resets caches per test, not per example; that is all it needs.
 # no per-example deadline: timings on a loaded 2-core CI machine are not what these tests check
-properties = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+properties = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture(autouse=True)
