@@ -26,6 +26,9 @@ def downloadable(open_root) -> str:
     return "\n".join(parts)
 
 
+USCC = re.compile(r"[0-9A-HJ-NPQRTUWY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
 def digits(text: str) -> str:
     return re.sub(r"[^0-9]", "", text)
 
@@ -34,7 +37,8 @@ def fields(text: str) -> list[str]:
     """The text's cells (CSV, JSON and Markdown separators), each in digits-only form, record ids
     (md5 hex) left out: a number split by any separator inside one cell is still found."""
     cells = re.split(r'[,|"\n\t]', re.sub(r"\b[0-9a-f]{32}\b", "", text))
-    return [d for d in (digits(c) for c in cells) if len(d) >= 7]
+    # an organisation's published code (a USCC) may hold any eight digits by chance
+    return [d for c in cells if len(d := digits(c)) >= 7 and not USCC.fullmatch(c.strip())]
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +60,16 @@ def test_no_planted_value_is_published_anywhere(cycle):
     for row in truth["rows"]:
         for planted in row["_planted"]:
             value = planted["value"]
-            shown = (
-                value if planted["kind"] not in ("person_name",) else value[1:]
-            )  # a name keeps its surname
-            if shown.strip() and (shown in text or re.sub(r"\s+", "", shown) in squeezed):
+            # a name keeps its surname: the name must not be shown, nor a given name of two characters or more
+            shown = [value] + (
+                [value[1:]] if planted["kind"] == "person_name" and len(value.strip()) >= 3 else []
+            )
+            if any(v.strip() and (v in text or re.sub(r"\s+", "", v) in squeezed) for v in shown):
                 leaked.append((row["dataset"], planted["kind"], value))
             number = digits(value)
             if len(number) >= 7 and any(number in cell for cell in cells):
                 leaked.append((row["dataset"], planted["kind"], value, "as digits"))
-    assert leaked == []
+    assert leaked == [], "\n".join(map(str, leaked))
 
 
 def test_every_clean_organisation_record_is_published(cycle):
