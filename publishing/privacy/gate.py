@@ -325,14 +325,16 @@ _ACCOUNT = re.compile(
 _ACCOUNT_HINTS = ("微信", "扣扣", "wechat", "weixin", "vx", "wx", "qq")
 
 _RESIDENCE = "家庭住址|户籍所在地|户籍地|居住地|居住于|现住|家住|住址|住在|暂住"
-_PLACE = r"省|市|区|县|旗|镇|乡|村|屯|街|路|道|巷|弄|胡同|里|小区|花园|苑|公寓|大厦|社区|组|栋|幢|楼|单元|室|户|[0-9]+号"
+# Finer than a district: an address that names only its province, city and district (住址长春市
+# 二道区[住址], as the desensitiser leaves it) locates no one.
+_PLACE = r"镇|乡|村|屯|街|路|道|巷|弄|胡同|里|小区|花园|苑|公寓|大厦|社区|组|栋|幢|楼|单元|室|户|[0-9]+号"
 _MARK = r"省|市|区|县|旗|镇|乡|村|屯|庄|街|路|道|巷|弄|胡同|里|小区|花园|苑|园|城|公寓|大厦|座|社区|号院|号"
 _X = r"(?:[0-9]+|[A-Za-z]|[一二三四五六七八九十甲乙丙丁东南西北]{1,3})"
 _PART = r"栋|幢|号楼|单元|室|户"
 _SPAN = r"[^\s,，.。;；!！?？、]"
 _ADDRESS = re.compile(
-    # a residence word, then within 30 characters a place word: 家住长春市..., 住址：XX村
-    rf"(?:{_RESIDENCE})(?:地址|址|地)?(?:为|是|于|在)?\s*[:：]?\s*[{_HAN}0-9A-Za-z#\-]{{0,30}}?(?:{_PLACE})"
+    # a residence word, then within 30 characters a place word finer than a district: 家住...街道, 住址：XX村
+    rf"(?:{_RESIDENCE})(?:地址|址|地)?(?:为|是|于|在)?\s*[:：]?\s*[{_HAN}0-9A-Za-z#\-]{{0,30}}?(?:{_PLACE})(?![区县市旗州])"
     # a building, unit or room in an address: 幸福小区5栋, 人民大街1号A座1201室
     rf"|(?:{_MARK}){_SPAN}{{0,20}}?{_X}(?:{_PART})"
     # two parts in a row need no place word: 5栋2单元, 3号楼501

@@ -130,14 +130,20 @@ def test_known_names(gate, text):
 
 @pytest.mark.parametrize(
     "text",
-    ["家住长春市朝阳区幸福路", "住址：吉林省长春市", "现住朝阳区", "户籍所在地：吉林省松原市", "暂住于前进村",
+    ["家住长春市朝阳区幸福路", "住址：吉林省长春市红旗街", "现住朝阳区幸福小区", "户籍所在地：吉林省松原市宁江区大洼镇",
+     "暂住于前进村",
      "幸福小区5栋2单元301室", "人民大街1000号A座1201室", "5栋2单元", "3号楼501", "永安村3组15号"],
 )  # fmt: skip
 def test_home_addresses(gate, text):
     assert gate.scan_text(text) == ["address"]
 
 
-@pytest.mark.parametrize("text", ["建有3栋厂房", "住址不详", "居住地人民法院管辖", "住所：长春市"])
+@pytest.mark.parametrize(
+    "text",
+    ["建有3栋厂房", "住址不详", "居住地人民法院管辖", "住所：长春市",
+     # a province, a city and a district locate no one: what the desensitiser leaves of an address
+     "住址：吉林省长春市", "现住朝阳区", "主要负责人住址长春市二道区[住址]"],
+)  # fmt: skip
 def test_not_addresses(gate, text):
     assert gate.scan_text(text) == []
 
@@ -245,7 +251,7 @@ def test_scan_frame_reports_record_column_and_kind_for_every_string_column(gate)
             "record_id": ["r1", "r2", "r3", "r4"],
             "subject": ["长春市张伟商贸有限公司", "张伟", "张**", None],
             "contact": ["[电话]", "13812345678", "zhang＠163.com", "13812345678"],
-            "remark": pd.array([None, "家住长春市朝阳区", "已履行", "已履行"], dtype="string"),
+            "remark": pd.array([None, "家住长春市朝阳区幸福小区", "已履行", "已履行"], dtype="string"),
             "amount": [12000000, 13812345678, 1, 2],  # not a string column
         }
     )
