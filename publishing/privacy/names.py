@@ -66,6 +66,19 @@ No Chinese NER model can be installed here: names are found by rules and by jieb
    words far more often than names.
 9. (`repeated`) Any other occurrence, in the same text, of a name found by 1-8 (not inside a
    shop's or an organisation's name).
+10. (`grouped`) Names counted after them (独孤敏、公冶明二人, 多吉与顿珠二人, 张三等人, 三户): a
+   listed surname or name components before 二人/等人/三户..., and the list before it; never when
+   the last two characters are a word (钟国富兄弟二人).
+
+Also: a title finds a Latin name anywhere (Mr. David Miller); a role word whose last character
+starts a word is no cue (执法人员出示: 法人|员出示); after a role word, a common surname and one or
+two characters before what a person says (称, 反映, 证实) are a name though they are a word (举报人
+向阳称), unless that word says how or is too frequent (当事人当场称, 当事人单位称); given names that
+are words (`given_words.txt`: 建国 红军 大海) pass the ordinary-word guards in every cued context.
+The no-cue detector also refuses ordinary words that jieba tags as names (`ordinary_words.txt`:
+杨梅 玉米 黎明 杜鹃花) and places it tags ns/nt/nz (吉林, 葛洲坝), a third character after one of
+these unless typical of given names (韩国籍, but 杨梅芳), shop signs (蔡林记), medicines (白凤丸),
+villages (刘家馆子村), trade names in quotes (“赵一鸣零食”) and document numbers (吉长证内字第).
 
 Where the given name ends (one or two characters) is decided by the character after it (的/在/
 未... end a name) and by jieba's dictionary (签字, 驾驶, 负责 start a new word). jieba's
@@ -149,6 +162,8 @@ STRONG_ENDINGS = ("当事人", "负责人", "代表人", "经营者", "联系人
 WEAK_CUES = tuple(read_lexicon("weak_cues"))
 WEAK_RIGHT = tuple(read_lexicon("weak_right"))
 NOT_NAMES = frozenset(read_lexicon("not_names"))
+GIVEN_WORDS = frozenset(read_lexicon("given_words"))  # 建国 红军 大海: given names that are words
+ORDINARY_WORDS = frozenset(read_lexicon("ordinary_words"))  # 杨梅 玉米 黎明: no name with no cue
 BRANDS = frozenset(read_lexicon("brands"))
 PLACE_AFTER_JIA = frozenset(read_lexicon("place_after_jia"))
 TRANSLITERATION = frozenset(read_lexicon("transliteration_chars"))
@@ -156,6 +171,9 @@ NAME_COMPONENTS = frozenset(read_lexicon("tibetan_names")) | frozenset(read_lexi
 LATIN_NOT_NAMES = frozenset(w.upper() for w in read_lexicon("latin_not_names"))
 SURNAME_READINGS = {line.split()[0]: tuple(line.split()[1:]) for line in read_lexicon("surname_readings")}
 
+# A word this frequent (jieba) before what a person says is that word, not a name: 当事人单位称
+# (单位 17,532, 方面 26,963; 关心 3,261 is a name in 学员关心反映).
+SAYS_WORD_FREQ = 5000
 UNCUED_SCORE = 0.55
 SCORES = {"role": 0.75, "latin": 0.75, "described": 0.7, "dotted": 0.7, "components": 0.65, "weak": 0.6}
 
@@ -188,11 +206,12 @@ _ORG_SUFFIX = re.compile(
 # What cannot be inside an organisation's name: particles, punctuation, the verbs that join a
 # person to a business (张三开办的美发店, 李四经营副食店).
 _ORG_BREAK = re.compile(
-    r"[的在于与和及等未将把被对从因是系已曾仍还也都又并且而但就才所以由到至不没，。、；：,;:（）()\s\x00]"
-    r"|开办|开设|经营(?!部)|注册|投资|承包|租赁"
+    r"[的在于与和及等未将把被对从因是系已曾仍还也都又并且而但就才所以由到至不没该此，。、；：,;:（）()\s\x00]"
+    r"|开办|开设|经营(?!部)|注册|投资|承包|租赁|签订|签署|租用|称|反映|表示|承认|证实|当场"
 )
 _NAME_TAGS = ("nr",)  # jieba's person-name tags: nr, nrfg, nrt
 _ORDINARY_TAGS = frozenset("n v vn vd d p c t r f m q u a ad an b l i z e y o".split())
+_PLACE_TAGS = frozenset(("ns", "nt", "nz"))  # jieba: places, organisations, other proper nouns
 _NOT_SURNAME_TAGS = frozenset("m q d v f".split())  # a compound surname that is a number or a verb: 第五 独孤
 _DOTS = "·•・.‧∙⋅"
 _LIST_SEPARATORS = frozenset("、和与及")
@@ -274,16 +293,23 @@ _RIGHT_RE = re.compile(
     r"|证件号码)|(?<=的)(?:询问笔录|陈述|证言|身份证)|(?<=签)[字名])"
 )
 _WEAK_RIGHT_RE = re.compile(_trie(WEAK_RIGHT))
+# People counted after their names (张三、李四二人, 王五等人, 三户): the numeral, before 人 or 户.
+_GROUP_RE = re.compile("[二两三四五等](?=[人户])")
 _TRANSLIT_CLASS = "[" + "".join(sorted(TRANSLITERATION)) + "]"
 # A dot between two transliteration characters: the dot first (rare), so the engine skips ahead.
-_DOT_RE = re.compile("[" + re.escape(_DOTS) + "](?<=" + _TRANSLIT_CLASS + ".)(?=" + _TRANSLIT_CLASS + ")")
+# A space may stand on either side of the dot (阿力木江 · 吐尔洪), and a hyphen may join two runs
+# of three or more (帕尔哈提-吐尔逊).
+_DOT_RE = re.compile(
+    "[-" + re.escape(_DOTS) + "](?:(?<=" + _TRANSLIT_CLASS + ".)|(?<=" + _TRANSLIT_CLASS + " .))(?= ?"
+    + _TRANSLIT_CLASS + ")"
+)  # fmt: skip
 # Where a name component may start: one character class and a lookahead class (a trie tried at
 # every position cost more than all the other scans), then a dict lookup of the two characters.
 _COMPONENT_START = re.compile(
     "[" + "".join(sorted({c[0] for c in NAME_COMPONENTS})) + "](?=["
     + "".join(sorted({c[1] for c in NAME_COMPONENTS})) + "])"
 )  # fmt: skip
-_LATIN_WORD = r"(?:[A-Z][a-z]+|[A-Z]{2,})(?:['\-][A-Za-z]+)?"
+_LATIN_WORD = r"(?:[A-Z][a-z]+|[A-Z]{2,}|[A-Z]'[A-Z][a-z]+)(?:['\-][A-Za-z]+)?"  # O'Brien, Shui-lin
 _LATIN_RE = re.compile(_LATIN_WORD + r"(?: " + _LATIN_WORD + r"){0,2}(?![A-Za-z0-9@_\-])")
 
 
@@ -315,6 +341,7 @@ class _Lexicon(NamedTuple):
     compound_uncued: frozenset  # two-character compound surnames that are no ordinary word
     word_chars: frozenset  # characters too frequent as words on their own to be an unlisted surname
     any_entry: frozenset  # two- and three-character words but rare names (光荣 is tagged a name 2,088 times)
+    uncued_words: frozenset  # no name with no cue: ORDINARY_WORDS, and places and organisations (吉林 葛洲坝)
 
 
 _lexicon: _Lexicon | None = None
@@ -339,6 +366,8 @@ def _load_lexicon() -> _Lexicon:
                 tag.startswith(_NAME_TAGS) and f <= 5 * UNLISTED_WORD_FREQ)) | _NOT_FIRST_GIVEN | _NUMERALS,
             frozenset(w for w, (f, tag) in words.items() if 2 <= len(w) <= 3 and f >= 3
                       and (not tag.startswith(_NAME_TAGS) or f >= 300)),
+            ORDINARY_WORDS | {w for w, (f, tag) in words.items() if 2 <= len(w) <= 3 and f >= 50
+                              and tag in _PLACE_TAGS and w[0] in SURNAMES},
         )  # fmt: skip
     return _lexicon
 
@@ -426,7 +455,8 @@ def _name_end(text: str, s: int, tier: int = 0, *, fixed_end: int | None = None,
         g1 = s + length
     elif text[s] in SURNAMES:
         g1 = s + 1
-        if two in lexicon.common_pair and not labelled:  # 安排 明知 高于 司机 (not 高明, 徐海: names)
+        # 安排 明知 高于 司机 (not 高明, 徐海: names; nor 庞大海, a surname and a given name 大海)
+        if two in lexicon.common_pair and not labelled and text[g1 : g1 + 2] not in GIVEN_WORDS:
             return -1
     elif tier and (
         text[s] in lexicon.rare_ok
@@ -442,7 +472,9 @@ def _name_end(text: str, s: int, tier: int = 0, *, fixed_end: int | None = None,
         return -1
     given2 = text[g1 : g1 + 2]
     if (
-        (given2 in lexicon.common_given and not (in_list or labelled))  # 于当日 向社会 王经理 (not 建国)
+        (
+            given2 in lexicon.common_given and not (in_list or labelled or given2 in GIVEN_WORDS)
+        )  # 于当日 向社会 王经理 (not 建国)
         or (text[s] in _PREPOSITION_SURNAMES and given2 in lexicon.preposition_given)  # 由监理单位, 向其
         or given2 in _WORDS_AFTER_NAME
         or text[s : s + 3] in NOT_NAMES
@@ -494,6 +526,8 @@ def _components_end(text: str, s: int) -> tuple[int, int]:
 
 
 _TITLES = frozenset("MR MRS MS MISS DR PROF SIR MADAM".split())
+# A title before capitalised words is a name's cue wherever it stands (经询问，Mr. David Miller承认).
+_TITLE_RE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof)(?:\. ?| )(?=[A-Z])")
 
 
 def _latin_name(text: str, s: int) -> tuple[int, int] | None:
@@ -517,24 +551,42 @@ def _latin_name(text: str, s: int) -> tuple[int, int] | None:
     return s, s + len(" ".join(words))
 
 
+def _dot_at(text: str, i: int) -> int:
+    """The length of a dot joining two parts of a name at `i` (·, or · between spaces, or a
+    hyphen), 0 where there is none."""
+    k = i + 1 if text[i : i + 1] == " " else i
+    if k >= len(text) or (text[k] not in _DOTS and text[k] != "-"):
+        return 0
+    k += 1
+    if text[k : k + 1] == " ":
+        k += 1
+    return k - i if text[k : k + 1] in TRANSLITERATION else 0
+
+
 def _dotted_names(text: str) -> list[tuple[int, int]]:
-    """Names joined by a middle dot (买买提·艾力, 古丽娜尔•吐尔逊): runs of transliteration characters,
-    each of at most eight, on each side of every dot."""
+    """Names joined by a middle dot (买买提·艾力, 古丽娜尔•吐尔逊, 阿力木江 · 吐尔洪): runs of
+    transliteration characters, each of at most eight, on each side of every dot; a hyphen joins
+    only runs of three or more (帕尔哈提-吐尔逊, not 哈密-阿克苏)."""
     out: list[tuple[int, int]] = []
     n, last = len(text), -1
     for m in _DOT_RE.finditer(text):
         dot = m.start()
         if dot < last:
             continue
-        a = dot - 1
+        a = dot - 1 if text[dot - 1] != " " else dot - 2
+        left = a
         while a > 0 and dot - a < 8 and text[a - 1] in TRANSLITERATION:
             a -= 1
-        e = dot
-        while e < n - 1 and text[e] in _DOTS and text[e + 1] in TRANSLITERATION:
-            e += 1
-            k = e
+        e = a + (left - a + 1)
+        runs = [left - a + 1]
+        while e < n and (step := _dot_at(text, e)):
+            k = e = e + step
             while e < n and e - k < 8 and text[e] in TRANSLITERATION:
                 e += 1
+            runs.append(e - k)
+        if text[dot] == "-" and min(runs) < 3:
+            last = e
+            continue
         if e - a >= 4:
             out.append((a, e))
         last = e
@@ -549,6 +601,45 @@ def _role_before(text: str, p: int) -> str | None:
     return None
 
 
+# What a person says or reports, right after a name (举报人向阳称, 学员关心反映): after a role word a
+# common surname and one or two characters before one of these are a name though they are a word.
+_SAYS = re.compile(r"称(?![重为号呼作])|反映|证实|供述|辩称")
+# Parts of speech of a word that, after a role word, is what the person does or how, not a name:
+# 当事人当场承认, 负责人明确表示, 当事人当天称.
+_NOT_NAME_WORD_TAGS = frozenset("v vn vd vi d ad a t p c r m q f u".split())
+
+
+def _says_after(text: str, s: int) -> int:
+    """The end of a name at `s` (a common surname and one or two characters) before what a person
+    says (`_SAYS`), or -1: 投诉人杜鹃称, 学员关心反映, 投诉人揭晓峰称 (but not 当事人当场称: a word
+    of the kind that says how)."""
+    words = _jieba_words()[0]
+    for end in (s + 3, s + 2):
+        if _SAYS.match(text, end) is None:
+            continue
+        chars = text[s + 1 : end]
+        if any(not _han(ch) or ch in _NOT_FIRST_GIVEN for ch in chars):
+            continue
+        word, two = text[s:end], text[s : s + 2]
+        if word in NOT_NAMES or two in NOT_NAMES or two in ROLE_CUES or word in ROLE_CUES:
+            continue  # 当事人陈述称, 当事人代表称
+        freq, tag = words.get(two, (0, "n"))
+        if end == s + 2 and (
+            tag in _NOT_NAME_WORD_TAGS or (freq >= SAYS_WORD_FREQ and not tag.startswith(_NAME_TAGS))
+        ):
+            continue  # 当事人当场称, 当事人单位称 (关心, 向阳, 杜鹃: names)
+        if end == s + 3 and two in (_lexicon or _load_lexicon()).common_given:
+            continue
+        if (
+            end == s + 3
+            and words.get(word[1:], (0, "n"))[1] in _NOT_NAME_WORD_TAGS
+            and word[1:] not in GIVEN_WORDS
+        ):
+            continue
+        return end
+    return -1
+
+
 def _after_role(text: str, p: int) -> tuple[int, int, float, str] | None:
     """The name right after a role word ending at `p` (and a colon, 为, 是, 系 or spaces):
     (start, end, score, how), or None."""
@@ -557,6 +648,9 @@ def _after_role(text: str, p: int) -> tuple[int, int, float, str] | None:
         return None
     n = len(text)
     s = p
+    if (text[s] not in SURNAMES and text[s] not in _ROLE_SEPARATORS
+            and text[p - 1 : p + 1] in (_lexicon or _load_lexicon()).any_word):  # fmt: skip
+        return None  # the role word's last character starts a word: 执法人员出示 (法人|员出示 is no name)
     labelled = False
     if text[s] in _ROLE_SEPARATORS:
         labelled = text[s] in ":："
@@ -573,6 +667,8 @@ def _after_role(text: str, p: int) -> tuple[int, int, float, str] | None:
         return None
     strong = _ROLE_STRENGTH[role]
     e = _name_end(text, s, 2 if strong else 1, plausible=not strong, labelled=labelled)
+    if e < 0 and c in SURNAMES:
+        e = _says_after(text, s)
     if c in _PREPOSITION_SURNAMES:
         # 当事人向红返还 (向红, a name) or 当事人向张红梅返还 (向, "to"): which one cannot be
         # told, so the span covers both readings and no character of either name is shown.
@@ -583,6 +679,27 @@ def _after_role(text: str, p: int) -> tuple[int, int, float, str] | None:
     return (s, e, SCORES["role"], "role") if e > 0 else None
 
 
+def _name_before(text: str, p: int) -> int:
+    """The start of a name that ends at `p` (a listed surname and one or two given characters,
+    a compound surname and one or two, or Tibetan and Mongolian name components), or -1."""
+    for s in (p - 4, p - 3, p - 2):
+        if s < 0:
+            continue
+        if text[s : s + 2] in _COMPONENT_LENGTHS and _components_end(text, s)[0] == p:
+            return s
+        if s == p - 4 and _compound_at(text, s, 1) < 2:
+            continue
+        if (
+            s < p - 2
+            and text[p - 2 : p] in (_lexicon or _load_lexicon()).any_word
+            and text[p - 2 : p] not in GIVEN_WORDS
+        ):
+            continue  # 钟国富兄弟二人: 兄弟 is no given name
+        if _name_end(text, s, 1, fixed_end=p, in_list=True) > 0:
+            return s
+    return -1
+
+
 def context_names(text: str) -> list[tuple[int, int, float, str]]:
     """Names found in the normalised `text` by context, lists, the no-cue statistics and repeats:
     (start, end, score, how). See the module docstring."""
@@ -591,13 +708,20 @@ def context_names(text: str) -> list[tuple[int, int, float, str]]:
     n = len(text)
 
     def add(s: int, e: int, score: float, how: str) -> None:
-        if s not in found or found[s][2] < score:
+        old = found.get(s)
+        if old is None or old[2] < score or old[1] < e:
+            # two rules at one start: the longer span and the surer score (穆罕默 by its role word,
+            # 穆罕默德·阿不都 by its dot)
+            if old is not None:
+                e, score, how = max(e, old[1]), max(score, old[2]), how if score >= old[2] else old[3]
             found[s] = (s, e, score, how)
             ends.add(e)
         # A list: 张三、李四和王五
         while e < n and text[e] in _LIST_SEPARATORS:
             comma = text[e] == "、"  # after 和/与/及 the name must look like one: 张三和员工
             nxt = _name_end(text, e + 1, 1, in_list=comma, plausible=not comma)
+            if nxt < 0 and text[e + 1 : e + 3] in _COMPONENT_LENGTHS:  # 尼玛次仁、洛桑
+                nxt = _components_end(text, e + 1)[0]
             if nxt < 0 or (not comma and _brand_at(text, e + 1)):
                 break
             if e + 1 not in found:
@@ -625,6 +749,14 @@ def context_names(text: str) -> list[tuple[int, int, float, str]]:
             if e > 0:
                 add(s, e, SCORES["described"], "described")
                 break
+    # A group of people counted after their names: 张三、李四二人, 多吉与顿珠二人, 齐心、田野等人.
+    for m in _GROUP_RE.finditer(text):
+        p = m.start()
+        s = _name_before(text, p)
+        while s >= 0:
+            add(s, p, SCORES["described"], "grouped")
+            p = s - 1
+            s = _name_before(text, p) if p > 0 and text[p] in _LIST_SEPARATORS else -1
     for m in _WEAK_RE.finditer(text):
         s = m.end()
         surname = _surname_length(text, s)
@@ -635,6 +767,10 @@ def context_names(text: str) -> list[tuple[int, int, float, str]]:
             if e <= n and _WEAK_RIGHT_RE.match(text, e) and _name_end(text, s, fixed_end=e) > 0:
                 add(s, e, SCORES["weak"], "weak")
                 break
+    for m in _TITLE_RE.finditer(text):
+        latin = _latin_name(text, m.start())
+        if latin is not None:
+            add(*latin, SCORES["latin"], "latin")
     if _DOT_RE.search(text) is not None:
         for s, e in _dotted_names(text):
             add(s, e, SCORES["dotted"], "dotted")
@@ -683,11 +819,14 @@ def context_names(text: str) -> list[tuple[int, int, float, str]]:
 
 UNCUED_THREE = 1.5  # least score (surname + two given characters) of a three-character name
 UNCUED_TWO = 2.5  # least score of a two-character name: two characters are more often a word
+# After an ordinary word or a place (`_Lexicon.uncued_words`: 韩国, 乌鸡, 杨梅), a third character
+# makes a name only when it is this typical of given names (杨梅芳: 芳 3.8; 韩国籍: 籍 0.1).
+UNCUED_AFTER_WORD = 2.0
 # A name as a word of the segmentation: log P(a name) + log P(surname | name) + log P(each given
 # character | given name), so that every character a name absorbs costs what it is worth.
 NAME_BASE = -4.0
 _OOV = -20.0  # log-probability of a single character jieba's dictionary does not list
-_PLACE_END = frozenset("路街巷弄道号村镇乡区县市省州旗屯")
+_PLACE_END = frozenset("路街巷弄道号村镇乡区县市省州旗屯湾坝")
 # Place words after a Mongolian or Tibetan name component: 白音宝力格苏木 is a township.
 _PLACE_WORDS = frozenset("苏木 嘎查 浩特 草原 牧场 大街 小区 广场 社区".split())
 _IN_PLACE = frozenset("市省区县镇乡村路街号巷")  # never inside a name: 林市慈 is in 吉林市慈善总会
@@ -818,7 +957,7 @@ def _pair(pair: str, model: _NameModel) -> tuple[float, bool] | str | None:
             info = None
         else:
             base = weight + w1
-            two = base >= UNCUED_TWO and c1 not in _PLACE_END
+            two = base >= UNCUED_TWO and c1 not in _PLACE_END and pair not in lexicon.uncued_words
             info = (base, two) if two or base + model.best_given >= UNCUED_THREE else None
     if len(_pairs) < 500_000:
         _pairs[pair] = info
@@ -833,7 +972,7 @@ def _candidates_at(text: str, starts: list[tuple[int, tuple[float, bool] | str]]
     Whether one is in a shop's name (华泰小吃部) is decided by the caller (`_uncued_names`), only
     where it matters."""
     lexicon = _lexicon or _load_lexicon()
-    common_given = lexicon.common_given
+    common_given, uncued_words = lexicon.common_given, lexicon.uncued_words
     out = []
     n = len(text)
     given = model.given
@@ -855,11 +994,18 @@ def _candidates_at(text: str, starts: list[tuple[int, tuple[float, bool] | str]]
         w2 = given.get(c2) if c2 and c2 not in _ENDS_NAME else None
         three = (w2 is not None and base + w2 >= UNCUED_THREE and c2 not in _PLACE_END and c3 not in _PLACE_END
                  and c4 not in _ADMIN_SUFFIX and text[g1 : g1 + 2] not in common_given
-                 and text[a : a + 3] not in NOT_NAMES)  # 于当日 向社会 # fmt: skip
+                 and text[a : a + 3] not in NOT_NAMES and text[a : a + 3] not in uncued_words  # 于当日 杜鹃花
+                 and (text[a : a + 2] not in uncued_words or w2 >= UNCUED_AFTER_WORD))  # 韩国籍, 乌鸡白 # fmt: skip
         two = two and c2 not in _PLACE_END and c3 not in _ADMIN_SUFFIX
-        if not (three or two):
+        if not (three or two) or c2 == "记":  # 蔡林记, 张记: a shop's sign
             continue
-        if text[g1] == "家" and c2 in PLACE_AFTER_JIA:  # 王家庄, 何家沟
+        if two and not three and c2 in "丸膏":  # 乌鸡白凤丸, 王氏膏: a medicine
+            continue
+        if text[g1] == "家" and (
+            c2 in PLACE_AFTER_JIA or not _ADMIN_SUFFIX.isdisjoint(text[g1 + 1 : g1 + 4])
+        ):
+            continue  # 王家庄, 何家沟, 刘家馆子村
+        if _quoted_or_numbered(text, a, g1 + 2 if three else g1 + 1):
             continue
         if (text[a : a + 2] in _BRAND_PAIRS or text[a - 1 : a + 1] in _BRAND_PAIRS) and _in_brand(text, a):
             continue  # 王老吉, 周黑鸭, 王老吉凉茶
@@ -868,6 +1014,25 @@ def _candidates_at(text: str, starts: list[tuple[int, tuple[float, bool] | str]]
         if two:
             out.append((a, g1 + 1, base))
     return out
+
+
+_OPEN_QUOTES = frozenset("“\"「『《‘'")
+_CLOSE_QUOTES = frozenset("”\"」』》’'")
+_DOC_NUMBER = re.compile(r"[^\x00，。,;；]{0,2}字第|〔|\[")
+
+
+def _quoted_or_numbered(text: str, a: int, end: int) -> bool:
+    """Whether a candidate at text[a:end] opens a longer quoted name (“赵一鸣零食”, “武大郎烧饼”: a
+    trade name; “张三” alone stays a name) or starts a document number (吉长证内字第12345号,
+    吉网文〔2023〕)."""
+    if a and text[a - 1] in _OPEN_QUOTES:
+        for k in range(end, min(len(text), end + 10)):
+            c = text[k]
+            if c in _CLOSE_QUOTES:
+                return k > end
+            if not _han(c):
+                break
+    return _DOC_NUMBER.match(text, end) is not None
 
 
 def _name_logp(text: str, a: int, b: int, model: _NameModel) -> float:
@@ -1025,6 +1190,7 @@ def may_hold_name(text: str) -> bool:
         or _WEAK_RE.search(text) is not None
         or _DOT_RE.search(text) is not None
         or _COMPONENT_START.search(text) is not None
+        or _TITLE_RE.search(text) is not None
     )
 
 
@@ -1160,7 +1326,8 @@ def pinyin_variants(surname: Sequence[str], given: Sequence[str]) -> tuple[str, 
     """The Latin forms of a name from its pinyin syllables (`surname`: one or two syllables,
     `given`: any): surname first and given name first, with and without a space, given
     syllables joined, spaced or hyphenated, capitalised, upper case, lower case, surname in
-    capitals (ZHANG Wei): Zhang Wei, ZHANG Wei, ZHANG WEI, zhang wei, Zhangwei, Wei Zhang...
+    capitals (ZHANG Wei), surname and a comma (Zhang, Wei): Zhang Wei, ZHANG Wei, ZHANG WEI, zhang wei,
+    Zhangwei, Wei Zhang...
     A ü (written v, as pypinyin does) gives its forms u, v, yu and ü."""
     if not surname or not given:
         return ()
@@ -1178,6 +1345,12 @@ def pinyin_variants(surname: Sequence[str], given: Sequence[str]) -> tuple[str, 
                 ):  # fmt: skip
                     out[form] = None
             g = "".join(gs)
+            for form in (
+                f"{cap_s}, {g.capitalize()}",
+                f"{s.upper()}, {g.capitalize()}",
+                f"{s.upper()}, {g.upper()}",
+            ):
+                out[form] = None  # as forms are filled in: surname, comma, given name (Zhang, Wei)
             for form in (cap_s + g, cap_s + g.capitalize(), (s + g).upper(), s + g,
                          g.capitalize() + s, g.capitalize() + cap_s, (g + s).upper(), g + s):  # fmt: skip
                 out[form] = None

@@ -393,3 +393,144 @@ def test_lexicon_sizes():
     roles = "现场负责人 店员 收银员 保洁员 配送员 骑手 快递员 厨师长 药剂师 执业药师 质量负责人 项目负责人 实际经营者 挂靠人"
     roles += " 承租人 押运员 监护人 法定代理人 患者 顾客 学员 工人 见证人"
     assert set(roles.split()) <= names.ROLE_CUES
+
+
+# --- recall and precision rules (2nd tuning) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # two rules at one start: the longer span (role word, then the dotted name)
+        ("户主：伊卜拉欣·阿不来提，电话", ["伊卜拉欣·阿不来提"]),
+        ("骑手乌力吉·朝格图在送餐", ["乌力吉·朝格图"]),
+        # spaces around the dot, and a hyphen between runs of three or more
+        ("买买提江 · 艾合买提（摊主）称", ["买买提江 · 艾合买提"]),
+        ("被执行人阿不都拉-买买提未履行", ["阿不都拉-买买提"]),
+    ],
+)
+def test_dotted_names_with_spaces_hyphens_and_role_words(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", ["哈密-阿克苏段", "乌鲁木齐-喀什航线", "编号AB-12 · 阿"])
+def test_hyphens_between_places_are_no_names(text):
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("经核实，Ms. Laura Chen未办理", ["Laura Chen"]),  # a title anywhere
+        ("Dr. Karl Meyer称", ["Karl Meyer"]),
+        ("驾驶人Sean O'Neill持", ["Sean O'Neill"]),
+        ("意大利籍人员Marco Rossi在", ["Marco Rossi"]),  # nationality + person
+        ("外来务工人员常喜林在", ["常喜林"]),
+    ],
+)
+def test_latin_names_after_titles_and_nationalities(text, expected):
+    assert found(text) == expected
+
+
+def test_the_comma_form_of_a_pinyin_name():
+    assert "Li, Na" in record_name_variants("李娜")
+    assert "LI, NA" in record_name_variants("李娜")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["检查人员出具了检查记录", "执法人员出示证件", "工作人员到场", "XMr. Ab"],  # 人员: 人 starts a word
+)
+def test_a_role_word_whose_last_character_starts_a_word_is_no_cue(text):
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("韦春花、蓝玉莲二人在", ["韦春花", "蓝玉莲"]),  # people counted after their names
+        ("欧阳雪与司徒娟等人", ["欧阳雪", "司徒娟"]),
+        ("平措与索朗二人", ["平措", "索朗"]),  # Tibetan components
+        ("向覃桂兰、韦秀芝两户发放", ["覃桂兰", "韦秀芝"]),
+        ("次仁卓玛、格桑在场", ["次仁卓玛", "格桑"]),  # a list after name components
+    ],
+)
+def test_groups_counted_after_names(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["夫妻二人在", "母女两人", "当事人钟林、钟林兄弟二人", "其余五人", "共计三户"]
+)
+def test_groups_of_relatives_are_no_names(text):
+    assert "兄弟" not in "".join(found(text)) and "夫妻" not in "".join(found(text))
+    assert all(len(n) <= 3 for n in found(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("仓管员韩卫东未登记", "韩卫东"),  # given names that are words, after a role word
+        ("负责人程建国未到场", "程建国"),
+        ("经吴建军介绍", "吴建军"),  # after a weak cue
+        ("当事人与宋海燕签订门面租赁协议", "宋海燕"),  # 签订 breaks an organisation's name (门面)
+        ("顾客阮雅婷反映该店", "阮雅婷"),  # 反映 and 该 break it too
+        ("投诉人江山称该店", "江山"),  # a word that is a name, before what the person says
+        ("举报人黎明反映", "黎明"),
+        ("日本籍投资人佐藤健一，护照", "佐藤健一"),  # Japanese surnames after a role word
+        ("厨师妫建新未", "妫建新"),
+    ],
+)
+def test_names_that_are_words_by_their_context(text, name):
+    assert name in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["当事人单位称", "当事人当场称", "当事人陈述称", "负责人明确称", "当事人方面表示", "负责人代表称"],
+)
+def test_what_follows_a_role_word_before_said_is_not_always_a_name(text):
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "销售的杨梅干、李子干",  # fruits
+        "收购的玉米、高粱",  # grains
+        "鲍鱼、海参等干货",  # sea food
+        "朱砂、雄黄等药材",  # medicines
+        "熊胆粉、鹿茸",
+        "杜鹃花、月季等苗木",  # plants
+        "黎明时分",  # times of day
+        "白雪覆盖的山林",
+        "田野调查",
+        "屠宰及肉类加工",
+        "乌鸡白凤丸",
+        "省份：吉林。",  # a place jieba tags as one
+        "经葛洲坝船闸运抵",
+        "吉林大路与人民大街交会处",
+        "位于哈达湾工业园区",
+        "在刘家馆子村附近",  # surname + 家 + ... + 村
+        "销售蔡林记热干面",  # X记: a shop's sign
+        "假冒“赵一鸣零食”包装",  # a trade name in quotes
+        "标有“武大郎烧饼”字样",
+        "公证书编号：（2024）吉长证内字第12345号",  # document numbers
+        "许可证：吉网文〔2023〕1234号",
+        "当事人门头招牌",
+    ],
+)
+def test_ordinary_words_that_start_with_a_surname_are_no_names(text):
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("经查，杨梅芳未经许可", "杨梅芳"),  # a given character typical of names after an ordinary word
+        ("当事人杨梅称", "杨梅"),  # after a role word a name all the same
+        ("“张伟”", "张伟"),  # a quoted name alone stays a name
+    ],
+)
+def test_ordinary_word_guards_leave_names(text, name):
+    assert name in found(text)
