@@ -174,11 +174,14 @@ def find_numbers(text: str) -> list[Number]:
     out: list[Number] = []
     n = len(text)
     done = 0  # end of the last code judged: a code's digit groups are one token
+    min_digits = spec.min_digits
     for m in _RUN.finditer(text):
         start, end = m.span()
         if start < done:
             continue
         touched = (start and _letter(text[start - 1])) or (end < n and _letter(text[end]))
+        if end - start < min_digits and not touched:  # years, amounts, house numbers: most runs
+            continue
         if touched and m.group().isdigit():
             code, done = _code_at(text, start, end, spec)
             if code is not None:
