@@ -28,7 +28,8 @@ _MAYBE_EMAIL = re.compile(r"[@#]|\bat\b|\[at\]|\(at\)|【at】|艾特|圈a", re.
 
 _CUE_END = r"\s*[（(]?(?:号码|号|帐号|账号|ID|id|Id)?\s*(?:为|是)?\s*[:：]?\s*[→“\"'「『]?\s*"
 WECHAT = re.compile(
-    r"(?:微信|薇信|威信|徽信|(?<![A-Za-z0-9])(?:WeChat|wechat|WECHAT|VX|vx|Vx|wx|WX)|V信|v信|加微|绿泡泡)" + _CUE_END
+    r"(?:微信|薇信|威信|徽信|(?<![A-Za-z0-9])(?:WeChat|wechat|WECHAT|weixin|Weixin|WeiXin|WEIXIN|VX|vx|Vx|wx|WX"
+    r"|[vV](?=\s*[:：]))|V信|v信|加微|绿泡泡)" + _CUE_END
     + r"([A-Za-z][-_A-Za-z0-9]{5,19}|\+?[0-9][0-9 \-]{4,17}[0-9])(?![-_A-Za-z0-9])"
 )  # fmt: skip
 QQ = re.compile(r"(?:(?<![A-Za-z0-9])(?:QQ|qq|Qq)|扣扣|企鹅号)" + _CUE_END + r"([1-9][0-9]{4,11})(?![0-9])")

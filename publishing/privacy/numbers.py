@@ -47,7 +47,8 @@ _EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|EXT\.?|Ext\.?|-)\s*[0-9]{1,5}(
 _PHONE_WORD = re.compile(
     r"(?:电话|手机|座机|固话|联系方式|联系号码|热线|Tel|TEL|tel|Fax|FAX|传真)(?:号码|号)?(?:为|是)?[:：]?\s*$"
 )
-_PERMIT_LETTER = re.compile(r"\([A-Z]\)")  # 台胞证 1012345678(B)
+_CUE_LETTERS = {"QQ", "ID", "NO", "TEL", "FAX", "VX", "WX"}  # letters that introduce a number, not a code
+_PERMIT_LETTER = re.compile(r"\([A-Z]\)|\s[A-Z](?![A-Za-z0-9])")  # 台胞证 1012345678(B), 1028374650 B
 # Letters written apart before a run: E 2345 6789, C8765\n4321, CD 9876543 (a code spelt out).
 _LETTERS_BEFORE = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,2}[ \t\r\n\u00a0\-]*$")
 _CODE = re.compile(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*")
@@ -189,15 +190,16 @@ def find_numbers(text: str) -> list[Number]:
             continue
         spelt = _spelt_code(text, start, end, spec)
         if spelt is not None:
-            out.append(spelt)
+            if spelt.kind != "exempt":
+                out.append(spelt)
             continue
         for a, b in _between_dates(text, start, end, spec):
             number = _judge(text, a, b, spec)
             if number is not None:
                 if number.kind in ("mobile", "landline") and (ext := _EXTENSION.match(text, number.end)):
                     number = number._replace(end=ext.end())
-                elif _PERMIT_LETTER.match(text, number.end):
-                    number = number._replace(end=number.end + 3)
+                elif permit := _PERMIT_LETTER.match(text, number.end):
+                    number = number._replace(end=permit.end())
                 out.append(number)
     return out
 
@@ -208,12 +210,18 @@ def _spelt_code(text: str, start: int, end: int, spec: Shapes) -> Number | None:
     letters = _LETTERS_BEFORE.search(text, max(0, start - 6), start)
     if letters is None or letters.end() != start or letters.start() == start:
         return None
-    token = (
-        letters.group().strip(" \t\r\n\u00a0-") + "".join(c for c in text[start:end] if c.isdigit())
-    ).upper()
-    before = text[max(0, letters.start() - 24) : letters.start()]
-    if spec.personal_codes.fullmatch(token) or spec.personal_code_before.search(before):
+    prefix = letters.group().strip(" \t\r\n\u00a0-")
+    digits = "".join(c for c in text[start:end] if c.isdigit())
+    kind = personal_kind(digits)
+    if spec.personal_code_before.search(text, max(0, letters.start() - 24), letters.start()):
         return Number(letters.start(), end, "passport")
+    if exempt(text, start, end, digits, kind) is not None:  # DB22/T 2957-2018: a standard
+        return Number(start, end, "exempt")
+    if spec.personal_codes.fullmatch((prefix + digits).upper()):
+        return Number(letters.start(), end, "passport")
+    joined = text[letters.start() + len(prefix) : start] == "-"
+    if joined and len(prefix) >= 2 and prefix.upper() not in _CUE_LETTERS and kind is None:
+        return Number(start, end, "exempt")  # YL-2019-0032: a code with a two-letter prefix
     return None
 
 
@@ -244,6 +252,8 @@ def _judge(text: str, start: int, end: int, spec: Shapes) -> Number | None:
     if len(digits) < spec.min_digits:
         return None
     kind = personal_kind(digits)
+    if kind is None and spec.personal_code_before.search(text, max(0, start - 24), start):  # 护照 72 4518390
+        return Number(start, end, "passport")
     if kind is None and len(digits) <= 8 and _PHONE_WORD.search(text, max(0, start - 12), start):
         kind = "landline"  # 电话：88886666, a local number without its area code
     if exempt(text, start, end, digits, kind) is not None:
