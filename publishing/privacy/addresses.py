@@ -60,10 +60,10 @@ class Found(NamedTuple):
 def find_addresses(text: str) -> list[Found]:
     """Home addresses in a normalised text: (start, end) of what is masked."""
     out: list[Found] = []
-    for m in RESIDENCE_CUE.finditer(text):
+    for m in RESIDENCE_CUE.finditer(text):  # after a residence word the whole address goes
         end = _address_end(text, m.end())
         if end > m.end():
-            out.append(Found(_after_prefix(text, m.end(), end), end, "address"))
+            out.append(Found(m.end(), end, "address"))
     for m in _DWELLING.finditer(text):
         if any(f.start <= m.start() < f.end for f in out):  # the grain after a cue's address: one address
             out = [f._replace(end=max(f.end, m.end())) if f.start <= m.start() < f.end else f for f in out]

@@ -47,7 +47,6 @@ _EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|EXT\.?|Ext\.?|-)\s*[0-9]{1,5}(
 _PHONE_WORD = re.compile(
     r"(?:电话|手机|座机|固话|联系方式|联系号码|热线|Tel|TEL|tel|Fax|FAX|传真)(?:号码|号)?(?:为|是)?[:：]?\s*$"
 )
-_CUE_LETTERS = {"QQ", "ID", "NO", "TEL", "FAX", "VX", "WX"}  # letters that introduce a number, not a code
 _PERMIT_LETTER = re.compile(r"\([A-Z]\)|\s[A-Z](?![A-Za-z0-9])")  # 台胞证 1012345678(B), 1028374650 B
 # Letters written apart before a run: E 2345 6789, C8765\n4321, CD 9876543 (a code spelt out).
 _LETTERS_BEFORE = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,2}[ \t\r\n\u00a0\-]*$")
@@ -219,9 +218,6 @@ def _spelt_code(text: str, start: int, end: int, spec: Shapes) -> Number | None:
         return Number(start, end, "exempt")
     if spec.personal_codes.fullmatch((prefix + digits).upper()):
         return Number(letters.start(), end, "passport")
-    joined = text[letters.start() + len(prefix) : start] == "-"
-    if joined and len(prefix) >= 2 and prefix.upper() not in _CUE_LETTERS and kind is None:
-        return Number(start, end, "exempt")  # YL-2019-0032: a code with a two-letter prefix
     return None
 
 

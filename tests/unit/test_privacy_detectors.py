@@ -179,9 +179,13 @@ def test_home_addresses_are_found_down_to_the_room(text, gone):
     assert spans and any(gone in span for span in spans)
 
 
-def test_the_city_and_district_stay_and_business_addresses_stay():
+def test_what_of_an_address_stays():
+    """After a residence word the whole address goes; where only the dwelling's grain says so, the
+    city and district stay (they locate no one); a business address to its street number stays."""
     (span,) = [s for s, _k in found(find_addresses, "家住长春市朝阳区红旗街道幸福小区5栋2单元301室，")]
-    assert not span.startswith("长春市")
+    assert span == "长春市朝阳区红旗街道幸福小区5栋2单元301室"
+    (span,) = [s for s, _k in found(find_addresses, "在长春市朝阳区红旗街道幸福小区5栋2单元301室存放")]
+    assert span == "红旗街道幸福小区5栋2单元301室"
     assert found(find_addresses, "经营场所位于长春市朝阳区人民大街1234号，") == []
 
 
