@@ -236,4 +236,5 @@ def test_individual_businesses_and_organisation_form():
     assert not is_individual_business("organisation", "91220101MA17XY1234")
     assert has_organisation_form("长春市张伟商贸有限公司")
     assert has_organisation_form("鑫康五金店")
+    assert has_organisation_form("吉林省𠀀源食品有限公司")  # a Han character outside the basic block
     assert not has_organisation_form("张伟")
