@@ -2,7 +2,7 @@
 done-when threshold, on the whole corpus through one `desensitise_column(..., processes=1)` call
 with the record's own names and no register. A failing test prints its misses.
 
-The evaluation (what counts as found, as over-masked) is `bench.privacy_bench.evaluate`, whose
+The evaluation (what counts as found, as over-masked) is `tests/privacy/evaluate.py`, whose
 docstring states the rule; the last tests check the evaluator itself on hand-made outputs.
 Speed is measured by `python -m bench.privacy_bench`, never here.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.privacy_bench import CORPUS, Entry, Label, corpus_problems, evaluate, load_corpus
+from tests.privacy.evaluate import CORPUS, Entry, Label, corpus_problems, evaluate, load_corpus
 
 RECALL = {
     "citizen_id": 1.0,
