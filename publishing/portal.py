@@ -88,6 +88,13 @@ def build_portal(cfg: RunConfig, released: list[dict], gate) -> Path:
     )
     out = cfg.open_root / "index.html"
     (cfg.open_root / "index.html.tmp").write_text(page, encoding="utf-8")
+    # every string of the page (catalogue texts, dataset cards) passes the gate before it replaces
+    # the page the public sees; the page keeps the previous version's otherwise
+    if findings := gate.scan_file(cfg.open_root / "index.html.tmp"):
+        (cfg.open_root / "index.html.tmp").unlink()
+        raise ValueError(
+            f"the portal page was not replaced: the publish gate found {', '.join(sorted(set(findings)))}"
+        )
     (cfg.open_root / "index.html.tmp").replace(out)
     return out
 

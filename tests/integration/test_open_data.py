@@ -294,3 +294,22 @@ def test_the_gate_and_the_desensitiser_agree_on_a_contract_number():
         out = desensitise(text)
         assert gate.scan_text(out) == [], (text, out)
         assert (out == text) == (gate.scan_text(text) == []), text
+
+
+def test_the_portal_page_passes_the_gate_too(built, monkeypatch):
+    """Every string the portal shows is checked: a catalogue text that carries a phone keeps the
+    page from being replaced."""
+    import copy
+
+    from publishing import metadata
+
+    conf = built.to_conf()
+    verdicts, _released = publish(conf, "run-11")
+    page = (built.open_root / "index.html").read_text(encoding="utf-8")
+    verdicts = pipeline.validate_outputs(conf, pipeline.prepare_open_data(conf, "run-12"))
+    leaking = copy.deepcopy(metadata.catalogue())  # changed after the gate read the version's files
+    leaking["datasets"]["penalties"]["description"] += " 咨询电话13800001111"
+    monkeypatch.setattr(metadata, "catalogue", lambda: leaking)
+    with pytest.raises(ValueError, match="portal page"):
+        pipeline.publish(conf, verdicts)
+    assert (built.open_root / "index.html").read_text(encoding="utf-8") == page
