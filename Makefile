@@ -31,6 +31,7 @@ demo: env
 
 lint: env
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Debian's Chromium and a CJK font, for the portal's browser tests. Installed once; when
 # apt cannot run here the portal tests are skipped, and this says so loudly.

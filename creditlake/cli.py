@@ -39,8 +39,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", default="national", help="jurisdiction profile (default: national)")
     run.add_argument("--lake", type=Path, required=True, help="lake folder the run writes")
     run.add_argument("--summary", type=Path, help="write the run summary JSON here")
-    run.add_argument("--registry", type=Path,
-                     help="feeds registry folder (default: CREDITLAKE_REGISTRY; without either, no feeds)")
+    run.add_argument(
+        "--registry",
+        type=Path,
+        help="feeds registry folder (default: CREDITLAKE_REGISTRY; without either, no feeds)",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="show Airflow's own log")
 
     profiles = sub.add_parser("profiles", help="the jurisdiction profiles and their rules")
@@ -54,35 +57,60 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--penalties", type=int, default=200)
     gen.add_argument("--as-of", type=_date, default=date.today())
-    gen.add_argument("--penalties-only", action="store_true",
-                     help="one penalties CSV only (default: every dataset and event, in every format)")
+    gen.add_argument(
+        "--penalties-only",
+        action="store_true",
+        help="one penalties CSV only (default: every dataset and event, in every format)",
+    )
     gen.add_argument("--licenses", type=int, help="licence rows (default: penalties/2)")
     gen.add_argument("--court-dishonest", type=int, help="court list rows (default: penalties/10)")
     gen.add_argument("--honors", type=int, help="honour rows (default: penalties/10)")
     gen.add_argument("--events", type=int, help="event rows in all (default: penalties/20)")
-    gen.add_argument("--formats", help="comma list of csv_bom,csv,csv_gb18030,xlsx,jsonl (first takes the bulk)")
+    gen.add_argument(
+        "--formats", help="comma list of csv_bom,csv,csv_gb18030,xlsx,jsonl (first takes the bulk)"
+    )
     gen.add_argument("--defect-rate", type=float, default=0.05, help="share of rows with a planted defect")
-    gen.add_argument("--defect", action="append", default=[], metavar="KIND=SHARE",
-                     help="share of one defect kind (repeatable; 0 turns it off)")
+    gen.add_argument(
+        "--defect",
+        action="append",
+        default=[],
+        metavar="KIND=SHARE",
+        help="share of one defect kind (repeatable; 0 turns it off)",
+    )
 
-    serve = sub.add_parser("serve", help="serve the licences as Delta Sharing shares to institutions (pull API)")
+    serve = sub.add_parser(
+        "serve", help="serve the licences as Delta Sharing shares to institutions (pull API)"
+    )
     serve.add_argument("--lake", type=Path, required=True, help="lake whose feeds are shared")
     _registry_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--profile", default="national", help="jurisdiction profile (default: national)")
-    serve.add_argument("--public-url", help="the URL institutions reach (a TLS proxy in front), for file links")
+    serve.add_argument(
+        "--public-url", help="the URL institutions reach (a TLS proxy in front), for file links"
+    )
 
     tokens = sub.add_parser("tokens", help="bearer tokens of institutions for the sharing API")
     tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True)
-    issue = tokens_sub.add_parser("issue", help="a new token; prints it once and writes the institution's profile file")
+    issue = tokens_sub.add_parser(
+        "issue", help="a new token; prints it once and writes the institution's profile file"
+    )
     issue.add_argument("--lake", type=Path, required=True)
     issue.add_argument("--institution", required=True, metavar="USCC")
-    issue.add_argument("--days", type=int, default=90, help="days until the token expires (default 90, at most 366)")
-    issue.add_argument("--profile-file", type=Path, required=True,
-                       help="write the Delta Sharing profile (endpoint, bearer token, expiry) here, for the institution")
-    issue.add_argument("--endpoint", default="http://127.0.0.1:8080/delta-sharing",
-                       help="the sharing endpoint the profile names (default: creditlake serve's local default)")
+    issue.add_argument(
+        "--days", type=int, default=90, help="days until the token expires (default 90, at most 366)"
+    )
+    issue.add_argument(
+        "--profile-file",
+        type=Path,
+        required=True,
+        help="write the Delta Sharing profile (endpoint, bearer token, expiry) here, for the institution",
+    )
+    issue.add_argument(
+        "--endpoint",
+        default="http://127.0.0.1:8080/delta-sharing",
+        help="the sharing endpoint the profile names (default: creditlake serve's local default)",
+    )
     issue.add_argument("--note", default="", help="kept with the token, e.g. the agreement or the ticket")
     _registry_option(issue)
     tokens_sub.add_parser("list", help="every token: id, institution, expiry, revoked (never the token)").add_argument(
@@ -98,11 +126,21 @@ def parser() -> argparse.ArgumentParser:
 
     feeds = sub.add_parser("feeds", help="push deliveries to institutions")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True)
-    verify = feeds_sub.add_parser("verify", help="check a delivery's signature and file hashes (what institutions run)")
-    verify.add_argument("path", type=Path, metavar="DIR", help="a delivery folder, its manifest.json, or a licence folder")
-    verify.add_argument("--key", type=Path, required=True,
-                        help="the platform's Ed25519 public key (.pub.pem) or, for HMAC feeds, the shared secret file")
-    verify.add_argument("--institution", metavar="USCC", help="also check the delivery is addressed to this USCC")
+    verify = feeds_sub.add_parser(
+        "verify", help="check a delivery's signature and file hashes (what institutions run)"
+    )
+    verify.add_argument(
+        "path", type=Path, metavar="DIR", help="a delivery folder, its manifest.json, or a licence folder"
+    )
+    verify.add_argument(
+        "--key",
+        type=Path,
+        required=True,
+        help="the platform's Ed25519 public key (.pub.pem) or, for HMAC feeds, the shared secret file",
+    )
+    verify.add_argument(
+        "--institution", metavar="USCC", help="also check the delivery is addressed to this USCC"
+    )
     return p
 
 
@@ -205,7 +243,8 @@ def render_summary(s: dict) -> str:
     for f in files:
         lines.append(
             f"  {f['status']:<15} {f['dataset']:<12} {Path(f['path']).name}: {f['rows_in']} in, {f['loaded']} loaded, "
-            f"{f['quarantined']} quarantined, {f['excluded']} excluded" + (f"  ({f['reason']})" if f["reason"] else "")
+            f"{f['quarantined']} quarantined, {f['excluded']} excluded"
+            + (f"  ({f['reason']})" if f["reason"] else "")
         )
     build = s.get("build") or {}
     lines.append(f"validated  raw batches gated by Great Expectations; data docs: {s['data_docs']}")
@@ -247,7 +286,9 @@ def _registry(args):
 
     from publishing.registry import RegistryError, load_registry
 
-    root = args.registry or (Path(os.environ["CREDITLAKE_REGISTRY"]) if os.environ.get("CREDITLAKE_REGISTRY") else None)
+    root = args.registry or (
+        Path(os.environ["CREDITLAKE_REGISTRY"]) if os.environ.get("CREDITLAKE_REGISTRY") else None
+    )
     if root is None:
         print("error: no registry: pass --registry DIR or set CREDITLAKE_REGISTRY "
               "(publishing/registry_example is an example)", file=sys.stderr)  # fmt: skip
@@ -285,8 +326,17 @@ def _serve(args) -> int:
     if not args.lake.is_dir():
         print(f"error: lake folder {args.lake} does not exist", file=sys.stderr)
         return 2
-    print(f"Delta Sharing endpoint  http://{args.host}:{args.port}{PREFIX}  (registry {registry.root})", flush=True)
-    serve(_lake_config(args.lake, args.profile), registry, host=args.host, port=args.port, public_url=args.public_url)
+    print(
+        f"Delta Sharing endpoint  http://{args.host}:{args.port}{PREFIX}  (registry {registry.root})",
+        flush=True,
+    )
+    serve(
+        _lake_config(args.lake, args.profile),
+        registry,
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+    )
     return 0
 
 
@@ -305,7 +355,9 @@ def _tokens(args) -> int:
 
         for t in _read_tokens(path):
             state = f"revoked {t['revoked_at']}" if t.get("revoked_at") else f"expires {t['expires_at']}"
-            print(f"{t['id']}  {t['institution']}  issued {t['issued_at']}  {state}  {t.get('note') or ''}".rstrip())
+            print(
+                f"{t['id']}  {t['institution']}  issued {t['issued_at']}  {state}  {t.get('note') or ''}".rstrip()
+            )
         return 0
     if args.tokens_command == "revoke":
         try:
@@ -332,7 +384,9 @@ def _tokens(args) -> int:
         handle.write("\n")
     shares = [lic.id for lic in active_licences(registry, now_china().date())
               if lic.institution == args.institution and lic.pulled]  # fmt: skip
-    print(f"token id      {record['id']}  (institution {record['institution']}, expires {record['expires_at']})")
+    print(
+        f"token id      {record['id']}  (institution {record['institution']}, expires {record['expires_at']})"
+    )
     print(f"bearer token  {token}")
     print("              shown once: only its sha256 is kept. Revoke with: creditlake tokens revoke "
           f"--lake {args.lake} {record['id']}")  # fmt: skip

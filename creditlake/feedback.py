@@ -128,8 +128,13 @@ def _write(cfg: RunConfig, provider: str, result: dict, header: dict, rows) -> l
     # The header indented, then one refused row per line, by pandas' JSON writer (C): json's
     # own encoder took seconds on a batch with 50,000 refused rows.
     head = json.dumps(header | {"provider": provider}, ensure_ascii=False, indent=1, default=str)
-    lines = rows.to_pandas().to_json(orient="records", lines=True, force_ascii=False).strip().replace("\n", ",\n  ")
-    body = f'[\n  {lines}\n ]' if lines else "[]"
+    lines = (
+        rows.to_pandas()
+        .to_json(orient="records", lines=True, force_ascii=False)
+        .strip()
+        .replace("\n", ",\n  ")
+    )
+    body = f"[\n  {lines}\n ]" if lines else "[]"
     Path(f"{stem}.json").write_text(f'{head[:-2]},\n "rows": {body}\n}}\n', encoding="utf-8")
     with open(f"{stem}.csv", "wb") as fh:  # UTF-8 with BOM, so Excel opens it right
         fh.write("\ufeff".encode())

@@ -136,7 +136,9 @@ class Gate:
         suite = gx.ExpectationSuite(name=name, meta={"doc": spec.get("doc", "")})
         for exp in spec["expectations"]:
             suite.add_expectation_configuration(
-                ExpectationConfiguration(type=exp["type"], kwargs=exp["kwargs"], meta={"why": exp.get("why", "")})
+                ExpectationConfiguration(
+                    type=exp["type"], kwargs=exp["kwargs"], meta={"why": exp.get("why", "")}
+                )
             )
         suite = self.context.suites.add_or_update(suite)
         validation = self.context.validation_definitions.add_or_update(
@@ -174,7 +176,11 @@ class Gate:
                 error = (r.get("exception_info") or {}).get("exception_message")
                 failures.append(
                     f"{cfg_['type']} on {column}: "
-                    + (f"{unexpected} unexpected, e.g. {sample}" if unexpected is not None else str(error or detail))
+                    + (
+                        f"{unexpected} unexpected, e.g. {sample}"
+                        if unexpected is not None
+                        else str(error or detail)
+                    )
                 )
 
         out = self.cfg.reports_root / "gx_results" / safe_name(batch) / f"{name}.json"

@@ -60,7 +60,14 @@ MIN_FILE_ROWS = 8
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰海燕建华文波晓东春梅丹宇鹏辉飞鑫浩宁博琳瑶"
 COMPOUND_SURNAMES = ["欧阳", "司马", "上官", "诸葛"]
-RARE_GIVEN = ["䶮", "𠀀", "喆", "玥", "堃", "昇"]  # 䶮 and 𠀀 are outside GBK: only GB18030 or UTF-8 carry them
+RARE_GIVEN = [
+    "䶮",
+    "𠀀",
+    "喆",
+    "玥",
+    "堃",
+    "昇",
+]  # 䶮 and 𠀀 are outside GBK: only GB18030 or UTF-8 carry them
 MINORITY_NAMES = ["阿依古丽·买买提", "艾力·吐尔逊", "努尔兰·别克", "扎西·多吉", "古丽娜尔·艾买提"]
 
 # town, 文号 short name, province short (案号), province, area code, districts (division code, name)
@@ -79,7 +86,20 @@ PLACES = [
 PILOT_DIVISION = "350203"  # 厦门 思明区: early pilot codes fail the checksum and are real (DOMAIN.md §2)
 NAME_A = "金银宏恒泰鑫瑞达盛隆嘉德润兴"
 NAME_B = "源丰信通安康泰旺诚远"
-TRADES = ["商贸", "建筑工程", "食品", "物流", "科技", "餐饮管理", "医药", "环保科技", "机械制造", "房地产开发", "化工", "运输"]
+TRADES = [
+    "商贸",
+    "建筑工程",
+    "食品",
+    "物流",
+    "科技",
+    "餐饮管理",
+    "医药",
+    "环保科技",
+    "机械制造",
+    "房地产开发",
+    "化工",
+    "运输",
+]
 FORMS = ["有限公司", "有限责任公司", "股份有限公司"]
 SHOPS = ["便利店", "食杂店", "五金店", "餐馆", "美发店", "水果店", "汽车修理部", "烧烤店"]
 # organisation heads (GB 32100-2015: registration authority + type) and their name shapes
@@ -245,7 +265,11 @@ def kinds_for(dataset: str) -> list[str]:
 
 
 def make_uscc(rng: random.Random, division: str | None = None) -> str:
-    body = "91" + (division or rng.choice(PLACES)[5][0][0]) + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+    body = (
+        "91"
+        + (division or rng.choice(PLACES)[5][0][0])
+        + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+    )
     return body + _uscc.calc_check_digit(body + "0")
 
 
@@ -281,7 +305,10 @@ def _strings(matrix: np.ndarray) -> np.ndarray:
 
 def _digits(codes: np.ndarray, width: int) -> np.ndarray:
     """Division codes etc. (strings of digits) -> (n, width) int matrix."""
-    return np.frombuffer(np.ascontiguousarray(codes.astype(f"S{width}")).tobytes(), np.uint8).reshape(-1, width) - 48
+    return (
+        np.frombuffer(np.ascontiguousarray(codes.astype(f"S{width}")).tobytes(), np.uint8).reshape(-1, width)
+        - 48
+    )
 
 
 def uscc_array(rng: np.random.Generator, heads: np.ndarray, divisions: np.ndarray) -> np.ndarray:
@@ -305,7 +332,9 @@ def uscc_array(rng: np.random.Generator, heads: np.ndarray, divisions: np.ndarra
 def citizen_id_array(rng: np.random.Generator, divisions: np.ndarray, first: date, last: date):
     """Valid 18-digit citizen IDs (GB 11643-1999) born between `first` and `last`; also sex."""
     n = len(divisions)
-    born = (rng.integers(first.toordinal(), last.toordinal() + 1, size=n) - date(1970, 1, 1).toordinal()).astype("datetime64[D]")
+    born = (
+        rng.integers(first.toordinal(), last.toordinal() + 1, size=n) - date(1970, 1, 1).toordinal()
+    ).astype("datetime64[D]")
     ymd = np.char.replace(np.datetime_as_string(born), "-", "")
     seq = rng.integers(0, 1000, size=n)
     body = np.zeros((n, 17), np.int64)
@@ -316,7 +345,11 @@ def citizen_id_array(rng: np.random.Generator, divisions: np.ndarray, first: dat
     body[:, 16] = seq % 10
     check = np.frombuffer(ID_CHECK.encode(), np.uint8)[(body @ ID_WEIGHTS) % 11]
     ids = _strings(np.concatenate([body + 48, check[:, None]], axis=1))
-    return ids, np.where(seq % 2 == 1, "男", "女").astype(object), born.astype("datetime64[Y]").astype(int) + 1970
+    return (
+        ids,
+        np.where(seq % 2 == 1, "男", "女").astype(object),
+        born.astype("datetime64[Y]").astype(int) + 1970,
+    )
 
 
 def _luhn_cards(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -393,15 +426,22 @@ def build_universe(rng: np.random.Generator, rows: int, as_of: date) -> Universe
 
     # persons
     p_div_idx = rng.integers(len(_DIVISIONS), size=n_per)
-    p_id, p_sex, p_born = citizen_id_array(rng, _DIVISIONS[p_div_idx], date(1955, 1, 1), date(as_of.year - 20, 12, 31))
+    p_id, p_sex, p_born = citizen_id_array(
+        rng, _DIVISIONS[p_div_idx], date(1955, 1, 1), date(as_of.year - 20, 12, 31)
+    )
     p_name = _names(rng, n_per)
     mobile_heads = np.array(["134", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159", "182",
                              "183", "187", "188", "130", "131", "132", "155", "156", "185", "186", "133", "153", "180",
                              "181", "189", "177", "199", "166", "173"], dtype=object)  # fmt: skip
-    p_mobile = _join(_pick(rng, mobile_heads, n_per), np.char.zfill(rng.integers(0, 10**8, size=n_per).astype(str), 8).astype(object))
+    p_mobile = _join(
+        _pick(rng, mobile_heads, n_per),
+        np.char.zfill(rng.integers(0, 10**8, size=n_per).astype(str), 8).astype(object),
+    )
     areas = np.array([p[4] for p in PLACES], dtype=object)[_DIVISION_TOWN[p_div_idx]]
     numbers = np.char.zfill(rng.integers(2 * 10**7, 9 * 10**7, size=n_per).astype(str), 8).astype(object)
-    p_landline = np.where(rng.random(n_per) < 0.85, _join(areas, "-", numbers), _join("(", areas, ")", numbers))
+    p_landline = np.where(
+        rng.random(n_per) < 0.85, _join(areas, "-", numbers), _join("(", areas, ")", numbers)
+    )
     letters = _strings(rng.integers(97, 123, size=(n_per, 6)))
     domains = _pick(rng, ["163.com", "126.com", "qq.com", "sina.com", "139.com", "foxmail.com"], n_per)
     p_email = _join(letters, (p_born % 100).astype(str).astype(object), "@", domains)
@@ -409,7 +449,8 @@ def build_universe(rng: np.random.Generator, rows: int, as_of: date) -> Universe
 
     # organisations
     heads = np.array([h for h, _ in ORG_HEADS], dtype=object)[
-        rng.choice(len(ORG_HEADS), size=n_org, p=[w for _, w in ORG_HEADS])]
+        rng.choice(len(ORG_HEADS), size=n_org, p=[w for _, w in ORG_HEADS])
+    ]
     o_div = rng.integers(len(_DIVISIONS), size=n_org)
     o_town = _DIVISION_TOWN[o_div]
     towns = np.array([p[0] + "市" for p in PLACES], dtype=object)
@@ -417,15 +458,28 @@ def build_universe(rng: np.random.Generator, rows: int, as_of: date) -> Universe
     o_name = _join(towns[o_town], a, b, _pick(rng, TRADES, n_org), _pick(rng, FORMS, n_org))
     o_name = np.where(heads == "93", _join(towns[o_town], a, b, "种植专业合作社"), o_name)
     o_name = np.where(heads == "52", _join(towns[o_town], a, b, "职业培训学校"), o_name)
-    o_name = np.where(heads == "12", _join(towns[o_town], _DIVISION_NAME[o_div], "第", _pick(rng, list("一二三四五六七八九"), n_org), "中学"), o_name)
-    o_name = np.where(heads == "N2", _join(towns[o_town], _DIVISION_NAME[o_div], a, b, "村股份经济合作社"), o_name)
+    o_name = np.where(
+        heads == "12",
+        _join(
+            towns[o_town], _DIVISION_NAME[o_div], "第", _pick(rng, list("一二三四五六七八九"), n_org), "中学"
+        ),
+        o_name,
+    )
+    o_name = np.where(
+        heads == "N2", _join(towns[o_town], _DIVISION_NAME[o_div], a, b, "村股份经济合作社"), o_name
+    )
     o_code = uscc_array(rng, heads, _DIVISIONS[o_div])
 
     # individual businesses (个体工商户): 92 heads, named after the shop
     i_div = rng.integers(len(_DIVISIONS), size=n_ind)
     i_town = _DIVISION_TOWN[i_div]
-    i_name = _join(towns[i_town], _DIVISION_NAME[i_div], _pick(rng, list(NAME_A), n_ind), _pick(rng, list(NAME_B), n_ind),
-                   _pick(rng, SHOPS, n_ind))
+    i_name = _join(
+        towns[i_town],
+        _DIVISION_NAME[i_div],
+        _pick(rng, list(NAME_A), n_ind),
+        _pick(rng, list(NAME_B), n_ind),
+        _pick(rng, SHOPS, n_ind),
+    )
     i_code = uscc_array(rng, np.full(n_ind, "92", dtype=object), _DIVISIONS[i_div])
 
     p_town = _DIVISION_TOWN[p_div_idx]
@@ -541,7 +595,9 @@ class Context:
             self.used[letter][persons] = True
 
 
-def sample_subjects(ctx: Context, n: int, shares: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+def sample_subjects(
+    ctx: Context, n: int, shares: tuple[float, float, float]
+) -> tuple[np.ndarray, np.ndarray]:
     """(kind, universe index) for n records: shares of organisations, persons, individual businesses."""
     rng, u = ctx.rng, ctx.universe
     kind = rng.choice(3, size=n, p=list(shares)).astype(np.int8)
@@ -603,7 +659,12 @@ def _agencies():
             codes.append(body + _uscc.calc_check_digit(body + "0"))
             prefixes.append(f"{short}{abbr}")
             types.append(key)
-    return (np.array(names, dtype=object), np.array(codes, dtype=object), np.array(prefixes, dtype=object), types)
+    return (
+        np.array(names, dtype=object),
+        np.array(codes, dtype=object),
+        np.array(prefixes, dtype=object),
+        types,
+    )
 
 
 AGENCY_NAMES, AGENCY_CODES, AGENCY_PREFIXES, _ = _agencies()
@@ -644,11 +705,25 @@ ORG_FACTS = [
 ]  # fmt: skip
 PERSON_CONTENT = [
     (6, "", lambda r: r.content),
-    (1, "ni", lambda r: [f"对当事人{s}（身份证号{i}）作出如下处罚：{c}" for s, i, c in zip(r.s, r.pid, r.content, strict=True)]),
+    (
+        1,
+        "ni",
+        lambda r: [
+            f"对当事人{s}（身份证号{i}）作出如下处罚：{c}"
+            for s, i, c in zip(r.s, r.pid, r.content, strict=True)
+        ],
+    ),
 ]
 ORG_CONTENT = [
     (6, "", lambda r: r.content),
-    (1, "nm", lambda r: [f"责令{s}改正违法行为，并处{c}。送达联系人：{p}，{m}" for s, c, p, m in zip(r.s, r.content, r.rep, r.mob, strict=True)]),
+    (
+        1,
+        "nm",
+        lambda r: [
+            f"责令{s}改正违法行为，并处{c}。送达联系人：{p}，{m}"
+            for s, c, p, m in zip(r.s, r.content, r.rep, r.mob, strict=True)
+        ],
+    ),
 ]
 
 
@@ -775,8 +850,14 @@ def build_licenses(ctx: Context, n: int) -> Table:
     is_person, has_rep = kind == 1, kind != 1
     empty = np.full(n, "", dtype=object)
     validity = np.array([x[6] for x in LICENCES])[lt]
-    end = np.where(validity > 0, ctx.iso_of(day + validity * 365 - 1), _pick(rng, ["2099-12-31", "2099/12/31", "长期"], n))
-    source = _person_source(ctx, kind, subject) | {"scope": np.array([x[4] for x in LICENCES], dtype=object)[lt]}
+    end = np.where(
+        validity > 0,
+        ctx.iso_of(day + validity * 365 - 1),
+        _pick(rng, ["2099-12-31", "2099/12/31", "长期"], n),
+    )
+    source = _person_source(ctx, kind, subject) | {
+        "scope": np.array([x[4] for x in LICENCES], dtype=object)[lt]
+    }
     nr = np.empty(n, dtype=object)
     fill_text(ctx, nr, np.flatnonzero(has_rep), LICENCE_NR[0], source)
     fill_text(ctx, nr, np.flatnonzero(is_person), LICENCE_NR[1], source)
@@ -827,7 +908,16 @@ def build_court(ctx: Context, n: int) -> Table:
     years = ctx.year[filed - ctx.lo].astype(str).astype(object)
     case = np.array([f"({y}){p}{d}执{i}号" for y, p, d, i in zip(years.tolist(), pshort.tolist(), div4.tolist(), range(1, n + 1), strict=True)], dtype=object)  # fmt: skip
     basis_year = (ctx.year[filed - ctx.lo] - 1).astype(str).astype(object)
-    basis = _join("(", basis_year, ")", pshort, div4, "民初", rng.integers(100, 9999, size=n).astype(str).astype(object), "号")
+    basis = _join(
+        "(",
+        basis_year,
+        ")",
+        pshort,
+        div4,
+        "民初",
+        rng.integers(100, 9999, size=n).astype(str).astype(object),
+        "号",
+    )
     ids = u.code[subject].copy()
     pid = u.p_id[person]
     masked = np.array([f"{i[:10]}****{i[14:]}" for i in pid.tolist()], dtype=object)
@@ -856,7 +946,9 @@ def build_court(ctx: Context, n: int) -> Table:
     ctx.mark("n", person)
     ctx.mark("i", person[is_person & (shown == ids)])  # published unmasked
     # creditors named in the obligation: third parties the record does not list as its own
-    named = np.flatnonzero([c in text for c, text in zip(source["creditor"].tolist(), duty.tolist(), strict=True)])
+    named = np.flatnonzero(
+        [c in text for c, text in zip(source["creditor"].tolist(), duty.tolist(), strict=True)]
+    )
     ctx.third_party[creditors[named]] = True
     return Table("court_dishonest", cols, kind, subject, key, day)
 
@@ -887,7 +979,9 @@ def build_honors(ctx: Context, n: int) -> Table:
     years = ctx.year[day - ctx.lo]
     number = np.array([f"{s}{a}〔{y}〕{i}号" for s, a, y, i in zip(short.tolist(), abbr.tolist(), years.tolist(), range(1, n + 1), strict=True)], dtype=object)  # fmt: skip
     is_person, empty = kind == 1, np.full(n, "", dtype=object)
-    source = _person_source(ctx, kind, subject) | {"hours": rng.integers(2, 300, size=n).astype(str).astype(object)}
+    source = _person_source(ctx, kind, subject) | {
+        "hours": rng.integers(2, 300, size=n).astype(str).astype(object)
+    }
     bz = np.empty(n, dtype=object)
     fill_text(ctx, bz, np.flatnonzero(is_person), HONOUR_BZ[1], source)
     fill_text(ctx, bz, np.flatnonzero(~is_person), HONOUR_BZ[0], source)
@@ -939,14 +1033,30 @@ def _ref(t: Targets, row: int) -> dict:
     }  # fmt: skip
 
 
-NAME_COLUMNS = {"penalties": "CF_XDR_MC", "licenses": "XK_XDR_MC", "court_dishonest": "SX_MC", "honors": "RY_MC"}
+NAME_COLUMNS = {
+    "penalties": "CF_XDR_MC",
+    "licenses": "XK_XDR_MC",
+    "court_dishonest": "SX_MC",
+    "honors": "RY_MC",
+}
 XXLB = {"penalties": ["行政处罚", "行政处罚", "penalties"], "licenses": ["行政许可", "行政许可", "licenses"],
         "court_dishonest": ["失信被执行人"], "honors": ["honors"]}  # fmt: skip
 
 
 def _event_base(ctx: Context, picks: list[tuple[Targets, np.ndarray]], earliest_gap: int = 1):
     """Subject, code, name, dates of the records the events point at; dates after the record."""
-    rows, tables, kinds, subjects, keys, names, numbers, record_days, refs, labels = [], [], [], [], [], [], [], [], [], []
+    rows, tables, kinds, subjects, keys, names, numbers, record_days, refs, labels = (
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
     for t, chosen in picks:
         table = t.table
         for row in chosen.tolist():
@@ -978,7 +1088,12 @@ def _order(table: Table, by: np.ndarray) -> Table:
     """Events arrive sorted by date."""
     order = np.argsort(by, kind="stable")
     table.cols = {k: v[order] for k, v in table.cols.items()}
-    table.kind, table.subject, table.key, table.day = table.kind[order], table.subject[order], table.key[order], table.day[order]
+    table.kind, table.subject, table.key, table.day = (
+        table.kind[order],
+        table.subject[order],
+        table.key[order],
+        table.day[order],
+    )
     table.refs = [table.refs[i] for i in order.tolist()]
     return table
 
@@ -1000,7 +1115,15 @@ def build_repairs(ctx: Context, n: int, pool: dict[str, Targets]) -> Table | Non
             "XF_ZTMC": b["name"], "XF_ZTDM": b["key"], "XF_XXLB": b["label"], "XF_YWSH": b["number"],
             "XF_JDRQ": ctx.iso_of(b["day"]), "XF_JG": body, "XF_SJLY": body}  # fmt: skip
     refs = [{"event": "修复", "refers_to": r} for r in b["refs"]]
-    table = Table("repairs", {k: np.asarray(v, dtype=object).copy() for k, v in cols.items()}, b["kind"], b["subject"], b["key"], b["day"], refs)
+    table = Table(
+        "repairs",
+        {k: np.asarray(v, dtype=object).copy() for k, v in cols.items()},
+        b["kind"],
+        b["subject"],
+        b["key"],
+        b["day"],
+        refs,
+    )
     return _order(table, table.day)
 
 
@@ -1046,14 +1169,27 @@ def build_revocations(ctx: Context, n: int, pool: dict[str, Targets]) -> Table |
             "CX_YJ": basis, "CX_GZNR": correction,
             "CX_SJLY": np.array([_source_of(pool, r) for r in b["refs"]], dtype=object)}  # fmt: skip
     refs = [{"event": a, "refers_to": r} for a, r in zip(action.tolist(), b["refs"], strict=True)]
-    table = Table("revocations", {k: np.asarray(v, dtype=object).copy() for k, v in cols.items()}, b["kind"], b["subject"], b["key"], b["day"], refs)
+    table = Table(
+        "revocations",
+        {k: np.asarray(v, dtype=object).copy() for k, v in cols.items()},
+        b["kind"],
+        b["subject"],
+        b["key"],
+        b["day"],
+        refs,
+    )
     return _order(table, table.day)
 
 
 def _source_of(pool: dict[str, Targets], ref: dict) -> str:
     """The provider of the record an event points at (its deciding agency)."""
     t = pool[ref["dataset"]].table
-    column = {"penalties": "CF_SJLY", "licenses": "XK_LYDW", "honors": "RY_SJLY", "court_dishonest": "SX_ZXFY"}[ref["dataset"]]
+    column = {
+        "penalties": "CF_SJLY",
+        "licenses": "XK_LYDW",
+        "honors": "RY_SJLY",
+        "court_dishonest": "SX_ZXFY",
+    }[ref["dataset"]]
     row = _row_of(t, ref)
     return t.cols[column][row]
 
@@ -1091,10 +1227,14 @@ def build_objections(ctx: Context, cases: int, pool: dict[str, Targets]) -> Tabl
     decided = rng.random(m) < 0.65
     # open objections were opened recently; decided ones were decided within 30 days
     recent = np.maximum(b["record_day"] + 1, ctx.today - 20)
-    opened = np.where(decided, b["day"], recent + np.floor(rng.random(m) * (ctx.today - recent + 1)).astype(np.int64))
+    opened = np.where(
+        decided, b["day"], recent + np.floor(rng.random(m) * (ctx.today - recent + 1)).astype(np.int64)
+    )
     closed = np.minimum(opened + rng.integers(0, 30, size=m), ctx.today)
     result = _pick(rng, ["维持", "维持", "维持", "更正", "撤销"], m)
-    case_ids = np.array([f"YY-{ctx.year[d - ctx.lo]}-{i:05d}" for i, d in enumerate(opened.tolist(), 1)], dtype=object)
+    case_ids = np.array(
+        [f"YY-{ctx.year[d - ctx.lo]}-{i:05d}" for i, d in enumerate(opened.tolist(), 1)], dtype=object
+    )
     rows = np.concatenate([np.arange(m), np.flatnonzero(decided)])
     is_close = np.concatenate([np.zeros(m, bool), np.ones(int(decided.sum()), bool)])
     day = np.where(is_close, closed[rows], opened[rows])
@@ -1117,7 +1257,12 @@ def build_objections(ctx: Context, cases: int, pool: dict[str, Targets]) -> Tabl
     # by date; a case's 受理 before its 办结 on the same day
     order = np.lexsort((is_close.astype(int), day))
     table.cols = {k: v[order] for k, v in table.cols.items()}
-    table.kind, table.subject, table.key, table.day = table.kind[order], table.subject[order], table.key[order], table.day[order]
+    table.kind, table.subject, table.key, table.day = (
+        table.kind[order],
+        table.subject[order],
+        table.key[order],
+        table.day[order],
+    )
     table.refs = [table.refs[i] for i in order.tolist()]
     return table
 
@@ -1150,8 +1295,17 @@ def build_requests(ctx: Context, n: int, pool: dict[str, Targets]) -> Table | No
         asked = min(asked, ctx.today)
         accepted = min(asked + int(rng.integers(0, 4)), ctx.today)
         rows_out.append((rows[0], lx, fw, asked, accepted))
-        refs.append({"event": lx, "scope": fw or None, "refers_to": {
-            "dataset": "honors", "subject_code": table.key[rows[0]], "records": [_ref(t, r) for r in scope]}})
+        refs.append(
+            {
+                "event": lx,
+                "scope": fw or None,
+                "refers_to": {
+                    "dataset": "honors",
+                    "subject_code": table.key[rows[0]],
+                    "records": [_ref(t, r) for r in scope],
+                },
+            }
+        )
     if not rows_out:
         return None
     first = np.array([r[0] for r in rows_out])
@@ -1214,10 +1368,23 @@ def plan_files(ctx: Context, table: Table, formats: list[str]) -> list[FilePlan]
 # Defects.
 # ---------------------------------------------------------------------------------------
 
-BAD_DATES = ["2023年13月45日", "2023-02-30", "20231301", "2023/02/29", "二〇二三年五月一日", "待定", "0000-00-00", "12345", "2023-5"]
+BAD_DATES = [
+    "2023年13月45日",
+    "2023-02-30",
+    "20231301",
+    "2023/02/29",
+    "二〇二三年五月一日",
+    "待定",
+    "0000-00-00",
+    "12345",
+    "2023-5",
+]
 BAD_AMOUNTS = ["-1", "-0.5", "五千元", "1,000", "0.5万", "￥2000", "2000元", "约2万"]
 DATE_FORMS = ["zh", "slash", "compact", "dot", "timestamp", "serial", "fullwidth", "zh_padded", "cell"]
-_FULLWIDTH = str.maketrans("0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ", "０１２３４５６７８９－ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ")
+_FULLWIDTH = str.maketrans(
+    "0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "０１２３４５６７８９－ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ",
+)
 OTHER_DOCUMENTS = [("护照号", "E{:08d}"), ("港澳居民来往内地通行证", "H{:010d}"), ("台湾居民来往大陆通行证", "{:08d}"),
                    ("其他-军官证", "军字第{:07d}号")]  # fmt: skip
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -1238,7 +1405,11 @@ def date_text(d: date, form: str) -> str:
     if form == "serial":
         return str((d - _EXCEL_EPOCH).days)
     if form == "fullwidth":
-        return f"{d.year}年{d.month}月{d.day}日".translate(_FULLWIDTH) if d.day % 2 else d.isoformat().translate(_FULLWIDTH)
+        return (
+            f"{d.year}年{d.month}月{d.day}日".translate(_FULLWIDTH)
+            if d.day % 2
+            else d.isoformat().translate(_FULLWIDTH)
+        )
     if form == "zh_padded":
         return f"{d.year}年{d.month:02d}月{d.day:02d}日"
     return d.isoformat()
@@ -1404,7 +1575,9 @@ def _apply(ctx: Context, t: Table, kind: str, r: int) -> str | None:
         cols[ident][r] = body + _ric.calc_check_digit(body + "0")
         return "id_birth_date"
     if kind == "id_masked":
-        cols[ident][r] = choice([f"{pid[:6]}********{pid[14:]}", f"{pid[:10]}****{pid[14:]}", f"{pid[:3]}***********{pid[14:]}"])
+        cols[ident][r] = choice(
+            [f"{pid[:6]}********{pid[14:]}", f"{pid[:10]}****{pid[14:]}", f"{pid[:3]}***********{pid[14:]}"]
+        )
         return "id_masked"
     if kind == "id_missing":
         if rng.random() < 0.5:
@@ -1432,7 +1605,9 @@ def _apply(ctx: Context, t: Table, kind: str, r: int) -> str | None:
         return "uscc_checksum"
     if kind == "uscc_length":
         cols[ident][r] = choice([code[:-1], code + "1", code[:-2]])
-        return "id_format" if keyed else "uscc_length"  # one-column subject fields: not USCC-shaped, so read as an ID
+        return (
+            "id_format" if keyed else "uscc_length"
+        )  # one-column subject fields: not USCC-shaped, so read as an ID
     if kind == "uscc_missing":
         cols[ident][r] = choice(["undefined", "无", "/", "NULL"] + ([] if keyed else ["", ""]))
         return "id_missing" if keyed else "uscc_missing"
@@ -1441,7 +1616,11 @@ def _apply(ctx: Context, t: Table, kind: str, r: int) -> str | None:
         right = _uscc.calc_check_digit(body + "0")
         cols[ident][r] = body + _wrong_char(ctx, right, "ABCDEFGHJKLMNPQRTUWXY")
         t.key[r] = cols[ident][r]
-        name_col = "SX_MC" if keyed else {"penalties": "CF_XDR_MC", "licenses": "XK_XDR_MC", "honors": "RY_MC"}[t.dataset]
+        name_col = (
+            "SX_MC"
+            if keyed
+            else {"penalties": "CF_XDR_MC", "licenses": "XK_XDR_MC", "honors": "RY_MC"}[t.dataset]
+        )
         cols[name_col][r] = "厦门市" + cols[name_col][r].split("市", 1)[-1]
         return None
     if kind == "id_excel_scientific":
@@ -1455,7 +1634,15 @@ def _apply(ctx: Context, t: Table, kind: str, r: int) -> str | None:
         return "id_excel_scientific"
     if kind == "id_junk":
         if t.kind[r] == 1:
-            cols[ident][r] = choice([f"身份证号：{pid}", f" {pid} ", pid.translate(_FULLWIDTH), f"{pid[:6]} {pid[6:14]} {pid[14:]}", f"'{pid}"])
+            cols[ident][r] = choice(
+                [
+                    f"身份证号：{pid}",
+                    f" {pid} ",
+                    pid.translate(_FULLWIDTH),
+                    f"{pid[:6]} {pid[6:14]} {pid[14:]}",
+                    f"'{pid}",
+                ]
+            )
         else:
             cols[ident][r] = choice([f"统一社会信用代码：{code}", f"{code}（1/1）", f" {code} ", f"{code[:8]} {code[8:]}",
                                      code.translate(_FULLWIDTH), code.lower(), f"'{code}", f"统一社会信用代码:{code}"])  # fmt: skip
@@ -1508,7 +1695,11 @@ def _apply(ctx: Context, t: Table, kind: str, r: int) -> str | None:
     if kind == "simple_procedure":
         cols["CF_AJCXLB"][r] = choice(["01", "01", "简易程序"])
         warning = rng.random() < 0.4
-        fine = "" if warning else choice(["0.005", "0.01", "0.02"] if t.kind[r] == 1 else ["0.05", "0.1", "0.2", "0.3"])
+        fine = (
+            ""
+            if warning
+            else choice(["0.005", "0.01", "0.02"] if t.kind[r] == 1 else ["0.05", "0.1", "0.2", "0.3"])
+        )
         cols["CF_CFLB"][r] = "警告" if warning else "罚款"
         cols["CF_NR"][r] = "警告" if warning else f"罚款人民币{_yuan(fine)}元"
         cols["CF_NR_FK"][r], cols["CF_NR_WFFF"][r], cols["CF_NR_ZKDX"][r] = fine, "", ""
@@ -1566,7 +1757,9 @@ def write_file(ctx: Context, t: Table, f: FilePlan, folder: Path) -> None:
                 writer = csv.writer(buf)
                 if chunk_start == f.start:
                     writer.writerow(f.header_names)
-                writer.writerows(zip(*[t.cols[c][chunk_start:chunk_stop].tolist() for c in f.columns], strict=True))
+                writer.writerows(
+                    zip(*[t.cols[c][chunk_start:chunk_stop].tolist() for c in f.columns], strict=True)
+                )
                 fh.write(buf.getvalue().encode(encoding))
             if stop < f.stop:
                 fh.write((t.malformed[stop] + "\r\n").encode(encoding))
@@ -1600,7 +1793,11 @@ def _xlsx_bytes(ctx: Context, t: Table, f: FilePlan, stop: int) -> bytes:
 
     fields = {x["code"]: x for x in _layout(t.dataset)["fields"]}
     ident = {c for c, x in fields.items() if x["kind"] in ("uscc", "person_id", "subject_key")}
-    ident |= {c for c in fields if c.endswith(("_GSZC", "_ZZJG", "_SWDJ", "_SYDW", "_SHZZ", "JGDM", "LYDM", "SJLYDM"))}
+    ident |= {
+        c
+        for c in fields
+        if c.endswith(("_GSZC", "_ZZJG", "_SWDJ", "_SYDW", "_SHZZ", "JGDM", "LYDM", "SJLYDM"))
+    }
     amounts = set(t.spec.get("amounts", []))
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(t.dataset)
@@ -1641,7 +1838,11 @@ def _stable_zip(data: bytes, as_of: date) -> bytes:
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>", content)
+                content = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + stamp + rb"\g<2>",
+                    content,
+                )
             entry = zipfile.ZipInfo(info.filename, date_time=(as_of.year, as_of.month, as_of.day, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(entry, content)
@@ -1699,7 +1900,11 @@ def write_truth(ctx: Context, out: Path, tables: list[Table], params: dict, coun
     loaded_by_dataset = {}
     for t in tables:
         if t.dataset in RECORD_DATASETS:
-            ok = (t.outcome == 0) & (t.kind == 0) & np.array([not k.startswith("masked:") for k in t.key.tolist()])
+            ok = (
+                (t.outcome == 0)
+                & (t.kind == 0)
+                & np.array([not k.startswith("masked:") for k in t.key.tolist()])
+            )
             loaded_by_dataset[t.dataset] = _unique(t.key[ok].tolist())
     events = []
     for t in tables:
@@ -1738,7 +1943,7 @@ def write_truth(ctx: Context, out: Path, tables: list[Table], params: dict, coun
             fh.write(f" {dumps(k)}: {json.dumps(v, ensure_ascii=False, indent=1)},\n")
         fh.write(' "expected": {\n')
         fh.write(",\n".join(line for t in tables for f in t.files for line in _expected_lines(ctx, t, f)))
-        fh.write("\n },\n \"events\": [\n")
+        fh.write('\n },\n "events": [\n')
         fh.write(",\n".join("  " + dumps(e) for e in events))
         fh.write("\n ],\n")
         fh.write(",\n".join(f" {dumps(k)}: {dumps(v)}" for k, v in tail.items()))
@@ -1780,7 +1985,9 @@ def _sizes(full: bool, penalties: int, licenses, court_dishonest, honors, events
     if isinstance(events, dict):
         unknown = set(events) - set(EVENT_DATASETS)
         if unknown:
-            raise ValueError(f"unknown event datasets {sorted(unknown)}; choose from {', '.join(EVENT_DATASETS)}")
+            raise ValueError(
+                f"unknown event datasets {sorted(unknown)}; choose from {', '.join(EVENT_DATASETS)}"
+            )
         sizes |= {k: size(events.get(k), 0) for k in EVENT_DATASETS}
     else:
         total = size(events, max(40, penalties // 20) if full else 0)
@@ -1789,10 +1996,21 @@ def _sizes(full: bool, penalties: int, licenses, court_dishonest, honors, events
     return sizes
 
 
-def generate(out: Path, *, seed: int = 7, penalties: int = 200, as_of: date = AS_OF, defect_rate: float = 0.05,
-             full: bool = True, licenses: int | None = None, court_dishonest: int | None = None,
-             honors: int | None = None, events: int | dict | None = None, formats=None,
-             defects: dict[str, float] | None = None) -> Path:
+def generate(
+    out: Path,
+    *,
+    seed: int = 7,
+    penalties: int = 200,
+    as_of: date = AS_OF,
+    defect_rate: float = 0.05,
+    full: bool = True,
+    licenses: int | None = None,
+    court_dishonest: int | None = None,
+    honors: int | None = None,
+    events: int | dict | None = None,
+    formats=None,
+    defects: dict[str, float] | None = None,
+) -> Path:
     """Write synthetic extracts under `out` (one folder per dataset) and `out/truth.json`.
 
     Sizes: `penalties` rows; `licenses`, `court_dishonest`, `honors` rows and `events`
@@ -1854,7 +2072,11 @@ def generate(out: Path, *, seed: int = 7, penalties: int = 200, as_of: date = AS
             write_file(ctx, table, f, folder)
         if dataset in RECORD_DATASETS:
             pool[dataset] = targets(table)
-        keep = {table.spec["number"], *NAME_COLUMNS.values(), *("CF_SJLY", "XK_LYDW", "RY_SJLY", "SX_ZXFY", "RY_RYLB")}
+        keep = {
+            table.spec["number"],
+            *NAME_COLUMNS.values(),
+            *("CF_SJLY", "XK_LYDW", "RY_SJLY", "SX_ZXFY", "RY_RYLB"),
+        }
         table.cols = {k: v for k, v in table.cols.items() if k in keep}  # free the rest
         table.cells = {}
         tables.append(table)

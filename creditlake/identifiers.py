@@ -163,7 +163,9 @@ def validate_uscc(values) -> pa.Table:
         codes = _char_matrix(cand, USCC_ALPHABET)
         expected = (31 - (codes[:, :17] @ USCC_WEIGHTS) % 31) % 31
         bad = expected != codes[:, 17]
-        division = _np(pc.is_in(pc.utf8_slice_codeunits(cand, 2, 6), value_set=pa.array(USCC_PILOT_DIVISIONS)))
+        division = _np(
+            pc.is_in(pc.utf8_slice_codeunits(cand, 2, 6), value_set=pa.array(USCC_PILOT_DIVISIONS))
+        )
         flag[idx[bad & division]] = "uscc_pilot_checksum"
         reason[idx[bad & ~division]] = "uscc_checksum"
     return _verdicts(s, reason, flag)
@@ -173,7 +175,9 @@ def _verdicts(s: pa.Array, reason: np.ndarray, flag: np.ndarray) -> pa.Table:
     refused = reason != None  # noqa: E711 (elementwise)
     flag[refused] = None
     value = pc.if_else(pa.array(refused), "", s)
-    return pa.table({"value": value, "reason": pa.array(reason, pa.string()), "flag": pa.array(flag, pa.string())})
+    return pa.table(
+        {"value": value, "reason": pa.array(reason, pa.string()), "flag": pa.array(flag, pa.string())}
+    )
 
 
 def upgrade_id15(value: str) -> str:
@@ -237,7 +241,9 @@ def validate_citizen_id(values) -> pa.Table:
         reason[idx[bad_sum & ~bad_birth]] = "id_checksum"
         reason[idx[(codes == 0).all(axis=1)]] = "id_missing"  # eighteen zeros: a placeholder
         ok = idx[~bad_sum & ~bad_birth]
-        unknown = ~_np(pc.is_in(pc.utf8_slice_codeunits(s.take(pa.array(ok)), 0, 6), value_set=known_regions()))
+        unknown = ~_np(
+            pc.is_in(pc.utf8_slice_codeunits(s.take(pa.array(ok)), 0, 6), value_set=known_regions())
+        )
         unflagged = ok[unknown]
         flag[unflagged[flag[unflagged] == None]] = "id_region_unknown"  # noqa: E711 (elementwise)
     return _verdicts(s, reason, flag)
@@ -260,4 +266,3 @@ def check_citizen_id(raw: object) -> IdentifierCheck:
 
 def region_known(citizen_id: str) -> bool:
     return pc.is_in(pa.array([citizen_id[:6]]), value_set=known_regions())[0].as_py()
-

@@ -77,7 +77,11 @@ class Profile:
         r = self.rules
 
         def months(spec: dict) -> int | None:
-            return None if spec["unit"] == "long_term" else spec["value"] * (12 if spec["unit"] == "years" else 1)
+            return (
+                None
+                if spec["unit"] == "long_term"
+                else spec["value"] * (12 if spec["unit"] == "years" else 1)
+            )
 
         return {
             "period_versions": [
@@ -139,14 +143,20 @@ def _read(path: Path) -> dict:
         raise ProfileError(f"{path}: a profile is a mapping of rules")
     unknown = set(data) - TOP_LEVEL
     if unknown:
-        raise ProfileError(f"{path}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(TOP_LEVEL))})")
+        raise ProfileError(
+            f"{path}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(TOP_LEVEL))})"
+        )
     return data
 
 
 def _merge(base: dict, override: dict) -> dict:
     """A child's rule replaces the parent's at the deepest mapping it sets (lists replace)."""
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict) and not {"article", "value"} & set(value):
+        if (
+            isinstance(value, dict)
+            and isinstance(base.get(key), dict)
+            and not {"article", "value"} & set(value)
+        ):
             base[key] = _merge(base[key], value)
         else:
             base[key] = value
@@ -162,7 +172,12 @@ def _validate(rules: dict, file: str) -> None:
         if isinstance(node, dict):
             if "unit" in node and node["unit"] not in UNITS:
                 raise ProfileError(f"{file}: {path}: unit {node['unit']!r} is not one of {sorted(UNITS)}")
-            if "value" in node and "article" not in node and path.count(".") <= 1 and not path.startswith("periods"):
+            if (
+                "value" in node
+                and "article" not in node
+                and path.count(".") <= 1
+                and not path.startswith("periods")
+            ):
                 raise ProfileError(f"{file}: {path}: no article cited")
             if "article" in node and not str(node["article"]).strip():
                 raise ProfileError(f"{file}: {path}: the article is empty")
@@ -195,7 +210,9 @@ def _validate(rules: dict, file: str) -> None:
                 raise ProfileError(f"{file}: {where}: no periods for nature class {cls!r}")
             lo, hi = (_as_months(version[cls][b], f"{file}: {where}.{cls}.{b}") for b in ("min", "max"))
             if hi is not None and lo is not None and lo > hi:
-                raise ProfileError(f"{file}: {where}.{cls}: min ({lo} months) is longer than max ({hi} months)")
+                raise ProfileError(
+                    f"{file}: {where}.{cls}: min ({lo} months) is longer than max ({hi} months)"
+                )
 
 
 def _as_months(spec, where: str) -> int | None:
@@ -239,7 +256,9 @@ def publicity_window(profile: Profile, *, nature_class: str, decision_date: date
             "latest_end": "until the court removes the entry (hl-2022 Art 28-29)"})  # fmt: skip
     if nature_class in ("basic", "positive"):
         rule = r[f"{nature_class}_publicity"]
-        return Window(True, decision_date, None, None, None, False, {"latest_end": f"long-term ({rule['article']})"})
+        return Window(
+            True, decision_date, None, None, None, False, {"latest_end": f"long-term ({rule['article']})"}
+        )
     version = profile.period_version(decision_date)
     period = version[nature_class]
     repair = r["repair"].get(nature_class, r["repair"]["general"])

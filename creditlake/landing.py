@@ -254,7 +254,12 @@ def _read_xlsx(data: bytes):
             continue
         for i in range(len(header)):
             columns[i].append(text(row[i]) if i < len(row) else "")
-    return pa.table({h or f"column_{i + 1}": pa.array(c, pa.string()) for i, (h, c) in enumerate(zip(header, columns, strict=True))})
+    return pa.table(
+        {
+            h or f"column_{i + 1}": pa.array(c, pa.string())
+            for i, (h, c) in enumerate(zip(header, columns, strict=True))
+        }
+    )
 
 
 def _read_jsonl(text: str):
@@ -336,7 +341,6 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     import pyarrow as pa
     import pyarrow.compute as pc
 
-
     spec = layout(result.dataset)
     # Never collected (jl-draft Art 16, city-2022 Art 20, hl-draft Art 20, gd-draft Art 17,
     # hl-2022 Art 20): the whole file is refused before a single row is stored.
@@ -361,15 +365,32 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     # Columns stay as the reader's chunks: they are only filtered and written. The checked
     # ones are trimmed into one contiguous array each.
     by_code = {code: table.column(name) for name, code in renamed.items()}
-    empty = pa.chunked_array([pa.StringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int32)), pa.py_buffer(b""))])
+    empty = pa.chunked_array(
+        [pa.StringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int32)), pa.py_buffer(b""))]
+    )
     cols = {f["code"]: by_code.get(f["code"], empty) for f in spec["fields"]}
     cols = {k: pc.fill_null(v, "") if v.null_count else v for k, v in cols.items()}  # JSON Lines and XLSX
-    checked = {f["code"] for f in spec["fields"] if f["kind"] not in ("free_text", "name", "text") or f.get("required")}
-    checked |= {spec["subject"].get("type_field"), spec["subject"].get("person_doc_type_field"), *spec["natural_key"]}
+    checked = {
+        f["code"]
+        for f in spec["fields"]
+        if f["kind"] not in ("free_text", "name", "text") or f.get("required")
+    }
+    checked |= {
+        spec["subject"].get("type_field"),
+        spec["subject"].get("person_doc_type_field"),
+        *spec["natural_key"],
+    }
     checked |= {rule["field"] for rule in _exclusions(result.dataset, cfg.profile)}
-    trimmed = dict(zip([k for k in cols if k in checked],
-                       in_parallel(lambda v: pc.utf8_trim_whitespace(v).combine_chunks(),
-                                   [v for k, v in cols.items() if k in checked]), strict=True))
+    trimmed = dict(
+        zip(
+            [k for k in cols if k in checked],
+            in_parallel(
+                lambda v: pc.utf8_trim_whitespace(v).combine_chunks(),
+                [v for k, v in cols.items() if k in checked],
+            ),
+            strict=True,
+        )
+    )
 
     def np_mask(arrow_mask) -> np.ndarray:
         return np.asarray(pc.fill_null(arrow_mask, False).to_numpy(zero_copy_only=False), dtype=bool)
@@ -416,11 +437,15 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
         dates_checked: list = []
         decision = parse_dates(trimmed[spec["decision_date_field"]])
         dates_checked.append((np_mask(pc.is_null(decision)), "date_invalid"))
-        dates_checked.append((np_mask(pc.greater(decision, pa.scalar(cfg.as_of, pa.date32()))), "date_in_future"))
+        dates_checked.append(
+            (np_mask(pc.greater(decision, pa.scalar(cfg.as_of, pa.date32()))), "date_in_future")
+        )
         for f in spec["fields"]:
             if f["kind"] == "date" and f["code"] != spec["decision_date_field"]:
                 other = trimmed[f["code"]]
-                dates_checked.append((~blank(other) & np_mask(pc.is_null(parse_dates(other))), "date_invalid"))
+                dates_checked.append(
+                    (~blank(other) & np_mask(pc.is_null(parse_dates(other))), "date_invalid")
+                )
             if f["kind"] == "amount_wan":
                 value = trimmed[f["code"]]
                 numeric = np_mask(pc.match_substring_regex(value, r"^[0-9]+(\.[0-9]+)?$"))
@@ -429,7 +454,11 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
                 dates_checked.append((amount > spec["amount_wan_max"], "amount_unit"))
         for start_field, end_field in spec.get("date_order", []):
             dates_checked.append(
-                (np_mask(pc.less(parse_dates(trimmed[end_field]), parse_dates(trimmed[start_field]))), "date_order"))
+                (
+                    np_mask(pc.less(parse_dates(trimmed[end_field]), parse_dates(trimmed[start_field]))),
+                    "date_order",
+                )
+            )
         subject_type, subject_key, flags = subjects.result()
 
     catalog_checked: list = []
@@ -463,7 +492,11 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     result.loaded = int(loaded.sum())
     result.quarantined = int(quarantined.sum()) + len(malformed)
     result.excluded = int(excluded.sum())
-    counts = {codes[i]: int(c) for i, c in zip(*np.unique(np.concatenate([reason, exclusion]), return_counts=True), strict=True) if i >= 0}
+    counts = {
+        codes[i]: int(c)
+        for i, c in zip(*np.unique(np.concatenate([reason, exclusion]), return_counts=True), strict=True)
+        if i >= 0
+    }
     if malformed:
         counts["row_malformed"] = len(malformed)
     result.reasons = counts
@@ -493,7 +526,9 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     batch = safe_name(result.batch_id)
     refused = _with_reasons(_plain(_filter(raw, quarantined)), [codes[i] for i in reason[quarantined]])
     if malformed:
-        refused = pa.concat_tables([refused, _malformed_rows(malformed, result, spec, landed_at)], promote_options="default")
+        refused = pa.concat_tables(
+            [refused, _malformed_rows(malformed, result, spec, landed_at)], promote_options="default"
+        )
     in_parallel(lambda job: write_parquet(*job), [
         *batch_jobs(_filter(raw, loaded), pending_path(cfg, result.dataset, batch)),
         (refused, cfg.quarantine_root / result.dataset / f"{batch}.parquet"),
@@ -501,7 +536,9 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
          cfg.lake / "excluded" / result.dataset / f"{batch}.parquet"),
     ])  # fmt: skip
     if result.quarantined:
-        worst = max((kv for kv in result.reasons.items() if not kv[0].startswith("excluded")), key=lambda kv: kv[1])
+        worst = max(
+            (kv for kv in result.reasons.items() if not kv[0].startswith("excluded")), key=lambda kv: kv[1]
+        )
         result.reason = f"{result.quarantined} rows quarantined; most often {worst[0]}"
     return result.as_dict()
 
@@ -528,7 +565,9 @@ def _filter(table, mask: np.ndarray):
     import pyarrow as pa
 
     arrow_mask = pa.array(mask)
-    return pa.table(dict(zip(table.column_names, in_parallel(lambda c: c.filter(arrow_mask), table.columns), strict=True)))
+    return pa.table(
+        dict(zip(table.column_names, in_parallel(lambda c: c.filter(arrow_mask), table.columns), strict=True))
+    )
 
 
 def _repeats(keys, candidates: np.ndarray) -> np.ndarray:
@@ -563,8 +602,9 @@ def _seen_before(cfg: RunConfig, dataset: str, record_key, cols: dict):
     ours = ", ".join(f"incoming.c{j}" for j in range(len(fields)))
     theirs = ", ".join(f"coalesce(r.\"{f}\", '')" for f in fields)
     with duckdb.connect() as con:
-        hits = con.sql(
-            f"""
+        hits = (
+            con.sql(
+                f"""
             with earlier as (
                 select r._record_key as k, md5(concat_ws(chr(31), {theirs})) as h
                 from read_parquet($files, union_by_name = true) as r
@@ -573,8 +613,12 @@ def _seen_before(cfg: RunConfig, dataset: str, record_key, cols: dict):
             select incoming.i from incoming join earlier on earlier.k = incoming.k
             where earlier.h = md5(concat_ws(chr(31), {ours}))
             """,
-            params={"files": files},
-        ).to_arrow_table().column("i").to_numpy()
+                params={"files": files},
+            )
+            .to_arrow_table()
+            .column("i")
+            .to_numpy()
+        )
     mask = np.zeros(len(record_key), dtype=bool)
     mask[hits] = True
     return mask
@@ -604,22 +648,30 @@ def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):
         if subject.get("allow_masked_person_id"):
             masked = is_person & np_mask(pc.equal(person["reason"], "id_masked"))
         refuse(looks_uscc & np_mask(pc.is_valid(uscc["reason"])), uscc["reason"].combine_chunks())
-        refuse(is_person & ~masked & np_mask(pc.is_valid(person["reason"])), person["reason"].combine_chunks())
+        refuse(
+            is_person & ~masked & np_mask(pc.is_valid(person["reason"])), person["reason"].combine_chunks()
+        )
         masked_key = pc.binary_join_element_wise("masked", pc.utf8_upper(pc.utf8_trim_whitespace(raw)), ":")
-        key = pc.if_else(pa.array(looks_uscc), uscc["value"], pc.if_else(pa.array(masked), masked_key, person["value"]))
+        key = pc.if_else(
+            pa.array(looks_uscc), uscc["value"], pc.if_else(pa.array(masked), masked_key, person["value"])
+        )
         flag = pc.if_else(pa.array(looks_uscc), uscc["flag"],
                           pc.if_else(pa.array(masked), "id_masked_by_court", person["flag"]))  # fmt: skip
         kind = pc.if_else(pa.array(looks_uscc), "organisation", "natural_person")
         return kind, key, flag
 
     kinds = pa.array(list(subject["types"].values()))
-    kind = pc.take(kinds, pc.index_in(trimmed[subject["type_field"]], value_set=pa.array(list(subject["types"]))))
+    kind = pc.take(
+        kinds, pc.index_in(trimmed[subject["type_field"]], value_set=pa.array(list(subject["types"])))
+    )
     kind = pc.fill_null(kind, "organisation")
     is_person = np_mask(pc.equal(kind, "natural_person"))
     uscc = identifiers.validate_uscc(cols[subject["uscc_field"]])
     person = identifiers.validate_citizen_id(cols[subject["person_id_field"]])
     doc_type = trimmed.get(subject.get("person_doc_type_field")) or empty
-    by_citizen_id = is_person & np_mask(pc.match_substring_regex(doc_type, r"^(|身份证|居民身份证|身份证号|01)$"))
+    by_citizen_id = is_person & np_mask(
+        pc.match_substring_regex(doc_type, r"^(|身份证|居民身份证|身份证号|01)$")
+    )
     # another document (passport, permit...): "type:number", cleaned only where it is one
     other = np.flatnonzero(is_person & ~by_citizen_id)
     other_doc = _scatter(pc.binary_join_element_wise(
@@ -628,7 +680,9 @@ def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):
     refuse(~is_person & np_mask(pc.is_valid(uscc["reason"])), uscc["reason"].combine_chunks())
     refuse(by_citizen_id & np_mask(pc.is_valid(person["reason"])), person["reason"].combine_chunks())
     refuse(is_person & ~by_citizen_id & np_mask(pc.match_substring_regex(other_doc, r":$")), "id_missing")
-    key = pc.if_else(pa.array(is_person), pc.if_else(pa.array(by_citizen_id), person["value"], other_doc), uscc["value"])
+    key = pc.if_else(
+        pa.array(is_person), pc.if_else(pa.array(by_citizen_id), person["value"], other_doc), uscc["value"]
+    )
     flag = pc.if_else(pa.array(is_person), person["flag"], uscc["flag"])
     return kind, key, flag
 
@@ -658,8 +712,12 @@ EXCLUSIONS = {
     "penalties": [
         # Penalties under the simple procedure are not public credit information
         # (hl-2022 Art 18, hl-draft Art 19; jl-draft Art 13(1) counts only general-procedure ones).
-        {"field": "CF_AJCXLB", "values": ["01", "简易程序"], "reason": "excluded_simple_procedure",
-         "switch": "simple_procedure"},
+        {
+            "field": "CF_AJCXLB",
+            "values": ["01", "简易程序"],
+            "reason": "excluded_simple_procedure",
+            "switch": "simple_procedure",
+        },
     ],
 }
 
@@ -710,7 +768,10 @@ def batch_jobs(table, first: Path) -> list[tuple]:
     if table.num_rows <= PART_ROWS:
         return [(table, first)]
     half = (table.num_rows + 1) // 2
-    return [(table.slice(0, half), first), (table.slice(half), first.with_name(f"{first.stem}.part-1.parquet"))]
+    return [
+        (table.slice(0, half), first),
+        (table.slice(half), first.with_name(f"{first.stem}.part-1.parquet")),
+    ]
 
 
 def batch_parts(first: Path) -> list[Path]:
@@ -764,7 +825,8 @@ def parse_date(text: str) -> date | None:
         serial = int(float(value))
         return _EXCEL_EPOCH + timedelta(days=serial) if 20000 <= serial <= 80000 else None
     m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", value) or re.fullmatch(
-        r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", value
+        r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?",
+        value,
     )
     if not m:
         return None

@@ -38,7 +38,10 @@ def dbt_vars(cfg: RunConfig) -> dict:
         "as_of": cfg.as_of.isoformat(),
         "profile": cfg.profile,
         "rules": load_profile(cfg.profile).dbt_rules(),
-        "catalog": {name: {"category": item["category"], "dataset": item["dataset"]} for name, item in catalog().items()},
+        "catalog": {
+            name: {"category": item["category"], "dataset": item["dataset"]}
+            for name, item in catalog().items()
+        },
     }
 
 
@@ -122,4 +125,7 @@ def column_meta(cfg: RunConfig, model: str) -> dict[str, dict]:
     """Each column's `meta` of a model, from the manifest of the last build (the one declaration)."""
     manifest = json.loads((cfg.dbt_target / "manifest.json").read_text(encoding="utf-8"))
     node = manifest["nodes"][f"model.creditlake.{model}"]
-    return {name: col.get("meta", {}) | {"description": col.get("description", "")} for name, col in node["columns"].items()}
+    return {
+        name: col.get("meta", {}) | {"description": col.get("description", "")}
+        for name, col in node["columns"].items()
+    }
