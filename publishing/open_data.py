@@ -178,11 +178,9 @@ def in_shape(values, column: str):
 def _column_shapes() -> dict:
     import re
 
-    import yaml
+    from publishing.privacy.numbers import declarations
 
-    from publishing.privacy.numbers import SHAPES_FILE
-
-    spec = yaml.safe_load(SHAPES_FILE.read_text(encoding="utf-8"))
+    spec = declarations()
     return {
         c: re.compile(p)
         for c, p in (spec["columns"] | {"organisation_form": spec["organisation_form"]}).items()

@@ -72,3 +72,16 @@ def run_cli(*args: str, env: dict | None = None, check: bool = True) -> subproce
 
 def read_summary(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def open_text(open_root: Path) -> str:
+    """Everything under open_root a reader could download, as text (Parquet as CSV)."""
+    import pandas as pd
+
+    parts = []
+    for path in sorted(open_root.rglob("*")):
+        if path.suffix == ".parquet":
+            parts.append(pd.read_parquet(path).to_csv())
+        elif path.is_file():
+            parts.append(path.read_text(encoding="utf-8-sig"))
+    return "\n".join(parts)

@@ -157,12 +157,10 @@ class RecordNames(NamedTuple):
 
 
 @lru_cache(maxsize=200_000)
-def record_names(raw: tuple[str, ...]) -> RecordNames:
-    """The record's names worth looking for: two characters or more, not already masked."""
+def record_names(cleaned: tuple[str, ...]) -> RecordNames:
+    """How a record's names (`_clean_names`: two characters or more, not masked) are looked for."""
     forms, latin = set(), set()
-    for name in raw:
-        if not isinstance(name, str) or "*" in name or len(name.strip()) < 2:
-            continue
+    for name in cleaned:
         for variant in names.record_name_variants(normalise_name(name)):
             (latin if variant.isascii() else forms).add(variant)
     pattern = None
@@ -174,6 +172,7 @@ def record_names(raw: tuple[str, ...]) -> RecordNames:
 
 
 def _clean_names(raw) -> tuple[str, ...]:
+    """The record's names worth looking for: two characters or more, not already masked."""
     if not raw:
         return ()
     if isinstance(raw, str):

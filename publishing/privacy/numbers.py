@@ -66,10 +66,16 @@ class Shapes(NamedTuple):
 
 
 @cache
-def shapes(path: Path = SHAPES_FILE) -> Shapes:
+def declarations(path: Path = SHAPES_FILE) -> dict:
+    """`shapes.yml` as it is written (the desensitiser's one reading of it)."""
     import yaml
 
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@cache
+def shapes(path: Path = SHAPES_FILE) -> Shapes:
+    spec = declarations(path)
     exemptions = []
     for entry in spec["non_personal_numbers"]:
         exemptions.append({

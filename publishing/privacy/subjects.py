@@ -24,7 +24,7 @@ import re
 from functools import cache
 
 from publishing.privacy.normalise import normalise
-from publishing.privacy.numbers import SHAPES_FILE
+from publishing.privacy.numbers import declarations
 
 INDIVIDUAL_BUSINESS_CODE = "92"  # GB 32100-2015: 9 市场监管 (registration authority), 2 个体工商户
 _COURT_ID = re.compile(r"[0-9*]{17}[0-9X*]|[0-9*]{15}")
@@ -32,9 +32,7 @@ _COURT_ID = re.compile(r"[0-9*]{17}[0-9X*]|[0-9*]{15}")
 
 @cache
 def _organisation_form() -> re.Pattern:
-    import yaml
-
-    return re.compile(yaml.safe_load(SHAPES_FILE.read_text(encoding="utf-8"))["organisation_form"])
+    return re.compile(declarations()["organisation_form"])
 
 
 def has_organisation_form(name: str) -> bool:

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from creditlake.generate import PENALTY_HEADERS_ZH
-from tests.conftest import AS_OF, read_summary, run_cli
+from tests.conftest import AS_OF, open_text, read_summary, run_cli
 
 pytestmark = pytest.mark.e2e
 LIC_A, INST_A = "LIC-A-2026-001", "91110105L30P8774P4"  # in publishing/registry_example
@@ -25,19 +25,6 @@ def cycle(landing, lake, summary, env=None):
 def query(lake, sql):
     with duckdb.connect(str(lake / "warehouse" / "creditlake.duckdb"), read_only=True) as con:
         return con.execute(sql).fetchall()
-
-
-def open_text(open_root):
-    """Everything under open_root a reader could download, as text."""
-    import pandas as pd
-
-    parts = []
-    for path in open_root.rglob("*"):
-        if path.suffix == ".parquet":
-            parts.append(pd.read_parquet(path).to_csv())
-        elif path.is_file():
-            parts.append(path.read_text(encoding="utf-8-sig"))
-    return "\n".join(parts)
 
 
 def test_generated_cycle_lands_gates_builds_and_publishes(tmp_path, s3_env):

@@ -9,21 +9,10 @@ import re
 import pandas as pd
 import pytest
 
-from tests.conftest import AS_OF, read_summary, run_cli
+from tests.conftest import AS_OF, open_text, read_summary, run_cli
 from tests.privacy.landing.build import write_landing
 
 pytestmark = pytest.mark.e2e
-
-
-def downloadable(open_root) -> str:
-    """Everything under open_root a reader could download, as text."""
-    parts = []
-    for path in sorted(open_root.rglob("*")):
-        if path.suffix == ".parquet":
-            parts.append(pd.read_parquet(path).to_csv())
-        elif path.is_file():
-            parts.append(path.read_text(encoding="utf-8-sig"))
-    return "\n".join(parts)
 
 
 USCC = re.compile(r"[0-9A-HJ-NPQRTUWY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
@@ -53,7 +42,7 @@ def cycle(tmp_path_factory):
 
 def test_no_planted_value_is_published_anywhere(cycle):
     truth, summary, lake, _proc = cycle
-    text = downloadable(lake / "open")
+    text = open_text(lake / "open")
     squeezed = re.sub(r"\s+", "", text)
     cells = fields(text)
     leaked = []
