@@ -2,8 +2,11 @@
 
 One YAML file per regulation (`jl-draft`, `city-2022`, `hl-draft`, `gd-draft`, `hl-2022`)
 plus `national`, which the others inherit and override. Every rule carries the article it
-comes from, so a reviewer can check each value against the text in `shared/seeds/`.
-Loading validates the file and fails with a message naming the file, the key and the problem.
+comes from (`article`), or, where no article of the profile's own text gives the value,
+its `basis`: the article it borrows from another text, or `platform policy` and why. An
+operator's own profiles live in the folder `CREDITLAKE_PROFILES` names and may inherit the
+shipped ones. Loading validates the file and fails with a message naming the file, the key
+and the problem.
 
 This module is the one source of the numbers: `Profile.dbt_rules()` is what every dbt
 model reads as `var('rules')`, and `publicity_window()` is the same rule in Python.
@@ -12,8 +15,9 @@ model reads as `var('rules')`, and `publicity_window()` is the same rule in Pyth
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -22,15 +26,25 @@ import yaml
 from creditlake.workdays import add_months, add_years
 
 PROFILES_DIR = Path(__file__).parent / "jurisdictions"
+CITED = ("article", "basis")  # where a rule's value comes from
 UNITS = {"days", "working_days", "months", "years", "long_term"}
 NATURE_CLASSES = ("minor", "general", "serious")
 TOP_LEVEL = {
     "name", "title", "seed", "inherits", "periods_by_version", "penalty_tiers", "basic_publicity",
     "positive_publicity", "serious_list_extends_publicity", "repair", "exclusions", "disclosure", "deadlines",
     "query_log_retention", "authorisation_end_date_required", "positive_withheld_on_request",
-    "honours_deleted_on_request", "long_term_categories",
+    "honours_deleted_on_request", "long_term_categories", "earlier_decisions", "period_start",
+    "court_list_publicity",
 }  # fmt: skip
-REQUIRED = TOP_LEVEL - {"seed", "inherits", "long_term_categories"}
+REQUIRED = TOP_LEVEL - {"seed", "inherits"}
+# settings whose value is one of a few words (what each means: national.yml)
+CHOICES = {
+    "earlier_decisions": {"earliest_version", "not_published"},
+    "period_start": {"decision_date", "effective_date", "conduct_end"},
+    "basic_publicity": {"long_term", "validity", "until_subject_ends"},
+    "positive_publicity": {"long_term", "validity"},
+    "court_list_publicity": {"until_removed"},  # or a period: {value: 2, unit: years}
+}
 
 
 class ProfileError(ValueError):
@@ -43,9 +57,23 @@ class Profile:
     rules: dict
     files: tuple[str, ...] = field(default=())
 
+    def period_table(self) -> list[dict]:
+        """The period versions, with one more before the first for older decisions as the
+        profile's `earlier_decisions` says, so that every decision falls in a version."""
+        versions = sorted(self.rules["periods_by_version"], key=lambda v: v["in_force"].get("from") or date.min)
+        first, start = versions[0], versions[0]["in_force"].get("from")
+        if start is None:
+            return versions
+        rule = self.rules["earlier_decisions"]
+        never = {"published": False, "min": {"value": 0, "unit": "months"}, "max": {"value": 0, "unit": "months"}}
+        classes = {cls: first[cls] if rule["value"] == "earliest_version" else never for cls in NATURE_CLASSES}
+        earlier = {"version": f"before {first['version']}", "in_force": {"from": None, "to": start - timedelta(days=1)},
+                   "article": _source(rule), **classes}  # fmt: skip
+        return [earlier, *versions]
+
     def period_version(self, decision: date) -> dict:
         """The publicity periods in force on a decision date (national rules are versioned)."""
-        for version in self.rules["periods_by_version"]:
+        for version in self.period_table():
             start, end = version["in_force"].get("from"), version["in_force"].get("to")
             if (start is None or decision >= start) and (end is None or decision <= end):
                 return version
@@ -56,9 +84,9 @@ class Profile:
         lines = [f"{self.name}: {self.rules.get('title', '')}", f"  files: {', '.join(self.files)}"]
 
         def walk(node, path: str) -> None:
-            if isinstance(node, dict) and "article" in node:
-                value = {k: v for k, v in node.items() if k != "article"}
-                lines.append(f"  {path}: {_fmt(value)}  [{node['article']}]")
+            if isinstance(node, dict) and set(CITED) & set(node):
+                value = {k: v for k, v in node.items() if k not in CITED}
+                lines.append(f"  {path}: {_fmt(value)}  [{_source(node)}]")
                 return
             if isinstance(node, dict):
                 for k, v in node.items():
@@ -92,19 +120,65 @@ class Profile:
                     **{cls: {"published": v[cls]["published"], "min": months(v[cls]["min"]), "max": months(v[cls]["max"])}
                        for cls in NATURE_CLASSES},
                 }
-                for v in r["periods_by_version"]
+                for v in self.period_table()
             ],
+            "earlier_decisions": r["earlier_decisions"]["value"],
+            "period_start": r["period_start"]["value"],
             "penalty_tiers": r["penalty_tiers"]["value"],
+            "long_term_categories": r["long_term_categories"]["value"],
+            "basic_publicity": {"mode": r["basic_publicity"]["value"],
+                                "after_months": months(r["basic_publicity"].get("after", {"value": 0, "unit": "months"}))},
+            "positive_publicity": r["positive_publicity"]["value"],
+            "court_list_months": (None if r["court_list_publicity"]["value"] == "until_removed"
+                                  else months(r["court_list_publicity"])),
             "repair": {
                 cls: {"repairable": r["repair"][cls]["repairable"], "wait_months": months(r["repair"][cls]["wait"])}
                 for cls in ("general", "serious")
             },
+            "never_repairable": r["repair"]["never_repairable"]["value"],
             "serious_list_extends_publicity": r["serious_list_extends_publicity"]["value"],
             "repair_effect": r["repair"]["effect"]["value"],
-            "revocation_withdraw_working_days": r["deadlines"]["revocation_withdraw"]["value"],
+            # every deadline with the rule behind it; days null = the profile sets none
+            "deadlines": {
+                name: {"days": rule["value"], "counted_from": rule.get("counted_from", "receipt"),
+                       "rule": _source(rule)}
+                for name, rule in r["deadlines"].items()
+            },
             "positive_withheld_on_request": r["positive_withheld_on_request"]["value"],
             "honours_deleted_on_request": r["honours_deleted_on_request"]["value"],
         }  # fmt: skip
+
+
+def _source(node: dict) -> str:
+    """Where a rule's value comes from, as `show` prints it."""
+    parts = [node["article"]] if node.get("article") else []
+    return "; ".join(parts + ([f"basis: {node['basis']}"] if node.get("basis") else []))
+
+
+def rule_keys(rules: dict) -> list[str]:
+    """Every setting a profile holds, as a dotted path: what `show` prints, one line or one
+    field of a line each (`repair.general.wait`, `penalty_tiers.minor_fine_wan`)."""
+    keys: list[str] = []
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict) and set(CITED) & set(node):
+            fields = {k: v for k, v in node.items() if k not in (*CITED, "unit")}
+            if set(fields) == {"value"} and isinstance(fields["value"], dict):
+                keys.extend(f"{path}.{k}" for k in fields["value"])
+            elif set(fields) == {"value"}:
+                keys.append(path)
+            else:
+                keys.extend(f"{path}.{k}" for k in fields)
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            keys.append(path)  # a table (periods_by_version) is one setting
+
+    for key, node in rules.items():
+        if key not in ("name", "title", "seed", "inherits"):
+            walk(node, key)
+    return sorted(keys)
 
 
 def _fmt(value: dict) -> str:
@@ -115,23 +189,40 @@ def _fmt(value: dict) -> str:
     return ", ".join(f"{k}={_fmt(v) if isinstance(v, dict) else v}" for k, v in value.items())
 
 
-def profile_names(directory: Path = PROFILES_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.yml"))
+def _folders(directory: Path | None) -> list[Path]:
+    """Where profiles are found: the given folder, else the operator's (CREDITLAKE_PROFILES)
+    before the shipped ones."""
+    if directory is not None:
+        return [directory]
+    own = os.environ.get("CREDITLAKE_PROFILES")
+    return [Path(own), PROFILES_DIR] if own else [PROFILES_DIR]
+
+
+def profile_names(directory: Path | None = None) -> list[str]:
+    return sorted({p.stem for folder in _folders(directory) for p in folder.glob("*.yml")})
+
+
+def load_profile(name: str, directory: Path | None = None) -> Profile:
+    return _load(name, tuple(_folders(directory)))
 
 
 @cache
-def load_profile(name: str, directory: Path = PROFILES_DIR) -> Profile:
-    path = directory / f"{name}.yml"
-    if not path.exists():
-        raise ProfileError(f"no profile {name!r}: choose one of {', '.join(profile_names(directory))}")
+def _load(name: str, folders: tuple[Path, ...]) -> Profile:
+    path = next((f / f"{name}.yml" for f in folders if (f / f"{name}.yml").exists()), None)
+    if path is None:
+        names = sorted({p.stem for f in folders for p in f.glob("*.yml")})
+        raise ProfileError(f"no profile {name!r}: choose one of {', '.join(names)}")
     own = _read(path)
     files: tuple[str, ...] = (str(path),)
     rules = own
     if own.get("inherits"):
-        parent = load_profile(own["inherits"], directory)
+        parent = _load(own["inherits"], folders)
         rules, files = _merge(copy.deepcopy(parent.rules), own), parent.files + files
     _validate(rules, str(path))
     return Profile(name=name, rules=rules, files=files)
+
+
+load_profile.cache_clear = _load.cache_clear  # for whoever rewrites a profile file in place
 
 
 def _read(path: Path) -> dict:
@@ -168,35 +259,36 @@ def _validate(rules: dict, file: str) -> None:
     if missing:
         raise ProfileError(f"{file}: missing key {sorted(missing)[0]!r} (and it inherits no value for it)")
 
-    def leaf(node, path: str) -> None:
+    def leaf(node, path: str, cited: bool = False) -> None:
         if isinstance(node, dict):
             if "unit" in node and node["unit"] not in UNITS:
                 raise ProfileError(f"{file}: {path}: unit {node['unit']!r} is not one of {sorted(UNITS)}")
-            if (
-                "value" in node
-                and "article" not in node
-                and path.count(".") <= 1
-                and not path.startswith("periods")
-            ):
-                raise ProfileError(f"{file}: {path}: no article cited")
-            if "article" in node and not str(node["article"]).strip():
-                raise ProfileError(f"{file}: {path}: the article is empty")
+            cited = cited or bool(set(CITED) & set(node))
+            if "value" in node and not cited and path.count(".") <= 1 and not path.startswith("periods"):
+                raise ProfileError(f"{file}: {path}: no article cited (or basis given)")
+            for source in CITED:
+                if source in node and not str(node[source]).strip():
+                    raise ProfileError(f"{file}: {path}: the {source} is empty")
             for k, v in node.items():
-                leaf(v, f"{path}.{k}")
+                leaf(v, f"{path}.{k}", cited)
         elif isinstance(node, list):
             for i, item in enumerate(node):
-                leaf(item, f"{path}[{i}]")
+                leaf(item, f"{path}[{i}]", cited)
 
     for key, node in rules.items():
         if key in ("name", "title", "seed", "inherits"):
             continue
-        if isinstance(node, dict) and "value" in node and "article" not in node:
-            raise ProfileError(f"{file}: {key}: no article cited")
+        if isinstance(node, dict) and "value" in node and not set(CITED) & set(node):
+            raise ProfileError(f"{file}: {key}: no article cited (or basis given)")
         leaf(node, key)
+    for key, allowed in CHOICES.items():
+        node = rules[key]
+        if node["value"] not in allowed and not (key == "court_list_publicity" and "unit" in node):
+            raise ProfileError(f"{file}: {key}: {node['value']!r} is not one of {sorted(allowed)}")
     for group in ("repair", "deadlines", "exclusions", "disclosure"):
         for sub, node in rules[group].items():
-            if not isinstance(node, dict) or not str(node.get("article", "")).strip():
-                raise ProfileError(f"{file}: {group}.{sub}: no article cited")
+            if not isinstance(node, dict) or not any(str(node.get(s, "")).strip() for s in CITED):
+                raise ProfileError(f"{file}: {group}.{sub}: no article cited (or basis given)")
     for i, version in enumerate(rules["periods_by_version"]):
         where = f"periods_by_version[{i}]"
         if not str(version.get("article", "")).strip():
@@ -249,31 +341,35 @@ def _add(d: date, spec: dict) -> date:
 
 
 def publicity_window(profile: Profile, *, nature_class: str, decision_date: date, dataset: str = "penalties",
-                     on_serious_list: bool = False) -> Window:  # fmt: skip
+                     on_serious_list: bool = False, starts_on: date | None = None,
+                     valid_to: date | None = None) -> Window:  # fmt: skip
+    """The window of one record. `starts_on`: the day its period runs from when the profile's
+    `period_start` picks another date than the decision (effective date, end of the conduct);
+    `valid_to`: the record's own validity (licences, honours)."""
     r = profile.rules
     if dataset == "court_dishonest":
-        return Window(True, decision_date, None, None, None, False, {
-            "latest_end": "until the court removes the entry (hl-2022 Art 28-29)"})  # fmt: skip
+        rule = r["court_list_publicity"]
+        latest = None if rule["value"] == "until_removed" else _add(decision_date, rule)
+        return Window(True, decision_date, None, latest, None, False, {"latest_end": _source(rule)})
     if nature_class in ("basic", "positive"):
         rule = r[f"{nature_class}_publicity"]
-        return Window(
-            True, decision_date, None, None, None, False, {"latest_end": f"long-term ({rule['article']})"}
-        )
+        latest = valid_to if rule["value"] == "validity" and valid_to and valid_to < date(2099, 12, 31) else None
+        return Window(True, decision_date, None, latest, None, False, {"latest_end": f"{rule['value']} ({_source(rule)})"})
     version = profile.period_version(decision_date)
     period = version[nature_class]
+    start = starts_on or decision_date
     repair = r["repair"].get(nature_class, r["repair"]["general"])
     extended = on_serious_list and r["serious_list_extends_publicity"]["value"]
-    latest = None if extended else _add(decision_date, period["max"])
     return Window(
         published=period["published"],
         published_from=decision_date,
-        earliest_end=_add(decision_date, period["min"]),
-        latest_end=latest,
+        earliest_end=_add(start, period["min"]),
+        latest_end=None if extended else _add(start, period["max"]),
         earliest_repair=_add(decision_date, repair["wait"]) if repair["repairable"] else None,
         repairable=bool(repair["repairable"]),
         decided_by={
             "published": f"{version['version']} ({version['article']})",
-            "latest_end": (f"extended while on the serious list ({r['serious_list_extends_publicity']['article']})"
+            "latest_end": (f"extended while on the serious list ({_source(r['serious_list_extends_publicity'])})"
                            if extended else f"{period['max']['value']} {period['max']['unit']} ({version['article']})"),
             "earliest_repair": repair["article"],
         },

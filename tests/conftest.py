@@ -21,6 +21,55 @@ def cfg(tmp_path) -> RunConfig:
     return RunConfig(landing=tmp_path / "landing", lake=tmp_path / "lake", as_of=AS_OF)
 
 
+@pytest.fixture
+def profile_with(tmp_path, monkeypatch):
+    """A jurisdiction profile that is `base` with some settings changed, found by name through
+    CREDITLAKE_PROFILES as an operator's own profile would be: `profile_with({"deadlines.
+    objection_mark": 2}, base="hl-2022")`. Each key is a `rule_keys` path; the profile-key
+    coverage test (tests/law/test_profile_keys.py) reads these calls to know which settings
+    have a test that changes them."""
+    import copy
+
+    import yaml
+
+    from creditlake.jurisdiction import load_profile
+
+    folder = tmp_path / "profiles"
+    folder.mkdir(exist_ok=True)
+    monkeypatch.setenv("CREDITLAKE_PROFILES", str(folder))
+    made = []
+
+    def make(changes: dict, base: str = "national") -> str:
+        rules = copy.deepcopy(load_profile(base).rules)
+        for key, value in changes.items():
+            _set_rule(rules, key, value)
+        name = f"{base}-variant-{len(made)}"
+        tops = {key.split(".")[0] for key in changes}
+        own = {"name": name, "title": f"{base} with {', '.join(changes)} changed", "inherits": base}
+        (folder / f"{name}.yml").write_text(
+            yaml.safe_dump(own | {t: rules[t] for t in tops}, allow_unicode=True), encoding="utf-8"
+        )
+        made.append(name)
+        return name
+
+    yield make
+    load_profile.cache_clear()
+
+
+def _set_rule(rules: dict, key: str, value) -> None:
+    """Set one `rule_keys` path: the rule's value, or one field of it."""
+    *parents, last = key.split(".")
+    node = rules
+    for part in parents:
+        node = node[part] if part in node else node["value"][part]
+    if last in node and isinstance(node[last], dict) and "value" in node[last]:
+        node[last]["value"] = value
+    elif last in node:
+        node[last] = value
+    else:
+        node["value"][last] = value
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """moto's S3 server over HTTP on 127.0.0.1, talked to through boto3 like real storage."""

@@ -31,8 +31,8 @@ CASES = [
      "jl-draft", "general", date(2026, 1, 31), {}, "earliest_repair", date(2026, 4, 30)),
     ("jl-draft Art 37: a serious penalty may be repaired six months after the decision",
      "jl-draft", "serious", date(2026, 1, 31), {}, "earliest_repair", date(2026, 7, 31)),
-    ("jl-draft Art 13(1): a minor (simple-procedure) penalty is not negative information",
-     "jl-draft", "minor", date(2026, 5, 1), {}, "published", False),
+    ("jl-draft Art 13(1), 19: a warning or small fine under the general procedure is negative information",
+     "jl-draft", "minor", date(2026, 5, 1), {}, "published", True),
     ("gd-draft Art 24: a serious-list subject's record stays published until removal",
      "gd-draft", "general", date(2024, 1, 1), {"on_serious_list": True}, "latest_end", None),
     ("gd-draft Art 24: dishonest information is published three years from determination",
@@ -91,7 +91,7 @@ def test_rule_values_cite_their_article(profile, key, value, article):
 
 def test_show_lists_every_rule_with_its_article():
     text = load_profile("gd-draft").show()
-    assert "serious_list_extends_publicity: True  [gd-draft Art 24]" in text
+    assert "serious_list_extends_publicity: True  [gd-draft Art 24(2)]" in text
     assert all("[" in line for line in text.splitlines()[2:])
 
 
