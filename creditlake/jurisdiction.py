@@ -144,6 +144,14 @@ class Profile:
                        "rule": _source(rule)}
                 for name, rule in r["deadlines"].items()
             },
+            # the rule behind each end that is not a period's, as the marts state it
+            "end_rules": {
+                "court": _source(r["court_list_publicity"]),
+                "long_term": _source(r["long_term_categories"]),
+                "basic": f"{r['basic_publicity']['value']}: {_source(r['basic_publicity'])}",
+                "positive": f"{r['positive_publicity']['value']}: {_source(r['positive_publicity'])}",
+                "other": "its validity, else until cancelled (gd-draft Art 24(3); platform policy elsewhere)",
+            },
             "positive_withheld_on_request": r["positive_withheld_on_request"]["value"],
             "honours_deleted_on_request": r["honours_deleted_on_request"]["value"],
         }  # fmt: skip

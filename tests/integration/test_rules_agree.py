@@ -17,9 +17,9 @@ def test_windows_agree(cfg, profile):
 
     cfg = replace(cfg, profile=profile)
     landing.ensure_raw_schema(cfg)
-    sql = PENALTIES.format(n=N).replace(  # decisions spread over 2019-07 .. 2026-11, every month end included
+    sql = PENALTIES.format(n=N).replace(  # decisions spread over 2016-01 .. 2026-11 (before the first national version too), every month end included
         "cast(date '2026-11-21' - cast(i % 1100 as integer) as varchar)",
-        "cast(date '2019-07-01' + cast((i * 7919) % 2700 as integer) as varchar)",
+        "cast(date '2016-01-01' + cast((i * 7919) % 3980 as integer) as varchar)",
     )
     with duckdb.connect() as con:
         con.execute(f"copy ({sql}) to '{landing.raw_path(cfg, 'penalties', 'agree')}' (format parquet)")

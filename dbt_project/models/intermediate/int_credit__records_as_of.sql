@@ -118,14 +118,23 @@ ended as (
 
     select
         *,
-        -- gd-draft Art 24: dishonest information stays published while the subject is on
+        -- gd-draft Art 24(2): dishonest information stays published while the subject is on
         -- the serious list.
-        case
-            when {{ 'true' if rules['serious_list_extends_publicity'] else 'false' }}
-                 and polarity = 'negative' and on_serious_list then null
-            else latest_end
-        end as effective_end,
+        {{ 'true' if rules['serious_list_extends_publicity'] else 'false' }}
+            and polarity = 'negative' and on_serious_list as extended,
     from joined
+
+),
+
+extended as (
+
+    select
+        * replace (
+            case when extended then 'extended while on the serious list (gd-draft Art 24(2))' else end_rule end
+                as end_rule
+        ),
+        case when extended then null else latest_end end as effective_end,
+    from ended
 
 ),
 
@@ -145,7 +154,7 @@ final as (
             when effective_end is not null and effective_end < {{ as_of }} then 'expired'
             else 'published'
         end as status,
-    from ended
+    from extended
 
 )
 

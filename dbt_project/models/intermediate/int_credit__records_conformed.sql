@@ -1,10 +1,15 @@
 -- Every credit record, whatever its dataset, on one shape: its catalog item (categories
 -- from creditlake/catalog.yml, passed as var('catalog')), subject,
 -- nature class and publicity window under the active profile (var('rules')).
--- Periods run from the decision date; the last day of publicity is the same-numbered
--- day after the period (Civil Code Art 201-203; DuckDB's month arithmetic clamps to the
--- month's last day, as the Civil Code does).
+-- Periods run from the date the profile's `period_start` names (the decision, its effective
+-- date, or the end of continuing conduct, where the extract carries them); the last day of
+-- publicity is the same-numbered day after the period (Civil Code Art 201-203; DuckDB's
+-- month arithmetic clamps to the month's last day, as the Civil Code does). Every record
+-- without a last day says which rule keeps it published (`end_rule`).
 {% set rules = var('rules') %}
+{%- set long_term = rules['long_term_categories'] %}
+{%- set categories = long_term['categories'].values() | sum(start=[]) %}
+{%- set fields = long_term['fields'].values() | sum(start=[]) %}
 
 with
 
@@ -22,10 +27,23 @@ penalties as (
         legal_representative_id,
         decision_number,
         decision_date,
-        {{ penalty_nature_class('penalty_category', 'fine_amount_wan') }} as nature_class,
+        {{ penalty_nature_class('penalty_category', 'fine_amount_wan', 'subject_type') }} as nature_class,
         'negative' as polarity,
         null::varchar as honour_kind,
         null::date as valid_to,
+        effective_date,
+        conduct_end_date,
+        -- hl-draft Art 51: licence revocations and lifetime market bans in the listed fields
+        -- are published long-term (a category and a field must both match)
+        {% if categories and fields -%}
+        regexp_matches(concat_ws(' ', penalty_category, penalty_content), '{{ categories | join("|") }}')
+            and regexp_matches(concat_ws(' ', violation_type, legal_basis, penalty_content, authority),
+                               '{{ fields | join("|") }}')
+        {%- else %}false{% endif %} as long_term_category,
+        -- jl-draft Art 37: certain serious penalties run their full term and are never repaired
+        {% if rules['never_repairable'] -%}
+        regexp_matches(concat_ws(' ', penalty_category, penalty_content), '{{ rules['never_repairable'] | join("|") }}')
+        {%- else %}false{% endif %} as never_repairable,
 
     from {{ ref('stg_landing__penalties') }}
 
@@ -121,8 +139,50 @@ windowed as (
         {{ period_case('published') }} as published_at_all,
         {{ period_case('max') }} as max_months,
         {{ period_case('min') }} as min_months,
+        {{ period_case('article') }} as period_article,
+        {%- if rules['period_start'] == 'effective_date' %}
+        coalesce(effective_date, decision_date) as period_from,
+        {%- elif rules['period_start'] == 'conduct_end' %}
+        coalesce(conduct_end_date, decision_date) as period_from,
+        {%- else %}
+        decision_date as period_from,
+        {%- endif %}
+        coalesce(long_term_category, false) as long_term_category,
+        coalesce(never_repairable, false) as never_repairable,
+        valid_to is not null and valid_to < date '2099-12-31' as has_validity,
 
     from unioned
+
+),
+
+ends as (
+
+    select
+        *,
+        case
+            {%- if rules['court_list_months'] is not none %}
+            when dataset = 'court_dishonest' then cast(decision_date + to_months({{ rules['court_list_months'] }}) as date)
+            {%- else %}
+            when dataset = 'court_dishonest' then null
+            {%- endif %}
+            when long_term_category then null
+            when nature_class = 'basic' then
+                {{- " case when has_validity then valid_to end" if rules['basic_publicity']['mode'] == 'validity' else ' null' }}
+            when nature_class = 'positive' then
+                {{- " case when has_validity then valid_to end" if rules['positive_publicity'] == 'validity' else ' null' }}
+            when nature_class = 'other' then case when has_validity then valid_to end
+            else cast(period_from + to_months(max_months) as date)
+        end as latest_end,
+        case
+            when dataset = 'court_dishonest' then '{{ rules['end_rules']['court'] | replace("'", "''") }}'
+            when long_term_category then 'long-term: {{ rules['end_rules']['long_term'] | replace("'", "''") }}'
+            when nature_class = 'basic' then '{{ rules['end_rules']['basic'] | replace("'", "''") }}'
+            when nature_class = 'positive' then '{{ rules['end_rules']['positive'] | replace("'", "''") }}'
+            when nature_class = 'other' then '{{ rules['end_rules']['other'] | replace("'", "''") }}'
+            else period_article
+        end as end_rule,
+
+    from windowed
 
 ),
 
@@ -145,21 +205,18 @@ final as (
         honour_kind,
         published_at_all,
         decision_date as published_from,
-        cast(decision_date + to_months(min_months) as date) as earliest_end,
-        -- licences and honours end with their own validity when they have one
-        -- (gd-draft Art 24: "other info: its validity period").
-        -- The court's list stays published until the court removes the entry (a revocation
-        -- event), not for a fixed period (hl-2022 Art 28-29).
+        period_from,
         case
-            when dataset = 'court_dishonest' then null
-            when max_months is null and valid_to is not null and valid_to < date '2099-12-31' then valid_to
-            when max_months is not null then cast(decision_date + to_months(max_months) as date)
-        end as latest_end,
-        dataset = 'court_dishonest'
-            or (max_months is null and (valid_to is null or valid_to >= date '2099-12-31')) as long_term,
+            when never_repairable then latest_end
+            else cast(period_from + to_months(min_months) as date)
+        end as earliest_end,
+        latest_end,
+        latest_end is null as long_term,
+        long_term_category,
+        end_rule,
         -- a minor penalty, where published at all, is repaired as a general one
         case
-            when dataset = 'court_dishonest' then false
+            when dataset = 'court_dishonest' or never_repairable then false
             {%- for cls, r in rules['repair'].items() %}
             when nature_class in {{ "('minor', 'general')" if cls == 'general' else "('" ~ cls ~ "')" }}
                 then {{ 'true' if r['repairable'] else 'false' }}
@@ -167,14 +224,14 @@ final as (
             else false
         end as repairable,
         case
-            when dataset = 'court_dishonest' then null
+            when dataset = 'court_dishonest' or never_repairable then null
             {%- for cls, r in rules['repair'].items() %}
             when nature_class in {{ "('minor', 'general')" if cls == 'general' else "('" ~ cls ~ "')" }}
                 then {{ "cast(decision_date + to_months(" ~ r['wait_months'] ~ ") as date)" if r['repairable'] else 'null' }}
             {%- endfor %}
         end as earliest_repair_on,
 
-    from windowed
+    from ends
 
 )
 

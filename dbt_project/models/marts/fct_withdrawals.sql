@@ -1,4 +1,4 @@
-{%- set days = var('rules')['revocation_withdraw_working_days'] %}
+{%- set days = var('rules')['deadlines']['revocation_withdraw']['days'] %}
 -- Every record that left publication or sharing by the run's date, when and why:
 -- expired, repaired, revoked, deleted or withheld on request; and corrected records, whose
 -- old copy recipients must replace (city-2022 Art 47: institutions must take down what

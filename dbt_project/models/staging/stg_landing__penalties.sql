@@ -25,6 +25,8 @@ renamed as (
         try_cast(nullif(trim(CF_NR_FK), '') as decimal(18, 6)) as fine_amount_wan,
         try_cast(nullif(trim(CF_NR_WFFF), '') as decimal(18, 6)) as confiscated_amount_wan,
         cast(_decision_date as date) as decision_date,
+        {{ parse_extract_date('CF_JDSXRQ') }} as effective_date,
+        {{ parse_extract_date('CF_XWZZRQ') }} as conduct_end_date,
         trim(CF_CFJG) as authority,
         nullif(trim(CF_CFJGDM), '') as authority_uscc,
         trim(CF_SJLY) as provider,

@@ -1,0 +1,39 @@
+-- Every repair decision landed, and what it did on the run's date: applied (publication
+-- stopped or the repair marked, per the profile's `repair.effect`), or why not, so a repair
+-- the law does not allow is reported to its provider instead of dropped silently.
+-- Waiting periods and repairability: jl-draft Art 37, gd-draft Art 41 (only general
+-- dishonesty), hl-draft Art 54, hl-2022 Art 40, city-2022 Art 46.
+{%- set as_of = "cast('" ~ var('as_of') ~ "' as date)" %}
+with
+
+repairs as (
+
+    select * from {{ ref('stg_landing__repairs') }}
+    where repaired_on <= {{ as_of }}
+
+),
+
+records as (
+
+    select * from {{ ref('int_credit__records_conformed') }}
+
+)
+
+select
+    repairs.repair_id,
+    repairs.record_id,
+    repairs.dataset,
+    repairs.subject_key,
+    repairs.decision_number,
+    repairs.repaired_on,
+    repairs.repair_authority,
+    records.nature_class,
+    records.earliest_repair_on,
+    case
+        when records.record_id is null then 'no_such_record'
+        when not records.repairable then 'not_repairable'
+        when repairs.repaired_on < records.earliest_repair_on then 'before_waiting_period'
+        else 'applied'
+    end as outcome,
+from repairs
+left join records using (record_id)
