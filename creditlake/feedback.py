@@ -21,31 +21,23 @@ import pyarrow.parquet as pq
 
 from creditlake.settings import RunConfig, safe_name
 
-PROVIDER_FIELDS = {
-    "penalties": "CF_SJLY", "licenses": "XK_LYDW", "court_dishonest": "SX_ZXFY", "honors": "RY_SJLY",
-    "repairs": "XF_SJLY", "revocations": "CX_SJLY",
-}  # fmt: skip
-NATURAL_KEYS = {
-    "penalties": "CF_WSH", "licenses": "XK_WSH", "court_dishonest": "SX_AH", "honors": "RY_WH",
-    "repairs": "XF_BH", "revocations": "CX_BH", "objections": "YY_BH", "subject_requests": "SQ_BH",
-}  # fmt: skip
-
 
 def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
     """The reports for one landed file's refused rows (or for the refused file itself)."""
     from creditlake.jurisdiction import load_profile
     from creditlake.workdays import add_working_days
 
-    # the profile's correction deadline (hl-2022 Art 38: 3 working days; gd-draft Art 19)
-    deadline = load_profile(cfg.profile).rules["deadlines"]["correction"]
-    due = add_working_days(cfg.as_of, deadline["value"]).isoformat()
+    # the profile's correction deadline (hl-2022 Art 38: 3 working days; gd-draft Art 19), with
+    # its article or, where the profile's own text has none, the basis it borrows
+    deadline = load_profile(cfg.profile).dbt_rules()["deadlines"]["correction"]
+    due = add_working_days(cfg.as_of, deadline["days"]).isoformat()
     header = {
         "batch_id": result["batch_id"],
         "file": result["path"],
         "dataset": result["dataset"],
         "received_on": cfg.as_of.isoformat(),
         "resubmit_by": due,
-        "rule": f"corrected data due within {deadline['value']} working days ({deadline['article']}; gd-draft Art 19)",
+        "rule": f"corrected data due within {deadline['days']} working days ({deadline['rule']}; gd-draft Art 19)",
         "rows_in": result["rows_in"],
         "loaded": result["loaded"],
         "quarantined": result["quarantined"],
@@ -93,12 +85,16 @@ def refused_rows(cfg: RunConfig, result: dict) -> pa.Table:
     files = [folder / f"{batch}.parquet"]
     if result["status"] == "gate_failed":
         files += landing.batch_parts(folder / f"{batch}.gate_failed.parquet")
-    provider_col, key_col = PROVIDER_FIELDS.get(result["dataset"]), NATURAL_KEYS[result["dataset"]]
+    # who gets the row and how they know it: the layout's `provider_field` (a dataset without
+    # one, such as objections, goes to unknown_provider) and `natural_key`
+    spec = landing.layout(result["dataset"])
+    provider_col, key_cols = spec.get("provider_field"), spec["natural_key"]
     parts = []
     for path in (p for p in files if p.exists()):
         present = set(pq.read_schema(path).names)
-        t = pq.read_table(path, columns=[c for c in (provider_col, key_col, "_subject_key", "_source_file", "_source_row",
-                                                     "_reason_code", "_reason_zh", "_reason_en") if c in present])  # fmt: skip
+        t = pq.read_table(path, columns=[c for c in (provider_col, *key_cols, "_subject_key", "_source_file",
+                                                     "_source_row", "_reason_code", "_reason_zh", "_reason_en")
+                                         if c in present])  # fmt: skip
         n = t.num_rows
 
         def text(name, t=t, present=present, n=n):
@@ -113,12 +109,17 @@ def refused_rows(cfg: RunConfig, result: dict) -> pa.Table:
         provider = text(provider_col)
         parts.append(pa.table({
             "dataset": pa.repeat(result["dataset"], n), "file": text("_source_file"), "row": t["_source_row"],
-            "natural_key": text(key_col), "subject_key": text("_subject_key"),
+            "natural_key": _joined([text(k) for k in key_cols]), "subject_key": text("_subject_key"),
             "provider": pc.if_else(pc.equal(pc.binary_length(pc.utf8_trim_whitespace(provider)), 0),
                                    "unknown_provider", provider),
             "reason_code": reason["code"], "reason_zh": reason["zh"], "reason_en": reason["en"],
         }))  # fmt: skip
     return pa.concat_tables(parts) if parts else refused_rows(cfg, {})
+
+
+def _joined(columns: list) -> pa.Array:
+    """A natural key of several fields (an objection's number and state) as one text, "|" between."""
+    return columns[0] if len(columns) == 1 else pc.binary_join_element_wise(*columns, "|")
 
 
 def _write(cfg: RunConfig, provider: str, result: dict, header: dict, rows) -> list[str]:

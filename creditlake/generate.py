@@ -3,8 +3,8 @@
 Every identifier, name, phone number, e-mail address and bank card here is made up (valid
 check digits, invented people). What is written, under `out/`:
 
-* one folder per landing dataset — `penalties/`, `licenses/`, `court_dishonest/`, `honors/`
-  and the events `repairs/`, `revocations/`, `objections/`, `subject_requests/` — each
+* one folder per landing dataset — `penalties/`, `licenses/`, `court_dishonest/`, `honors/`,
+  `credit_commitments/` and the events `repairs/`, `revocations/`, `objections/`, `subject_requests/` — each
   spread over files in every format landing reads: CSV in UTF-8 with BOM, UTF-8 and
   GB18030 (with names GBK cannot encode), XLSX (identifiers as text cells, except the
   planted Excel damage, which is a number cell) and JSON Lines; headers in Chinese in some
@@ -17,6 +17,9 @@ check digits, invented people). What is written, under `out/`:
   carry, or a share per kind in `defects`), with the fate and reason landing assigns;
 * natural persons' names, ID numbers, phones (mobile and landline), e-mail addresses and
   bank cards planted in free text in varied phrasings, for the privacy stages to find;
+* `serious_determinations/`: agencies' serious dishonest list determinations (严重失信主体名单
+  认定), few (penalties/200, at least 6), for subjects of the penalties, with the persons of
+  a listed organisation; they carry only defects that load (odd date forms, junk around codes);
 * `truth.json`: the expected fate and reason of every row, per-file counts, the events
   and what they refer to, and what was planted (see `generate`).
 
@@ -48,9 +51,11 @@ from stdnum.cn import uscc as _uscc
 from creditlake.identifiers import ID_CHECK, ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS
 
 AS_OF = date(2026, 11, 22)
-RECORD_DATASETS = ["penalties", "licenses", "court_dishonest", "honors"]
+RECORD_DATASETS = ["penalties", "licenses", "court_dishonest", "honors", "credit_commitments"]
 EVENT_DATASETS = ["repairs", "revocations", "objections", "subject_requests"]
-DATASETS = RECORD_DATASETS + EVENT_DATASETS
+# records drawn from the subjects of those above (built, like events, from the loaded pool)
+POOLED_DATASETS = ["serious_determinations"]
+DATASETS = RECORD_DATASETS + POOLED_DATASETS + EVENT_DATASETS
 FORMATS = ["csv_bom", "csv", "csv_gb18030", "xlsx", "jsonl"]
 ENCODINGS = {"csv_bom": "utf-8-sig", "csv": "utf-8", "csv_gb18030": "gb18030"}
 HEADER_STYLE = {"csv_bom": "zh", "csv": "code", "csv_gb18030": "alias", "xlsx": "zh", "jsonl": "code"}
@@ -199,6 +204,11 @@ SPECS = {
     "honors": dict(uscc="RY_SHXYM", pid="RY_ZJHM", doc="RY_ZJLX", date="RY_SYRQ", number="RY_WH", other_dates=["RY_YXQZ"],
                    required=["RY_MC", "RY_RYMC", "RY_WH", "RY_SYJG", "RY_SJLY"],
                    enums={"RY_RYLB": ["荣誉称号", "表彰"], "RY_LB": ["企业", "个人"]}, kinds=(0.50, 0.40, 0.10), label="honors"),
+    "credit_commitments": dict(uscc="CN_ZT_SHXYM", pid="CN_ZT_ZJHM", doc="CN_ZT_ZJLX", date="CN_CNRQ", number="CN_BH",
+                               other_dates=["CN_YXQZ", "CN_LXRQ"],
+                               required=["CN_ZT_MC", "CN_BH", "CN_SX", "CN_NR", "CN_SLDW", "CN_SJLY"],
+                               enums={"CN_LX": ["告知承诺型", "其他"], "CN_LXZT": ["已违约", "正常"], "CN_ZT_LB": ["企业", "个人"]},
+                               kinds=(0.65, 0.20, 0.15), label="信用承诺"),
     "repairs": dict(key="XF_ZTDM", date="XF_JDRQ", number="XF_BH", other_dates=[],
                     required=["XF_ZTMC", "XF_YWSH", "XF_JG", "XF_SJLY"], enums={"XF_XXLB": ["处罚", "行政处罚信息"]}),
     "revocations": dict(key="CX_ZTDM", date="CX_SXRQ", number="CX_BH", other_dates=["CX_SBRQ"],
@@ -207,6 +217,12 @@ SPECS = {
                        enums={"YY_ZT": ["处理中", "已受理"], "YY_JG": ["驳回", "部分更正"], "YY_XXLB": ["处罚"]}),
     "subject_requests": dict(key="SQ_ZTDM", date="SQ_SLRQ", number="SQ_BH", other_dates=["SQ_SQRQ"],
                              required=["SQ_ZTMC", "SQ_BH"], enums={"SQ_LX": ["删除信息", "撤回申请"], "SQ_FW": ["荣誉", "全部信息"]}),
+    # a few rows only: `defects` limits them to kinds that load, each planted at least once
+    "serious_determinations": dict(uscc="RD_ZT_SHXYM", pid="RD_ZT_ZJHM", doc="RD_ZT_ZJLX", date="RD_RDRQ", number="RD_BH",
+                                   other_dates=["RD_YXQZ"], required=["RD_ZT_MC", "RD_BH", "RD_RDDW", "RD_RDYJ", "RD_SXXW",
+                                                                      "RD_JDSWH", "RD_SJLY"],
+                                   enums={"RD_ZT_LB": ["企业", "个人"]}, kinds=(0.80, 0.10, 0.10), label="严重失信主体名单",
+                                   defects=("date_format", "id_junk")),
 }  # fmt: skip
 
 # ---------------------------------------------------------------------------------------
@@ -256,7 +272,7 @@ def kinds_for(dataset: str) -> list[str]:
         "all": True, "record": not keyed, "court": court, "not_court": not court, "not_event": not event,
         "other_dates": bool(spec["other_dates"]), "penalties": dataset == "penalties", "licenses": dataset == "licenses",
     }  # fmt: skip
-    return [k for k, (_, where, _) in KINDS.items() if ok[where]]
+    return [k for k, (_, where, _) in KINDS.items() if ok[where] and k in spec.get("defects", KINDS)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -548,8 +564,14 @@ class Table:
         """(file name, row number as landing reports it) of a table row."""
         for f in self.files:
             if f.start <= row < f.stop:
-                return f.name, (-1 if row in self.malformed else row - f.start + 2)
+                return f.name, row - f.start + _first_line(f)
         raise IndexError(row)
+
+
+def _first_line(f: FilePlan) -> int:
+    """The line a file's first row is on, as landing reports it: after the header, but
+    JSON Lines have none."""
+    return 1 if f.fmt == "jsonl" else 2
 
 
 class Context:
@@ -804,6 +826,10 @@ def build_penalties(ctx: Context, n: int) -> Table:
     yxq[six_months] = ctx.iso_of(day[six_months] + 183)
     gsjzq = np.where(rng.random(n) < 0.5, ctx.iso_of(day + np.where(viol % 3 == 0, 1095, 365)), empty)
     procedure = _pick(rng, ["02"] * 17 + ["一般程序"] * 2 + [""], n)
+    # some systems carry the effective date (a few days after the decision) and say that a
+    # violation was not a minor first one; none here is (so no profile excludes it)
+    takes_effect = np.where(rng.random(n) < 0.4, ctx.iso_of(day + rng.integers(0, 16, n)), empty)
+    first_minor = np.where(rng.random(n) < 0.1, "否", empty)
     uscc = np.where(has_rep, u.code[subject], empty)
     zzjg = empty.copy()
     legacy = np.flatnonzero(has_rep & (rng.random(n) < 0.08))
@@ -818,7 +844,8 @@ def build_penalties(ctx: Context, n: int) -> Table:
         "CF_CFLB": np.array(V_CATEGORY, dtype=object)[viol], "CF_NR": nr, "CF_NR_FK": fine, "CF_NR_WFFF": conf,
         "CF_NR_ZKDX": zk, "CF_JDRQ": ctx.iso_of(day), "CF_YXQ": yxq, "CF_GSJZQ": gsjzq,
         "CF_CFJG": AGENCY_NAMES[agency], "CF_CFJGDM": AGENCY_CODES[agency], "CF_SJLY": AGENCY_NAMES[agency],
-        "CF_SJLYDM": AGENCY_CODES[agency], "CF_AJCXLB": procedure,
+        "CF_SJLYDM": AGENCY_CODES[agency], "CF_AJCXLB": procedure, "CF_JDSXRQ": takes_effect, "CF_XWZZRQ": empty,
+        "CF_SCQW": first_minor,
         "CF_GSZT": np.where(rng.random(n) < 0.3, "0", empty), "BZ": empty.copy(),
     }  # fmt: skip
     cols = {k: np.asarray(v, dtype=object).copy() for k, v in cols.items()}
@@ -998,6 +1025,186 @@ def build_honors(ctx: Context, n: int) -> Table:
     return Table("honors", cols, kind, subject, u.code[subject].copy(), day)
 
 
+# 承诺类型, 承诺事项 ({cert}: a licence the subject's kind can hold), what is promised, subjects,
+# validity (days after the commitment; 0: the licence's own, -1: none given)
+COMMITMENTS = [
+    ("审批替代型", "{cert}核发（告知承诺制）", "承诺已具备{cert}的许可条件，所提交材料真实、合法、有效，如有不实，愿承担许可被撤销等法律责任", ORG | IND | PER, 0),
+    ("审批替代型", "{cert}延续（告知承诺制）", "承诺持续符合{cert}的许可条件，许可期间接受监督检查", ORG | IND | PER, 0),
+    ("容缺受理型", "{cert}申请（容缺受理）", "承诺自受理之日起二十个工作日内补齐欠缺的申请材料，逾期未补齐的，同意按撤回申请处理", ORG | IND | PER, 30),
+    ("行业自律型", "遵守行业自律公约", "承诺遵守行业自律公约，明码标价，不销售假冒伪劣商品，接受行业协会和社会监督", ORG | IND, 1095),
+    ("信用修复型", "申请修复行政处罚信息", "承诺已纠正失信行为、消除不良影响，一年内不再发生同类违法行为，自觉接受监督", ORG | IND | PER, 365),
+    ("主动型", "主动公开信用承诺", "承诺依法诚信经营，遵守法律法规和行业规范，自觉接受社会监督", ORG | IND, -1),
+]  # fmt: skip
+C_MASKS = np.array([c[3] for c in COMMITMENTS])
+COMMITMENT_NR = {
+    1: [(4, "", lambda r: [f"本人{p}。" for p in r.promise]),
+        (1, "ni", lambda r: [f"本人{s}（身份证号{i}）{p}。" for s, i, p in zip(r.s, r.pid, r.promise, strict=True)])],
+    0: [(4, "", lambda r: [f"本单位{p}。" for p in r.promise]),
+        (1, "nm", lambda r: [f"本单位{p}。承诺人：{o}{n}，联系电话{m}" for p, o, n, m in zip(r.promise, r.role, r.rep, r.mob, strict=True)])],
+}  # fmt: skip
+BREACHES = ["未履行", "违诺", "虚假承诺"]
+
+
+def build_commitments(ctx: Context, n: int) -> Table:
+    """信用承诺: commitments made when applying for a licence (告知承诺, 容缺受理), to an
+    industry, for a repair, or of the subject's own accord, and how each stands. The acceptor
+    checks within two months (hl-2022 Art 46): older ones are kept or, some, breached."""
+    rng, u = ctx.rng, ctx.universe
+    kind, subject = sample_subjects(ctx, n, SPECS["credit_commitments"]["kinds"])
+    person = u.person[subject]
+    c = _choose_by_kind(ctx, kind, C_MASKS)
+    lt = _choose_by_kind(ctx, kind, L_MASKS)
+    ctype = np.array([x[0] for x in COMMITMENTS], dtype=object)[c]
+    cert = np.array([x[2] for x in LICENCES], dtype=object)[lt]
+    day = ctx.today - rng.integers(1, 1100, size=n)
+    towns = np.array([p[0] for p in PLACES], dtype=object)[u.town[subject]]
+    # the acceptor: the licence's agency, the market regulator, or the town's credit authority (repairs)
+    licence_agency = u.town[subject] * N_TYPES + np.array([TYPE_INDEX[x[0]] for x in LICENCES])[lt]
+    agency = np.where(np.isin(ctype, ["行业自律型", "主动型"]), u.town[subject] * N_TYPES + TYPE_INDEX["market"],
+                      licence_agency)  # fmt: skip
+    repair = ctype == "信用修复型"
+    acceptor = np.where(repair, _join(towns, "市发展和改革委员会"), AGENCY_NAMES[agency])
+    acceptor_code = np.where(repair, "", AGENCY_CODES[agency])
+    matter = np.array([COMMITMENTS[i][1].format(cert=k) for i, k in zip(c.tolist(), cert.tolist(), strict=True)], dtype=object)  # fmt: skip
+    promise = np.array([COMMITMENTS[i][2].format(cert=k) for i, k in zip(c.tolist(), cert.tolist(), strict=True)], dtype=object)  # fmt: skip
+    validity = np.array([x[4] for x in COMMITMENTS])[c]
+    years = np.array([x[6] for x in LICENCES])[lt]
+    empty = np.full(n, "", dtype=object)
+    until = np.where(validity > 0, ctx.iso_of(day + np.maximum(validity, 1) - 1), empty)
+    by_licence = validity == 0
+    until[by_licence] = np.where(years[by_licence] > 0, ctx.iso_of(day[by_licence] + years[by_licence] * 365 - 1),
+                                 _pick(rng, ["长期", "长期", "2099-12-31", ""], int(by_licence.sum())))  # fmt: skip
+    # how each stands: checked within two months (hl-2022 Art 46); a repair's year of good
+    # conduct, once over, is kept
+    checked = ctx.today - day > 60
+    draw = rng.random(n)
+    breached = checked & (draw < 0.12)
+    if n >= MIN_FILE_ROWS and checked.any() and not breached.any():
+        breached[np.flatnonzero(checked)[0]] = True  # every extract carries a breach
+    kept = (
+        checked
+        & ~breached
+        & (np.isin(ctype, ["审批替代型", "容缺受理型"]) | (repair & (ctx.today - day > 365)))
+    )
+    status = np.where(breached, _pick(rng, BREACHES, n), np.where(kept, "已履行", "履行中")).astype(object)
+    # the day the status was found: materials in or a deadline missed, a check, the repair year's end
+    late = ctype == "容缺受理型"
+    found = np.where(breached, np.where(late, day + 31, day) + rng.integers(7, 61, size=n),
+                     np.where(repair, day + 365, day) + rng.integers(7, 29, size=n))  # fmt: skip
+    found = np.minimum(found, ctx.today)
+    status_day = np.where(breached | kept, ctx.iso_of(found), empty)
+    note = np.where(breached, _pick(rng, ["经核查，承诺内容与实际情况不符", "逾期未履行承诺事项", "责令限期整改后仍未履行承诺"], n),
+                    empty)  # fmt: skip
+    is_person, has_rep = kind == 1, kind != 1
+    source = _person_source(ctx, kind, subject) | {"promise": promise}
+    content = np.empty(n, dtype=object)
+    fill_text(ctx, content, np.flatnonzero(is_person), COMMITMENT_NR[1], source)
+    fill_text(ctx, content, np.flatnonzero(has_rep), COMMITMENT_NR[0], source)
+    division = np.array([p[5][0][0][:4] + "00" for p in PLACES], dtype=object)[u.town[subject]]
+    number = np.array([f"CN-{d}-{ctx.year[x - ctx.lo]}-{i:06d}" for d, x, i in
+                       zip(division.tolist(), day.tolist(), range(1, n + 1), strict=True)], dtype=object)  # fmt: skip
+    cols = {
+        "CN_ZT_MC": u.name[subject], "CN_ZT_LB": LB[kind], "CN_ZT_SHXYM": np.where(has_rep, u.code[subject], empty),
+        "CN_ZT_ZJLX": np.where(is_person, _pick(rng, ["身份证", "身份证", "居民身份证", ""], n), empty),
+        "CN_ZT_ZJHM": np.where(is_person, u.p_id[person], empty), "CN_BH": number, "CN_LX": ctype, "CN_SX": matter,
+        "CN_NR": content, "CN_CNRQ": ctx.iso_of(day), "CN_SLDW": acceptor, "CN_SLDWDM": acceptor_code,
+        "CN_YXQZ": until, "CN_LXZT": status, "CN_LXRQ": status_day, "CN_SJLY": acceptor, "CN_SJLYDM": acceptor_code,
+        "BZ": note,
+    }  # fmt: skip
+    cols = {k: np.asarray(v, dtype=object).copy() for k, v in cols.items()}
+    ctx.mark("ni", person[is_person])
+    return Table("credit_commitments", cols, kind, subject, u.code[subject].copy(), day)
+
+
+# 严重失信主体名单认定: the basis and the conduct, by the type of agency that listed the subject
+# (a national list's rules where one exists, else the province's social credit regulation)
+DETERMINATION_GROUNDS = {
+    "market": ("《市场监督管理严重违法失信名单管理办法》第二条", "受到市场监督管理部门较重行政处罚，性质恶劣、情节严重、社会危害较大"),
+    "env": ("《{province}社会信用条例》", "违法排放污染物，严重危害人民群众身体健康和生命安全"),
+    "safety": ("《安全生产严重失信主体名单管理办法》", "对生产安全事故负有责任，情节严重"),
+    "tax": ("《重大税收违法失信主体信息公布管理办法》", "虚开发票、逃避缴纳税款，构成重大税收违法失信"),
+    "transport": ("《{province}社会信用条例》", "有履行能力但拒不履行行政处罚决定，严重影响行政机关公信力"),
+    "housing": ("《{province}社会信用条例》", "违法分包、转包工程，严重危害工程质量安全"),
+    "health": ("《{province}社会信用条例》", "非法行医，严重危害人民群众身体健康"),
+    "urban": ("《{province}社会信用条例》", "拒不履行行政处罚决定，严重影响行政机关公信力"),
+}  # fmt: skip
+EARLY_REMOVAL = "列入名单满一年，已履行行政处罚决定规定的义务、主动消除危害后果和不良影响且未再受到较重行政处罚的，可以申请提前移出；期满移出"
+APPEAL = "如不服本决定，可自收到决定书之日起六十日内向{town}市人民政府申请行政复议，或者六个月内依法向人民法院提起行政诉讼"
+
+
+def build_determinations(ctx: Context, n: int, pool: dict[str, Targets]) -> Table | None:
+    """严重失信主体名单认定: the agency that penalised a subject lists it, one determination per
+    subject, 1-6 months after the penalty (organisations mostly). A determination states its
+    term (three years, one, 长期, or none given: the profile's default), and most their removal
+    conditions and remedies (hl-2022 Art 28); an organisation's legal representative, and some
+    principals, actual controllers and directly responsible persons, are named with their ID
+    numbers (hl-2022 Art 33); an individual business's operator as its principal."""
+    t = pool.get("penalties")
+    if not t or not n:
+        return None
+    rng, u, penalties = ctx.rng, ctx.universe, t.table
+    _, first = np.unique(penalties.key[t.rows], return_index=True)
+    candidates = t.rows[np.sort(first)]
+    weight = np.where(penalties.kind[candidates] == 1, 0.25, 1.0)
+    chosen = np.sort(
+        rng.choice(candidates, size=min(n, len(candidates)), replace=False, p=weight / weight.sum())
+    )
+    m = len(chosen)
+    kind, subject, key = penalties.kind[chosen], penalties.subject[chosen], penalties.key[chosen].copy()
+    agency = np.array(
+        [int(np.flatnonzero(AGENCY_NAMES == a)[0]) for a in penalties.cols["CF_SJLY"][chosen].tolist()]
+    )
+    kinds = [AGENCY_TYPES[a % N_TYPES][0] for a in agency.tolist()]
+    town = u.town[subject]
+    province = [PLACES[x][3] for x in town.tolist()]
+    day = np.minimum(penalties.day[chosen] + rng.integers(30, 181, size=m), ctx.today)
+    years = ctx.year[day - ctx.lo]
+    term = rng.choice(4, size=m, p=[0.5, 0.2, 0.2, 0.1])  # 3 years, 1 year, none given, 长期
+    until = np.where(term == 0, ctx.iso_of(np.minimum(day + 1094, ctx.today + 3999)),
+                     np.where(term == 1, ctx.iso_of(day + 364), np.where(term == 3, "长期", ""))).astype(object)  # fmt: skip
+    basis = [DETERMINATION_GROUNDS[k][0].format(province=p) for k, p in zip(kinds, province, strict=True)]
+    conduct = [f"{DETERMINATION_GROUNDS[k][1]}（{w}）" for k, w in
+               zip(kinds, penalties.cols["CF_WSH"][chosen].tolist(), strict=True)]  # fmt: skip
+    stated = rng.random(m) < 0.6
+    empty = np.full(m, "", dtype=object)
+    is_person, is_org, is_ind = kind == 1, kind == 0, kind == 2
+    person = u.person[subject]
+
+    def linked(share: float, who: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Names and ID numbers of a role: `who` where given, else someone else, on a share of organisations."""
+        people = who if who is not None else rng.integers(len(u.p_name), size=m)
+        named = is_org & (rng.random(m) < share) if who is None else is_org.copy()
+        ctx.mark("ni", people[named])
+        return np.where(named, u.p_name[people], empty), np.where(named, u.p_id[people], empty)
+
+    rep, rep_id = linked(1.0, person)
+    principal, principal_id = linked(0.5)
+    principal = np.where(is_ind, u.p_name[person], principal)  # 个体工商户: the operator
+    principal_id = np.where(is_ind, u.p_id[person], principal_id)
+    controller, controller_id = linked(0.4)
+    responsible, responsible_id = linked(0.5)
+    ctx.mark("ni", person[is_person | is_ind])
+    division = np.array([p[5][0][0][:4] + "00" for p in PLACES], dtype=object)[town]
+    cols = {
+        "RD_BH": np.array([f"RD-{d}-{y}-{i:04d}" for i, (d, y) in enumerate(zip(division.tolist(), years.tolist(),
+                                                                                   strict=True), 1)], dtype=object),
+        "RD_ZT_MC": penalties.cols["CF_XDR_MC"][chosen], "RD_ZT_LB": LB[kind],
+        "RD_ZT_SHXYM": np.where(is_person, empty, key), "RD_ZT_ZJLX": np.where(is_person, "身份证", empty),
+        "RD_ZT_ZJHM": np.where(is_person, key, empty), "RD_RDDW": AGENCY_NAMES[agency], "RD_RDDWDM": AGENCY_CODES[agency],
+        "RD_RDYJ": np.array(basis, dtype=object), "RD_SXXW": np.array(conduct, dtype=object),
+        "RD_JDSWH": np.array([f"{p}严失〔{y}〕{i}号" for i, (p, y) in enumerate(zip(AGENCY_PREFIXES[agency].tolist(),
+                                                                              years.tolist(), strict=True), 1)], dtype=object),
+        "RD_RDRQ": ctx.iso_of(day), "RD_YXQZ": until, "RD_YCTJ": np.where(stated, EARLY_REMOVAL, empty),
+        "RD_JJTJ": np.array([APPEAL.format(town=PLACES[x][0]) if s else "" for x, s in
+                             zip(town.tolist(), stated.tolist(), strict=True)], dtype=object),
+        "RD_FRDB": rep, "RD_FR_ZJHM": rep_id, "RD_ZYFZR": principal, "RD_FZR_ZJHM": principal_id,
+        "RD_SJKZR": controller, "RD_KZR_ZJHM": controller_id, "RD_ZJZRR": responsible, "RD_ZRR_ZJHM": responsible_id,
+        "RD_SJLY": AGENCY_NAMES[agency], "RD_SJLYDM": AGENCY_CODES[agency], "BZ": empty,
+    }  # fmt: skip
+    cols = {k: np.asarray(v, dtype=object).copy() for k, v in cols.items()}
+    return Table("serious_determinations", cols, kind, subject, key, day)
+
+
 # ---------------------------------------------------------------------------------------
 # Events: each row points at a loaded record (same decision number and subject code).
 # ---------------------------------------------------------------------------------------
@@ -1038,6 +1245,8 @@ NAME_COLUMNS = {
     "licenses": "XK_XDR_MC",
     "court_dishonest": "SX_MC",
     "honors": "RY_MC",
+    "credit_commitments": "CN_ZT_MC",
+    "serious_determinations": "RD_ZT_MC",
 }
 XXLB = {"penalties": ["行政处罚", "行政处罚", "penalties"], "licenses": ["行政许可", "行政许可", "licenses"],
         "court_dishonest": ["失信被执行人"], "honors": ["honors"]}  # fmt: skip
@@ -1450,7 +1659,7 @@ def plant_defects(ctx: Context, t: Table) -> dict[str, int]:
             c = max(c, 1)
         return c
 
-    # one malformed line per dataset: the last line of its first CSV file (see truth: row -1)
+    # one malformed line per dataset: the last line of its first CSV file (landing reports its line)
     if "row_malformed" in kinds and count("row_malformed"):
         csv_file = next((f for f in t.files if f.fmt.startswith("csv") and f.stop - f.start >= 2), None)
         if csv_file is not None:
@@ -1616,11 +1825,7 @@ def _apply(ctx: Context, t: Table, kind: str, r: int) -> str | None:
         right = _uscc.calc_check_digit(body + "0")
         cols[ident][r] = body + _wrong_char(ctx, right, "ABCDEFGHJKLMNPQRTUWXY")
         t.key[r] = cols[ident][r]
-        name_col = (
-            "SX_MC"
-            if keyed
-            else {"penalties": "CF_XDR_MC", "licenses": "XK_XDR_MC", "honors": "RY_MC"}[t.dataset]
-        )
+        name_col = "SX_MC" if keyed else NAME_COLUMNS[t.dataset]
         cols[name_col][r] = "厦门市" + cols[name_col][r].split("市", 1)[-1]
         return None
     if kind == "id_excel_scientific":
@@ -1710,7 +1915,7 @@ def _apply(ctx: Context, t: Table, kind: str, r: int) -> str | None:
 def _rare_names(ctx: Context, t: Table) -> None:
     """GB18030 files carry names GBK cannot encode (𠀀, 䶮): an organisation renamed in each."""
     name_col = {"penalties": "CF_XDR_MC", "licenses": "XK_XDR_MC", "honors": "RY_MC", "court_dishonest": "SX_MC",
-                "repairs": "XF_ZTMC", "subject_requests": "SQ_ZTMC"}.get(t.dataset)  # fmt: skip
+                "repairs": "XF_ZTMC", "subject_requests": "SQ_ZTMC", "credit_commitments": "CN_ZT_MC"}.get(t.dataset)  # fmt: skip
     if name_col is None:
         return
     subjects, seen = np.unique(t.subject, return_counts=True)
@@ -1880,15 +2085,8 @@ def _expected_lines(ctx: Context, t: Table, f: FilePlan) -> Iterable[str]:
         return snippets[(o, tag)]
 
     outcome, tag = t.outcome.tolist(), t.tag.tolist()
-    last = None
     for r in range(f.start, f.stop):
-        if r in t.malformed:
-            entry = json.loads(snippet(outcome[r], tag[r])) | {"line": r - f.start + 2}
-            last = f'  "{f.name}:-1": {json.dumps(entry, ensure_ascii=False)}'
-            continue
-        yield f'  "{f.name}:{r - f.start + 2}": {snippet(outcome[r], tag[r])}'
-    if last:
-        yield last
+        yield f'  "{f.name}:{r - f.start + _first_line(f)}": {snippet(outcome[r], tag[r])}'
 
 
 def _unique(values) -> list[str]:
@@ -1919,7 +2117,7 @@ def write_truth(ctx: Context, out: Path, tables: list[Table], params: dict, coun
     head = {
         "seed": params["seed"], "as_of": ctx.as_of.isoformat(), "profile": "national",
         "note": "fates and reasons as creditlake.landing assigns them under the national profile; row numbers as "
-                "landing reports them (header = row 1; a malformed CSV line is row -1, its file line in 'line')",
+                "landing reports them (the line in the file: header = line 1; JSON Lines have no header)",
         "params": params,
         "files": {f.name: _file_summary(ctx, t, f) for t in tables for f in t.files},
         "defects": counts,
@@ -1969,7 +2167,9 @@ def _formats(formats, full: bool) -> list[str]:
     return formats
 
 
-def _sizes(full: bool, penalties: int, licenses, court_dishonest, honors, events) -> dict[str, int]:
+def _sizes(
+    full: bool, penalties: int, licenses, court_dishonest, honors, events, commitments=None
+) -> dict[str, int]:
     def size(value, default: int) -> int:
         value = default if value is None else int(value)
         if value < 0:
@@ -1981,6 +2181,8 @@ def _sizes(full: bool, penalties: int, licenses, court_dishonest, honors, events
         "licenses": size(licenses, max(20, penalties // 2) if full else 0),
         "court_dishonest": size(court_dishonest, max(30, penalties // 10) if full else 0),
         "honors": size(honors, max(30, penalties // 10) if full else 0),
+        "credit_commitments": size(commitments, max(12, penalties // 20) if full else 0),
+        "serious_determinations": max(6, penalties // 200) if full else 0,
     }
     if isinstance(events, dict):
         unknown = set(events) - set(EVENT_DATASETS)
@@ -2010,13 +2212,14 @@ def generate(
     events: int | dict | None = None,
     formats=None,
     defects: dict[str, float] | None = None,
+    commitments: int | None = None,
 ) -> Path:
     """Write synthetic extracts under `out` (one folder per dataset) and `out/truth.json`.
 
-    Sizes: `penalties` rows; `licenses`, `court_dishonest`, `honors` rows and `events`
-    (a total split over repairs / revocations / objection cases / subject requests, or a
-    dict per event dataset). Unset sizes are 0 unless `full`, which makes them
-    proportional to `penalties` (1/2, 1/10, 1/10, 1/20). `formats`: any of csv_bom, csv,
+    Sizes: `penalties` rows; `licenses`, `court_dishonest`, `honors`, `commitments` (信用承诺)
+    rows and `events` (a total split over repairs / revocations / objection cases / subject
+    requests, or a dict per event dataset). Unset sizes are 0 unless `full`, which makes
+    them proportional to `penalties` (1/2, 1/10, 1/10, 1/20 but at least 12, 1/20). `formats`: any of csv_bom, csv,
     csv_gb18030, xlsx, jsonl (default: all if `full`, else csv_bom); the first takes the
     bulk of each dataset. `defect_rate`: the share of rows carrying a planted defect,
     split evenly over the kinds a dataset can carry; `defects` sets a kind's share
@@ -2030,7 +2233,7 @@ def generate(
     `planted_bank_cards`, `planted_documents`, `third_party_names`.
     """
     out = Path(out)
-    sizes = _sizes(full, penalties, licenses, court_dishonest, honors, events)
+    sizes = _sizes(full, penalties, licenses, court_dishonest, honors, events, commitments)
     fmts = _formats(formats, full)
     if not 0 <= defect_rate <= 1:
         raise ValueError("defect_rate is a share between 0 and 1")
@@ -2053,9 +2256,10 @@ def generate(
     counts: dict[str, dict[str, int]] = {}
     pool: dict[str, Targets] = {}
     builders = {"penalties": build_penalties, "licenses": build_licenses, "court_dishonest": build_court,
-                "honors": build_honors}  # fmt: skip
+                "honors": build_honors, "credit_commitments": build_commitments}  # fmt: skip
     event_builders = {"repairs": build_repairs, "revocations": build_revocations, "objections": build_objections,
-                      "subject_requests": build_requests}  # fmt: skip
+                      "subject_requests": build_requests,
+                      "serious_determinations": build_determinations}  # fmt: skip
     for dataset in DATASETS:
         if dataset in builders:
             table = builders[dataset](ctx, sizes[dataset]) if sizes[dataset] else None

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import yaml
@@ -35,7 +37,7 @@ import yaml
 from creditlake.settings import RunConfig, safe_name
 
 LAYOUTS_DIR = Path(__file__).parent / "layouts"
-LINEAGE_COLUMNS = ["_source_file", "_source_sha256", "_source_row", "_batch_id", "_landed_at"]
+LINEAGE_COLUMNS = ["_source_file", "_source_sha256", "_source_row", "_batch_id", "_landed_at", "_received_at"]
 DERIVED_COLUMNS = ["_subject_type", "_subject_key", "_decision_date", "_flags", "_record_key"]
 READABLE = {".csv", ".txt", ".xlsx", ".jsonl", ".ndjson"}
 
@@ -56,6 +58,9 @@ class FileResult:
     reason: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)  # reason code -> rows
     ignored_columns: list[str] = field(default_factory=list)
+    # the day the file arrived (YYYY-MM-DD, Beijing time): the platform's check-and-load
+    # deadline runs from it (gd-draft Art 19: 自收到报送的社会信用信息之日起)
+    received_at: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -95,20 +100,33 @@ def datasets() -> list[str]:
 
 
 @cache
+def _prohibited_fields() -> dict:
+    return yaml.safe_load((LAYOUTS_DIR / "_prohibited_fields.yml").read_text(encoding="utf-8"))
+
+
 def prohibited_headers(profile: str) -> list[tuple[str, str]]:
-    """(header fragment, field) pairs a file may not carry under `profile` (RULES.md §3)."""
-    spec = yaml.safe_load((LAYOUTS_DIR / "_prohibited_fields.yml").read_text(encoding="utf-8"))
-    groups = spec["never"] + spec["consent_required"]["all_profiles"]
-    if profile != "jl-draft":
-        groups += spec["consent_required"]["except_jl_draft"]
+    """(header fragment, field) pairs a file may not carry under `profile` (RULES.md §3): what is
+    never collected, and the groups the profile's `consent_required_fields` lists. A group the
+    profile names that `_prohibited_fields.yml` does not know fails: a typo must not let it in."""
+    from creditlake.jurisdiction import ProfileError, load_profile
+
+    spec = _prohibited_fields()
+    consent = {g["field"]: g for g in spec["consent_required"]}
+    listed = load_profile(profile).rules["consent_required_fields"]["value"] or []
+    unknown = sorted(set(listed) - set(consent))
+    if unknown:
+        raise ProfileError(f"profile {profile}: consent_required_fields: {unknown[0]!r} is not a field group of "
+                           f"{LAYOUTS_DIR / '_prohibited_fields.yml'} (known: {', '.join(consent)})")  # fmt: skip
+    groups = spec["never"] + [consent[f] for f in listed]
     return [(_header_key(h), g["field"]) for g in groups for h in g["headers"]]
 
 
 def prohibited_in(header: list[str], profile: str) -> list[str]:
     found = []
+    prohibited = prohibited_headers(profile)
     for name in header:
         key = _header_key(name)
-        found += [f"{name} ({field})" for fragment, field in prohibited_headers(profile) if fragment in key]
+        found += [f"{name} ({field})" for fragment, field in prohibited if fragment in key]
     return found
 
 
@@ -159,13 +177,33 @@ def decode(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def read_extract(path: Path, data: bytes):
-    """The file as an Arrow table of strings plus rows it could not parse (row, text)."""
+@dataclass
+class MalformedRow:
+    """A row the reader could not split into the header's columns (CSV), or a line that is not
+    a JSON object (JSON Lines)."""
+
+    line: int | None  # the line it starts on, as an editor numbers them from 1 (None: not found)
+    text: str  # as sent
+    fields: list[str] | None = None  # split with the file's delimiter (CSV only)
+
+
+class Extract(NamedTuple):
+    """A file as read: its rows as a table of strings, the rows it could not read, and the line
+    each table row starts on (None: the header is line 1 and every row one line after it)."""
+
+    table: object
+    malformed: list[MalformedRow]
+    lines: np.ndarray | None = None
+
+
+def read_extract(path: Path, data: bytes) -> Extract:
+    """The file as an Arrow table of strings plus the rows it could not read."""
     suffix = path.suffix.lower()
     if suffix not in READABLE:
         raise Refusal("file_unreadable", f"unsupported file type {suffix!r}; send CSV, XLSX or JSON Lines")
     if suffix == ".xlsx":
-        return _read_xlsx(data), []
+        # no malformed rows: a workbook's cells are already apart
+        return Extract(_read_xlsx(data), [])
     if suffix not in (".jsonl", ".ndjson"):
         # Arrow's CSV reader validates UTF-8 itself (strict): only when it refuses the
         # bytes do we decode in Python and try GB18030.
@@ -201,10 +239,12 @@ def _read_csv(data: bytes):
     header = next(csv.reader([first_line]), [])
     if not header:
         raise Refusal("file_empty")
-    malformed: list[tuple[int | None, str]] = []
+    # Only the text: Arrow's row number counts records, not lines, and is unknown (None) when
+    # blocks are parsed on several threads. `_csv_lines` finds each row's line afterwards.
+    texts: list[str] = []
 
     def on_invalid(row) -> str:
-        malformed.append((row.number, row.text))
+        texts.append(row.text)
         return "skip"
 
     try:
@@ -221,7 +261,104 @@ def _read_csv(data: bytes):
         if "UTF8" in str(err) or "utf8" in str(err).lower():
             raise _NotUtf8 from err
         raise Refusal("file_unreadable", str(err).splitlines()[0]) from err
-    return table, malformed
+    if not texts:
+        return Extract(table, [])
+    found, lines = _csv_lines(data, texts, table.num_rows)
+    malformed = [MalformedRow(line, text, _csv_fields(text)) for line, text in zip(found, texts, strict=True)]
+    malformed.sort(key=lambda row: (row.line is None, row.line or 0))
+    return Extract(table, malformed, lines)
+
+
+def _csv_fields(text: str) -> list[str] | None:
+    """One CSV row split into its fields, quotes respected (a quoted value may hold the
+    delimiter or a line break)."""
+    import csv
+    import io
+
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        return None
+
+
+def _csv_lines(data, texts: list[str], rows: int) -> tuple[list[int | None], np.ndarray | None]:
+    """The line each malformed row (by its text) starts on, and the line of every row the
+    reader kept, in table order (None when the file's records cannot be told apart for sure).
+
+    Lines are what an editor shows: the header (after any BOM) is line 1, and a quoted value
+    holding a line break takes two. A record ends at a line break outside quotes, i.e. after an
+    even number of quote characters (a quote doubled inside a quoted value counts twice);
+    blank lines are no records, as for the reader. A file whose quotes defeat this (a stray
+    quote inside an unquoted value) has its malformed rows looked for among its plain lines.
+    Vectorised: this runs on a whole file, however few rows are malformed."""
+    b = np.frombuffer(data, np.uint8)
+    breaks, quotes = _positions(b, b'\n"')
+    if not len(breaks):  # lines ended by CR alone (old Mac exports)
+        (breaks,) = _positions(b, b"\r")
+    starts, stops = _records(b, breaks, quotes)
+    record = _find_records(b, starts, stops, texts)
+    first_line = np.searchsorted(breaks, starts) + 1
+    found = [None if r is None else int(first_line[r]) for r in record]
+    if None not in record and len(starts) == 1 + rows + len(texts):
+        kept = np.ones(len(starts), dtype=bool)
+        kept[[0, *record]] = False
+        return found, first_line[kept]
+    starts, stops = _records(b, breaks, quotes[:0])
+    plain_line = np.searchsorted(breaks, starts) + 1
+    plain = _find_records(
+        b, starts, stops, [t if r is None else "" for t, r in zip(texts, record, strict=True)]
+    )
+    return [line if p is None else int(plain_line[p]) for line, p in zip(found, plain, strict=True)], None
+
+
+def _positions(b: np.ndarray, values: bytes) -> list[np.ndarray]:
+    """Offsets of each byte value in `b`. 4 MB at a time, on both cores: both values are found
+    while a piece is in the cache, and a comparison of the whole file at once would allocate
+    a mask as large as the file (ten times slower)."""
+    step = 1 << 22
+
+    def piece(start: int) -> list[np.ndarray]:
+        chunk = b[start : start + step]
+        return [np.flatnonzero(chunk == value) + start for value in values]
+
+    pieces = in_parallel(piece, list(range(0, len(b), step)))
+    return [np.concatenate([p[i] for p in pieces] or [np.zeros(0, np.int64)]) for i in range(len(values))]
+
+
+def _records(b: np.ndarray, breaks: np.ndarray, quotes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, stop) bytes of each non-blank record, without its line break; the first is the
+    header. A break ends a record when an even number of `quotes` come before it."""
+    ends = breaks[np.searchsorted(quotes, breaks) % 2 == 0] if len(quotes) else breaks
+    starts = np.concatenate([[0], ends + 1])
+    stops = np.concatenate([ends, [len(b)]])
+    stops[:-1] -= b[np.maximum(ends - 1, 0)] == ord("\r")  # the CR of a CRLF
+    while stops[-1] > starts[-1] and int(b[stops[-1] - 1]) in b"\r\n":  # a last break in an open quote
+        stops[-1] -= 1
+    kept = stops > starts
+    return starts[kept], stops[kept]
+
+
+def _find_records(b: np.ndarray, starts: np.ndarray, stops: np.ndarray, texts: list[str]) -> list[int | None]:
+    """The data record (never the header) holding each text byte for byte; identical texts take
+    their records in file order. None: no record holds it."""
+    from collections import defaultdict, deque
+
+    wanted: dict[bytes, deque] = defaultdict(deque)
+    for i, text in enumerate(texts):
+        if text:
+            wanted[text.encode("utf-8")].append(i)
+    found: list[int | None] = [None] * len(texts)
+    if not wanted:
+        return found
+    # compared in Python only where the length and first byte already match
+    candidates = np.flatnonzero(
+        np.isin(stops - starts, [len(t) for t in wanted]) & np.isin(b[starts], [t[0] for t in wanted])
+    )
+    for r in candidates[candidates > 0].tolist():
+        queue = wanted.get(b[starts[r] : stops[r]].tobytes())
+        if queue:
+            found[queue.popleft()] = r
+    return found
 
 
 def _read_xlsx(data: bytes):
@@ -262,12 +399,14 @@ def _read_xlsx(data: bytes):
     )
 
 
-def _read_jsonl(text: str):
-    """One JSON object per line; values become text (numbers as JSON wrote them)."""
+def _read_jsonl(text: str) -> Extract:
+    """One JSON object per line; values become text (numbers as JSON wrote them). Lines are
+    numbered from 1 as an editor shows them: split at line feeds only (`splitlines` would
+    also split at U+2028 and other separators a JSON string may hold as they are)."""
     import pyarrow as pa
 
-    records, malformed, keys = [], [], {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    records, malformed, keys, lines = [], [], {}, []
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -275,16 +414,17 @@ def _read_jsonl(text: str):
             if not isinstance(obj, dict):
                 raise ValueError("not an object")
         except ValueError:
-            malformed.append((number, line))
+            malformed.append(MalformedRow(number, line.rstrip("\r")))
             continue
         records.append(obj)
+        lines.append(number)
         keys.update(dict.fromkeys(obj))
     columns = {
         k: pa.array(["" if r.get(k) is None else (r[k] if isinstance(r[k], str) else json.dumps(r[k])) for r in records],
                     pa.string())
         for k in keys
     }  # fmt: skip
-    return pa.table(columns) if columns else pa.table({}), malformed
+    return Extract(pa.table(columns) if columns else pa.table({}), malformed, np.array(lines, dtype=np.int64))
 
 
 # ---------------------------------------------------------------------------------------
@@ -305,7 +445,8 @@ def land_file(cfg: RunConfig, path: str, dataset: str) -> dict:
             parsed = read_extract(source, data)
         except Refusal as refusal:
             parsed = refusal
-        result = FileResult(path=str(source), dataset=dataset, sha256=digest.result())
+        result = FileResult(path=str(source), dataset=dataset, sha256=digest.result(),
+                            received_at=received_on(source))  # fmt: skip
     result.batch_id = f"{dataset}-{result.sha256[:16]}"
 
     previous = read_ledger(cfg).get(result.sha256)
@@ -319,13 +460,20 @@ def land_file(cfg: RunConfig, path: str, dataset: str) -> dict:
     try:
         if isinstance(parsed, Refusal):
             raise parsed
-        table, malformed = parsed
-        return _land_table(cfg, table, malformed, result)
+        return _land_table(cfg, parsed, result)
     except Refusal as refusal:
         message = reasons()[refusal.code]["en"] + (f": {refusal.detail}" if refusal.detail else "")
         result.status, result.reason = "refused", f"{refusal.code}: {message}"
         result.rows_in = result.loaded = result.quarantined = result.excluded = 0
         return result.as_dict()
+
+
+def received_on(path: Path) -> str:
+    """The day a file arrived, as the platform's calendar counts it: its modification time
+    (when it was written into the landing folder) as a date in Beijing time."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromtimestamp(path.stat().st_mtime, ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 
 def _mapped(path: Path):
@@ -336,11 +484,12 @@ def _mapped(path: Path):
     return pa.memory_map(str(path), "r").read_buffer() if path.stat().st_size else b""
 
 
-def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> dict:
+def _land_table(cfg: RunConfig, extract: Extract, result: FileResult) -> dict:
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    table, malformed, lines = extract
     spec = layout(result.dataset)
     # Never collected (jl-draft Art 16, city-2022 Art 20, hl-draft Art 20, gd-draft Art 17,
     # hl-2022 Art 20): the whole file is refused before a single row is stored.
@@ -512,10 +661,11 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
         cols | {
             "_source_file": constant(result.path),
             "_source_sha256": constant(result.sha256),
-            # the row a clerk sees in the spreadsheet: the header is row 1
-            "_source_row": pa.array(np.arange(2, n + 2, dtype=np.int64)),
+            # the row a clerk sees in the spreadsheet: the header is row 1 (or the reader's line)
+            "_source_row": pa.array(np.arange(2, n + 2, dtype=np.int64) if lines is None else lines, pa.int64()),
             "_batch_id": constant(result.batch_id),
             "_landed_at": constant(landed_at),
+            "_received_at": constant(result.received_at),
             "_subject_type": subject_type,
             "_subject_key": subject_key,
             "_decision_date": pc.cast(decision, pa.string()),
@@ -526,9 +676,11 @@ def _land_table(cfg: RunConfig, table, malformed: list, result: FileResult) -> d
     batch = safe_name(result.batch_id)
     refused = _with_reasons(_plain(_filter(raw, quarantined)), [codes[i] for i in reason[quarantined]])
     if malformed:
-        refused = pa.concat_tables(
-            [refused, _malformed_rows(malformed, result, spec, landed_at)], promote_options="default"
+        header_codes = [renamed.get(name) for name in table.column_names]
+        unreadable = _malformed_rows(
+            malformed, result, spec, landed_at, header_codes, _usual_provider(spec, cols)
         )
+        refused = pa.concat_tables([refused, unreadable], promote_options="default")
     in_parallel(lambda job: write_parquet(*job), [
         *batch_jobs(_filter(raw, loaded), pending_path(cfg, result.dataset, batch)),
         (refused, cfg.quarantine_root / result.dataset / f"{batch}.parquet"),
@@ -718,6 +870,13 @@ EXCLUSIONS = {
             "reason": "excluded_simple_procedure",
             "switch": "simple_procedure",
         },
+        # Minor, first-time violations whose harm was promptly removed (hl-draft Art 19).
+        {
+            "field": "CF_SCQW",
+            "values": ["是"],
+            "reason": "excluded_minor_first_violation",
+            "switch": "minor_first_violation",
+        },
     ],
 }
 
@@ -732,26 +891,180 @@ def _with_reasons(table, codes: list[str]):
     )
 
 
-def _malformed_rows(malformed: list, result: FileResult, spec: dict, landed_at: str):
-    """Rows the parser could not split into the header's columns, kept as their raw text."""
+def _malformed_rows(malformed: list[MalformedRow], result: FileResult, spec: dict, landed_at: str,
+                    header_codes: list[str | None], usual_provider: str):  # fmt: skip
+    """Rows the reader could not read, made findable by their provider: each with its line,
+    the fields that can still be read by position (`_recover_fields`: the natural key, the
+    subject code, the provider...) and its subject key from them, and, when the row names no
+    provider, the one most of the file's rows name. The text as sent is in `_source_text`."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     k = len(malformed)
-    return _with_reasons(
-        pa.table({
-            "BZ": pa.array([text for _, text in malformed], pa.string()),
+    rules = _FieldRules(spec)
+    # Per-row Python, and malformed rows are rare; a file where every row is malformed (a wrong
+    # header) still lands in seconds: rows past the cap keep their line and provider only.
+    recovered = [
+        _recover_fields(row.fields, header_codes, rules)
+        if row.fields is not None and i < RECOVER_AT_MOST
+        else {}
+        for i, row in enumerate(malformed)
+    ]
+    provider_field = spec.get("provider_field")
+    if provider_field and usual_provider:
+        for values in recovered:
+            if not values.get(provider_field, "").strip():
+                values[provider_field] = usual_provider
+    cols = {f["code"]: pa.chunked_array([pa.array([v.get(f["code"]) for v in recovered], pa.string())])
+            for f in spec["fields"]}  # fmt: skip
+    filled = {code: pc.fill_null(v, "") for code, v in cols.items()}
+    trimmed = {code: pc.utf8_trim_whitespace(v).combine_chunks() for code, v in filled.items()}
+    # keyed as a readable row is (the refusals of its identifiers are dropped: it is refused already)
+    subject_type, subject_key, flags = _subjects(
+        spec["subject"], filled, trimmed, pa.chunked_array([pa.array([""] * k, pa.string())]),
+        lambda mask, code: None, lambda m: np.asarray(pc.fill_null(m, False).to_numpy(zero_copy_only=False), bool),
+    )  # fmt: skip
+    words = reasons()["row_malformed"]
+
+    def reason(language: str, row: MalformedRow) -> str:
+        if row.fields is None:
+            return words[language]
+        return words[f"{language}_counts"].format(found=len(row.fields), expected=len(header_codes))
+
+    return pa.table(
+        cols | {
             "_source_file": pa.array([result.path] * k, pa.string()),
             "_source_sha256": pa.array([result.sha256] * k, pa.string()),
-            "_source_row": pa.array([number if number is not None else -1 for number, _ in malformed], pa.int64()),
+            "_source_row": pa.array([-1 if row.line is None else row.line for row in malformed], pa.int64()),
             "_batch_id": pa.array([result.batch_id] * k, pa.string()),
             "_landed_at": pa.array([landed_at] * k, pa.string()),
-        }),
-        ["row_malformed"] * k,
+            "_received_at": pa.array([result.received_at] * k, pa.string()),
+            "_subject_type": subject_type,
+            "_subject_key": subject_key,
+            "_flags": flags,
+            "_source_text": pa.array([row.text for row in malformed], pa.string()),
+            "_reason_code": pa.array(["row_malformed"] * k, pa.string()),
+            "_reason_zh": pa.array([reason("zh", row) for row in malformed], pa.string()),
+            "_reason_en": pa.array([reason("en", row) for row in malformed], pa.string()),
+        }
     )  # fmt: skip
+
+
+RECOVER_AT_MOST = 10_000  # malformed rows per file whose fields are recovered
+
+
+def _usual_provider(spec: dict, cols: dict) -> str:
+    """The provider most of the file's readable rows name ("" when none does): its malformed
+    rows that name none are fed back to it, not to nobody."""
+    import pyarrow.compute as pc
+
+    field = spec.get("provider_field")
+    if field not in cols:
+        return ""
+    counts = pc.value_counts(pc.utf8_trim_whitespace(cols[field]))
+    named = [(c, v) for v, c in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
+                                    strict=True) if v]  # fmt: skip
+    return max(named, key=lambda cv: cv[0])[1] if named else ""
+
+
+class _FieldRules:
+    """The rules landing enforces on each field, as far as reading a malformed row needs them."""
+
+    SHAPES = {"amount_wan": r"[0-9]+(\.[0-9]+)?", "uscc": r"[0-9A-HJ-NPQRTUWXY]{18}"}
+    # where a stray delimiter most likely is: in prose, then a name, then other text
+    HOLDS_DELIMITER = {"free_text": 0, "name": 1, "text": 2}
+
+    def __init__(self, spec: dict):
+        import re
+
+        self.fields = {f["code"]: f for f in spec["fields"]}
+        self.enums = {f["code"]: {str(v) for v in f["values"]} for f in spec["fields"] if f["kind"] == "enum"}
+        self.shapes = {kind: re.compile(pattern) for kind, pattern in self.SHAPES.items()}
+
+    def broken(self, code: str | None, value: str | None) -> int:
+        """1 when `value` in field `code` breaks a rule (empty and required; outside its code
+        list; not a date, an amount or a USCC's shape), else 0."""
+        field = self.fields.get(code)
+        if field is None or value is None:
+            return 0
+        value = value.strip()
+        if not value:
+            return int(bool(field.get("required")))
+        if field["kind"] == "enum":
+            return int(value not in self.enums[code])
+        if field["kind"] == "date":
+            return int(parse_date(value) is None)
+        shape = self.shapes.get(field["kind"])
+        return int(shape is not None and shape.fullmatch(value.upper()) is None)
+
+    def holds_delimiter(self, code: str | None) -> int:
+        """How unlikely field `code` is to hold a stray delimiter (0: most likely)."""
+        return self.HOLDS_DELIMITER.get(self.fields.get(code, {}).get("kind"), 3)
+
+
+def _recover_fields(fields: list[str], codes: list[str | None], rules: _FieldRules) -> dict[str, str]:
+    """The fields of a row with the wrong number of them that can still be told by position.
+
+    The row is read as gone wrong at each place in turn. A short row lost fields there: cut off
+    (an interrupted export: the last field it has may be cut too) or delimiters lost; a long row
+    holds a value there with the delimiter in it, unquoted. Fields before the place line up with
+    the header from the left, fields after it from the right. The readings whose values break
+    the fewest rules win, and among them a short row read as cut off at its end, and a long row
+    read with the delimiter in prose; a field is recovered when all the winning readings give
+    it the same value. {code: value}; `codes` are the header's, None for a column not read."""
+    from itertools import accumulate
+
+    n, m = len(codes), len(fields)
+    shift = abs(m - n)
+    if m > n:  # at place p: header p holds fields p..p+shift joined, header i > p field i+shift
+
+        def value(p: int, i: int) -> str | None:
+            return (
+                fields[i] if i < p else ",".join(fields[p : p + shift + 1]) if i == p else fields[i + shift]
+            )
+
+        places = range(n)
+        left = [rules.broken(codes[i], fields[i]) for i in range(n)]
+        right = [rules.broken(codes[i], fields[i + shift]) for i in range(n)]
+    else:  # at place p: headers p..p+shift unknown (field p cut or merged), header i > p+shift field i-shift
+
+        def value(p: int, i: int) -> str | None:
+            return fields[i] if i < p else None if i <= p + shift else fields[i - shift]
+
+        places = range(m)
+        left = [rules.broken(codes[i], fields[i]) if i < m else 0 for i in range(n)]
+        right = [rules.broken(codes[i], fields[i - shift]) if i >= shift else 0 for i in range(n)]
+    before = [0, *accumulate(left)]  # before[p]: rules broken in headers 0..p-1 read from the left
+    after = [*accumulate(reversed(right))][::-1] + [0]  # after[i]: in headers i.. read from the right
+
+    def rank(p: int) -> tuple[int, int]:
+        if m > n:
+            return before[p] + rules.broken(codes[p], value(p, p)) + after[p + 1], rules.holds_delimiter(
+                codes[p]
+            )
+        return before[p] + after[min(p + shift + 1, n)], int(p != m - 1)
+
+    ranks = {p: rank(p) for p in places}
+    best = min(ranks.values(), default=None)
+    winners = [p for p, r in ranks.items() if r == best]
+    recovered = {}
+    for i, code in enumerate(codes):
+        seen = {value(p, i) for p in winners}
+        if code is not None and len(seen) == 1 and None not in seen:
+            recovered[code] = seen.pop()
+    return recovered
 
 
 def pending_path(cfg: RunConfig, dataset: str, batch: str) -> Path:
     return cfg.raw_root / "_pending" / dataset / f"{safe_name(batch)}.parquet"
+
+
+def promote(cfg: RunConfig, dataset: str, batch: str) -> None:
+    """A gated batch's rows move from pending to the raw layer the warehouse reads."""
+    destination = raw_path(cfg, dataset, batch).parent
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in batch_parts(pending_path(cfg, dataset, batch)):
+        shutil.move(part, destination / part.name)
 
 
 def raw_path(cfg: RunConfig, dataset: str, batch: str) -> Path:

@@ -112,10 +112,7 @@ def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
                 landing.record_in_ledger(cfg, landing.FileResult(**_file_fields(result)))
                 final.append(result)
                 continue
-        destination = landing.raw_path(cfg, result["dataset"], batch).parent
-        destination.mkdir(parents=True, exist_ok=True)
-        for part in pending:
-            shutil.move(part, destination / part.name)
+        landing.promote(cfg, result["dataset"], batch)
         landing.record_in_ledger(cfg, landing.FileResult(**_file_fields(result)))
         final.append(result)
     if suites is not None:
@@ -197,7 +194,7 @@ def deliver_feeds(conf: dict, run_id: str) -> dict:
         return {"registry": None, "deliveries": [],
                 "why": "no registry configured (--registry DIR or CREDITLAKE_REGISTRY): no feeds delivered"}  # fmt: skip
     try:
-        registry = load_registry(root)
+        registry = load_registry(root, cfg.profile)
         deliveries = deliver(cfg, registry, run_id)
     except RegistryError as err:
         raise StageFailed(f"feeds registry {root} is invalid:\n  " + "\n  ".join(err.problems)) from err
@@ -228,6 +225,56 @@ def _quarantine_report(cfg: RunConfig, files: list[dict]):
     from creditlake.feedback import refused_rows
 
     return pa.concat_tables([refused_rows(cfg, f) for f in files] or [refused_rows(cfg, {})]).to_pandas()
+
+
+# What is overdue, and what is open and falls due by `soon`, per process and step of
+# fct_deadlines: the count and the `first` earliest due, aggregated in the warehouse.
+_DEADLINES_SQL = """
+select
+    case when state = 'overdue' then 'overdue' else 'due_soon' end as bucket,
+    process,
+    step,
+    count(*) as count,
+    any_value(rule) as rule,
+    min_by(
+        {
+            'subject_key': subject_key, 'dataset': dataset, 'record': coalesce(decision_number, record_id),
+            'event_id': event_id, 'provider': provider, 'started_on': cast(started_on as varchar),
+            'due_by': cast(due_by as varchar), 'done_on': cast(done_on as varchar),
+        },
+        (due_by, event_id, coalesce(decision_number, record_id)),
+        $first
+    ) as first,
+from main.fct_deadlines
+where state = 'overdue' or (state = 'open' and due_by <= $soon)
+group by all
+order by bucket, process, step
+"""
+
+
+def _deadlines(cfg: RunConfig, first: int = 5, horizon: int = 3) -> dict | None:
+    """The deadlines part of the run summary: what is overdue on the run's date and what falls
+    due within the next `horizon` working days (fct_deadlines), per process and step with
+    its count, its rule and the `first` earliest due. None when the warehouse cannot be read."""
+    import duckdb
+
+    from creditlake.workdays import add_working_days
+
+    soon = add_working_days(cfg.as_of, horizon)
+    try:
+        with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
+            rows = con.execute(_DEADLINES_SQL, {"soon": soon, "first": first}).fetchall()
+    except duckdb.Error:
+        return None
+    out: dict = {
+        "as_of": cfg.as_of.isoformat(),
+        "due_soon_until": soon.isoformat(),
+        "overdue": [],
+        "due_soon": [],
+    }
+    for bucket, process, step, count, rule, items in rows:
+        out[bucket].append({"process": process, "step": step, "count": count, "rule": rule, "first": items})
+    return out
 
 
 def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: dict | None,
@@ -285,6 +332,7 @@ def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: d
         "portal": next((p["portal"] for p in (published or []) if p.get("portal")), None),
         "feeds_registry": str(registry) if (registry := registry_root(cfg)) else None,
         "feeds": _feed_lines(feeds),
+        "deadlines": _deadlines(cfg) if (build_result or {}).get("success") else None,
         "failed": _failures(cfg, run_id),
     }
     cfg.feeds_root.mkdir(parents=True, exist_ok=True)

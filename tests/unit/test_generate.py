@@ -21,7 +21,7 @@ from creditlake.generate import (
 from creditlake.settings import RunConfig
 
 AS_OF = date(2026, 11, 22)
-FULL = dict(penalties=900, as_of=AS_OF, defect_rate=0.35, full=True, events=400)
+FULL = dict(penalties=900, as_of=AS_OF, defect_rate=0.35, full=True, events=400, commitments=90)
 
 
 def read_truth(folder: Path) -> dict:
@@ -211,6 +211,36 @@ def test_events_point_at_records_that_loaded(full):
     assert all(e["scope"] for e in events if e["event"] == "删除荣誉信息")
 
 
+def test_commitments_are_made_by_subjects_of_other_records_and_some_are_breached(full):
+    """信用承诺 of every national type, checked within two months (hl-2022 Art 46): kept, still
+    running, or breached in each of the ways the law names; the same companies hold licences."""
+    raw = full["raw"]
+    commitments = raw["credit_commitments"]
+    assert set(commitments["CN_LX"]) == {"审批替代型", "容缺受理型", "行业自律型", "信用修复型", "主动型"}
+    assert set(commitments["CN_LXZT"]) == {"履行中", "已履行", "未履行", "违诺", "虚假承诺"}
+    assert set(commitments["_subject_type"]) == {"organisation", "natural_person", "individual_business"}
+    stood = commitments[commitments["CN_LXZT"] != "履行中"]
+    assert (stood["CN_LXRQ"].str.len() == 10).all() and (stood["CN_LXRQ"] >= stood["_decision_date"]).all()
+    assert (commitments.loc[commitments["CN_LXZT"] == "履行中", "CN_LXRQ"] == "").all()
+    assert set(commitments["_subject_key"]) & set(raw["licenses"]["_subject_key"])
+
+
+def test_serious_determinations_list_subjects_of_the_penalties_with_their_persons(full):
+    """严重失信主体名单认定, a few (penalties/200, at least 6): the penalising agency lists its own
+    subjects, names an organisation's legal representative with a citizen ID (hl-2022 Art 33),
+    and gives a term, 长期 or none (then the profile's default term applies)."""
+    raw = full["raw"]
+    listed = raw["serious_determinations"]
+    assert len(listed) == 6 and listed["RD_BH"].is_unique
+    penalties = raw["penalties"].set_index("_subject_key")
+    assert set(listed["_subject_key"]) <= set(penalties.index)
+    assert set(listed["RD_RDDW"]) <= set(penalties["CF_SJLY"])
+    orgs = listed[listed["_subject_type"] == "organisation"]
+    assert len(orgs) and orgs["RD_FR_ZJHM"].str.fullmatch(r"[0-9]{17}[0-9X]").all()
+    first_penalty = penalties.groupby(level=0)["_decision_date"].min()
+    assert (listed["_decision_date"] > first_penalty[listed["_subject_key"]].to_numpy()).all()
+
+
 def test_personal_data_is_planted_in_free_text(full):
     truth, raw = full["truth"], full["raw"]
     penalties = raw["penalties"]
@@ -257,11 +287,12 @@ def test_cli_generate_writes_every_dataset_unless_told_penalties_only(tmp_path, 
     from creditlake.cli import main
 
     assert main(["generate", "--out", str(tmp_path / "all"), "--penalties", "120", "--formats", "csv,jsonl",
-                 "--as-of", "2026-11-22", "--seed", "5"]) == 0  # fmt: skip
+                 "--as-of", "2026-11-22", "--seed", "5", "--commitments", "20"]) == 0  # fmt: skip
     truth = read_truth(tmp_path / "all")
     assert {f["format"] for f in truth["files"].values()} == {"csv", "jsonl"}
     assert {f["dataset"] for f in truth["files"].values()} == set(DATASETS)
     assert truth["params"]["sizes"]["licenses"] == 60
+    assert truth["params"]["sizes"]["credit_commitments"] == 20
     assert "generated" in capsys.readouterr().out
 
     assert main(["generate", "--out", str(tmp_path / "one"), "--penalties", "120", "--penalties-only"]) == 0

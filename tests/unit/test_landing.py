@@ -135,7 +135,12 @@ def test_generated_extract_accounts_for_every_row(cfg):
     assert result["rows_in"] == 400 == result["loaded"] + result["quarantined"] + result["excluded"]
     q = pd.read_parquet(cfg.quarantine_root / "penalties" / f"{result['batch_id']}.parquet")
     got = {f"penalties_0001.csv:{r}": c for r, c in zip(q["_source_row"], q["_reason_code"], strict=True)}
-    want = {k: v["reason"] for k, v in truth["expected"].items() if v["fate"] == "quarantined"}
+    # the truth keys the malformed line as row -1 with its file line in "line"; landing reports the line
+    want = {
+        (f"{k[: -len(':-1')]}:{v['line']}" if k.endswith(":-1") else k): v["reason"]
+        for k, v in truth["expected"].items()
+        if v["fate"] == "quarantined"
+    }
     assert got == want
     assert result["excluded"] == sum(v["fate"] == "excluded" for v in truth["expected"].values())
 
