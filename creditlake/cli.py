@@ -65,6 +65,9 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--licenses", type=int, help="licence rows (default: penalties/2)")
     gen.add_argument("--court-dishonest", type=int, help="court list rows (default: penalties/10)")
     gen.add_argument("--honors", type=int, help="honour rows (default: penalties/10)")
+    gen.add_argument(
+        "--commitments", type=int, help="credit commitment rows (default: penalties/20, at least 12)"
+    )
     gen.add_argument("--events", type=int, help="event rows in all (default: penalties/20)")
     gen.add_argument(
         "--formats", help="comma list of csv_bom,csv,csv_gb18030,xlsx,jsonl (first takes the bulk)"
@@ -113,6 +116,9 @@ def parser() -> argparse.ArgumentParser:
     )
     issue.add_argument("--note", default="", help="kept with the token, e.g. the agreement or the ticket")
     _registry_option(issue)
+    issue.add_argument(
+        "--profile", default="national", help="jurisdiction profile the registry is checked under"
+    )
     tokens_sub.add_parser("list", help="every token: id, institution, expiry, revoked (never the token)").add_argument(
         "--lake", type=Path, required=True)  # fmt: skip
     revoke = tokens_sub.add_parser("revoke", help="revoke a token at once")
@@ -162,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                            full=not args.penalties_only,
                            licenses=args.licenses, court_dishonest=args.court_dishonest, honors=args.honors,
                            events=args.events, formats=args.formats, defect_rate=args.defect_rate,
-                           defects=defects)  # fmt: skip
+                           defects=defects, commitments=args.commitments)  # fmt: skip
         except ValueError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
@@ -284,6 +290,7 @@ def _registry(args):
     printing why. The example registry is never a silent default: its institutions are invented."""
     import os
 
+    from creditlake.jurisdiction import ProfileError
     from publishing.registry import RegistryError, load_registry
 
     root = args.registry or (
@@ -297,8 +304,8 @@ def _registry(args):
         print(f"error: registry folder {root} does not exist", file=sys.stderr)
         return None
     try:
-        return load_registry(root.resolve())
-    except RegistryError as err:
+        return load_registry(root.resolve(), args.profile)  # validated under the run's law
+    except (RegistryError, ProfileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return None
 

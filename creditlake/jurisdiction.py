@@ -34,7 +34,8 @@ TOP_LEVEL = {
     "positive_publicity", "serious_list_extends_publicity", "repair", "exclusions", "disclosure", "deadlines",
     "query_log_retention", "authorisation_end_date_required", "positive_withheld_on_request",
     "honours_deleted_on_request", "long_term_categories", "earlier_decisions", "period_start",
-    "court_list_publicity",
+    "court_list_publicity", "serious_list",
+    "consent_required_fields",
 }  # fmt: skip
 REQUIRED = TOP_LEVEL - {"seed", "inherits"}
 # settings whose value is one of a few words (what each means: national.yml)
@@ -60,13 +61,21 @@ class Profile:
     def period_table(self) -> list[dict]:
         """The period versions, with one more before the first for older decisions as the
         profile's `earlier_decisions` says, so that every decision falls in a version."""
-        versions = sorted(self.rules["periods_by_version"], key=lambda v: v["in_force"].get("from") or date.min)
+        versions = sorted(
+            self.rules["periods_by_version"], key=lambda v: v["in_force"].get("from") or date.min
+        )
         first, start = versions[0], versions[0]["in_force"].get("from")
         if start is None:
             return versions
         rule = self.rules["earlier_decisions"]
-        never = {"published": False, "min": {"value": 0, "unit": "months"}, "max": {"value": 0, "unit": "months"}}
-        classes = {cls: first[cls] if rule["value"] == "earliest_version" else never for cls in NATURE_CLASSES}
+        never = {
+            "published": False,
+            "min": {"value": 0, "unit": "months"},
+            "max": {"value": 0, "unit": "months"},
+        }
+        classes = {
+            cls: first[cls] if rule["value"] == "earliest_version" else never for cls in NATURE_CLASSES
+        }
         earlier = {"version": f"before {first['version']}", "in_force": {"from": None, "to": start - timedelta(days=1)},
                    "article": _source(rule), **classes}  # fmt: skip
         return [earlier, *versions]
@@ -126,8 +135,7 @@ class Profile:
             "period_start": r["period_start"]["value"],
             "penalty_tiers": r["penalty_tiers"]["value"],
             "long_term_categories": r["long_term_categories"]["value"],
-            "basic_publicity": {"mode": r["basic_publicity"]["value"],
-                                "after_months": months(r["basic_publicity"].get("after", {"value": 0, "unit": "months"}))},
+            "basic_publicity": r["basic_publicity"]["value"],
             "positive_publicity": r["positive_publicity"]["value"],
             "court_list_months": (None if r["court_list_publicity"]["value"] == "until_removed"
                                   else months(r["court_list_publicity"])),
@@ -154,6 +162,17 @@ class Profile:
             },
             "positive_withheld_on_request": r["positive_withheld_on_request"]["value"],
             "honours_deleted_on_request": r["honours_deleted_on_request"]["value"],
+            # 严重失信主体名单: a determination's term where it states none (null: until removed),
+            # whether repair removes, who of a listed organisation is noted, and the texts the
+            # list states where the entry's source gives none
+            "serious_list": {
+                "default_term_months": months(r["serious_list"]["default_term"]),
+                "term_rule": _source(r["serious_list"]["default_term"]),
+                "repair_removes": r["serious_list"]["repair_removes"]["value"],
+                "linked_roles": r["serious_list"]["linked_roles"]["value"],
+                **{text: {basis: rule["value"] for basis, rule in r["serious_list"][text].items()}
+                   for text in ("removal_conditions", "remedies")},
+            },
         }  # fmt: skip
 
 
@@ -361,8 +380,18 @@ def publicity_window(profile: Profile, *, nature_class: str, decision_date: date
         return Window(True, decision_date, None, latest, None, False, {"latest_end": _source(rule)})
     if nature_class in ("basic", "positive"):
         rule = r[f"{nature_class}_publicity"]
-        latest = valid_to if rule["value"] == "validity" and valid_to and valid_to < date(2099, 12, 31) else None
-        return Window(True, decision_date, None, latest, None, False, {"latest_end": f"{rule['value']} ({_source(rule)})"})
+        latest = (
+            valid_to if rule["value"] == "validity" and valid_to and valid_to < date(2099, 12, 31) else None
+        )
+        return Window(
+            True,
+            decision_date,
+            None,
+            latest,
+            None,
+            False,
+            {"latest_end": f"{rule['value']} ({_source(rule)})"},
+        )
     version = profile.period_version(decision_date)
     period = version[nature_class]
     start = starts_on or decision_date

@@ -5,7 +5,8 @@ Three steps, three DAG tasks, so nothing leaves before the gate has looked at it
 1. `prepare`  reads each `publish/` model, keeps only columns whose privacy class allows
    it (default deny), desensitises every string that is not in its column's declared shape
    (`publishing/privacy/shapes.yml`), handles individual businesses named after a person as
-   persons, masks the court's IDs one way, and writes a version folder under staging;
+   persons, masks the court's IDs one way, opens each subject type only as the run's profile
+   says (`disclosure`: `opened_subjects`), and writes a version folder under staging;
 2. `check`    the publish gate, row by row (`publishing.privacy.gate`): a row with a finding is
    withheld and reported, the rest publishes; then the outgoing GX suite and every file;
 3. `release`  installs each version the gate passed under `open_root` (and S3), then moves
@@ -19,6 +20,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from creditlake.settings import RunConfig, S3Target, safe_name
 
@@ -40,7 +42,48 @@ POLICY = {
     # Published by law (the court's list), desensitised for natural persons (city-2022 Art 23):
     "court_person_name": "mask_person_name",
     "court_person_id": "mask_person_id",
+    # A subject's name and code where persons are opened only if the profile says so (penalties,
+    # licences): an organisation's as they are, a person's masked as on the court's list.
+    "subject_name": "mask_person_name",
+    "subject_code": "mask_person_id",
+    # Whether a subject is an organisation, a person or an individual business: published where
+    # the dataset opens persons (where it opens organisations only, the column says nothing).
+    "subject_type": "keep_if_persons_opened",
 }
+
+
+class Opened(NamedTuple):
+    """Whose records one open dataset carries: organisations', natural persons' (individual
+    businesses handled as persons with them: `publishing.privacy.subjects`)."""
+
+    organisations: bool
+    persons: bool
+
+
+def opened_subjects(profile: str, dataset: str) -> Opened:
+    """Whose records `dataset` opens under the profile's `disclosure` rules: organisations'
+    where `organisations_public` (jl-draft Art 18, gd-draft Art 21: public in principle);
+    natural persons' only where the law requires the dataset published (`opened_by_law`: the
+    courts' list, hl-2022 Art 23, hl-draft Art 24) or, for every dataset, where
+    `natural_persons_public`. A person's record that is opened is desensitised all the same
+    (city-2022 Art 23). A profile without one of these rules fails: opening must never guess."""
+    from creditlake.jurisdiction import ProfileError, load_profile
+
+    rules = load_profile(profile).rules["disclosure"]
+
+    def value(key: str):
+        if not isinstance(rules.get(key), dict) or "value" not in rules[key]:
+            raise ProfileError(f"profile {profile}: disclosure.{key}: missing (open data needs it)")
+        return rules[key]["value"]
+
+    persons = value("natural_persons_public") is True or dataset in (value("opened_by_law") or [])
+    return Opened(organisations=value("organisations_public") is True, persons=persons)
+
+
+def published_column(privacy: str | None, opened: Opened) -> bool:
+    """Whether a column of this privacy class leaves the platform (default deny)."""
+    action = POLICY.get(privacy, "drop")
+    return action != "drop" and (action != "keep_if_persons_opened" or opened.persons)
 
 
 @dataclass(frozen=True)
@@ -86,8 +129,9 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     for model, dataset in OPEN_MODELS.items():
         frame = frames[model]
         meta = warehouse.column_meta(cfg, model)
-        keep = [c for c in frame.columns if POLICY.get(meta.get(c, {}).get("privacy"), "drop") != "drop"]
-        out, withheld = _desensitised(frame, keep, meta, known)
+        opened = opened_subjects(cfg.profile, dataset)
+        keep = [c for c in frame.columns if published_column(meta.get(c, {}).get("privacy"), opened)]
+        out, withheld = _desensitised(frame, keep, meta, known, opened)
         folder = cfg.staging_root / safe_name(run_id) / dataset / version
         write_version(
             folder, dataset, version, cfg.as_of.isoformat(), out, {c: meta.get(c, {}) for c in keep}
@@ -115,20 +159,34 @@ def write_version(
     write_metadata(folder, dataset, version, as_of, frame, columns)
 
 
-def _desensitised(frame, keep: list[str], meta: dict, known):
+def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened):
     """The rows and columns that may be opened, every string desensitised or in its shape; and
-    the rows kept back here (individual businesses named after a person, court IDs that cannot
-    be masked), each with its reason."""
+    the rows kept back here (individual businesses named after a person where persons are not
+    opened, court IDs that cannot be masked), each with its reason. Rows of a subject type the
+    profile does not open (`opened`) are left out."""
+    import pandas as pd
+
     from publishing.privacy.names import mask_name
     from publishing.privacy.subjects import court_id_mask, mask_code
 
-    names = _personal_names(frame)
+    names = _personal_names(frame)  # by row label, so computed before any row is left out
+    person = ~_is_organisation(frame)
+    business = _handled_as_person(frame, names, known)
+    as_person = person | business
+    shut = (as_person & (not opened.persons)) | (~as_person & (not opened.organisations))
+    # A subject labelled an organisation but handled as a person is reported, for the operator to
+    # see the label was not taken; a subject labelled a person is simply not opened.
+    label = frame["subject_type"] if "subject_type" in frame else pd.Series("organisation", index=frame.index)
+    closed = {
+        i: ("subject_name", "individual_business")
+        for i in frame.index[shut & business & (label == "organisation")]
+    }
+    records = frame["record_id"]
+    frame, person, business = frame[~shut], person[~shut], business[~shut]
     out = frame[keep].copy()
     for column in out.columns:  # DuckDB DATE arrives as a timestamp: keep it a calendar day
         if str(out[column].dtype).startswith("datetime64"):
             out[column] = out[column].dt.normalize()
-    person = ~_is_organisation(frame)
-    business = _named_after_person(frame, names, known)
     withheld: dict[int, tuple[str, str]] = {}
     for column in keep:
         values = out[column]
@@ -136,14 +194,14 @@ def _desensitised(frame, keep: list[str], meta: dict, known):
             continue
         text = values.map(lambda v: isinstance(v, str))
         action = POLICY[meta[column]["privacy"]]
-        if action == "mask_person_name":  # the court's list: a person's name keeps its surname
-            out.loc[person, column] = values[person].map(mask_name)
+        if action == "mask_person_name":  # as on the court's list: a person's name keeps its surname
+            out.loc[person & text, column] = values[person & text].map(mask_name)
             out.loc[business, column] = desensitise_series(values[business], names, known, bare_is_name=True)
-        elif action == "mask_person_id":
-            ids = values[person].map(court_id_mask)
+        elif action == "mask_person_id":  # a person without a code (no USCC) stays without one
+            ids = values[person & text].map(court_id_mask)
             withheld.update((i, (column, "court_id_unmaskable")) for i in ids[ids.isna()].index)
-            out.loc[person, column] = ids
-            out.loc[business, column] = values[business].map(mask_code)
+            out.loc[person & text, column] = ids
+            out.loc[business & text, column] = values[business & text].map(mask_code)
         rest = text & ~person & ~business if action.startswith("mask_") else text
         if action != "desensitise":  # a value in its column's declared shape stays as it is
             rest &= ~in_shape(values, SHAPE_OF.get(column, column))
@@ -151,13 +209,21 @@ def _desensitised(frame, keep: list[str], meta: dict, known):
             out.loc[rest, column] = desensitise_series(values[rest], names, known)
     if "subject_type" in out:
         out.loc[business, "subject_type"] = "individual_business"
-    else:  # penalties, licences: opened for organisations only (jl-draft Art 18, gd-draft Art 21)
-        withheld.update((i, ("subject_name", "individual_business")) for i in business[business].index)
     rows = [
-        {"record": out.at[i, "record_id"], "column": column, "kind": kind}
-        for i, (column, kind) in withheld.items()
+        {"record": records.at[i], "column": column, "kind": kind}
+        for i, (column, kind) in (withheld | closed).items()
     ]
     return out.drop(index=list(withheld)).reset_index(drop=True), rows
+
+
+def _handled_as_person(frame, names, known):
+    """Rows whose subject is handled as a natural person in open data though not labelled one: an
+    individual business by its type (a person's trade, Civil Code Art 54: its name and code are
+    masked as a person's), or by its code (92) when named after a person."""
+    business = _named_after_person(frame, names, known)
+    if "subject_type" in frame:
+        business |= frame["subject_type"] == "individual_business"
+    return business
 
 
 # Columns whose declared shape (shapes.yml `columns`) is another column's.

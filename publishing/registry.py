@@ -10,8 +10,10 @@ institutions for the demo and the tests, and is never used unless named):
   subject types, for what purpose, valid when, delivered how (push / pull / both);
 * `authorisations.yml` — a natural person's written authorisation (书面授权) for one
   institution and one purpose over some catalog items (jl-draft Art 21, city-2022 Art 24,
-  gd-draft Art 22). It always ends: no end date, or one further away than `max_term`, is
-  "once for life" and refused (city-2022 Art 39, hl-draft Art 56, hl-2022 Art 36).
+  gd-draft Art 22). Where the run's jurisdiction profile says `authorisation_end_date_required`
+  (city-2022 Art 39, hl-draft Art 56, hl-2022 Art 36), it always ends: no end date, or one
+  further away than `max_term`, is "once for life" and refused. Where the profile does not,
+  an authorisation without an end date runs until it is withdrawn.
 
 Loading validates every entry and fails with every problem at once, each naming the file,
 the entry and the field. Unknown fields are errors too: a misspelt `expires_on` must not
@@ -97,13 +99,14 @@ class Authorisation:
     purpose: str
     scope: tuple[str, ...]
     granted_on: date
-    expires_on: date
+    expires_on: date | None  # None: open-ended, where the profile allows it
     withdrawn_on: date | None = None  # the subject may withdraw consent before the end date
 
     def covers(self, institution: str, subject_key: str, catalog_item: str, purpose: str, on: date) -> bool:
         return (
             self.institution == institution and self.subject_key == subject_key and catalog_item in self.scope
-            and self.purpose == purpose and self.granted_on <= on <= self.expires_on
+            and self.purpose == purpose and self.granted_on <= on
+            and (self.expires_on is None or on <= self.expires_on)
             and (self.withdrawn_on is None or on < self.withdrawn_on)
         )  # fmt: skip
 
@@ -116,6 +119,7 @@ class Registry:
     root: Path | None = None
     max_term: dict = field(default_factory=lambda: dict(DEFAULT_MAX_TERM))
     digest: str = ""  # sha256 over the three files: the server reloads when it changes
+    profile: str = "national"  # the jurisdiction profile it was validated under (reloads keep it)
 
 
 def registry_digest(root: Path) -> str:
@@ -126,12 +130,14 @@ def registry_digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def load_registry(root: Path | str) -> Registry:
-    """Read and validate the three files; raises `RegistryError` listing every problem."""
+def load_registry(root: Path | str, profile: str = "national") -> Registry:
+    """Read and validate the three files under the rules of jurisdiction `profile`; raises
+    `RegistryError` listing every problem."""
     from creditlake.catalog import catalog
 
     root = Path(root)
     problems: list[str] = []
+    end_date = end_date_rule(profile)
     items = set(catalog())
     docs = {name: _read(root / name, problems) for name in FILES}
 
@@ -160,7 +166,7 @@ def load_registry(root: Path | str) -> Registry:
     authorisations: list[Authorisation] = []
     seen: set[str] = set()
     for where, entry in _entries(auth_doc, "authorisations", root / "authorisations.yml", problems):
-        auth = _authorisation(where, entry, institutions, items, max_term, problems)
+        auth = _authorisation(where, entry, institutions, items, max_term, end_date, problems)
         if auth is None:
             continue
         if auth.id in seen:
@@ -170,7 +176,19 @@ def load_registry(root: Path | str) -> Registry:
 
     if problems:
         raise RegistryError(problems)
-    return Registry(institutions, licences, tuple(authorisations), root, max_term, registry_digest(root))
+    return Registry(
+        institutions, licences, tuple(authorisations), root, max_term, registry_digest(root), profile
+    )
+
+
+def end_date_rule(profile: str) -> str | None:
+    """The article that forbids an authorisation "once for life" under `profile`
+    (`authorisation_end_date_required`), or None where the profile does not require an end date."""
+    from creditlake.jurisdiction import _source, load_profile
+
+    rule = load_profile(profile).rules["authorisation_end_date_required"]
+    # fails closed: only an explicit `false` lets an authorisation run without an end date
+    return None if rule["value"] is False else f"authorisation_end_date_required: {_source(rule)}"
 
 
 # --- decisions -----------------------------------------------------------------------------
@@ -392,7 +410,9 @@ def term_end(start: date, term: dict) -> date:
 
 
 def _authorisation(where: str, entry: dict, institutions: dict, items: set[str], max_term: dict,
-                   problems: list[str]) -> Authorisation | None:  # fmt: skip
+                   end_date: str | None, problems: list[str]) -> Authorisation | None:  # fmt: skip
+    """One authorisation, validated; `end_date`: the rule that requires it to end (`end_date_rule`),
+    or None where the profile lets it run until withdrawn."""
     from creditlake.identifiers import check_citizen_id, check_uscc
 
     before = len(problems)
@@ -417,19 +437,19 @@ def _authorisation(where: str, entry: dict, institutions: dict, items: set[str],
     purpose = _text(where, entry, "purpose", problems)
     scope = _list(where, entry, "scope", items, problems)
     granted = _date(where, entry, "granted_on", problems)
-    expires = entry.get("expires_on")
-    if expires is None:
-        # city-2022 Art 39, hl-draft Art 56, hl-2022 Art 36: no "once for life" authorisation.
+    if entry.get("expires_on") is None and end_date:
         problems.append(f"{where}: expires_on: required — an authorisation without an end date is "
-                        "'once for life' (city-2022 Art 39, hl-draft Art 56, hl-2022 Art 36)")  # fmt: skip
+                        f"'once for life' ({end_date})")  # fmt: skip
     expires = _date(where, entry, "expires_on", problems, required=False)
     if granted and expires:
         if expires < granted:
             problems.append(f"{where}: expires_on: {expires} is before granted_on {granted}")
-        elif expires > term_end(granted, max_term):
+        # the ceiling makes "not once for life" checkable; where the profile allows no end at
+        # all, a far end is no worse than none
+        elif end_date and expires > term_end(granted, max_term):
             problems.append(
                 f"{where}: expires_on: {expires} is more than {max_term['value']} {max_term['unit']} after "
-                f"granted_on {granted} (max_term; city-2022 Art 39, hl-2022 Art 36: not once for life)"
+                f"granted_on {granted} (max_term; {end_date}: not once for life)"
             )
     withdrawn = _date(where, entry, "withdrawn_on", problems, required=False)
     if len(problems) > before:

@@ -176,7 +176,7 @@ class _Sharing:
         with self._lock:
             if registry_digest(root) != self._registry.digest:
                 try:
-                    self._registry = load_registry(root)
+                    self._registry = load_registry(root, self._registry.profile)
                 except RegistryError as err:  # fail closed: serve nothing from a broken registry
                     raise Refused(503, "REGISTRY_INVALID", "the registry is being updated; try later",
                                   f"registry invalid: {err.problems[:3]}") from err  # fmt: skip

@@ -57,12 +57,15 @@ def profile_with(tmp_path, monkeypatch):
 
 
 def _set_rule(rules: dict, key: str, value) -> None:
-    """Set one `rule_keys` path: the rule's value, or one field of it."""
+    """Set one `rule_keys` path: the rule's value, or one field of it; a mapping with a
+    `value` ({"value": 2, "unit": "years"}) replaces the rule's fields."""
     *parents, last = key.split(".")
     node = rules
     for part in parents:
         node = node[part] if part in node else node["value"][part]
-    if last in node and isinstance(node[last], dict) and "value" in node[last]:
+    if isinstance(value, dict) and "value" in value:
+        node[last] = {k: v for k, v in node[last].items() if k not in ("value", "unit")} | value
+    elif last in node and isinstance(node[last], dict) and "value" in node[last]:
         node[last]["value"] = value
     elif last in node:
         node[last] = value

@@ -1,5 +1,12 @@
 """Privacy: what keeps personal data out of everything the platform opens to the public.
 
+This package is where the rule lives that a natural person's name, birth date, ID number,
+address and phone are never opened, under every profile (hl-2022 Art 23, hl-draft Art 24):
+no profile setting can turn it off. Where a person's record is opened (the courts' list, which
+the law publishes, or any dataset whose profile opens natural persons: `disclosure`), it is
+desensitised: the name to its surname, an ID to its first six and last four characters
+(city-2022 Art 23).
+
 One module per concern:
 
 | module        | what it does                                                                   |

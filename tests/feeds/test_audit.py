@@ -158,13 +158,38 @@ def test_long_term_retention_prunes_nothing(tmp_path):
     assert len(segments(tmp_path)) == 1 and verify(tmp_path) == (True, [])
 
 
+def test_query_log_retention_decides_whether_an_old_segment_is_dropped(tmp_path, profile_with):
+    """jl-draft Art 20 (3 years from the query, which national borrows): a segment of 2022 is
+    dropped on 2026-11-22; under a long-term retention (gd-draft Art 22) the same segment stays."""
+    for name in ("three_years", "long_term"):
+        clock = Clock(date(2022, 3, 15))
+        fill(tmp_path / name, clock, 2)
+        clock.set(date(2026, 11, 20))
+        fill(tmp_path / name, clock, 1)  # a new month: the 2022 entries are a closed segment
+        assert len(segments(tmp_path / name)) == 2
+    today = date(2026, 11, 22)
+    report = prune_before(tmp_path / "three_years", today, profile="national", today=today, clock=clock)
+    assert [p["segment"] for p in report["pruned"]] == ["access-000001.jsonl"]
+    assert report["cutoff"] == "2023-11-22" and "jl-draft Art 20" in report["retention"]["article"]
+    assert [f.name for _, f in segments(tmp_path / "three_years")] == ["access-000002.jsonl"]
+
+    kept = profile_with({"query_log_retention": {"value": "long_term", "unit": "long_term"}}, base="national")
+    report = prune_before(tmp_path / "long_term", today, profile=kept, today=today, clock=clock)
+    assert report["pruned"] == [] and "long-term" in report["why"]
+    assert [f.name for _, f in segments(tmp_path / "long_term")] == [
+        "access-000001.jsonl",
+        "access-000002.jsonl",
+    ]
+    assert verify(tmp_path / "three_years") == verify(tmp_path / "long_term") == (True, [])
+
+
 def test_head_hash_is_the_newest_entry(tmp_path):
     log = fill(tmp_path, Clock(date(2026, 11, 22)), 2)
     assert head(tmp_path) == log.head() and head(tmp_path)["seq"] == 3
 
 
 # Retention comes from the jurisdiction profile: 3 years from the query (jl-draft Art 20, which the
-# national default and the profiles that defer to it take), long-term under gd-draft Art 22.
+# national default borrows and the profiles that defer to it take), long-term under gd-draft Art 22.
 RETENTION = {"gd-draft": (None, "gd-draft Art 22"), "jl-draft": (3, "jl-draft Art 20")}
 
 
@@ -172,6 +197,6 @@ RETENTION = {"gd-draft": (None, "gd-draft Art 22"), "jl-draft": (3, "jl-draft Ar
 def test_every_profile_states_how_long_the_log_is_kept(profile):
     from publishing.audit import retention_for
 
-    years, article = RETENTION.get(profile, (3, "jl-draft Art 20 (national default"))
+    years, article = RETENTION.get(profile, (3, "basis: borrowed from jl-draft Art 20"))
     rule = retention_for(profile)
     assert rule["years"] == years and rule["article"].startswith(article)

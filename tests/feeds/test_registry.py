@@ -13,7 +13,7 @@ from publishing.registry import (
     licence_refusal,
     load_registry,
 )
-from tests.feeds.conftest import AS_OF, LIC_A, LIC_B, LIC_C, P1, P2, A, B, C
+from tests.feeds.conftest import AS_OF, LIC_A, LIC_B, LIC_C, P1, P2, A, B, C, base_records
 
 
 def test_the_example_registry_loads_and_only_active_qualified_licences_are_in_force():
@@ -68,6 +68,37 @@ def test_an_authorisation_without_an_end_date_is_refused_naming_file_entry_and_f
     [problem] = _problems(lake)
     assert problem.startswith(f"{path}: authorisations[1] (AUTH-2026-0002): expires_on: required")
     assert "city-2022 Art 39" in problem
+
+
+def test_authorisation_end_date_required_decides_whether_an_open_ended_one_is_accepted(lake, profile_with):
+    """city-2022 Art 39, hl-draft Art 56, hl-2022 Art 36 (national borrows them): an authorisation
+    with no end date is "once for life" and refused; under a profile that does not require an end
+    it is accepted and runs until the subject withdraws it, and the run's profile decides."""
+    from dataclasses import replace
+
+    from creditlake import pipeline
+
+    lake.warehouse(base_records())
+    lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, expires_on=None)
+    [problem] = _problems(lake)
+    assert "authorisations[0] (AUTH-2026-0001): expires_on: required" in problem
+    assert (
+        "'once for life' (authorisation_end_date_required: basis: borrowed from city-2022 Art 39" in problem
+    )
+    run = replace(lake.cfg(), registry=lake.registry_root)
+    with pytest.raises(pipeline.StageFailed, match="authorisation_end_date_required"):
+        pipeline.deliver_feeds(run.to_conf(), "run-1")
+
+    open_ended = profile_with({"authorisation_end_date_required": False}, base="national")
+    registry = load_registry(lake.registry_root, open_ended)
+    ok = dict(
+        institution=A, subject_key=P1, catalog_item="administrative_penalty", purpose="credit_assessment"
+    )
+    assert authorised(registry, **ok, on_date=date(2046, 6, 1))  # twenty years on
+    result = pipeline.deliver_feeds(replace(run, profile=open_ended).to_conf(), "run-1")
+    assert {d["licence"]: d["status"] for d in result["deliveries"]}[LIC_A] == "delivered"
+    lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, withdrawn_on=date(2030, 1, 1))
+    assert not authorised(load_registry(lake.registry_root, open_ended), **ok, on_date=date(2030, 1, 1))
 
 
 def test_an_authorisation_longer_than_max_term_is_once_for_life_and_refused(lake):

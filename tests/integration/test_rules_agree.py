@@ -17,7 +17,9 @@ def test_windows_agree(cfg, profile):
 
     cfg = replace(cfg, profile=profile)
     landing.ensure_raw_schema(cfg)
-    sql = PENALTIES.format(n=N).replace(  # decisions spread over 2016-01 .. 2026-11 (before the first national version too), every month end included
+    sql = PENALTIES.format(
+        n=N
+    ).replace(  # decisions spread over 2016-01 .. 2026-11 (before the first national version too), every month end included
         "cast(date '2026-11-21' - cast(i % 1100 as integer) as varchar)",
         "cast(date '2016-01-01' + cast((i * 7919) % 3980 as integer) as varchar)",
     )

@@ -49,7 +49,13 @@ REPAIR = {
     "XF_BH": "XF001", "XF_ZTMC": "长春市金源商贸有限公司", "XF_ZTDM": ORGS[0], "XF_XXLB": "行政处罚",
     "XF_YWSH": "长市监罚〔2019〕1号", "XF_JDRQ": "2019-09-01", "XF_JG": "长春市市场监督管理局", "XF_SJLY": "长春市市场监督管理局",
 }  # fmt: skip
-BASE = {"penalties": PENALTY, "licenses": LICENCE, "honors": HONOUR, "court_dishonest": COURT, "repairs": REPAIR}
+BASE = {
+    "penalties": PENALTY,
+    "licenses": LICENCE,
+    "honors": HONOUR,
+    "court_dishonest": COURT,
+    "repairs": REPAIR,
+}
 
 
 def write_extract(folder: Path, dataset: str, rows: list[dict]) -> Path:

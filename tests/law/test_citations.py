@@ -17,7 +17,9 @@ def test_gd_objection_period_is_policy_not_art_40():
     """gd-draft Art 40 sets no period for deciding an objection (item a); the 10 (up to 20)
     working days of Art 41 are for repair review, so the value is marked platform policy."""
     decide = rule("gd-draft", "deadlines.objection_decide")
-    assert "article" not in decide and decide["basis"].startswith("platform policy: gd-draft Art 40 sets no period")
+    assert "article" not in decide and decide["basis"].startswith(
+        "platform policy: gd-draft Art 40 sets no period"
+    )
     assert "[basis: platform policy: gd-draft Art 40" in load_profile("gd-draft").show()
     assert rule("gd-draft", "deadlines.objection_mark") == {
         "value": 0, "unit": "working_days", "article": "gd-draft Art 40 (marked on acceptance)"}  # fmt: skip

@@ -51,7 +51,9 @@ def test_decisions_of_2016_to_2019_are_not_published_in_2026(built, profile):
         ])
     ]  # fmt: skip
     query = built(profile, AS_OF, penalties=rows)
-    published = query("select decision_number, end_rule from int_credit__records_as_of where status = 'published'")
+    published = query(
+        "select decision_number, end_rule from int_credit__records_as_of where status = 'published'"
+    )
     assert published == []
     assert query("select count(*) from pub_open__penalties")[0][0] == 0
 
@@ -112,7 +114,15 @@ def test_minor_fine_ceiling_depends_on_the_subject(built, profile_with):
 def test_hl_draft_long_term_categories(built, profile_with, key):
     """hl-draft Art 51: a food licence revoked is published long-term; without the category
     (or the field) it ends after its period like any serious penalty."""
-    rows = [penalty("L1", CF_JDRQ="2020-01-06", CF_CFLB="吊销许可证件", CF_WFXW="食品安全违法", CF_NR="吊销食品经营许可证")]
+    rows = [
+        penalty(
+            "L1",
+            CF_JDRQ="2020-01-06",
+            CF_CFLB="吊销许可证件",
+            CF_WFXW="食品安全违法",
+            CF_NR="吊销食品经营许可证",
+        )
+    ]
     query = built("hl-draft", AS_OF, penalties=rows)
     assert state(query, "L1")[::2] == ("published", None)
     assert "hl-draft Art 51" in query("select end_rule from int_credit__records_as_of")[0][0]
@@ -175,7 +185,10 @@ def test_repair_rules(built, profile_with, key, value, base, record, repair_on, 
     """NDRC Order 36 (repair after the minimum period), gd-draft Art 41 (serious dishonesty not
     repairable), jl-draft Art 37 (some serious penalties never repaired), jl-draft Art 38 (the
     repair is marked, the record stays)."""
-    extracts = {"penalties": [penalty("R1", CF_JDRQ="2026-05-06", **record)], "repairs": [repaired("R1", repair_on)]}
+    extracts = {
+        "penalties": [penalty("R1", CF_JDRQ="2026-05-06", **record)],
+        "repairs": [repaired("R1", repair_on)],
+    }
     assert state(built(base, AS_OF, **extracts), "R1")[0] == before
     variant = profile_with({key: value}, base=base)
     assert state(built(variant, AS_OF, **extracts), "R1")[0] == after

@@ -70,14 +70,12 @@ requests as (
 
 serious_list as (
 
-    -- Subjects on the serious dishonest list on the run's date: a court dishonest entry
-    -- not removed by then (hl-draft Art 38, hl-2022 Art 28).
-    select distinct records.subject_key
-    from records
-    left join revocations using (record_id)
-    where records.dataset = 'court_dishonest'
-      and records.decision_date <= {{ as_of }}
-      and revocations.revoked_on is null
+    -- Subjects on the serious dishonest list on the run's date, themselves listed (not as a
+    -- listed organisation's person): a court's dishonest judgment debtor or an agency's
+    -- determination not removed by then (hl-draft Art 38, hl-2022 Art 28-29, 35, 40).
+    select distinct subject_key
+    from {{ ref('int_credit__serious_list') }}
+    where on_list and role is null
 
 ),
 

@@ -120,6 +120,35 @@ honors as (
 
 ),
 
+credit_commitments as (
+
+    -- 信用承诺 and how each was kept go into the credit file (city-2022 Art 32, jl-draft
+    -- Art 51); "other" information, disclosed for its validity period, else until
+    -- cancelled (gd-draft Art 24(3)). The other datasets have no fulfilment: `union all
+    -- by name` gives them nulls.
+    select
+        record_id,
+        'credit_commitments' as dataset,
+        'credit_commitment' as catalog_item,
+        '{{ var("catalog")["credit_commitment"]["category"] }}' as catalog_category,
+        subject_type,
+        subject_key,
+        subject_name,
+        null::varchar as legal_representative,
+        null::varchar as legal_representative_id,
+        decision_number,
+        decision_date,
+        'other' as nature_class,
+        'other' as polarity,
+        null::varchar as honour_kind,
+        valid_to,
+        fulfilment,
+        fulfilment_on,
+
+    from {{ ref('stg_landing__credit_commitments') }}
+
+),
+
 unioned as (
 
     select * from penalties
@@ -129,6 +158,8 @@ unioned as (
     select * from court_dishonest
     union all by name
     select * from honors
+    union all by name
+    select * from credit_commitments
 
 ),
 
@@ -167,7 +198,7 @@ ends as (
             {%- endif %}
             when long_term_category then null
             when nature_class = 'basic' then
-                {{- " case when has_validity then valid_to end" if rules['basic_publicity']['mode'] == 'validity' else ' null' }}
+                {{- " case when has_validity then valid_to end" if rules['basic_publicity'] == 'validity' else ' null' }}
             when nature_class = 'positive' then
                 {{- " case when has_validity then valid_to end" if rules['positive_publicity'] == 'validity' else ' null' }}
             when nature_class = 'other' then case when has_validity then valid_to end

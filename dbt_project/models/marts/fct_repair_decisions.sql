@@ -30,6 +30,8 @@ select
     records.nature_class,
     records.earliest_repair_on,
     case
+        -- a repair of a serious-list determination acts on the list (int_credit__serious_list)
+        when repairs.dataset = 'serious_determinations' then 'serious_list'
         when records.record_id is null then 'no_such_record'
         when not records.repairable then 'not_repairable'
         when repairs.repaired_on < records.earliest_repair_on then 'before_waiting_period'

@@ -29,6 +29,18 @@ payloads as (
     union all
     select record_id, to_json(h)::varchar
     from (select record_id, honour_name, honour_kind, authority from {{ ref('stg_landing__honors') }}) as h
+    union all
+    -- a commitment and how it stood on the run's date (city-2022 Art 32); its 承诺内容 stays
+    -- out, as the penalties' facts and the licences' contents do: free text is not
+    -- desensitised for feeds
+    select record_id, to_json(k)::varchar
+    from (
+        select
+            record_id, commitment_kind, commitment_matter, authority, valid_to,
+            {{ fulfilment_as_of('fulfilment', 'fulfilment_on', 'decision_date') }} as fulfilment,
+            case when fulfilment_on <= cast('{{ var("as_of") }}' as date) then fulfilment_on end as fulfilment_on,
+        from {{ ref('stg_landing__credit_commitments') }}
+    ) as k
 
 )
 

@@ -41,20 +41,30 @@ unioned as (
 
 ),
 
-working_days as (
+revocation_receipts as (
 
-    select * from {{ source('reference', 'working_days') }}
+    -- The day the platform was told of each revocation or correction: the provider's report
+    -- date (上报日期), else the day it landed (fct_deadlines' revocation `withdraw` step
+    -- counts from the same day).
+    select
+        record_id, action, effective_on,
+        min(coalesce(reported_on, {{ beijing_date('landed_at') }})) as received_on,
+    from {{ ref('stg_landing__revocations') }}
+    group by all
 
 )
 
--- A revoked or corrected legal basis must be withdrawn within the profile's working days
--- (city-2022 Art 45: 2; hl-draft Art 52, hl-2022 Art 38: 1).
+-- A revoked or corrected legal basis must be withdrawn within the profile's working days of
+-- the platform receiving it (city-2022 Art 45: 收到该书面告知之日起的两个工作日内; hl-draft
+-- Art 52, hl-2022 Art 38: 一个工作日内). Withdrawn by an objection's decision instead (no
+-- revocation took effect that day): no deadline in days (hl-2022 Art 39: 及时更正), null.
 select
     unioned.*,
-    case when unioned.reason in ('revoked', 'corrected') then (
-        select min(due.day) from working_days as due
-        where due.is_working_day
-          and due.working_day_number = start.working_day_number + {{ days }}
-    ) end as withdraw_due_by,
+    case when unioned.reason in ('revoked', 'corrected')
+        then {{ add_working_days('receipts.received_on', days) }}
+    end as withdraw_due_by,
 from unioned
-left join working_days as start on start.day = unioned.withdrawn_on
+left join revocation_receipts as receipts
+    on receipts.record_id = unioned.record_id
+    and receipts.action = unioned.reason
+    and receipts.effective_on = unioned.withdrawn_on

@@ -1,13 +1,16 @@
--- What the public may see today of administrative licences (行政许可): organisations'
--- licences in force (basic information, public in principle: jl-draft Art 18,
--- gd-draft Art 21). Natural persons' and individual businesses' are withheld.
+-- What the public may see today of administrative licences (行政许可): licences in force of
+-- every subject type (basic information). Whose of them are opened is the profile's
+-- `disclosure` rule, applied by the publisher (publishing/open_data.py `opened_subjects`):
+-- organisations' where public (jl-draft Art 18, gd-draft Art 21), natural persons' and
+-- individual businesses' only where the profile opens them, desensitised. A natural person
+-- has no USCC: the citizen ID that keys the subject never reaches this model.
 with
 
 state as (
 
     select record_id, effective_end, under_objection
     from {{ ref('int_credit__records_as_of') }}
-    where dataset = 'licenses' and status = 'published' and subject_type = 'organisation'
+    where dataset = 'licenses' and status = 'published'
 
 ),
 
@@ -15,8 +18,9 @@ final as (
 
     select
         licenses.record_id,
+        licenses.subject_type,
         licenses.subject_name,
-        licenses.subject_key as subject_uscc,
+        case when licenses.subject_type <> 'natural_person' then licenses.subject_key end as subject_uscc,
         licenses.legal_representative,
         licenses.decision_number,
         licenses.decision_document,

@@ -1,15 +1,16 @@
--- What the public may see today of administrative penalties (行政处罚): published
--- organisations' decisions (not repaired, revoked, expired or excluded). Natural persons'
--- credit information is not public in principle (jl-draft Art 18, gd-draft Art 21);
--- individual businesses are withheld until their disclosure rule is configured (privacy
--- fails closed). The objection mark travels with the record (jl-draft Art 36).
+-- What the public may see today of administrative penalties (行政处罚): published decisions
+-- (not repaired, revoked, expired or excluded) of every subject type. Whose of them are opened
+-- is the profile's `disclosure` rule, applied by the publisher (publishing/open_data.py
+-- `opened_subjects`): organisations' where public (jl-draft Art 18, gd-draft Art 21), natural
+-- persons' and individual businesses' only where the profile opens them, desensitised.
+-- The objection mark travels with the record (jl-draft Art 36).
 with
 
 state as (
 
     select record_id, effective_end, under_objection, nature_class
     from {{ ref('int_credit__records_as_of') }}
-    where dataset = 'penalties' and status = 'published' and subject_type = 'organisation'
+    where dataset = 'penalties' and status = 'published'
 
 ),
 
@@ -17,6 +18,7 @@ final as (
 
     select
         penalties.record_id,
+        penalties.subject_type,
         penalties.subject_name,
         penalties.subject_uscc,
         penalties.legal_representative,
