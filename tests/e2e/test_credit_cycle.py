@@ -281,8 +281,10 @@ def test_each_profile_through_the_dag(tmp_path, profile):
         csv.writer(fh).writerows([["异议编号", "主体代码", "原信息类别", "原决定书文号", "状态", "日期"],
                                   ["YY-1", "91220104MA0Y123404", "行政处罚", "B", "受理", "2026-11-20"]])  # fmt: skip
     with (landing / "revocations" / "r.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([["操作编号", "主体代码", "原信息类别", "原决定书文号", "操作类型", "生效日期", "数据来源单位"],
-                                  ["CX-1", "91220104MA0Y123404", "行政处罚", "C", "撤销", "2026-10-08", "吉林市市场监督管理局"]])  # fmt: skip
+        csv.writer(fh).writerows([["操作编号", "主体代码", "原信息类别", "原决定书文号", "操作类型", "生效日期", "上报日期",
+                                   "数据来源单位"],
+                                  ["CX-1", "91220104MA0Y123404", "行政处罚", "C", "撤销", "2026-10-08", "2026-10-12",
+                                   "吉林市市场监督管理局"]])  # fmt: skip
     run_cli("run", "--landing", str(landing), "--as-of", "2026-11-22", "--profile", profile, "--lake", str(lake),
             "--summary", str(tmp_path / "s.json"))  # fmt: skip
     summary = read_summary(tmp_path / "s.json")
@@ -300,12 +302,13 @@ def test_each_profile_through_the_dag(tmp_path, profile):
     assert query(
         lake, "select reason, withdrawn_on::varchar from fct_withdrawals where reason = 'revoked'"
     ) == [("revoked", "2026-10-08")]
-    # ...and must be withdrawn within the profile's working days, on the official calendar
+    # ...and must be withdrawn within the profile's working days of receiving the report, on
+    # the official calendar (city-2022 Art 45, hl-2022 Art 38)
     from creditlake.jurisdiction import load_profile
     from creditlake.workdays import add_working_days
 
     days = load_profile(profile).rules["deadlines"]["revocation_withdraw"]["value"]
     due = query(lake, "select withdraw_due_by from fct_withdrawals where reason = 'revoked'")
-    assert due == [(add_working_days(date(2026, 10, 8), days),)]
+    assert due == [(add_working_days(date(2026, 10, 12), days),)]
     latest = json.loads((lake / "open" / "penalties" / "latest.json").read_text(encoding="utf-8"))
     assert latest["rows"] == len(published) and latest["profile"] == profile

@@ -32,6 +32,7 @@ from tests.conftest import AS_OF
 COMPANY = "91220104MA0Y123404"
 DAMAGED = "91220104MA0Y123405"  # checksum wrong: refused at landing
 MARKET = "长春市市场监督管理局"
+LISTING = "黑市监信〔2026〕3号"  # a serious-list determination
 
 PENALTY = ["CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_WSH", "CF_SY", "CF_CFLB", "CF_NR_FK", "CF_JDRQ", "CF_CFJG",
            "CF_SJLY", "CF_AJCXLB"]  # fmt: skip
@@ -46,9 +47,14 @@ def penalty(number: str, decided: str, uscc: str = COMPANY) -> list[str]:
 
 
 def objection(
-    number: str, state: str, on: str, result: str = "", record: str = "长市监罚〔2026〕50号"
+    number: str,
+    state: str,
+    on: str,
+    result: str = "",
+    record: str = "长市监罚〔2026〕50号",
+    about: str = "penalties",
 ) -> list[str]:
-    return [number, COMPANY, "penalties", record, state, on, result, ""]
+    return [number, COMPANY, about, record, state, on, result, ""]
 
 
 def revocation(number: str, record: str, effective: str, reported: str) -> list[str]:
@@ -72,6 +78,7 @@ RUNS = [
             objection("YY-1", "受理", "2026-09-30"),  # received the day before National Day
             objection("YY-4", "受理", "2026-09-21"),
             objection("YY-4", "转办", "2026-09-29"),  # referred to the provider to verify
+            objection("YY-4", "反馈", "2026-10-08"),  # the provider's answer
         ], None),
     ]),
     ("2026-10-12", [
@@ -95,10 +102,15 @@ RUNS = [
     ]),
     ("2026-11-16", [
         ("objections", "o5.csv", OBJECTION, [objection("YY-5", "受理", "2026-11-09"),
-                                             objection("YY-5", "办结", "2026-11-11", "更正")], None),
+                                             objection("YY-5", "办结", "2026-11-11", "更正"),
+                                             # an objection to a serious-list determination
+                                             objection("YY-6", "受理", "2026-11-16", record=LISTING,
+                                                       about="严重失信主体名单")], None),
     ]),  # fmt: skip
     ("2026-11-18", [
-        ("objections", "o6.csv", OBJECTION, [objection("YY-2", "受理", "2026-11-18")], None),
+        ("objections", "o6.csv", OBJECTION, [objection("YY-2", "受理", "2026-11-18"),
+                                             objection("YY-6", "办结", "2026-11-18", "维持", record=LISTING,
+                                                       about="严重失信主体名单")], None),
     ]),
     ("2026-11-20", [
         ("revocations", "r3.csv", REVOCATION, [revocation("CX-3", "长市监罚〔2026〕40号", "2026-11-16", "")], None),
@@ -343,6 +355,18 @@ def test_gd_draft_art_19_each_file_is_checked_within_3_working_days_of_arriving(
 # ---------------------------------------------------------------------------------------
 
 
+def test_hl_2022_art_35_an_objection_to_a_listing_is_decided_within_3_working_days(built):
+    # received Monday 11-16: 11-17, 11-18, 11-19; decided 11-18
+    decided = step(built("hl-2022"), "objection", "decide", "YY-6")
+    assert (dates(decided), decided["rule"]) == ("2026-11-16 2026-11-19 2026-11-18 met", "hl-2022 Art 35")
+
+
+def test_hl_2022_art_39_the_unit_asked_to_verify_answers_within_2_working_days(built):
+    # referred 09-29 (Tue): 09-30, then National Day, 10-08; answered 10-08
+    answer = step(built("hl-2022"), "objection", "assist_reply", "YY-4")
+    assert dates(answer) == "2026-09-29 2026-10-08 2026-10-08 met"
+
+
 def test_the_run_summary_lists_what_is_overdue_and_what_falls_due_within_3_working_days(built):
     deadlines = built("hl-2022")["summary"]["deadlines"]
     assert deadlines["due_soon_until"] == "2026-11-25"
@@ -441,6 +465,18 @@ def test_changing_deadlines_objection_decide_referred_counted_from_counts_from_t
     # 09-30, 10-08, 10-09, 10-10 (worked), 10-12, 10-13, 10-14
     name = profile_with({"deadlines.objection_decide_referred.counted_from": "referral"}, base="hl-2022")
     assert due(lake, name, "objection", "decide_referred", "YY-4") == "2026-10-14"
+
+
+def test_changing_deadlines_objection_serious_list_moves_a_listing_objections_due_date(lake, profile_with):
+    # hl-2022 Art 35 with 4 days after 11-16: 11-17, 11-18, 11-19, 11-20
+    name = profile_with({"deadlines.objection_serious_list": 4}, base="hl-2022")
+    assert due(lake, name, "objection", "decide", "YY-6") == "2026-11-20"
+
+
+def test_changing_deadlines_objection_assist_reply_moves_the_answer_due_date(lake, profile_with):
+    # hl-2022 Art 39 with 3 days after the referral (09-29): 09-30, 10-08, 10-09
+    name = profile_with({"deadlines.objection_assist_reply": 3}, base="hl-2022")
+    assert due(lake, name, "objection", "assist_reply", "YY-4") == "2026-10-09"
 
 
 def test_changing_deadlines_objection_shared_copies_moves_the_shared_copies_due_date(lake, profile_with):

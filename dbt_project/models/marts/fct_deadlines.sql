@@ -7,6 +7,7 @@
 {%- set deadlines = var('rules')['deadlines'] %}
 {%- set as_of = "cast('" ~ var('as_of') ~ "' as date)" %}
 {%- set referred = deadlines['objection_decide_referred'] %}
+{%- set listing = deadlines['objection_serious_list'] %}
 
 with
 
@@ -88,6 +89,7 @@ objection_cases as (
         min(state_on) filter (where state = 'opened') as opened_on,
         min({{ beijing_date('landed_at') }}) filter (where state = 'opened') as marked_on,
         min(state_on) filter (where state = 'referred') as referred_on,
+        min(state_on) filter (where state = 'assisted') as assisted_on,
         min(state_on) filter (where state = 'decided') as decided_on,
         min({{ beijing_date('landed_at') }}) filter (where state = 'decided') as decision_landed_on,
         any_value(outcome) filter (where state = 'decided') as outcome,
@@ -115,6 +117,30 @@ objection_steps as (
         {{ deadline_step('objection', 'decide', deadlines['objection_decide'], 'receipt', 'opened_on', 'decided_on') }}
     from objection_cases
     where opened_on is not null and referred_on is null
+    {%- if listing['days'] is not none %}
+        and dataset <> 'serious_determinations'
+
+    union all by name
+
+    -- hl-2022 Art 35: an objection to a serious-list determination is decided within 3
+    -- working days of receipt (elsewhere, as any other objection)
+    select
+        subject_key, dataset, record_id, decision_number, objection_id as event_id,
+        {{ deadline_step('objection', 'decide', listing, 'receipt', 'opened_on', 'decided_on') }}
+    from objection_cases
+    where opened_on is not null and dataset = 'serious_determinations'
+    {%- endif %}
+
+    union all by name
+
+    -- hl-2022 Art 39, hl-draft Art 53: the unit asked to help verify answers within 2 working
+    -- days of the referral
+    select
+        subject_key, dataset, record_id, decision_number, objection_id as event_id,
+        {{ deadline_step('objection', 'assist_reply', deadlines['objection_assist_reply'], 'referral', 'referred_on',
+                'assisted_on') }}
+    from objection_cases
+    where referred_on is not null
 
     union all by name
 
