@@ -38,6 +38,8 @@ TOP_LEVEL = {
     "consent_required_fields",
 }  # fmt: skip
 REQUIRED = TOP_LEVEL - {"seed", "inherits"}
+# the persons noted on a listed organisation's entry (jl-draft Art 28, hl-2022 Art 33)
+LINKED_ROLES = {"legal_representative", "principal", "actual_controller", "directly_responsible"}
 # settings whose value is one of a few words (what each means: national.yml)
 CHOICES = {
     "earlier_decisions": {"earliest_version", "not_published"},
@@ -312,6 +314,10 @@ def _validate(rules: dict, file: str) -> None:
         node = rules[key]
         if node["value"] not in allowed and not (key == "court_list_publicity" and "unit" in node):
             raise ProfileError(f"{file}: {key}: {node['value']!r} is not one of {sorted(allowed)}")
+    roles = set(rules["serious_list"]["linked_roles"]["value"]) - LINKED_ROLES
+    if roles:
+        raise ProfileError(f"{file}: serious_list.linked_roles: {sorted(roles)} not among {sorted(LINKED_ROLES)}")
+    _as_months(rules["serious_list"]["default_term"], f"{file}: serious_list.default_term")
     for group in ("repair", "deadlines", "exclusions", "disclosure"):
         for sub, node in rules[group].items():
             if not isinstance(node, dict) or not any(str(node.get(s, "")).strip() for s in CITED):

@@ -126,6 +126,9 @@ def profiles_dir(tmp_path):
     ("inherits: national\nquery_log_retention: {value: 3, unit: fortnights, article: x}\n", "unit 'fortnights'"),
     ("inherits: national\nfavourite_colour: {value: red, article: x}\n", "unknown key 'favourite_colour'"),
     ("inherits: national\nrepair:\n  effect: {value: stop, article: ''}\n", "repair.effect: the article is empty"),
+    ("inherits: national\nserious_list:\n  linked_roles: {value: [uncle], article: x}\n",
+     "serious_list.linked_roles: ['uncle'] not among"),
+    ("inherits: national\nearlier_decisions: {value: forever, article: x}\n", "earlier_decisions: 'forever' is not one of"),
     ("inherits: national\nperiods_by_version:\n  - {version: x, article: a, in_force: {from: 2020-01-01, to: null},\n"
      "     minor: {published: true, min: {value: 2, unit: years}, max: {value: 1, unit: years}},\n"
      "     general: {published: true, min: {value: 1, unit: months}, max: {value: 1, unit: years}},\n"
