@@ -316,7 +316,9 @@ def _validate(rules: dict, file: str) -> None:
             raise ProfileError(f"{file}: {key}: {node['value']!r} is not one of {sorted(allowed)}")
     roles = set(rules["serious_list"]["linked_roles"]["value"]) - LINKED_ROLES
     if roles:
-        raise ProfileError(f"{file}: serious_list.linked_roles: {sorted(roles)} not among {sorted(LINKED_ROLES)}")
+        raise ProfileError(
+            f"{file}: serious_list.linked_roles: {sorted(roles)} not among {sorted(LINKED_ROLES)}"
+        )
     _as_months(rules["serious_list"]["default_term"], f"{file}: serious_list.default_term")
     for group in ("repair", "deadlines", "exclusions", "disclosure"):
         for sub, node in rules[group].items():
