@@ -1,7 +1,7 @@
 """The public credit information catalog (公共信用信息目录), as data: `catalog.yml`.
 
 A record maps to the catalog item of its dataset when its subject type is one the item
-covers; a record that maps to no item is never loaded (RULES.md §2), it is quarantined
+covers; a record that maps to no item is never loaded (docs/law.md#subjects-and-the-catalog), it is quarantined
 with `no_catalog_item`.
 """
 

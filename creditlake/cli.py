@@ -3,6 +3,7 @@
     creditlake run --landing DIR --as-of YYYY-MM-DD --profile PROFILE --lake DIR --summary FILE [--registry DIR]
     creditlake generate --out DIR [--seed N] [--penalties N] [--penalties-only] [--defect KIND=SHARE]
     creditlake profiles list | show NAME
+    creditlake dbt [--lake DIR] [--profile NAME] [--as-of YYYY-MM-DD] -- <dbt arguments>
 
 Feeds to credit service institutions (the registry: `--registry DIR` or `CREDITLAKE_REGISTRY`):
 
@@ -51,6 +52,22 @@ def parser() -> argparse.ArgumentParser:
     profiles_sub.add_parser("list", help="the profiles there are")
     show = profiles_sub.add_parser("show", help="every rule of a profile with its article")
     show.add_argument("name")
+
+    dbt = sub.add_parser(
+        "dbt",
+        help="run dbt on a lake's warehouse with the run's vars, as the pipeline does",
+        description="Run any dbt command on the lake's warehouse, with the profile's rules, the "
+        "catalog and the date passed as vars (creditlake.warehouse.dbt), e.g. "
+        "`creditlake dbt --lake demo/lake -- build --select int_credit__records_as_of+`.",
+    )
+    dbt.add_argument(
+        "--lake",
+        type=Path,
+        help="lake folder whose warehouse dbt builds (default: CREDITLAKE_LAKE, else demo/lake)",
+    )
+    dbt.add_argument("--profile", default="national", help="jurisdiction profile (default: national)")
+    dbt.add_argument("--as-of", type=_date, default=date.today(), help="the run's 'today' (default: today)")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, metavar="-- DBT_ARGS", help="what dbt runs")
 
     gen = sub.add_parser("generate", help="write synthetic agency extracts (and truth.json)")
     gen.add_argument("--out", type=Path, required=True)
@@ -178,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     if args.command == "profiles":
         return _profiles(args)
+    if args.command == "dbt":
+        return _dbt(args)
     if args.command == "serve":
         return _serve(args)
     if args.command == "tokens":
@@ -202,6 +221,39 @@ def _profiles(args) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
+
+
+# dbt commands that read no data: they need no working-day table in the lake.
+_DBT_PARSE_ONLY = {"parse", "ls", "list", "deps", "clean", "init"}
+
+
+def _dbt(args) -> int:
+    """dbt as the pipeline runs it: the lake's warehouse, target folder and vars, so an engineer
+    can build, test or inspect a selection without Airflow."""
+    import os
+
+    from creditlake.jurisdiction import ProfileError, load_profile
+    from creditlake.settings import PROJECT_ROOT, RunConfig
+    from creditlake.warehouse import dbt, export_working_days
+
+    dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    if not dbt_args:
+        print("error: say what dbt runs after --, e.g. creditlake dbt -- build", file=sys.stderr)
+        return 2
+    try:
+        load_profile(args.profile)  # a bad profile fails here, naming its file and key
+    except ProfileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    lake = args.lake or Path(os.environ.get("CREDITLAKE_LAKE") or PROJECT_ROOT / "demo" / "lake")
+    lake = lake.resolve()
+    cfg = RunConfig(landing=lake / "landing", lake=lake, as_of=args.as_of, profile=args.profile)
+    if dbt_args[0] not in _DBT_PARSE_ONLY:
+        export_working_days(cfg)  # the deadlines join on it, as in `build`
+    proc = dbt(cfg, *dbt_args)
+    sys.stdout.write(proc.stdout)
+    sys.stderr.write(proc.stderr)
+    return proc.returncode
 
 
 def _run(args) -> int:

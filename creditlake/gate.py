@@ -1,8 +1,9 @@
 """Great Expectations at the edges: suites on what comes in and on what goes out.
 
-Suites are declared in `expectations/<suite>.json` (type, kwargs, and why). They run on
-pandas DataFrames through GX Core 1.x's pandas datasource (its SQL datasource is broken
-on DuckDB: shared/STACK.md). Each run's result is kept as JSON beside the batch and in
+Suites are declared in `expectations/<suite>.json` (type, kwargs, and why); the personal data
+no publish suite lets through is written once, in `expectations/_personal_patterns.json`. They
+run on pandas DataFrames through GX Core 1.x's pandas datasource (its SQL datasource is broken
+on DuckDB: docs/stack.md#traps-and-what-the-project-does-about-each). Each run's result is kept as JSON beside the batch and in
 the HTML data docs under `reports/gx/`.
 """
 
@@ -71,14 +72,49 @@ class GateResult:
         return self.__dict__.copy()
 
 
+PERSONAL_PATTERNS_FILE = "_personal_patterns.json"
+
+
+@cache
+def personal_patterns() -> list[dict]:
+    """The personal data no published free text may carry (`expectations/_personal_patterns.json`):
+    each pattern's name, regex and why, written once for every publish suite."""
+    path = EXPECTATIONS_DIR / PERSONAL_PATTERNS_FILE
+    patterns = json.loads(path.read_text(encoding="utf-8"))["patterns"]
+    for i, pattern in enumerate(patterns):
+        if set(pattern) != {"name", "regex", "why"}:
+            raise ValueError(f"{path}: pattern {i} needs exactly 'name', 'regex' and 'why'")
+    return patterns
+
+
+def _no_personal_data_in(column: str) -> list[dict]:
+    return [
+        {
+            "type": "expect_column_values_to_not_match_regex",
+            "kwargs": {"column": column, "regex": pattern["regex"]},
+            "why": pattern["why"],
+        }
+        for pattern in personal_patterns()
+    ]
+
+
 @cache
 def load_suite_spec(name: str) -> dict:
+    """A suite as GX runs it. An entry `{"no_personal_data_in": column}` stands for one
+    expectation per personal pattern on that column, in the patterns' order."""
     path = EXPECTATIONS_DIR / f"{name}.json"
     spec = json.loads(path.read_text(encoding="utf-8"))
+    expectations = []
     for i, exp in enumerate(spec["expectations"]):
-        if "type" not in exp or "kwargs" not in exp:
+        if "no_personal_data_in" in exp:
+            if set(exp) != {"no_personal_data_in"}:
+                raise ValueError(f"{path}: expectation {i} has 'no_personal_data_in' and other keys")
+            expectations += _no_personal_data_in(exp["no_personal_data_in"])
+        elif "type" not in exp or "kwargs" not in exp:
             raise ValueError(f"{path}: expectation {i} needs 'type' and 'kwargs'")
-    return spec
+        else:
+            expectations.append(exp)
+    return spec | {"expectations": expectations}
 
 
 def suite_columns(name: str) -> list[str]:

@@ -45,10 +45,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from stdnum.cn import ric as _ric
-from stdnum.cn import uscc as _uscc
 
-from creditlake.identifiers import ID_CHECK, ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS
+from creditlake.identifiers import (
+    ID_ALPHABET,
+    USCC_ALPHABET,
+    citizen_id_check_char,
+    citizen_id_check_index,
+    luhn_check_digits,
+    uscc_check_char,
+    uscc_check_index,
+)
 
 AS_OF = date(2026, 11, 22)
 RECORD_DATASETS = ["penalties", "licenses", "court_dishonest", "honors", "credit_commitments"]
@@ -88,7 +94,8 @@ PLACES = [
     ("深圳", "深", "粤", "广东省", "0755", [("440303", "罗湖区"), ("440304", "福田区"), ("440305", "南山区")]),
     ("佛山", "佛", "粤", "广东省", "0757", [("440604", "禅城区"), ("440605", "南海区")]),
 ]  # fmt: skip
-PILOT_DIVISION = "350203"  # 厦门 思明区: early pilot codes fail the checksum and are real (DOMAIN.md §2)
+# 厦门 思明区: early pilot codes fail the checksum and are real (docs/domain.md#identifiers)
+PILOT_DIVISION = "350203"
 NAME_A = "金银宏恒泰鑫瑞达盛隆嘉德润兴"
 NAME_B = "源丰信通安康泰旺诚远"
 TRADES = [
@@ -286,13 +293,13 @@ def make_uscc(rng: random.Random, division: str | None = None) -> str:
         + (division or rng.choice(PLACES)[5][0][0])
         + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
     )
-    return body + _uscc.calc_check_digit(body + "0")
+    return body + uscc_check_char(body)
 
 
 def make_citizen_id(rng: random.Random, birth_year_range=(1955, 2000)) -> str:
     birth = date(rng.randint(*birth_year_range), 1, 1) + timedelta(days=rng.randint(0, 364))
     body = rng.choice(PLACES)[5][0][0] + birth.strftime("%Y%m%d") + f"{rng.randint(0, 999):03d}"
-    return body + _ric.calc_check_digit(body + "0")
+    return body + citizen_id_check_char(body)
 
 
 def make_name(rng: random.Random) -> str:
@@ -341,7 +348,7 @@ def uscc_array(rng: np.random.Generator, heads: np.ndarray, divisions: np.ndarra
     idx[:, 8:17] = rng.integers(0, 31, size=(n, 9))
     digits_only = (idx[:, 8:17] < 10).all(axis=1)
     idx[digits_only, 16] = rng.integers(10, 31, size=int(digits_only.sum()))
-    idx[:, 17] = (31 - (idx[:, :17] @ USCC_WEIGHTS) % 31) % 31
+    idx[:, 17] = uscc_check_index(idx)
     return _strings(_USCC_CODES[idx])
 
 
@@ -359,7 +366,7 @@ def citizen_id_array(rng: np.random.Generator, divisions: np.ndarray, first: dat
     body[:, 14] = seq // 100
     body[:, 15] = seq // 10 % 10
     body[:, 16] = seq % 10
-    check = np.frombuffer(ID_CHECK.encode(), np.uint8)[(body @ ID_WEIGHTS) % 11]
+    check = np.frombuffer(ID_ALPHABET.encode(), np.uint8)[citizen_id_check_index(body)]
     ids = _strings(np.concatenate([body + 48, check[:, None]], axis=1))
     return (
         ids,
@@ -372,10 +379,7 @@ def _luhn_cards(rng: np.random.Generator, n: int) -> np.ndarray:
     """19-digit bank card numbers (UnionPay prefixes) with a valid Luhn digit."""
     prefixes = np.array([[6, 2, 2, 2], [6, 2, 2, 8], [6, 2, 1, 7], [6, 2, 1, 4], [6, 2, 3, 0]])
     payload = np.concatenate([prefixes[rng.integers(5, size=n)], rng.integers(0, 10, size=(n, 14))], axis=1)
-    rev = payload[:, ::-1].copy()
-    doubled = rev[:, 0::2] * 2
-    rev[:, 0::2] = np.where(doubled > 9, doubled - 9, doubled)
-    check = (10 - rev.sum(axis=1) % 10) % 10
+    check = luhn_check_digits(payload)
     return _strings(np.concatenate([payload, check[:, None]], axis=1) + 48)
 
 
@@ -678,7 +682,7 @@ def _agencies():
         for key, suffix, abbr in AGENCY_TYPES:
             names.append(f"{town}市{suffix}")
             body = "11" + districts[0][0][:4] + "00" + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
-            codes.append(body + _uscc.calc_check_digit(body + "0"))
+            codes.append(body + uscc_check_char(body))
             prefixes.append(f"{short}{abbr}")
             types.append(key)
     return (
@@ -1600,7 +1604,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 
 
 def date_text(d: date, form: str) -> str:
-    """A date as agencies write it (DOMAIN.md §6); every form here must load."""
+    """A date as agencies write it (docs/domain.md#what-real-extracts-look-like); every form here must load."""
     if form == "zh":
         return f"{d.year}年{d.month}月{d.day}日"
     if form == "slash":
@@ -1781,7 +1785,7 @@ def _apply(ctx: Context, t: Table, kind: str, r: int) -> str | None:
         return "id_checksum"
     if kind == "id_birth_date":
         body = pid[:10] + choice(["13", "00", "19"]) + pid[12:17]
-        cols[ident][r] = body + _ric.calc_check_digit(body + "0")
+        cols[ident][r] = body + citizen_id_check_char(body)
         return "id_birth_date"
     if kind == "id_masked":
         cols[ident][r] = choice(
@@ -1822,7 +1826,7 @@ def _apply(ctx: Context, t: Table, kind: str, r: int) -> str | None:
         return "id_missing" if keyed else "uscc_missing"
     if kind == "uscc_pilot":
         body = code[:2] + PILOT_DIVISION + code[8:17]
-        right = _uscc.calc_check_digit(body + "0")
+        right = uscc_check_char(body)
         cols[ident][r] = body + _wrong_char(ctx, right, "ABCDEFGHJKLMNPQRTUWXY")
         t.key[r] = cols[ident][r]
         name_col = "SX_MC" if keyed else NAME_COLUMNS[t.dataset]

@@ -1,8 +1,9 @@
 """Subject identifiers: 统一社会信用代码 (USCC) and 公民身份号码 (citizen ID).
 
-Built on python-stdnum (`stdnum.cn.ric` for the check digit of upgraded IDs and the
-historical division table; its `stdnum.cn.uscc` and `ric` are the reference the tests
-compare against), with the gaps `shared/DOMAIN.md` §2
+The one home of the identifiers' check characters (USCC, citizen ID, Luhn for bank cards,
+GB 11714 organisation codes): landing, the generator and the privacy code import them from
+here. Built on python-stdnum (its historical division table; its `stdnum.cn.uscc` and `ric`
+are the reference the tests compare against), with the gaps `docs/domain.md#identifiers`
 documents handled here:
 
 * stdnum rejects USCCs whose registration-authority character is A, N or Y; they are legal
@@ -26,22 +27,23 @@ from functools import cache
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from stdnum.cn import ric as _ric
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, S, V, Z
 USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
+ID_ALPHABET = "0123456789X"
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 ID_CHECK = "10X98765432"  # GB 11643-1999: check character for (sum mod 11)
+ORGANISATION_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714-1997
 
 # Registration authority (position 1: 1-9, A, N, Y) and organisation type (position 2),
 # division code (3-8), organisation code and check character: GB 32100-2015 table 1.
 USCC_PATTERN = r"^[1-9ANY][0-9]{7}[0-9A-HJ-NPQRTUWXY]{10}$"
 CITIZEN_ID_PATTERN = r"^[0-9]{17}[0-9X]$"
 # Division codes of the pilot cities whose early codes were issued with another check
-# character (DOMAIN.md §2). Kept short and explicit: a code here is accepted with a flag.
+# character (docs/domain.md#identifiers). Kept short and explicit: a code here is accepted with a flag.
 USCC_PILOT_DIVISIONS = ("3502",)  # 厦门 Xiamen
 
-# Junk real extracts wrap identifiers in (DOMAIN.md §6): labels, page markers, quotes,
+# Junk real extracts wrap identifiers in (docs/domain.md#what-real-extracts-look-like): labels, page markers, quotes,
 # spaces. Applied after NFKC, so full-width forms are already folded.
 _JUNK = r"统一社会信用代码|社会信用代码|身份证号码|身份证号|证件号码|代码|[:：]|\([0-9]+/[0-9]+\)|[\s\-'\"`]"
 # Whole values that mean "nothing here" (after cleaning and upper-casing).
@@ -51,6 +53,64 @@ _SCIENTIFIC = r"^[0-9](\.[0-9]+)?E\+?[0-9]+$"
 _FLOAT_TAIL = r"^[0-9]+\.0+$"
 # A birth date in an ID must be a real calendar date in a plausible range.
 _BIRTH_YEARS = (1880, 2100)
+
+
+# --- check characters ------------------------------------------------------------------------
+# Each checksum is written here once. The numpy forms take (n, 17) matrices of alphabet positions
+# and serve the column-wise callers (landing, the generator); the string forms serve one value.
+
+
+def uscc_check_index(body: np.ndarray) -> np.ndarray:
+    """GB 32100-2015 check character of each row of `body` ((n, 17) positions in USCC_ALPHABET),
+    as a position in USCC_ALPHABET: 31 minus the weighted sum mod 31 (31 itself is 0)."""
+    return (31 - (body[:, :17] @ USCC_WEIGHTS) % 31) % 31
+
+
+def uscc_check_char(body17: str) -> str:
+    """The check character (18th) of a USCC whose first seventeen characters are `body17`."""
+    body = np.array([[USCC_ALPHABET.index(c) for c in body17]], dtype=np.int64)
+    return USCC_ALPHABET[int(uscc_check_index(body)[0])]
+
+
+_ID_CHECK_INDEX = np.array([ID_ALPHABET.index(c) for c in ID_CHECK])
+
+
+def citizen_id_check_index(body: np.ndarray) -> np.ndarray:
+    """GB 11643-1999 check character of each row of `body` ((n, 17) digits), as a position in
+    ID_ALPHABET (10 is X)."""
+    return _ID_CHECK_INDEX[(body[:, :17] @ ID_WEIGHTS) % 11]
+
+
+def citizen_id_check_char(body17: str) -> str:
+    """The check character (18th, 0-9 or X) of a citizen ID whose first seventeen digits are `body17`."""
+    return ID_CHECK[sum(int(c) * int(w) for c, w in zip(body17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def luhn_check_digits(payload: np.ndarray) -> np.ndarray:
+    """Luhn (ISO/IEC 7812) check digit of each row of `payload` ((n, k) digits)."""
+    rev = payload[:, ::-1].copy()
+    doubled = rev[:, 0::2] * 2
+    rev[:, 0::2] = np.where(doubled > 9, doubled - 9, doubled)
+    return (10 - rev.sum(axis=1) % 10) % 10
+
+
+def luhn_check_digit(body: str) -> str:
+    """The Luhn digit that completes the bank card number `body`."""
+    return str(int(luhn_check_digits(np.array([[int(c) for c in body]], dtype=np.int64))[0]))
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a digit string (a bank card number) ends with its Luhn check digit."""
+    return len(digits) > 1 and digits.isdigit() and luhn_check_digit(digits[:-1]) == digits[-1]
+
+
+def organisation_code_valid(code: str) -> bool:
+    """GB 11714-1997 organisation code (组织机构代码): eight characters and a check character
+    (X for 10, 0 for 11). Digits only: an organisation code with letters is not read here."""
+    if len(code) != 9 or not code[:8].isdigit():
+        return False
+    check = 11 - sum(int(c) * w for c, w in zip(code[:8], ORGANISATION_CODE_WEIGHTS, strict=True)) % 11
+    return code[8] == {10: "X", 11: "0"}.get(check, str(check))
 
 
 @dataclass(frozen=True)
@@ -77,7 +137,7 @@ def _as_strings(values) -> pa.Array:
 def clean_identifiers(values, fast_pattern: str = USCC_PATTERN) -> pa.Array:
     """NFKC-normalise identifier fields and strip the junk extracts carry around them.
 
-    Only identifier, code and date fields are NFKC-normalised, never free text (DOMAIN.md §6:
+    Only identifier, code and date fields are NFKC-normalised, never free text (docs/domain.md#what-real-extracts-look-like:
     NFKC turns ① into 1). Values already in `fast_pattern` form are left untouched.
     """
     arr = _as_strings(values)
@@ -161,7 +221,7 @@ def validate_uscc(values) -> pa.Table:
     if idx.size:
         cand = s.take(pa.array(idx))
         codes = _char_matrix(cand, USCC_ALPHABET)
-        expected = (31 - (codes[:, :17] @ USCC_WEIGHTS) % 31) % 31
+        expected = uscc_check_index(codes)
         bad = expected != codes[:, 17]
         division = _np(
             pc.is_in(pc.utf8_slice_codeunits(cand, 2, 6), value_set=pa.array(USCC_PILOT_DIVISIONS))
@@ -183,7 +243,7 @@ def _verdicts(s: pa.Array, reason: np.ndarray, flag: np.ndarray) -> pa.Table:
 def upgrade_id15(value: str) -> str:
     """A 15-digit citizen ID (pre-1999) becomes 18 digits: '19' before the birth date, plus a check digit."""
     body = value[:6] + "19" + value[6:]
-    return body + _ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
+    return body + citizen_id_check_char(body)
 
 
 @cache
@@ -223,7 +283,7 @@ def validate_citizen_id(values) -> pa.Table:
     idx = np.flatnonzero(fmt_ok & (reason == None))  # noqa: E711 (elementwise)
     if idx.size:
         cand = s.take(pa.array(idx))
-        codes = _char_matrix(cand, "0123456789X")
+        codes = _char_matrix(cand, ID_ALPHABET)
         digits = np.where(codes[:, :14] < 10, codes[:, :14], 0)
         year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
         month = digits[:, 10:12] @ np.array([10, 1])
@@ -235,7 +295,7 @@ def validate_citizen_id(values) -> pa.Table:
             (month < 1) | (month > 12) | (day < 1) | (day > month_days)
             | (year < _BIRTH_YEARS[0]) | (year >= _BIRTH_YEARS[1])
         )  # fmt: skip
-        expected = np.array(["0123456789X".index(c) for c in ID_CHECK])[(codes[:, :17] @ ID_WEIGHTS) % 11]
+        expected = citizen_id_check_index(codes)
         bad_sum = (expected != codes[:, 17]) | (codes[:, :17] == 10).any(axis=1)
         reason[idx[bad_birth]] = "id_birth_date"
         reason[idx[bad_sum & ~bad_birth]] = "id_checksum"

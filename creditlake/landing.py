@@ -1,7 +1,7 @@
 """Landing: an agency extract becomes raw Parquet with lineage, and every row is accounted for.
 
 For each file: fingerprint it (sha256; the same bytes are landed once), read it (CSV in
-strict UTF-8 first, then GB18030, never GBK: DOMAIN.md §6; XLSX with identifiers as text;
+strict UTF-8 first, then GB18030, never GBK: docs/domain.md#what-real-extracts-look-like; XLSX with identifiers as text;
 JSON Lines), map its headers (Chinese names or column codes) onto the layout's codes,
 check every row, and split the rows three ways:
 
@@ -105,7 +105,7 @@ def _prohibited_fields() -> dict:
 
 
 def prohibited_headers(profile: str) -> list[tuple[str, str]]:
-    """(header fragment, field) pairs a file may not carry under `profile` (RULES.md §3): what is
+    """(header fragment, field) pairs a file may not carry under `profile` (docs/law.md#data-never-collected): what is
     never collected, and the groups the profile's `consent_required_fields` lists. A group the
     profile names that `_prohibited_fields.yml` does not know fails: a typo must not let it in."""
     from creditlake.jurisdiction import ProfileError, load_profile
@@ -612,7 +612,7 @@ def _land_table(cfg: RunConfig, extract: Extract, result: FileResult) -> dict:
 
     catalog_checked: list = []
     if not spec.get("event"):
-        # Every record maps to a catalog item, or it is not loaded (RULES.md §2).
+        # Every record maps to a catalog item, or it is not loaded (docs/law.md#subjects-and-the-catalog).
         from creditlake.catalog import item_for
 
         item = item_for(result.dataset)
@@ -1118,7 +1118,7 @@ def write_parquet(table, path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# Dates as agencies write them (DOMAIN.md §6).
+# Dates as agencies write them (docs/domain.md#what-real-extracts-look-like).
 # ---------------------------------------------------------------------------------------
 
 LONG_TERM = date(2099, 12, 31)  # 处罚有效期 / 有效期至 '2099-12-31' or 长期 mean long-term

@@ -2,7 +2,7 @@
 
 dbt's target and log folders go to the lake, not the repository, so runs on different
 lakes (tests, demo, production) never share state. DuckDB is a single writer: the DAG runs
-this as one task with `max_active_runs=1` (shared/STACK.md).
+this as one task with `max_active_runs=1` (docs/stack.md#traps-and-what-the-project-does-about-each).
 """
 
 from __future__ import annotations
@@ -57,13 +57,14 @@ def dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:
         "CREDITLAKE_LAKE": str(cfg.lake),
         "CREDITLAKE_WAREHOUSE": str(cfg.warehouse),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",  # no phoning home
+        # as variables, not flags: every dbt command takes them (`dbt debug` refuses the flags)
+        "DBT_TARGET_PATH": str(cfg.dbt_target),
+        "DBT_LOG_PATH": str(cfg.dbt_target / "logs"),
     }
     command = [
         str(Path(sys.executable).parent / "dbt"), *args,
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(cfg.dbt_target),
-        "--log-path", str(cfg.dbt_target / "logs"),
         "--vars", json.dumps(dbt_vars(cfg)),
     ]  # fmt: skip
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)

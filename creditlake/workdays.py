@@ -4,12 +4,12 @@ Two kinds of deadline run through the regulations this platform implements:
 
 * periods in months or years (publicity periods, 公示期限; repair waiting periods), counted
   by Civil Code Art 201-203: `add_months`, `add_years`, then `roll_to_working_day`;
-* periods in working days (objections, corrections, repairs, forwarding: RULES.md §6, §7, §11),
+* periods in working days (objections, corrections, repairs, forwarding: docs/law.md#deadlines-deadlines-working-days-on-the-official-calendar),
   which follow the official Chinese calendar, public holidays and make-up working days
   (调休上班) included, never plain Monday-Friday: `add_working_days`,
   `add_working_days_array`, `working_days_between`, `is_working_day`.
 
-Where the official calendar comes from (DOMAIN.md §3), first match wins, per year:
+Where the official calendar comes from (docs/domain.md#working-days-and-date-arithmetic), first match wins, per year:
 
 1. the operator override file, `creditlake/calendars/overrides.yml` or the file named by the
    environment variable ``CREDITLAKE_CALENDAR_OVERRIDES``; an entry there replaces the whole
@@ -146,7 +146,7 @@ def _chinesecalendar_mask(year: int) -> np.ndarray | None:
     """The package's calendar for the year, or None when it does not cover it.
 
     chinesecalendar raises NotImplementedError outside the years whose State Council notices
-    it carries (2004-2026 in 1.11; DOMAIN.md §3), so asking is the coverage test: a newer
+    it carries (2004-2026 in 1.11; docs/domain.md#working-days-and-date-arithmetic), so asking is the coverage test: a newer
     package version extends coverage with no change here.
     """
     jan1 = date(year, 1, 1)
@@ -193,7 +193,7 @@ def _build_year(path: str, year: int) -> YearCalendar:
 def _warn_fallback(path: str, year: int) -> None:
     """Say loudly, once per year per process, that a year is counted as Monday-Friday.
 
-    RULES.md §11: working-day deadlines follow the official calendar, not plain weekdays, so a
+    docs/law.md#deadlines-deadlines-working-days-on-the-official-calendar: working-day deadlines follow the official calendar, not plain weekdays, so a
     silent weekday fallback would move deadlines across unknown holidays without anyone
     noticing; the message names the file where the operator fixes it.
     """
@@ -267,7 +267,7 @@ def _parse_year(path: str, key: str, entry: Any) -> _YearOverride:
         raise ValueError(f"{where}.{unknown[0]}: unknown key (allowed: {', '.join(sorted(_YEAR_KEYS))})")
     source = entry.get("source")
     if not isinstance(source, str) or not source.strip():
-        # RULES.md: every rule cites its source; here, the State Council notice it was copied from.
+        # docs/law.md#where-a-value-comes-from: every rule cites its source; here, the State Council notice it was copied from.
         raise ValueError(f"{where}.source: required: the State Council notice's title and number")
     holidays = _parse_dates(where, "holidays", entry.get("holidays"), year)
     make_up = _parse_dates(where, "make_up_working_days", entry.get("make_up_working_days"), year)
@@ -330,7 +330,7 @@ def is_working_day(d: date) -> bool:
     """Whether d is a working day (工作日) on the official Chinese calendar.
 
     Saturdays and Sundays are rest days except make-up working days (调休上班); weekdays are
-    working days except public holidays. RULES.md §11: deadlines follow this calendar.
+    working days except public holidays. docs/law.md#deadlines-deadlines-working-days-on-the-official-calendar: deadlines follow this calendar.
     """
     d = _as_date(d)
     return year_calendar(d.year).contains(d)

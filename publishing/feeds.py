@@ -51,9 +51,10 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
-from creditlake.settings import RunConfig, S3Target
+from creditlake.settings import DBT_PROJECT_DIR, RunConfig, S3Target
 from publishing.audit import AccessLog, audit_root, canonical, now_china
 from publishing.registry import Licence, Registry, authorised_pairs, licence_refusal
 
@@ -66,14 +67,6 @@ WITHDRAWAL_COLUMNS = ["record_id", "dataset", "catalog_item", "subject_type", "s
                       "reason"]  # fmt: skip
 FILE_RECORD_COLUMNS = [*RECORD_COLUMNS, "content_hash", "change"]
 STATE_COLUMNS = [*RECORD_COLUMNS, "content_hash", "delivery_id"]
-WAREHOUSE_REASONS = (
-    "expired",
-    "repaired",
-    "revoked",
-    "corrected",
-    "deleted_on_request",
-    "withheld_on_request",
-)
 SCOPE_REASONS = ("authorisation_ended", "out_of_licence_scope", "no_longer_shareable")
 # Natural persons' credit information is not public in principle: an institution receives it only
 # under the person's written authorisation (jl-draft Art 18 and 21, gd-draft Art 21-22, city-2022 Art 24).
@@ -86,6 +79,23 @@ class FeedError(RuntimeError):
 
 
 # --- the warehouse interface -----------------------------------------------------------------
+
+WITHDRAWALS_YAML = DBT_PROJECT_DIR / "models" / "marts" / "_marts__models.yml"
+
+
+@cache
+def warehouse_reasons(path: Path = WITHDRAWALS_YAML) -> tuple[str, ...]:
+    """The reasons `fct_withdrawals` may give, as its dbt YAML declares them (the `reason`
+    column's `accepted_values`): the one list, which dbt enforces on the build."""
+    import yaml
+
+    models = yaml.safe_load(path.read_text(encoding="utf-8"))["models"]
+    model = next((m for m in models if m["name"] == "fct_withdrawals"), None)
+    column = next((c for c in (model or {}).get("columns", []) if c["name"] == "reason"), None)
+    for test in (column or {}).get("data_tests", []):
+        if isinstance(test, dict) and "accepted_values" in test:
+            return tuple(test["accepted_values"]["arguments"]["values"])
+    raise FeedError(f"{path}: fct_withdrawals.reason declares no accepted_values")
 
 
 def read_interface(cfg: RunConfig):
@@ -130,11 +140,10 @@ def normalise_withdrawals(frame):
         if column != "withdrawn_on":
             out[column] = out[column].map(lambda v: None if _missing(v) else str(v)).astype(object)
     out["withdrawn_on"] = _iso_dates(out["withdrawn_on"])
-    unknown = sorted(set(out["reason"].dropna()) - set(WAREHOUSE_REASONS))
+    known = warehouse_reasons()
+    unknown = sorted(set(out["reason"].dropna()) - set(known))
     if unknown:
-        raise FeedError(
-            f"fct_withdrawals: unknown reason(s) {unknown} (known: {', '.join(WAREHOUSE_REASONS)})"
-        )
+        raise FeedError(f"fct_withdrawals: unknown reason(s) {unknown} (known: {', '.join(known)})")
     # A record can leave, come back and leave again: the latest withdrawal is the one that stands.
     out = out.sort_values(["record_id", "withdrawn_on"], na_position="first").drop_duplicates(
         "record_id", keep="last"

@@ -1,4 +1,4 @@
-{#- A date field as agencies write it (DOMAIN.md §6) that landing already checked: the
+{#- A date field as agencies write it (docs/domain.md#what-real-extracts-look-like) that landing already checked: the
     common ISO, slash, dotted, compact and Chinese forms, and 长期 (long-term). Landing
     parsed the decision date itself into _decision_date; other dates are parsed here. -#}
 {% macro parse_extract_date(column) -%}

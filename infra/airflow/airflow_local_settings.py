@@ -1,7 +1,7 @@
 """Airflow cluster policy for creditlake: the warehouse tasks run on the `duckdb_writer` pool.
 
 DuckDB is a single writer: while one process holds `creditlake.duckdb` open for writing,
-no other process may open it, not even read-only (shared/STACK.md). Locally that is
+no other process may open it, not even read-only (docs/stack.md#traps-and-what-the-project-does-about-each). Locally that is
 guaranteed by `airflow dags test` running one task at a time; in production a Celery worker
 on another machine could start a second run's `build` while the first run's
 `prepare_open_data` still reads the file. `max_active_runs=1` on `credit_cycle` prevents that

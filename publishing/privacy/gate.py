@@ -4,8 +4,9 @@ Natural persons' names, ID numbers and phone numbers are never opened (hl-2022 A
 natural person's data made public is desensitised first (city-2022 Art 23). The desensitiser
 does that work; the gate checks its output with code of its own, so that a blind spot of one is
 not repeated in the other. It shares nothing with the desensitiser but the declarations file
-`shapes.yml` (what is *not* personal), read here at run time. When in doubt it reports, and the
-caller withholds the row.
+`shapes.yml` (what is *not* personal), read here at run time, and the check characters of
+`creditlake.identifiers` (arithmetic tested against python-stdnum, not detection). When in
+doubt it reports, and the caller withholds the row.
 
 Every text value is read through a normalised copy: NFKC, invisible characters dropped, every
 Unicode digit and runs of four or more Chinese numerals as ASCII digits, O/o and l/I/| beside a
@@ -50,6 +51,8 @@ import yaml
 from stdnum import ean
 from stdnum.cn import uscc
 from stdnum.iso7064 import mod_11_10
+
+from creditlake.identifiers import organisation_code_valid
 
 SHAPES = Path(__file__).with_name("shapes.yml")
 BEFORE, AFTER = 24, 16  # the context windows of shapes.yml, in characters of the normalised text
@@ -155,20 +158,11 @@ def _name_key(name: str) -> str:
 # --- shapes.yml -------------------------------------------------------------------------------
 
 
-def _gb11714(digits: str) -> bool:
-    """GB 11714-1997 organisation code: 8 digits and a check digit (X for 10: not all digits)."""
-    if len(digits) != 9:
-        return False
-    total = sum(int(c) * w for c, w in zip(digits[:8], (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
-    check = 11 - total % 11
-    return digits[8] == {10: "X", 11: "0"}.get(check, str(check))
-
-
 _CHECKS: dict[str, Callable[[str], bool]] = {
     "uscc": uscc.is_valid,
     "mod_11_10": mod_11_10.is_valid,
     "ean13": lambda d: len(d) == 13 and ean.is_valid(d),
-    "gb11714": _gb11714,
+    "gb11714": organisation_code_valid,
 }
 _EXEMPTION_FIELDS = {"name", "digits", "before", "after", "check", "may_be_card"}
 

@@ -31,6 +31,8 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from creditlake.identifiers import organisation_code_valid
+
 SHAPES_FILE = Path(__file__).with_name("shapes.yml")
 # Separators between digit groups: whitespace, dashes, slashes, underscores, a dot before three
 # digits or more, and a bracketed trunk zero (+86 (0)431...).
@@ -115,20 +117,18 @@ def _mod_11_10_ok(digits: str) -> bool:
     return mod_11_10.is_valid(digits)
 
 
-def _gb11714_ok(digits: str) -> bool:
-    """Organisation code (组织机构代码): eight characters and a check character."""
-    weights = (3, 7, 9, 10, 5, 8, 4, 2)
-    check = 11 - sum(int(c) * w for c, w in zip(digits[:8], weights, strict=True)) % 11
-    expected = {10: "X", 11: "0"}.get(check, str(check))
-    return digits[8] == expected
-
-
 def _ean13_ok(digits: str) -> bool:
-    total = sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(digits[:12]))
-    return (10 - total % 10) % 10 == int(digits[12])
+    from stdnum import ean
+
+    return len(digits) == 13 and ean.is_valid(digits)
 
 
-CHECKS = {"uscc": _uscc_ok, "mod_11_10": _mod_11_10_ok, "gb11714": _gb11714_ok, "ean13": _ean13_ok}
+CHECKS = {
+    "uscc": _uscc_ok,
+    "mod_11_10": _mod_11_10_ok,
+    "gb11714": organisation_code_valid,
+    "ean13": _ean13_ok,
+}
 
 
 # --- runs ---------------------------------------------------------------------------------------

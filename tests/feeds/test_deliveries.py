@@ -284,3 +284,23 @@ def test_the_warehouse_interface_is_checked_before_anything_leaves(lake):
     with pytest.raises(FeedError, match="record_id not unique"):
         deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
     assert not lake.cfg().feeds_root.exists()
+
+
+def test_withdrawal_reasons_are_the_ones_the_warehouse_declares(tmp_path):
+    """The reasons a feed accepts are read from fct_withdrawals' dbt YAML (its accepted_values):
+    a reason the warehouse does not declare stops the delivery instead of travelling on."""
+    from publishing.feeds import FeedError, normalise_withdrawals, warehouse_reasons
+
+    reasons = warehouse_reasons()
+    assert {"expired", "repaired", "revoked", "deleted_on_request"} <= set(reasons)
+    rec = record("r1", "penalties", "administrative_penalty", "organisation", A)
+    ok = normalise_withdrawals(pd.DataFrame([withdrawal(rec, r, "2026-11-01") for r in reasons]))
+    assert set(ok["reason"]) <= set(reasons)
+    with pytest.raises(FeedError, match="unknown reason"):
+        normalise_withdrawals(pd.DataFrame([withdrawal(rec, "mislaid", "2026-11-01")]))
+    bare = tmp_path / "models.yml"
+    bare.write_text(
+        "models:\n  - name: fct_withdrawals\n    columns:\n      - name: reason\n", encoding="utf-8"
+    )
+    with pytest.raises(FeedError, match="accepted_values"):
+        warehouse_reasons(bare)

@@ -50,7 +50,7 @@ def test_decisions_of_2016_to_2019_are_not_published_in_2026(built, profile):
             ("2019-12-31", "罚款;吊销许可证件", "20"),
         ])
     ]  # fmt: skip
-    query = built(profile, AS_OF, penalties=rows)
+    query = built(profile, AS_OF, checked=True, penalties=rows)  # with dbt's data tests
     published = query(
         "select decision_number, end_rule from int_credit__records_as_of where status = 'published'"
     )

@@ -48,9 +48,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from stdnum.cn import ric as _ric
-
-from creditlake.identifiers import USCC_ALPHABET
+from creditlake.identifiers import USCC_ALPHABET, citizen_id_check_char, luhn_check_digit, uscc_check_char
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
@@ -199,7 +197,7 @@ def _birth(rng: random.Random) -> date:
 def make_citizen_id(rng: random.Random, *, valid: bool = True, x_ending: bool = False) -> str:
     for _ in range(1000):
         body = rng.choice(DIVISIONS) + _birth(rng).strftime("%Y%m%d") + f"{rng.randint(0, 999):03d}"
-        check = _ric.calc_check_digit(body + "0")
+        check = citizen_id_check_char(body)
         if x_ending != (check == "X"):
             continue
         if valid:
@@ -210,17 +208,6 @@ def make_citizen_id(rng: random.Random, *, valid: bool = True, x_ending: bool = 
 
 def make_id15(rng: random.Random) -> str:
     return rng.choice(DIVISIONS) + _birth(rng).strftime("%y%m%d") + f"{rng.randint(0, 999):03d}"
-
-
-def luhn_check_digit(body: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d -= 9 if d > 9 else 0
-        total += d
-    return str((10 - total % 10) % 10)
 
 
 def make_card(rng: random.Random, *, valid: bool = True) -> str:
@@ -239,13 +226,9 @@ def make_uscc(rng: random.Random, *, digits_only: bool = False) -> str:
     while True:
         body = rng.choice(("91", "92", "93", "12", "52")) + rng.choice(DIVISIONS)
         body += "".join(rng.choice(alphabet) for _ in range(9))
-        total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
-        check = USCC_ALPHABET[(31 - total % 31) % 31]
+        check = uscc_check_char(body)
         if not digits_only or check.isdigit():
             return body + check
-
-
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def make_plate(rng: random.Random) -> tuple[str, str]:

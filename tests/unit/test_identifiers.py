@@ -1,4 +1,4 @@
-"""USCC and citizen ID checks (DOMAIN.md §2): the gaps of python-stdnum are handled here."""
+"""USCC and citizen ID checks (docs/domain.md#identifiers): the gaps of python-stdnum are handled here."""
 
 from datetime import date
 
@@ -6,13 +6,19 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stdnum import luhn as stdnum_luhn
 from stdnum.cn import ric, uscc
 
 from creditlake.identifiers import (
     USCC_ALPHABET,
     check_citizen_id,
     check_uscc,
+    citizen_id_check_char,
     clean_identifier,
+    luhn_check_digit,
+    luhn_valid,
+    organisation_code_valid,
+    uscc_check_char,
     validate_citizen_id,
     validate_uscc,
 )
@@ -53,7 +59,7 @@ def test_uscc_authorities_stdnum_rejects_are_accepted(authority):
 
 
 def test_pilot_uscc_flagged_not_dropped():
-    """Early Xiamen pilot codes fail the checksum yet are real (DOMAIN.md §2)."""
+    """Early Xiamen pilot codes fail the checksum yet are real (docs/domain.md#identifiers)."""
     good = _with_check("91350200MA2Y12345")
     bad_check = good[:-1] + ("0" if good[-1] != "0" else "1")
     result = check_uscc(bad_check)
@@ -142,7 +148,7 @@ _BIRTH = st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31))
 @given(_REGIONS, _BIRTH, st.text("0123456789", min_size=3, max_size=3), st.sampled_from("0123456789X"))
 def test_citizen_id_checksum_verdict_is_stdnums(region, born, seq, check):
     """stdnum's is_valid also refuses counties not assigned in the birth year (a documented
-    gap: DOMAIN.md §2); the checksum verdict must still be the standard's."""
+    gap: docs/domain.md#identifiers); the checksum verdict must still be the standard's."""
     number = region + born.strftime("%Y%m%d") + seq + check
     assert check_citizen_id(number).ok == (ric.calc_check_digit(number) == number[-1])
 
@@ -162,3 +168,36 @@ def test_whatever_stdnum_accepts_we_accept(region, born, seq):
 
 def test_clean_identifier_never_touches_inner_characters():
     assert clean_identifier("证件号码: 110105 197001 010011") == "110105197001010011"
+
+
+# --- check characters: the one home, against python-stdnum ---------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(USCC_ALPHABET, min_size=17, max_size=17))
+def test_uscc_check_char_agrees_with_stdnum(body17):
+    assert uscc_check_char(body17) == uscc.calc_check_digit(body17 + "0")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789", min_size=17, max_size=17))
+def test_citizen_id_check_char_agrees_with_stdnum(body17):
+    assert citizen_id_check_char(body17) == ric.calc_check_digit(body17 + "0")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789", min_size=12, max_size=18))
+def test_luhn_agrees_with_stdnum(body):
+    check = luhn_check_digit(body)
+    assert check == stdnum_luhn.calc_check_digit(body)
+    assert luhn_valid(body + check)
+    assert not luhn_valid(body + str((int(check) + 1) % 10))
+
+
+def test_organisation_code_check_character():
+    """GB 11714-1997: weights 3 7 9 10 5 8 4 2, check 11 - sum mod 11 (10 is X, 11 is 0)."""
+    assert organisation_code_valid("123456788")
+    assert not organisation_code_valid("123456789")
+    assert organisation_code_valid("00000000" + "0")  # 11 - 0 = 11: written 0
+    assert not organisation_code_valid("12345678")  # a digit short
+    assert not organisation_code_valid("1234A6788")

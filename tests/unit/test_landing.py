@@ -259,7 +259,7 @@ def test_a_file_with_a_prohibited_field_is_refused_whole(cfg, header, profile, r
 
 
 def test_a_record_outside_the_catalog_is_not_loaded(cfg, monkeypatch):
-    """RULES.md §2: a record that maps to no catalog item is quarantined with that reason."""
+    """docs/law.md#subjects-and-the-catalog: a record that maps to no catalog item is quarantined with that reason."""
     from creditlake import catalog
 
     narrowed = {k: dict(v) for k, v in catalog.catalog().items()}

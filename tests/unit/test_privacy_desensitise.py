@@ -14,6 +14,7 @@ import random
 import pytest
 from stdnum.cn import ric
 
+from creditlake.identifiers import luhn_check_digit
 from publishing.privacy.desensitise import (
     KnownPeople,
     analyse_column,
@@ -23,7 +24,7 @@ from publishing.privacy.desensitise import (
     mask_name,
     mask_plate,
 )
-from tests.privacy.generated_corpus import generate_corpus, luhn_check_digit, make_citizen_id, make_uscc
+from tests.privacy.generated_corpus import generate_corpus, make_citizen_id, make_uscc
 
 
 def citizen_id(body17: str) -> str:

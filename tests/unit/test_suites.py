@@ -53,3 +53,44 @@ def test_the_gate_reports_a_failing_value_from_an_arrow_frame(tmp_path):
     assert result.failures == [
         "expect_column_values_to_match_regex on _subject_key: 1 unexpected, e.g. ['91220104MA0Y12340']"
     ]
+
+
+PUBLISH_SUITES = sorted(p.stem for p in EXPECTATIONS_DIR.glob("publish_*.json"))
+
+
+@pytest.mark.parametrize("name", PUBLISH_SUITES)
+def test_publish_suites_check_every_personal_pattern_on_each_free_text_column(name):
+    """`{"no_personal_data_in": column}` becomes one not-match expectation per personal pattern,
+    so a pattern added to expectations/_personal_patterns.json reaches every publish suite."""
+    import re
+
+    declared = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))["expectations"]
+    free_text = [e["no_personal_data_in"] for e in declared if "no_personal_data_in" in e]
+    assert free_text, f"{name} names no free-text column"
+    loaded = gate.load_suite_spec(name)["expectations"]
+    assert all("type" in e and "kwargs" in e for e in loaded)
+    checked = {
+        (e["kwargs"]["column"], e["kwargs"]["regex"])
+        for e in loaded
+        if e["type"] == "expect_column_values_to_not_match_regex"
+    }
+    patterns = gate.personal_patterns()
+    assert {p["name"] for p in patterns} >= {"citizen_id", "mobile", "landline"}
+    for column in free_text:
+        for pattern in patterns:
+            assert (column, pattern["regex"]) in checked
+    assert re.search(patterns[0]["regex"], "身份证220104198503120015，") is not None
+
+
+def test_a_suite_entry_mixing_the_shorthand_with_other_keys_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "publish_x.json").write_text(
+        json.dumps({"name": "publish_x", "expectations": [{"no_personal_data_in": "a", "type": "x"}]}),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(gate, "EXPECTATIONS_DIR", tmp_path)
+    gate.load_suite_spec.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="no_personal_data_in"):
+            gate.load_suite_spec("publish_x")
+    finally:
+        gate.load_suite_spec.cache_clear()

@@ -80,7 +80,8 @@ def month_end(year: int, month: int) -> int:
 @pytest.mark.parametrize(
     ("start", "months", "expected"),
     [
-        (date(2023, 11, 30), 3, date(2024, 2, 29)),  # DOMAIN.md §3: no 30 February, leap year
+        # no 30 February, leap year (docs/domain.md#working-days-and-date-arithmetic)
+        (date(2023, 11, 30), 3, date(2024, 2, 29)),
         (date(2024, 1, 31), 1, date(2024, 2, 29)),
         (date(2023, 1, 31), 1, date(2023, 2, 28)),
         (date(2024, 3, 31), -1, date(2024, 2, 29)),

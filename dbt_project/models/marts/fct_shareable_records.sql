@@ -1,5 +1,5 @@
 -- What licensed credit service institutions may receive on the run's date, before the
--- licence and authorisation filters of the feeds (RULES.md §10). Repair stops sharing too
+-- licence and authorisation filters of the feeds (docs/law.md#credit-service-institutions). Repair stops sharing too
 -- (NDRC Order 36); the objection mark travels with the record (jl-draft Art 36).
 with
 

@@ -1,5 +1,5 @@
 -- The court's dishonest judgment debtors (失信被执行人) open to the public: the court
--- publishes them by law, natural persons included (DOMAIN.md §1); a natural person's data
+-- publishes them by law, natural persons included (docs/domain.md#失信被执行人-the-courts-list); a natural person's data
 -- made public is desensitised (city-2022 Art 23; hl-2022 Art 23): the publisher masks the
 -- name to the surname and keeps only an already-masked ID.
 with

@@ -28,7 +28,7 @@ renamed as (
         CN_NR as commitment_content,
         cast(_decision_date as date) as decision_date,
         trim(CN_SLDW) as authority,
-        nullif(trim(CN_SLDWDM), '') as authority_uscc,
+        {{ blank_as_null('CN_SLDWDM') }} as authority_uscc,
         {{ parse_extract_date('CN_YXQZ') }} as valid_to,
         case trim(CN_LXZT)
             when '履行中' then 'fulfilling'
@@ -39,11 +39,8 @@ renamed as (
         end as fulfilment,
         {{ parse_extract_date('CN_LXRQ') }} as fulfilment_on,
         trim(CN_SJLY) as provider,
-        nullif(trim(CN_SJLYDM), '') as provider_uscc,
-        _source_file as source_file,
-        _source_row as source_row,
-        _batch_id as batch_id,
-        cast(_landed_at as timestamp) as landed_at,
+        {{ blank_as_null('CN_SJLYDM') }} as provider_uscc,
+        {{ lineage_columns(source_position=true) }}
 
     from source
     where _batch_id is not null

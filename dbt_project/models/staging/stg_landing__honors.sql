@@ -25,8 +25,7 @@ renamed as (
         cast(_decision_date as date) as decision_date,
         {{ parse_extract_date('RY_YXQZ') }} as valid_to,
         trim(RY_SJLY) as provider,
-        _batch_id as batch_id,
-        cast(_landed_at as timestamp) as landed_at,
+        {{ lineage_columns() }}
 
     from source
     where _batch_id is not null

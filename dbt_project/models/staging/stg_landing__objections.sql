@@ -20,8 +20,7 @@ renamed as (
         end as state,
         cast(_decision_date as date) as state_on,
         case trim(YY_JG) when '维持' then 'upheld' when '更正' then 'corrected' when '撤销' then 'revoked' end as outcome,
-        _batch_id as batch_id,
-        cast(_landed_at as timestamp) as landed_at,
+        {{ lineage_columns() }}
 
     from source
     where _batch_id is not null

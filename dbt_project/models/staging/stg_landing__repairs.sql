@@ -16,8 +16,7 @@ renamed as (
         md5(trim(XF_YWSH) || '|' || _subject_key) as record_id,
         cast(_decision_date as date) as repaired_on,
         trim(XF_JG) as repair_authority,
-        _batch_id as batch_id,
-        cast(_landed_at as timestamp) as landed_at,
+        {{ lineage_columns() }}
 
     from source
     where _batch_id is not null

@@ -17,9 +17,8 @@ renamed as (
         case when trim(CX_LX) in ('更正', 'U') then 'corrected' else 'revoked' end as action,
         cast(_decision_date as date) as effective_on,
         {{ parse_extract_date('CX_SBRQ') }} as reported_on,
-        nullif(trim(CX_YJ), '') as basis,
-        _batch_id as batch_id,
-        cast(_landed_at as timestamp) as landed_at,
+        {{ blank_as_null('CX_YJ') }} as basis,
+        {{ lineage_columns() }}
 
     from source
     where _batch_id is not null

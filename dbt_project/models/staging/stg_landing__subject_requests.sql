@@ -20,8 +20,7 @@ renamed as (
         end as scope,
         {{ parse_extract_date('SQ_SQRQ') }} as requested_on,
         cast(_decision_date as date) as accepted_on,
-        _batch_id as batch_id,
-        cast(_landed_at as timestamp) as landed_at,
+        {{ lineage_columns() }}
 
     from source
     where _batch_id is not null
