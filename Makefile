@@ -1,6 +1,7 @@
 # The two commands of the quickstart, and the ones around them.
 #   make demo   generate extracts and run one cycle through the Airflow DAG
 #   make test   the whole test suite (what CI runs)
+#   make test-fast  the unit tests only, while working (no dbt build, no DAG run)
 PYTHON  ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
@@ -11,7 +12,7 @@ PROFILE ?= national
 # itself delivers none unless given --registry or CREDITLAKE_REGISTRY.
 REGISTRY ?= publishing/registry_example
 
-.PHONY: env demo test lint bench clean browser
+.PHONY: env demo test test-fast lint bench clean browser
 
 # One environment, .venv at the project root, from the lock file. uv comes from pip when absent.
 $(VENV)/.synced: pyproject.toml uv.lock
@@ -43,6 +44,9 @@ browser:
 # pytest exits 5 when it collected no test: make (and CI) treat that as a failure.
 test: env lint browser
 	$(BIN)/pytest
+
+test-fast: env
+	$(BIN)/pytest tests/unit
 
 bench: env
 	$(BIN)/python -m bench
