@@ -103,11 +103,16 @@ class StagedDataset:
         return self.__dict__.copy()
 
 
+# Consonants only, without v and w: a version id is letters (a hex digest can be all digits,
+# and eight digits are a number the publish gate stops), and none may spell a contact cue the
+# gate stops either ("wx", "vx", "v:" before six letters read as a WeChat ID).
+VERSION_LETTERS = "bcdfghjkmnprstxz"
+
+
 def version_id(cfg: RunConfig, run_id: str) -> str:
-    """One immutable version per run: the as-of date plus a digest of the run id, in letters (a
-    hex digest can be all digits, and eight digits are a number the publish gate stops)."""
+    """One immutable version per run: the as-of date plus a digest of the run id, in letters."""
     digest = hashlib.sha256(run_id.encode()).digest()
-    return f"{cfg.as_of.isoformat()}-{''.join(chr(ord('a') + b % 26) for b in digest[:8])}"
+    return f"{cfg.as_of.isoformat()}-{''.join(VERSION_LETTERS[b % 16] for b in digest[:8])}"
 
 
 def prepare(cfg: RunConfig, run_id: str) -> list[dict]:

@@ -340,3 +340,19 @@ def test_a_misspelt_exemption_field_is_refused_not_ignored(tmp_path):
     assert "afterr" in path.read_text(encoding="utf-8")
     with pytest.raises(ValueError, match="decision_number"):
         Gate(shapes_path=path)
+
+
+def test_no_version_id_reads_as_personal_data():
+    """A version id is in every published file's metadata: one the gate stopped would refuse a
+    whole run (a run id whose digest began "wx" + six letters read as a WeChat ID)."""
+    from datetime import date
+    from pathlib import Path
+
+    from creditlake.settings import RunConfig
+    from publishing.open_data import version_id
+
+    cfg = RunConfig(landing=Path("landing"), lake=Path("lake"), as_of=date(2026, 11, 22))
+    gate = Gate()
+    flagged = [v for i in range(20_000) if gate.scan_text(v := version_id(cfg, f"manual__{i}"))]
+    assert not flagged
+    assert gate.scan_text("2026-11-22-wxqkdmrt") == ["wechat"]  # what the old alphabet could make
