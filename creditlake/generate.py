@@ -1297,6 +1297,13 @@ def _choose(ctx: Context, t: Targets, n: int) -> np.ndarray:
     return np.sort(ctx.rng.choice(t.rows, size=n, replace=False)) if n else np.array([], np.int64)
 
 
+def _event_table(dataset: str, cols: dict, b: dict, refs: list[dict]) -> Table:
+    """Events about the records in `b` (their subjects, keys and days), in date order."""
+    table = Table(dataset, {k: np.asarray(v, dtype=object).copy() for k, v in cols.items()},
+                  b["kind"], b["subject"], b["key"], b["day"], refs)  # fmt: skip
+    return _order(table, table.day)
+
+
 def _order(table: Table, by: np.ndarray) -> Table:
     """Events arrive sorted by date."""
     order = np.argsort(by, kind="stable")
@@ -1328,16 +1335,7 @@ def build_repairs(ctx: Context, n: int, pool: dict[str, Targets]) -> Table | Non
             "XF_ZTMC": b["name"], "XF_ZTDM": b["key"], "XF_XXLB": b["label"], "XF_YWSH": b["number"],
             "XF_JDRQ": ctx.iso_of(b["day"]), "XF_JG": body, "XF_SJLY": body}  # fmt: skip
     refs = [{"event": "修复", "refers_to": r} for r in b["refs"]]
-    table = Table(
-        "repairs",
-        {k: np.asarray(v, dtype=object).copy() for k, v in cols.items()},
-        b["kind"],
-        b["subject"],
-        b["key"],
-        b["day"],
-        refs,
-    )
-    return _order(table, table.day)
+    return _event_table("repairs", cols, b, refs)
 
 
 CORRECTIONS = {
@@ -1382,16 +1380,7 @@ def build_revocations(ctx: Context, n: int, pool: dict[str, Targets]) -> Table |
             "CX_YJ": basis, "CX_GZNR": correction,
             "CX_SJLY": np.array([_source_of(pool, r) for r in b["refs"]], dtype=object)}  # fmt: skip
     refs = [{"event": a, "refers_to": r} for a, r in zip(action.tolist(), b["refs"], strict=True)]
-    table = Table(
-        "revocations",
-        {k: np.asarray(v, dtype=object).copy() for k, v in cols.items()},
-        b["kind"],
-        b["subject"],
-        b["key"],
-        b["day"],
-        refs,
-    )
-    return _order(table, table.day)
+    return _event_table("revocations", cols, b, refs)
 
 
 def _source_of(pool: dict[str, Targets], ref: dict) -> str:
