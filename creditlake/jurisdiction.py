@@ -79,7 +79,7 @@ class Profile:
             cls: first[cls] if rule["value"] == "earliest_version" else never for cls in NATURE_CLASSES
         }
         earlier = {"version": f"before {first['version']}", "in_force": {"from": None, "to": start - timedelta(days=1)},
-                   "article": _source(rule), **classes}  # fmt: skip
+                   "article": rule_source(rule), **classes}  # fmt: skip
         return [earlier, *versions]
 
     def period_version(self, decision: date) -> dict:
@@ -97,7 +97,7 @@ class Profile:
         def walk(node, path: str) -> None:
             if isinstance(node, dict) and set(CITED) & set(node):
                 value = {k: v for k, v in node.items() if k not in CITED}
-                lines.append(f"  {path}: {_fmt(value)}  [{_source(node)}]")
+                lines.append(f"  {path}: {_fmt(value)}  [{rule_source(node)}]")
                 return
             if isinstance(node, dict):
                 for k, v in node.items():
@@ -151,15 +151,15 @@ class Profile:
             # every deadline with the rule behind it; days null = the profile sets none
             "deadlines": {
                 name: {"days": rule["value"], "counted_from": rule.get("counted_from", "receipt"),
-                       "rule": _source(rule)}
+                       "rule": rule_source(rule)}
                 for name, rule in r["deadlines"].items()
             },
             # the rule behind each end that is not a period's, as the marts state it
             "end_rules": {
-                "court": _source(r["court_list_publicity"]),
-                "long_term": _source(r["long_term_categories"]),
-                "basic": f"{r['basic_publicity']['value']}: {_source(r['basic_publicity'])}",
-                "positive": f"{r['positive_publicity']['value']}: {_source(r['positive_publicity'])}",
+                "court": rule_source(r["court_list_publicity"]),
+                "long_term": rule_source(r["long_term_categories"]),
+                "basic": f"{r['basic_publicity']['value']}: {rule_source(r['basic_publicity'])}",
+                "positive": f"{r['positive_publicity']['value']}: {rule_source(r['positive_publicity'])}",
                 "other": "its validity, else until cancelled (gd-draft Art 24(3); platform policy elsewhere)",
             },
             "positive_withheld_on_request": r["positive_withheld_on_request"]["value"],
@@ -169,7 +169,7 @@ class Profile:
             # list states where the entry's source gives none
             "serious_list": {
                 "default_term_months": months(r["serious_list"]["default_term"]),
-                "term_rule": _source(r["serious_list"]["default_term"]),
+                "term_rule": rule_source(r["serious_list"]["default_term"]),
                 "repair_removes": r["serious_list"]["repair_removes"]["value"],
                 "linked_roles": r["serious_list"]["linked_roles"]["value"],
                 **{text: {basis: rule["value"] for basis, rule in r["serious_list"][text].items()}
@@ -178,7 +178,7 @@ class Profile:
         }  # fmt: skip
 
 
-def _source(node: dict) -> str:
+def rule_source(node: dict) -> str:
     """Where a rule's value comes from, as `show` prints it."""
     parts = [node["article"]] if node.get("article") else []
     return "; ".join(parts + ([f"basis: {node['basis']}"] if node.get("basis") else []))
@@ -385,7 +385,7 @@ def publicity_window(profile: Profile, *, nature_class: str, decision_date: date
     if dataset == "court_dishonest":
         rule = r["court_list_publicity"]
         latest = None if rule["value"] == "until_removed" else _add(decision_date, rule)
-        return Window(True, decision_date, None, latest, None, False, {"latest_end": _source(rule)})
+        return Window(True, decision_date, None, latest, None, False, {"latest_end": rule_source(rule)})
     if nature_class in ("basic", "positive"):
         rule = r[f"{nature_class}_publicity"]
         latest = (
@@ -398,7 +398,7 @@ def publicity_window(profile: Profile, *, nature_class: str, decision_date: date
             latest,
             None,
             False,
-            {"latest_end": f"{rule['value']} ({_source(rule)})"},
+            {"latest_end": f"{rule['value']} ({rule_source(rule)})"},
         )
     version = profile.period_version(decision_date)
     period = version[nature_class]
@@ -414,7 +414,7 @@ def publicity_window(profile: Profile, *, nature_class: str, decision_date: date
         repairable=bool(repair["repairable"]),
         decided_by={
             "published": f"{version['version']} ({version['article']})",
-            "latest_end": (f"extended while on the serious list ({_source(r['serious_list_extends_publicity'])})"
+            "latest_end": (f"extended while on the serious list ({rule_source(r['serious_list_extends_publicity'])})"
                            if extended else f"{period['max']['value']} {period['max']['unit']} ({version['article']})"),
             "earliest_repair": repair["article"],
         },

@@ -1,8 +1,7 @@
 """The stages of one credit cycle, as plain functions the DAG wires together.
 
-land -> validate raw -> dbt build -> prepare open data -> validate outputs -> publish ->
-summarise; feeds to credit service institutions are delivered after the build, beside the
-open-data branch (neither waits for the other). Each stage takes the run's `conf`
+land -> validate raw -> dbt build; what follows the build (open data, feeds, the summary) is
+in `publishing.stages`, which depends on this package and never the reverse. Each stage takes the run's `conf`
 (JSON-able, as Airflow passes it) and returns JSON-able results for the next. A stage that
 must stop the cycle raises `StageFailed` with a message for the operator; bad input never
 raises, it is refused and counted.
@@ -11,7 +10,6 @@ raises, it is refused and counted.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -137,87 +135,6 @@ def build(conf: dict) -> dict:
     return result.as_dict()
 
 
-def prepare_open_data(conf: dict, run_id: str) -> list[dict]:
-    from publishing import open_data
-
-    return open_data.prepare(RunConfig.from_conf(conf), run_id)
-
-
-def validate_outputs(conf: dict, staged: list[dict]) -> list[dict]:
-    """The publish gate's verdict on each dataset: rows with a finding are withheld (listed in
-    the run's withheld report), the rest passes. A refused dataset does not stop the others:
-    `publish` releases what passed, then `refusals` fails the run naming what did not."""
-    from publishing import open_data
-
-    return open_data.check(RunConfig.from_conf(conf), staged)
-
-
-def publish(conf: dict, verdicts: list[dict]) -> list[dict]:
-    from publishing import open_data
-
-    return open_data.release(RunConfig.from_conf(conf), verdicts)
-
-
-def refusals(conf: dict, verdicts: list[dict]) -> None:
-    """Fail the run when the gate refused a dataset, after the others were published."""
-    refused = [v for v in verdicts if not v["success"]]
-    if refused:
-        raise StageFailed(
-            "publication refused by the publish gate:\n"
-            + "\n".join(f"{v['dataset']}: {'; '.join(v['failures'])}" for v in refused)
-        )
-
-
-def registry_root(cfg: RunConfig) -> Path | None:
-    """The run's feeds registry: `--registry` (conf `registry`), else `CREDITLAKE_REGISTRY`, else
-    None. There is no fallback to the example registry: its institutions are invented."""
-    if cfg.registry:
-        return Path(cfg.registry)
-    env = os.environ.get("CREDITLAKE_REGISTRY")
-    return Path(env).resolve() if env else None
-
-
-def deliver_feeds(conf: dict, run_id: str) -> dict:
-    """Push deliveries to every licence in force on the run's date (jl-draft Art 45,
-    city-2022 Art 53, hl-2022 Art 23), each delta listing what to take down (city-2022 Art 47).
-
-    Without a registry nothing is delivered, and the result says so. An invalid registry, or a
-    warehouse the feeds cannot read, refuses the stage; a licence that may receive nothing today
-    (expired, suspended) is a result with its reason, not a failure.
-    """
-    from publishing.feeds import FeedError, deliver
-    from publishing.registry import RegistryError, load_registry
-
-    cfg = RunConfig.from_conf(conf)
-    root = registry_root(cfg)
-    if root is None:
-        return {"registry": None, "deliveries": [],
-                "why": "no registry configured (--registry DIR or CREDITLAKE_REGISTRY): no feeds delivered"}  # fmt: skip
-    try:
-        registry = load_registry(root, cfg.profile)
-        deliveries = deliver(cfg, registry, run_id)
-    except RegistryError as err:
-        raise StageFailed(f"feeds registry {root} is invalid:\n  " + "\n  ".join(err.problems)) from err
-    except FeedError as err:
-        raise StageFailed(f"feeds not delivered: {err}") from err
-    return {"registry": str(root), "deliveries": deliveries, "why": None}
-
-
-def _feed_lines(feeds: dict | None) -> list[dict]:
-    """One summary entry per licence: what it was given in this run, or why nothing."""
-    out = []
-    for d in (feeds or {}).get("deliveries", []):
-        delivered = d["status"] == "delivered"
-        out.append({
-            "institution": d["institution"], "licence": d["licence"], "mode": d["delivery"],
-            "status": d["status"], "why": d.get("why"), "delivery_id": d.get("delivery_id"),
-            "kind": d.get("kind"), "rows": d.get("upserts", 0) if delivered else 0,
-            "withdrawals": d.get("withdrawals", 0) if delivered else 0, "records_held": d.get("records"),
-            "manifest": d.get("manifest"), "s3_objects": len(d.get("s3_keys") or []),
-        })  # fmt: skip
-    return out
-
-
 def _quarantine_report(cfg: RunConfig, files: list[dict]):
     """Every row refused in this run, one line each (`feedback.refused_rows`)."""
     import pyarrow as pa
@@ -277,19 +194,16 @@ def _deadlines(cfg: RunConfig, first: int = 5, horizon: int = 3) -> dict | None:
     return out
 
 
-def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: dict | None,
-              published: list[dict] | None, feeds: dict | None = None) -> dict:  # fmt: skip
-    """The run summary (the operators' contract, README 'Run summary'), written even when a stage failed."""
-
-    cfg = RunConfig.from_conf(conf)
+def summary(cfg: RunConfig, run_id: str, files: list[dict] | None, build_result: dict | None) -> dict:
+    """The run summary's landing, build and deadline parts (the operators' contract, README 'Run
+    summary'); `publishing.stages.summarise` adds what was published and delivered, and writes it."""
     run_dir = cfg.run_dir(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     files = files or []
-
     report = run_dir / "quarantine_report.csv"
     _quarantine_report(cfg, files).to_csv(report, index=False, encoding="utf-8-sig")
-
-    summary = {
+    file_keys = ("path", "dataset", "rows_in", "loaded", "quarantined", "excluded", "status", "reason")
+    return {
         "run_id": run_id,
         "profile": cfg.profile,
         "as_of": cfg.as_of.isoformat(),
@@ -301,45 +215,22 @@ def summarise(conf: dict, run_id: str, files: list[dict] | None, build_result: d
         "warehouse": str(cfg.warehouse),
         "data_docs": str(cfg.reports_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"),
         "files": [
-            {
-                k: f.get(k)
-                for k in (
-                    "path",
-                    "dataset",
-                    "rows_in",
-                    "loaded",
-                    "quarantined",
-                    "excluded",
-                    "status",
-                    "reason",
-                )
-            }
+            {k: f.get(k) for k in file_keys}
             | {"reasons": f.get("reasons", {}), "feedback": f.get("feedback", [])}
             for f in files
         ],
         "build": build_result,
-        "published": [
-            {
-                "dataset": p["dataset"],
-                "version": p["version"],
-                "rows": p["rows"],
-                "withheld_rows": p.get("withheld_rows", 0),
-                "s3_objects": len(p.get("s3_keys", [])),
-            }
-            for p in (published or [])
-        ],  # fmt: skip
-        "withheld_report": str(report) if (report := run_dir / "withheld.csv").exists() else None,
-        "portal": next((p["portal"] for p in (published or []) if p.get("portal")), None),
-        "feeds_registry": str(registry) if (registry := registry_root(cfg)) else None,
-        "feeds": _feed_lines(feeds),
         "deadlines": _deadlines(cfg) if (build_result or {}).get("success") else None,
         "failed": _failures(cfg, run_id),
     }
+
+
+def write_summary(cfg: RunConfig, run_id: str, summary: dict) -> None:
+    """Into the run's folder, and where `--summary` asked."""
     cfg.feeds_root.mkdir(parents=True, exist_ok=True)
     cfg.open_root.mkdir(parents=True, exist_ok=True)
     text = json.dumps(summary, ensure_ascii=False, indent=2)
-    (run_dir / "summary.json").write_text(text, encoding="utf-8")
+    (cfg.run_dir(run_id) / "summary.json").write_text(text, encoding="utf-8")
     if cfg.summary:
         Path(cfg.summary).parent.mkdir(parents=True, exist_ok=True)
         Path(cfg.summary).write_text(text, encoding="utf-8")
-    return summary

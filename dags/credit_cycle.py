@@ -92,6 +92,7 @@ def _stage(fn, *args):
 )
 def credit_cycle():
     from creditlake import pipeline
+    from publishing import stages
 
     @task
     def discover() -> list[dict]:
@@ -115,28 +116,28 @@ def credit_cycle():
 
     @task
     def prepare_open_data() -> list[dict]:
-        return _stage(pipeline.prepare_open_data, _conf(), _run_id())
+        return _stage(stages.prepare_open_data, _conf(), _run_id())
 
     @task
     def validate_outputs(staged: list[dict]) -> list[dict]:
-        return _stage(pipeline.validate_outputs, _conf(), staged)
+        return _stage(stages.validate_outputs, _conf(), staged)
 
     @task
     def publish(verdicts: list[dict]) -> list[dict]:
-        return _stage(pipeline.publish, _conf(), verdicts)
+        return _stage(stages.publish, _conf(), verdicts)
 
     @task
     def refusals(verdicts: list[dict]) -> None:
-        return _stage(pipeline.refusals, _conf(), verdicts)
+        return _stage(stages.refusals, _conf(), verdicts)
 
     @task
     def deliver_feeds() -> dict:
-        return _stage(pipeline.deliver_feeds, _conf(), _run_id())
+        return _stage(stages.deliver_feeds, _conf(), _run_id())
 
     @task(trigger_rule="all_done", retries=0)
     def summarise(files: list[dict] | None, build_result: dict | None, published: list[dict] | None,
                   feeds: dict | None) -> dict:  # fmt: skip
-        return pipeline.summarise(_conf(), _run_id(), files, build_result, published, feeds)
+        return stages.summarise(_conf(), _run_id(), files, build_result, published, feeds)
 
     @task(trigger_rule="one_failed", retries=0)
     def run_failed() -> None:

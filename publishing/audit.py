@@ -313,16 +313,16 @@ def retention_for(profile: str) -> dict:
     3 years under jl-draft Art 20 (and the national default taken from it), long-term under
     gd-draft Art 22. A profile without a usable rule fails: pruning must never guess.
     """
-    from creditlake.jurisdiction import _source, load_profile
+    from creditlake.jurisdiction import load_profile, rule_source
 
     rule = load_profile(profile).rules["query_log_retention"]
     # the article, or the basis where the profile borrows the value (national: jl-draft Art 20)
     if rule.get("unit") == "long_term" or rule.get("value") == "long_term":
-        return {"years": None, "article": _source(rule)}
+        return {"years": None, "article": rule_source(rule)}
     if rule.get("unit") != "years" or not isinstance(rule.get("value"), int) or rule["value"] <= 0:
         raise ValueError(f"profile {profile}: query_log_retention {rule!r} is not a positive number of years "
                          "or long_term")  # fmt: skip
-    return {"years": rule["value"], "article": _source(rule)}
+    return {"years": rule["value"], "article": rule_source(rule)}
 
 
 def prune_before(root: Path, before: date, *, profile: str = "national", today: date | None = None,

@@ -24,6 +24,7 @@ what the feeds and the sharing server decide with; both fail closed.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -130,6 +131,16 @@ def registry_digest(root: Path) -> str:
     return h.hexdigest()
 
 
+def configured_root(explicit: Path | str | None) -> Path | None:
+    """The feeds registry a run or command uses: the one named (`--registry`, conf `registry`),
+    else `CREDITLAKE_REGISTRY`, else None. There is no fallback to the example registry: its
+    institutions are invented."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("CREDITLAKE_REGISTRY")
+    return Path(env).resolve() if env else None
+
+
 def load_registry(root: Path | str, profile: str = "national") -> Registry:
     """Read and validate the three files under the rules of jurisdiction `profile`; raises
     `RegistryError` listing every problem."""
@@ -184,11 +195,11 @@ def load_registry(root: Path | str, profile: str = "national") -> Registry:
 def end_date_rule(profile: str) -> str | None:
     """The article that forbids an authorisation "once for life" under `profile`
     (`authorisation_end_date_required`), or None where the profile does not require an end date."""
-    from creditlake.jurisdiction import _source, load_profile
+    from creditlake.jurisdiction import load_profile, rule_source
 
     rule = load_profile(profile).rules["authorisation_end_date_required"]
     # fails closed: only an explicit `false` lets an authorisation run without an end date
-    return None if rule["value"] is False else f"authorisation_end_date_required: {_source(rule)}"
+    return None if rule["value"] is False else f"authorisation_end_date_required: {rule_source(rule)}"
 
 
 # --- decisions -----------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _read_tokens(path: Path) -> list[dict]:
+def read_tokens(path: Path) -> list[dict]:
     if not Path(path).exists():
         return []
     return json.loads(Path(path).read_text(encoding="utf-8")).get("tokens", [])
@@ -118,7 +118,7 @@ def issue_token(path: Path, registry: Registry, institution: str, *, days: int =
               "expires_at": (now + timedelta(days=days)).isoformat(timespec="seconds"), "revoked_at": None,
               "note": note}  # fmt: skip
     with _tokens_locked(path):
-        tokens = _read_tokens(path)
+        tokens = read_tokens(path)
         tokens.append(record)
         _write_tokens(path, tokens)
     return plaintext, record
@@ -126,7 +126,7 @@ def issue_token(path: Path, registry: Registry, institution: str, *, days: int =
 
 def revoke_token(path: Path, token_id: str, *, clock: Callable[[], datetime] = now_china) -> dict:
     with _tokens_locked(path):
-        tokens = _read_tokens(path)
+        tokens = read_tokens(path)
         for record in tokens:
             if record["id"] == token_id:
                 record["revoked_at"] = record["revoked_at"] or clock().astimezone(CHINA).isoformat(
@@ -188,7 +188,7 @@ class _Sharing:
             raise Refused(401, "UNAUTHENTICATED", "a bearer token is required", "no bearer token")
         digest = _hash_token(header[7:].strip())
         record = next(
-            (t for t in _read_tokens(self.tokens) if hmac.compare_digest(t["sha256"], digest)), None
+            (t for t in read_tokens(self.tokens) if hmac.compare_digest(t["sha256"], digest)), None
         )
         if record is None:
             raise Refused(401, "UNAUTHENTICATED", "the bearer token is not valid", "unknown token")
@@ -509,7 +509,7 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
             )
         if exp < state.clock().timestamp():
             raise Refused(403, "PERMISSION_DENIED", "the file URL has expired", f"URL expired at {exp}")
-        record = next((t for t in _read_tokens(state.tokens) if t["id"] == tok), None)
+        record = next((t for t in read_tokens(state.tokens) if t["id"] == tok), None)
         if record is None:
             raise Refused(403, "PERMISSION_DENIED", "the token behind this URL is gone", f"token {tok} gone")
         audit["institution"] = record["institution"]

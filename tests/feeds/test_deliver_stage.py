@@ -4,8 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from creditlake import pipeline
 from creditlake.cli import render_summary
+from creditlake.pipeline import StageFailed
+from publishing import stages
 from tests.feeds.conftest import LIC_A, LIC_B, LIC_C, A, C, base_records, withdrawal
 
 
@@ -14,12 +15,12 @@ def conf(lake, registry=None) -> dict:
 
 
 def summary_of(run_conf: dict, feeds: dict | None) -> dict:
-    return pipeline.summarise(run_conf, "run-1", [], {"models": 1, "tests": 1}, [], feeds)
+    return stages.summarise(run_conf, "run-1", [], {"models": 1, "tests": 1}, [], feeds)
 
 
 def test_without_a_registry_nothing_is_delivered_and_the_summary_says_so(lake):
     lake.warehouse(base_records())
-    result = pipeline.deliver_feeds(conf(lake), "run-1")
+    result = stages.deliver_feeds(conf(lake), "run-1")
     assert result["deliveries"] == [] and "no registry configured" in result["why"]
     assert not lake.cfg().feeds_root.exists() or not any(lake.cfg().feeds_root.iterdir())
     summary = summary_of(conf(lake), result)
@@ -30,7 +31,7 @@ def test_without_a_registry_nothing_is_delivered_and_the_summary_says_so(lake):
 def test_the_registry_of_the_run_gets_one_delivery_per_licence_in_the_summary(lake):
     lake.warehouse(base_records())
     run_conf = conf(lake, lake.registry_root)
-    result = pipeline.deliver_feeds(run_conf, "run-1")
+    result = stages.deliver_feeds(run_conf, "run-1")
     assert result["registry"] == str(lake.registry_root)
     summary = summary_of(run_conf, result)
     assert summary["feeds_registry"] == str(lake.registry_root)
@@ -54,7 +55,7 @@ def test_the_registry_of_the_run_gets_one_delivery_per_licence_in_the_summary(la
     records = [r for r in base_records() if r["record_id"] != "pen-org-1"]
     lake.warehouse(records, [withdrawal(base_records()[0], "repaired", "2026-11-28")])
     later = replace(lake.cfg(as_of=lake.cfg().as_of.replace(day=29)), registry=lake.registry_root).to_conf()
-    second = summary_of(later, pipeline.deliver_feeds(later, "run-2"))
+    second = summary_of(later, stages.deliver_feeds(later, "run-2"))
     feeds = {f["licence"]: f for f in second["feeds"]}
     assert (
         feeds[LIC_A]["delivery_id"],
@@ -68,7 +69,7 @@ def test_the_registry_of_the_run_gets_one_delivery_per_licence_in_the_summary(la
     )
 
     # the same day again: nothing rewritten, and the summary says so
-    again = summary_of(later, pipeline.deliver_feeds(later, "run-2-again"))
+    again = summary_of(later, stages.deliver_feeds(later, "run-2-again"))
     assert f"delivered  nothing new: {LIC_A} to {A}: still 000002-2026-11-29 (6 held)" in render_summary(
         again
     )
@@ -77,15 +78,15 @@ def test_the_registry_of_the_run_gets_one_delivery_per_licence_in_the_summary(la
 def test_the_registry_may_come_from_the_environment(lake, monkeypatch):
     lake.warehouse(base_records())
     monkeypatch.setenv("CREDITLAKE_REGISTRY", str(lake.registry_root))
-    result = pipeline.deliver_feeds(conf(lake), "run-1")
+    result = stages.deliver_feeds(conf(lake), "run-1")
     assert {d["licence"]: d["status"] for d in result["deliveries"]} == {LIC_A: "delivered", LIC_B: "delivered",
                                                                           LIC_C: "refused"}  # fmt: skip
 
 
 def test_an_invalid_registry_or_a_missing_warehouse_refuses_the_stage(lake):
     lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, expires_on=None)
-    with pytest.raises(pipeline.StageFailed, match="expires_on: required .* 'once for life'"):
-        pipeline.deliver_feeds(conf(lake, lake.registry_root), "run-1")
+    with pytest.raises(StageFailed, match="expires_on: required .* 'once for life'"):
+        stages.deliver_feeds(conf(lake, lake.registry_root), "run-1")
     lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, expires_on="2027-05-31")
-    with pytest.raises(pipeline.StageFailed, match="no warehouse"):
-        pipeline.deliver_feeds(conf(lake, lake.registry_root), "run-1")
+    with pytest.raises(StageFailed, match="no warehouse"):
+        stages.deliver_feeds(conf(lake, lake.registry_root), "run-1")

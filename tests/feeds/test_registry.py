@@ -77,6 +77,7 @@ def test_authorisation_end_date_required_decides_whether_an_open_ended_one_is_ac
     from dataclasses import replace
 
     from creditlake import pipeline
+    from publishing import stages
 
     lake.warehouse(base_records())
     lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, expires_on=None)
@@ -87,7 +88,7 @@ def test_authorisation_end_date_required_decides_whether_an_open_ended_one_is_ac
     )
     run = replace(lake.cfg(), registry=lake.registry_root)
     with pytest.raises(pipeline.StageFailed, match="authorisation_end_date_required"):
-        pipeline.deliver_feeds(run.to_conf(), "run-1")
+        stages.deliver_feeds(run.to_conf(), "run-1")
 
     open_ended = profile_with({"authorisation_end_date_required": False}, base="national")
     registry = load_registry(lake.registry_root, open_ended)
@@ -95,7 +96,7 @@ def test_authorisation_end_date_required_decides_whether_an_open_ended_one_is_ac
         institution=A, subject_key=P1, catalog_item="administrative_penalty", purpose="credit_assessment"
     )
     assert authorised(registry, **ok, on_date=date(2046, 6, 1))  # twenty years on
-    result = pipeline.deliver_feeds(replace(run, profile=open_ended).to_conf(), "run-1")
+    result = stages.deliver_feeds(replace(run, profile=open_ended).to_conf(), "run-1")
     assert {d["licence"]: d["status"] for d in result["deliveries"]}[LIC_A] == "delivered"
     lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, withdrawn_on=date(2030, 1, 1))
     assert not authorised(load_registry(lake.registry_root, open_ended), **ok, on_date=date(2030, 1, 1))

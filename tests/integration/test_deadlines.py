@@ -27,6 +27,7 @@ import pytest
 
 from creditlake import landing, pipeline, warehouse
 from creditlake.settings import RunConfig
+from publishing import stages
 from tests.conftest import AS_OF
 
 COMPANY = "91220104MA0Y123404"
@@ -170,7 +171,7 @@ def build(cfg: RunConfig, profile: str, whole: bool = False) -> dict:
         rows = con.sql("select * from fct_deadlines").df()
         withdrawals = con.sql("select * from fct_withdrawals").df()
     summary = (
-        pipeline.summarise(cfg.to_conf(), f"deadlines-{profile}", [], result.as_dict(), []) if whole else None
+        stages.summarise(cfg.to_conf(), f"deadlines-{profile}", [], result.as_dict(), []) if whole else None
     )
     return {"rows": rows, "withdrawals": withdrawals, "summary": summary}
 

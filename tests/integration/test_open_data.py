@@ -10,6 +10,7 @@ from stdnum.cn import uscc
 
 from creditlake import pipeline
 from creditlake.identifiers import check_uscc
+from publishing import stages
 
 COURT_HEADER = ["被执行人姓名/名称", "身份证号码/组织机构代码", "法定代表人或者负责人姓名", "执行法院", "立案时间", "案号",
                 "生效法律文书确定的义务", "被执行人的履行情况", "失信被执行人行为具体情形", "发布时间"]  # fmt: skip
@@ -43,8 +44,8 @@ def built(cfg, monkeypatch):
 
 def publish(conf: dict, run_id: str) -> tuple[list[dict], dict]:
     """One open-data branch of a cycle: prepare, the gate's verdicts, release."""
-    verdicts = pipeline.validate_outputs(conf, pipeline.prepare_open_data(conf, run_id))
-    return verdicts, {r["dataset"]: r for r in pipeline.publish(conf, verdicts)}
+    verdicts = stages.validate_outputs(conf, stages.prepare_open_data(conf, run_id))
+    return verdicts, {r["dataset"]: r for r in stages.publish(conf, verdicts)}
 
 
 def test_court_list_is_published_with_natural_persons_desensitised(built):
@@ -65,7 +66,7 @@ def test_court_list_is_published_with_natural_persons_desensitised(built):
 
 def test_names_the_warehouse_knows_are_masked_in_other_records_and_guarded_by_the_gate(built):
     conf = built.to_conf()
-    staged = pipeline.prepare_open_data(conf, "run-6")
+    staged = stages.prepare_open_data(conf, "run-6")
     court = next(s for s in staged if s["dataset"] == "court_dishonest")
     frame = pd.read_parquet(f"{court['folder']}/court_dishonest.parquet").set_index("case_number")
     # 张三丰 is the subject of another record; 陶平 is nobody's: found by the name statistics
@@ -75,7 +76,7 @@ def test_names_the_warehouse_knows_are_masked_in_other_records_and_guarded_by_th
         "organisations"
     ]
     assert not str(court["known_people"]).startswith(court["folder"])  # never inside a published version
-    assert all(v["success"] and not v["withheld_rows"] for v in pipeline.validate_outputs(conf, staged))
+    assert all(v["success"] and not v["withheld_rows"] for v in stages.validate_outputs(conf, staged))
 
 
 def leaking_dictionary(monkeypatch, leak: str) -> None:
@@ -97,13 +98,13 @@ def leaking_dictionary(monkeypatch, leak: str) -> None:
 
 def test_a_known_name_in_a_file_refuses_that_dataset_and_fails_the_run(built, monkeypatch):
     conf = built.to_conf()
-    staged = pipeline.prepare_open_data(conf, "run-6b")
+    staged = stages.prepare_open_data(conf, "run-6b")
     leaking_dictionary(monkeypatch, "补充说明：李娜未到庭")
-    verdicts = {v["dataset"]: v for v in pipeline.validate_outputs(conf, staged)}
+    verdicts = {v["dataset"]: v for v in stages.validate_outputs(conf, staged)}
     assert not verdicts["court_dishonest"]["success"] and verdicts["penalties"]["success"]
     assert any("known_name" in f for f in verdicts["court_dishonest"]["failures"])
     with pytest.raises(pipeline.StageFailed, match="court_dishonest"):
-        pipeline.refusals(conf, list(verdicts.values()))
+        stages.refusals(conf, list(verdicts.values()))
 
 
 @pytest.mark.parametrize(
@@ -111,9 +112,9 @@ def test_a_known_name_in_a_file_refuses_that_dataset_and_fails_the_run(built, mo
 )
 def test_the_gate_refuses_landlines_and_full_width_numbers(built, leak, monkeypatch):
     conf = built.to_conf()
-    staged = pipeline.prepare_open_data(conf, "run-7")
+    staged = stages.prepare_open_data(conf, "run-7")
     leaking_dictionary(monkeypatch, leak)
-    verdicts = {v["dataset"]: v for v in pipeline.validate_outputs(conf, staged)}
+    verdicts = {v["dataset"]: v for v in stages.validate_outputs(conf, staged)}
     assert not verdicts["court_dishonest"]["success"]
     assert any(
         kind in f
@@ -124,10 +125,10 @@ def test_the_gate_refuses_landlines_and_full_width_numbers(built, leak, monkeypa
 
 def test_the_gate_refuses_a_file_that_still_carries_a_phone(built, monkeypatch):
     conf = built.to_conf()
-    staged = pipeline.prepare_open_data(conf, "run-2")
+    staged = stages.prepare_open_data(conf, "run-2")
     leaking_dictionary(monkeypatch, "漏网之鱼，联系电话13800001111")
-    verdicts = pipeline.validate_outputs(conf, staged)
-    pipeline.publish(conf, verdicts)
+    verdicts = stages.validate_outputs(conf, staged)
+    stages.publish(conf, verdicts)
     assert not (built.open_root / "court_dishonest").exists()  # nothing of it left the platform
     assert (built.open_root / "penalties" / "latest.json").exists()  # the others did
 
@@ -143,7 +144,7 @@ def test_unclassified_columns_are_never_published(built, monkeypatch):
         return meta
 
     monkeypatch.setattr(warehouse, "column_meta", forget_one)
-    staged = {s["dataset"]: s for s in pipeline.prepare_open_data(built.to_conf(), "run-3")}
+    staged = {s["dataset"]: s for s in stages.prepare_open_data(built.to_conf(), "run-3")}
     assert "court" in staged["court_dishonest"]["withheld_columns"]
     assert "court" not in staged["court_dishonest"]["columns"]
 
@@ -171,7 +172,7 @@ def test_published_parquet_is_written_by_fastparquet(built):
     import pyarrow.parquet as pq
 
     conf = built.to_conf()
-    staged = pipeline.prepare_open_data(conf, "run-5")
+    staged = stages.prepare_open_data(conf, "run-5")
     for item in staged:
         meta = pq.ParquetFile(f"{item['folder']}/{item['dataset']}.parquet").metadata
         assert "fastparquet" in meta.created_by
@@ -189,12 +190,12 @@ def _leak_into_one_row(item: dict, case_number: str, text: str) -> str:
 
 def test_a_row_with_a_finding_is_withheld_and_reported_and_the_rest_publishes(built):
     conf = built.to_conf()
-    staged = pipeline.prepare_open_data(conf, "run-8")
+    staged = stages.prepare_open_data(conf, "run-8")
     court = next(s for s in staged if s["dataset"] == "court_dishonest")
     record = _leak_into_one_row(court, "(2025)吉0104执2号", "，联系电话1380000 1111")
-    verdicts = {v["dataset"]: v for v in pipeline.validate_outputs(conf, staged)}
+    verdicts = {v["dataset"]: v for v in stages.validate_outputs(conf, staged)}
     assert verdicts["court_dishonest"]["success"] and verdicts["court_dishonest"]["withheld_rows"] == 1
-    released = {r["dataset"]: r for r in pipeline.publish(conf, list(verdicts.values()))}
+    released = {r["dataset"]: r for r in stages.publish(conf, list(verdicts.values()))}
     folder = built.open_root / "court_dishonest" / released["court_dishonest"]["version"]
     published = pd.read_parquet(folder / "court_dishonest.parquet")
     assert record not in set(published["record_id"]) and len(published) == 2
@@ -212,15 +213,15 @@ def test_a_row_with_a_finding_is_withheld_and_reported_and_the_rest_publishes(bu
 
 def test_too_many_withheld_rows_refuse_the_dataset_and_the_limit_is_configurable(built, monkeypatch):
     conf = built.to_conf()
-    staged = pipeline.prepare_open_data(conf, "run-9")
+    staged = stages.prepare_open_data(conf, "run-9")
     court = next(s for s in staged if s["dataset"] == "court_dishonest")
     _leak_into_one_row(court, "(2025)吉0104执2号", "，邮箱wangwei＠163。com")
-    assert all(v["success"] for v in pipeline.validate_outputs(conf, staged))  # 1 of 3 rows: not more than 10
+    assert all(v["success"] for v in stages.validate_outputs(conf, staged))  # 1 of 3 rows: not more than 10
     monkeypatch.setenv("CREDITLAKE_WITHHOLD_MAX_ROWS", "0")
-    verdicts = {v["dataset"]: v for v in pipeline.validate_outputs(conf, staged)}
+    verdicts = {v["dataset"]: v for v in stages.validate_outputs(conf, staged)}
     assert not verdicts["court_dishonest"]["success"] and verdicts["penalties"]["success"]
     monkeypatch.setenv("CREDITLAKE_WITHHOLD_MAX_SHARE", "0.5")  # 1 of 3 is not more than half
-    assert all(v["success"] for v in pipeline.validate_outputs(conf, staged))
+    assert all(v["success"] for v in stages.validate_outputs(conf, staged))
 
 
 @pytest.fixture
@@ -306,10 +307,10 @@ def test_the_portal_page_passes_the_gate_too(built, monkeypatch):
     conf = built.to_conf()
     verdicts, _released = publish(conf, "run-11")
     page = (built.open_root / "index.html").read_text(encoding="utf-8")
-    verdicts = pipeline.validate_outputs(conf, pipeline.prepare_open_data(conf, "run-12"))
+    verdicts = stages.validate_outputs(conf, stages.prepare_open_data(conf, "run-12"))
     leaking = copy.deepcopy(metadata.catalogue())  # changed after the gate read the version's files
     leaking["datasets"]["penalties"]["description"] += " 咨询电话13800001111"
     monkeypatch.setattr(metadata, "catalogue", lambda: leaking)
     with pytest.raises(ValueError, match="portal page"):
-        pipeline.publish(conf, verdicts)
+        stages.publish(conf, verdicts)
     assert (built.open_root / "index.html").read_text(encoding="utf-8") == page

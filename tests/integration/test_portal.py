@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from creditlake import pipeline
+from publishing import stages
 from tests.integration.test_open_data import built  # noqa: F401 (fixture)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -26,8 +27,8 @@ def browse(url: str, tmp_path, *extra: str) -> str:
 @pytest.fixture
 def portal(built, tmp_path):  # noqa: F811
     conf = built.to_conf()
-    staged = pipeline.prepare_open_data(conf, "run-portal")
-    released = pipeline.publish(conf, pipeline.validate_outputs(conf, staged))
+    staged = stages.prepare_open_data(conf, "run-portal")
+    released = stages.publish(conf, stages.validate_outputs(conf, staged))
     return released[0]["portal"]
 
 
@@ -84,8 +85,8 @@ def test_a_withdrawn_record_leaves_the_next_version_and_the_portal(tmp_path, mon
         landed = [pipeline.land(conf, f) for f in pipeline.discover(conf)]
         pipeline.validate_raw(conf, landed)
         pipeline.build(conf)
-        staged = pipeline.prepare_open_data(conf, run_id)
-        released = {r["dataset"]: r for r in pipeline.publish(conf, pipeline.validate_outputs(conf, staged))}
+        staged = stages.prepare_open_data(conf, run_id)
+        released = {r["dataset"]: r for r in stages.publish(conf, stages.validate_outputs(conf, staged))}
         penalties = released["penalties"]
         parquet = next(f["path"] for f in penalties["files"] if f["path"].endswith(".parquet"))
         return penalties["portal"], set(pd.read_parquet(lake / "open" / parquet)["decision_number"])

@@ -15,6 +15,7 @@ import pytest
 
 from creditlake import landing, pipeline, warehouse
 from creditlake.settings import RunConfig
+from publishing import stages
 from tests.conftest import open_text
 from tests.law.conftest import ORGS, write_extract
 
@@ -66,9 +67,9 @@ def published(lake: RunConfig, profile: str, run_id: str, monkeypatch) -> tuple[
     cfg = replace(lake, profile=profile)
     conf = cfg.to_conf()
     verdicts = {
-        v["dataset"]: v for v in pipeline.validate_outputs(conf, pipeline.prepare_open_data(conf, run_id))
+        v["dataset"]: v for v in stages.validate_outputs(conf, stages.prepare_open_data(conf, run_id))
     }
-    released = {r["dataset"]: r for r in pipeline.publish(conf, list(verdicts.values()))}
+    released = {r["dataset"]: r for r in stages.publish(conf, list(verdicts.values()))}
     rows = {}
     for dataset, key in (("penalties", "decision_number"), ("court_dishonest", "case_number")):
         item = released[dataset]

@@ -3,6 +3,9 @@ into `docs/` lands on a heading that exists."""
 
 import re
 import subprocess
+import sys
+
+import pytest
 
 from creditlake.settings import PROJECT_ROOT
 
@@ -71,3 +74,46 @@ def test_every_link_into_docs_lands_on_a_heading():
                     broken.append(f"{path}:{number}: {doc}.md#{anchor}")
     assert links > 20  # the code cites docs/ in many places: a scan that finds none is broken
     assert not broken, "links to headings that do not exist:\n" + "\n".join(broken)
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        ("creditlake/probe.py", "from publishing import open_data"),
+        ("creditlake/probe.py", "def f():\n    from publishing.feeds import deliver\n"),
+        ("publishing/probe.py", "from tests.privacy.evaluate import load_corpus"),
+        ("tests/unit/probe.py", "from bench.warehouse_bench import main"),
+    ],
+)
+def test_lint_fails_on_an_import_against_the_packages_direction(path, line):
+    """`make lint` refuses an import against the direction (publishing -> creditlake; neither
+    -> tests or bench), even one hidden inside a function."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "json", "--stdin-filename", path, "-"],
+        input=line + "\n", cwd=PROJECT_ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 1 and '"TID251"' in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_lint_takes_the_direction_that_is_allowed():
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--stdin-filename", "publishing/probe.py", "-"],
+        input="from creditlake.settings import RunConfig\n\nprint(RunConfig)\n", cwd=PROJECT_ROOT, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_packages_import_one_way_in_fact():
+    """What the lint sees statically, checked on the code as it runs: the core's modules, CLI
+    included, load without `publishing` (its commands arrive through an entry point)."""
+    code = (
+        "import sys, importlib, pkgutil, creditlake\n"
+        "for m in pkgutil.iter_modules(creditlake.__path__):\n"
+        "    if m.name != 'generate': importlib.import_module('creditlake.' + m.name)\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in ('publishing', 'tests', 'bench')))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == "[]"
