@@ -12,8 +12,18 @@ from pathlib import Path
 
 import yaml
 
-FIELDS = {"title", "category", "dataset", "subject_types", "nature_class", "provider", "sharing", "open",
-          "publicity", "update_cycle"}  # fmt: skip
+FIELDS = {
+    "title",
+    "category",
+    "dataset",
+    "subject_types",
+    "nature_class",
+    "provider",
+    "sharing",
+    "open",
+    "publicity",
+    "update_cycle",
+}
 
 
 @cache

@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _generate(args) -> int:
-    from creditlake.generate import generate
+    from creditlake.synthetic import generate
 
     try:
         bad = [d for d in args.defect if "=" not in d]
@@ -202,9 +202,14 @@ def _run(args) -> int:
     # e.g. an invalid feeds registry fails here too, naming each problem
     if not all(entry.load()(args) for entry in entry_points(group="creditlake.run_checks")):
         return 2
-    cfg = RunConfig(args.landing.resolve(), args.lake.resolve(), args.as_of, args.profile,
-                    args.summary.resolve() if args.summary else None,
-                    args.registry.resolve() if args.registry else None)  # fmt: skip
+    cfg = RunConfig(
+        args.landing.resolve(),
+        args.lake.resolve(),
+        args.as_of,
+        args.profile,
+        args.summary.resolve() if args.summary else None,
+        args.registry.resolve() if args.registry else None,
+    )
     ok, summary, log = run_cycle(cfg, verbose=args.verbose)
     if summary is None:
         print(log, file=sys.stderr)
@@ -237,11 +242,16 @@ def render_summary(s: dict) -> str:
         )
     build = s.get("build") or {}
     lines.append(f"validated  raw batches gated by Great Expectations; data docs: {s['data_docs']}")
-    lines.append(f"built      {build.get('models', 0)} dbt models, {build.get('tests', 0)} tests passed"
-                 if build else "built      nothing: the build did not run or failed")  # fmt: skip
+    lines.append(
+        f"built      {build.get('models', 0)} dbt models, {build.get('tests', 0)} tests passed"
+        if build
+        else "built      nothing: the build did not run or failed"
+    )
     for p in s.get("published") or []:
-        lines.append(f"published  {p['dataset']} version {p['version']}: {p['rows']} rows"
-                     + (f", {p['s3_objects']} objects to S3" if p["s3_objects"] else ""))  # fmt: skip
+        lines.append(
+            f"published  {p['dataset']} version {p['version']}: {p['rows']} rows"
+            + (f", {p['s3_objects']} objects to S3" if p["s3_objects"] else "")
+        )
     for f in s.get("feeds") or []:  # one line per licence: what it was given, or why nothing
         to = f"{f['licence']} to {f['institution']}"
         if f["status"] == "refused":
@@ -249,9 +259,11 @@ def render_summary(s: dict) -> str:
         elif f["status"] == "unchanged":
             lines.append(f"delivered  nothing new: {to}: still {f['delivery_id']} ({f['records_held']} held)")
         else:
-            lines.append(f"delivered  {to}: {f['delivery_id']} {f['kind']}, {f['rows']} rows, "
-                         f"{f['withdrawals']} withdrawals ({f['records_held']} held)"
-                         + (f", {f['s3_objects']} objects to S3" if f["s3_objects"] else ""))  # fmt: skip
+            lines.append(
+                f"delivered  {to}: {f['delivery_id']} {f['kind']}, {f['rows']} rows, "
+                f"{f['withdrawals']} withdrawals ({f['records_held']} held)"
+                + (f", {f['s3_objects']} objects to S3" if f["s3_objects"] else "")
+            )
     if "feeds_registry" in s and not s["feeds_registry"]:
         lines.append("delivered  no feeds: no registry configured (--registry DIR or CREDITLAKE_REGISTRY)")
     for failure in s.get("failed") or []:

@@ -44,8 +44,13 @@ def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
         "excluded": result["excluded"],
     }
     if result["status"] == "refused":
-        return _write(cfg, "unknown_provider", result, header | {"file_refused": result["reason"]},
-                      _for_provider(refused_rows(cfg, result)))  # fmt: skip
+        return _write(
+            cfg,
+            "unknown_provider",
+            result,
+            header | {"file_refused": result["reason"]},
+            _for_provider(refused_rows(cfg, result)),
+        )
     if result["status"] == "gate_failed":
         header["batch_refused"] = result["reason"]
 
@@ -58,13 +63,27 @@ def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
             continue
         part = table.slice(a, b - a)
         counts = dict(Counter(part["reason_code"].to_pylist()).most_common())
-        written += _write(cfg, providers[a], result, header | {"provider": providers[a], "reasons": counts},
-                          _for_provider(part))  # fmt: skip
+        written += _write(
+            cfg,
+            providers[a],
+            result,
+            header | {"provider": providers[a], "reasons": counts},
+            _for_provider(part),
+        )
     return written
 
 
-REPORT_COLUMNS = ["dataset", "file", "row", "natural_key", "subject_key", "provider", "reason_code", "reason_zh",
-                  "reason_en"]  # fmt: skip
+REPORT_COLUMNS = [
+    "dataset",
+    "file",
+    "row",
+    "natural_key",
+    "subject_key",
+    "provider",
+    "reason_code",
+    "reason_zh",
+    "reason_en",
+]
 
 
 def _for_provider(rows: pa.Table) -> pa.Table:
@@ -92,9 +111,23 @@ def refused_rows(cfg: RunConfig, result: dict) -> pa.Table:
     parts = []
     for path in (p for p in files if p.exists()):
         present = set(pq.read_schema(path).names)
-        t = pq.read_table(path, columns=[c for c in (provider_col, *key_cols, "_subject_key", "_source_file",
-                                                     "_source_row", "_reason_code", "_reason_zh", "_reason_en")
-                                         if c in present])  # fmt: skip
+        t = pq.read_table(
+            path,
+            columns=[
+                c
+                for c in (
+                    provider_col,
+                    *key_cols,
+                    "_subject_key",
+                    "_source_file",
+                    "_source_row",
+                    "_reason_code",
+                    "_reason_zh",
+                    "_reason_en",
+                )
+                if c in present
+            ],
+        )
         n = t.num_rows
 
         def text(name, t=t, present=present, n=n):
@@ -104,16 +137,31 @@ def refused_rows(cfg: RunConfig, result: dict) -> pa.Table:
             reason = {k: text(f"_reason_{k}") for k in ("code", "zh", "en")}
         else:  # the gate refused the batch as a whole
             words = landing.reasons()["file_gate_failed"]
-            reason = {"code": pa.repeat("file_gate_failed", n), "zh": pa.repeat(words["zh"], n),
-                      "en": pa.repeat(words["en"], n)}  # fmt: skip
+            reason = {
+                "code": pa.repeat("file_gate_failed", n),
+                "zh": pa.repeat(words["zh"], n),
+                "en": pa.repeat(words["en"], n),
+            }
         provider = text(provider_col)
-        parts.append(pa.table({
-            "dataset": pa.repeat(result["dataset"], n), "file": text("_source_file"), "row": t["_source_row"],
-            "natural_key": _joined([text(k) for k in key_cols]), "subject_key": text("_subject_key"),
-            "provider": pc.if_else(pc.equal(pc.binary_length(pc.utf8_trim_whitespace(provider)), 0),
-                                   "unknown_provider", provider),
-            "reason_code": reason["code"], "reason_zh": reason["zh"], "reason_en": reason["en"],
-        }))  # fmt: skip
+        parts.append(
+            pa.table(
+                {
+                    "dataset": pa.repeat(result["dataset"], n),
+                    "file": text("_source_file"),
+                    "row": t["_source_row"],
+                    "natural_key": _joined([text(k) for k in key_cols]),
+                    "subject_key": text("_subject_key"),
+                    "provider": pc.if_else(
+                        pc.equal(pc.binary_length(pc.utf8_trim_whitespace(provider)), 0),
+                        "unknown_provider",
+                        provider,
+                    ),
+                    "reason_code": reason["code"],
+                    "reason_zh": reason["zh"],
+                    "reason_en": reason["en"],
+                }
+            )
+        )
     return pa.concat_tables(parts) if parts else refused_rows(cfg, {})
 
 

@@ -209,13 +209,16 @@ def validate_uscc(values) -> pa.Table:
     n = len(s)
     fmt_ok = _np(pc.match_substring_regex(s, USCC_PATTERN))
     odd, on_all = _off_form(s, fmt_ok)
-    reason = _first_reason(n, [
-        (on_all(pc.match_substring_regex(odd, _PLACEHOLDER)), "uscc_missing"),
-        (on_all(pc.match_substring_regex(odd, _SCIENTIFIC)), "id_excel_scientific"),
-        (on_all(pc.match_substring_regex(odd, _FLOAT_TAIL)), "id_excel_float"),
-        (on_all(pc.not_equal(pc.utf8_length(odd), 18)), "uscc_length"),
-        (~fmt_ok, "uscc_format"),
-    ])  # fmt: skip
+    reason = _first_reason(
+        n,
+        [
+            (on_all(pc.match_substring_regex(odd, _PLACEHOLDER)), "uscc_missing"),
+            (on_all(pc.match_substring_regex(odd, _SCIENTIFIC)), "id_excel_scientific"),
+            (on_all(pc.match_substring_regex(odd, _FLOAT_TAIL)), "id_excel_float"),
+            (on_all(pc.not_equal(pc.utf8_length(odd), 18)), "uscc_length"),
+            (~fmt_ok, "uscc_format"),
+        ],
+    )
     flag = np.full(n, None, dtype=object)
     idx = np.flatnonzero(fmt_ok & (reason == None))  # noqa: E711 (elementwise)
     if idx.size:
@@ -251,11 +254,13 @@ def known_regions() -> pa.Array:
     """Six-digit division codes in python-stdnum's historical table (a flag, never a refusal)."""
     from stdnum import numdb
 
-    return pa.array(sorted(
-        province + county
-        for _len, province, _hi, _props, counties in numdb.get("cn/loc").prefixes
-        for _clen, county, _chi, _cprops, _children in counties
-    ))  # fmt: skip
+    return pa.array(
+        sorted(
+            province + county
+            for _len, province, _hi, _props, counties in numdb.get("cn/loc").prefixes
+            for _clen, county, _chi, _cprops, _children in counties
+        )
+    )
 
 
 @_per_distinct
@@ -273,13 +278,16 @@ def validate_citizen_id(values) -> pa.Table:
         s = pc.replace_with_mask(s, pa.array(legacy), pa.array(upgraded, pa.string()))
         flag[legacy] = "id_upgraded_15"
         fmt_ok |= legacy
-    reason = _first_reason(n, [
-        (placeholder, "id_missing"),
-        (on_all(pc.match_substring_regex(odd, _SCIENTIFIC)), "id_excel_scientific"),
-        (on_all(pc.match_substring_regex(odd, _FLOAT_TAIL)), "id_excel_float"),
-        (on_all(pc.match_substring(odd, "*")), "id_masked"),
-        (~fmt_ok, "id_format"),
-    ])  # fmt: skip
+    reason = _first_reason(
+        n,
+        [
+            (placeholder, "id_missing"),
+            (on_all(pc.match_substring_regex(odd, _SCIENTIFIC)), "id_excel_scientific"),
+            (on_all(pc.match_substring_regex(odd, _FLOAT_TAIL)), "id_excel_float"),
+            (on_all(pc.match_substring(odd, "*")), "id_masked"),
+            (~fmt_ok, "id_format"),
+        ],
+    )
     idx = np.flatnonzero(fmt_ok & (reason == None))  # noqa: E711 (elementwise)
     if idx.size:
         cand = s.take(pa.array(idx))
@@ -292,9 +300,13 @@ def validate_citizen_id(values) -> pa.Table:
         month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
         month_days = month_days + ((month == 2) & leap)
         bad_birth = (
-            (month < 1) | (month > 12) | (day < 1) | (day > month_days)
-            | (year < _BIRTH_YEARS[0]) | (year >= _BIRTH_YEARS[1])
-        )  # fmt: skip
+            (month < 1)
+            | (month > 12)
+            | (day < 1)
+            | (day > month_days)
+            | (year < _BIRTH_YEARS[0])
+            | (year >= _BIRTH_YEARS[1])
+        )
         expected = citizen_id_check_index(codes)
         bad_sum = (expected != codes[:, 17]) | (codes[:, :17] == 10).any(axis=1)
         reason[idx[bad_birth]] = "id_birth_date"

@@ -30,13 +30,30 @@ CITED = ("article", "basis")  # where a rule's value comes from
 UNITS = {"days", "working_days", "months", "years", "long_term"}
 NATURE_CLASSES = ("minor", "general", "serious")
 TOP_LEVEL = {
-    "name", "title", "seed", "inherits", "periods_by_version", "penalty_tiers", "basic_publicity",
-    "positive_publicity", "serious_list_extends_publicity", "repair", "exclusions", "disclosure", "deadlines",
-    "query_log_retention", "authorisation_end_date_required", "positive_withheld_on_request",
-    "honours_deleted_on_request", "long_term_categories", "earlier_decisions", "period_start",
-    "court_list_publicity", "serious_list",
+    "name",
+    "title",
+    "seed",
+    "inherits",
+    "periods_by_version",
+    "penalty_tiers",
+    "basic_publicity",
+    "positive_publicity",
+    "serious_list_extends_publicity",
+    "repair",
+    "exclusions",
+    "disclosure",
+    "deadlines",
+    "query_log_retention",
+    "authorisation_end_date_required",
+    "positive_withheld_on_request",
+    "honours_deleted_on_request",
+    "long_term_categories",
+    "earlier_decisions",
+    "period_start",
+    "court_list_publicity",
+    "serious_list",
     "consent_required_fields",
-}  # fmt: skip
+}
 REQUIRED = TOP_LEVEL - {"seed", "inherits"}
 # the persons noted on a listed organisation's entry (jl-draft Art 28, hl-2022 Art 33)
 LINKED_ROLES = {"legal_representative", "principal", "actual_controller", "directly_responsible"}
@@ -78,8 +95,12 @@ class Profile:
         classes = {
             cls: first[cls] if rule["value"] == "earliest_version" else never for cls in NATURE_CLASSES
         }
-        earlier = {"version": f"before {first['version']}", "in_force": {"from": None, "to": start - timedelta(days=1)},
-                   "article": rule_source(rule), **classes}  # fmt: skip
+        earlier = {
+            "version": f"before {first['version']}",
+            "in_force": {"from": None, "to": start - timedelta(days=1)},
+            "article": rule_source(rule),
+            **classes,
+        }
         return [earlier, *versions]
 
     def period_version(self, decision: date) -> dict:
@@ -128,8 +149,14 @@ class Profile:
                     "from": (v["in_force"].get("from") or date(1900, 1, 1)).isoformat(),
                     "to": (v["in_force"].get("to") or date(2999, 12, 31)).isoformat(),
                     "article": v["article"],
-                    **{cls: {"published": v[cls]["published"], "min": months(v[cls]["min"]), "max": months(v[cls]["max"])}
-                       for cls in NATURE_CLASSES},
+                    **{
+                        cls: {
+                            "published": v[cls]["published"],
+                            "min": months(v[cls]["min"]),
+                            "max": months(v[cls]["max"]),
+                        }
+                        for cls in NATURE_CLASSES
+                    },
                 }
                 for v in self.period_table()
             ],
@@ -139,10 +166,16 @@ class Profile:
             "long_term_categories": r["long_term_categories"]["value"],
             "basic_publicity": r["basic_publicity"]["value"],
             "positive_publicity": r["positive_publicity"]["value"],
-            "court_list_months": (None if r["court_list_publicity"]["value"] == "until_removed"
-                                  else months(r["court_list_publicity"])),
+            "court_list_months": (
+                None
+                if r["court_list_publicity"]["value"] == "until_removed"
+                else months(r["court_list_publicity"])
+            ),
             "repair": {
-                cls: {"repairable": r["repair"][cls]["repairable"], "wait_months": months(r["repair"][cls]["wait"])}
+                cls: {
+                    "repairable": r["repair"][cls]["repairable"],
+                    "wait_months": months(r["repair"][cls]["wait"]),
+                }
                 for cls in ("general", "serious")
             },
             "never_repairable": r["repair"]["never_repairable"]["value"],
@@ -150,8 +183,11 @@ class Profile:
             "repair_effect": r["repair"]["effect"]["value"],
             # every deadline with the rule behind it; days null = the profile sets none
             "deadlines": {
-                name: {"days": rule["value"], "counted_from": rule.get("counted_from", "receipt"),
-                       "rule": rule_source(rule)}
+                name: {
+                    "days": rule["value"],
+                    "counted_from": rule.get("counted_from", "receipt"),
+                    "rule": rule_source(rule),
+                }
                 for name, rule in r["deadlines"].items()
             },
             # the rule behind each end that is not a period's, as the marts state it
@@ -172,10 +208,12 @@ class Profile:
                 "term_rule": rule_source(r["serious_list"]["default_term"]),
                 "repair_removes": r["serious_list"]["repair_removes"]["value"],
                 "linked_roles": r["serious_list"]["linked_roles"]["value"],
-                **{text: {basis: rule["value"] for basis, rule in r["serious_list"][text].items()}
-                   for text in ("removal_conditions", "remedies")},
+                **{
+                    text: {basis: rule["value"] for basis, rule in r["serious_list"][text].items()}
+                    for text in ("removal_conditions", "remedies")
+                },
             },
-        }  # fmt: skip
+        }
 
 
 def rule_source(node: dict) -> str:
@@ -375,9 +413,16 @@ def _add(d: date, spec: dict) -> date:
     return add_years(d, spec["value"]) if spec["unit"] == "years" else add_months(d, spec["value"])
 
 
-def publicity_window(profile: Profile, *, nature_class: str, decision_date: date, dataset: str = "penalties",
-                     on_serious_list: bool = False, starts_on: date | None = None,
-                     valid_to: date | None = None) -> Window:  # fmt: skip
+def publicity_window(
+    profile: Profile,
+    *,
+    nature_class: str,
+    decision_date: date,
+    dataset: str = "penalties",
+    on_serious_list: bool = False,
+    starts_on: date | None = None,
+    valid_to: date | None = None,
+) -> Window:
     """The window of one record. `starts_on`: the day its period runs from when the profile's
     `period_start` picks another date than the decision (effective date, end of the conduct);
     `valid_to`: the record's own validity (licences, honours)."""
@@ -414,8 +459,11 @@ def publicity_window(profile: Profile, *, nature_class: str, decision_date: date
         repairable=bool(repair["repairable"]),
         decided_by={
             "published": f"{version['version']} ({version['article']})",
-            "latest_end": (f"extended while on the serious list ({rule_source(r['serious_list_extends_publicity'])})"
-                           if extended else f"{period['max']['value']} {period['max']['unit']} ({version['article']})"),
+            "latest_end": (
+                f"extended while on the serious list ({rule_source(r['serious_list_extends_publicity'])})"
+                if extended
+                else f"{period['max']['value']} {period['max']['unit']} ({version['article']})"
+            ),
             "earliest_repair": repair["article"],
         },
-    )  # fmt: skip
+    )

@@ -115,8 +115,10 @@ def prohibited_headers(profile: str) -> list[tuple[str, str]]:
     listed = load_profile(profile).rules["consent_required_fields"]["value"] or []
     unknown = sorted(set(listed) - set(consent))
     if unknown:
-        raise ProfileError(f"profile {profile}: consent_required_fields: {unknown[0]!r} is not a field group of "
-                           f"{LAYOUTS_DIR / '_prohibited_fields.yml'} (known: {', '.join(consent)})")  # fmt: skip
+        raise ProfileError(
+            f"profile {profile}: consent_required_fields: {unknown[0]!r} is not a field group of "
+            f"{LAYOUTS_DIR / '_prohibited_fields.yml'} (known: {', '.join(consent)})"
+        )
     groups = spec["never"] + [consent[f] for f in listed]
     return [(_header_key(h), g["field"]) for g in groups for h in g["headers"]]
 
@@ -253,10 +255,11 @@ def _read_csv(data: bytes):
             read_options=pcsv.ReadOptions(block_size=1 << 22),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in header}, strings_can_be_null=False,
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
-        )  # fmt: skip
+        )
     except pa.ArrowInvalid as err:
         if "UTF8" in str(err) or "utf8" in str(err).lower():
             raise _NotUtf8 from err
@@ -420,10 +423,15 @@ def _read_jsonl(text: str) -> Extract:
         lines.append(number)
         keys.update(dict.fromkeys(obj))
     columns = {
-        k: pa.array(["" if r.get(k) is None else (r[k] if isinstance(r[k], str) else json.dumps(r[k])) for r in records],
-                    pa.string())
+        k: pa.array(
+            [
+                "" if r.get(k) is None else (r[k] if isinstance(r[k], str) else json.dumps(r[k]))
+                for r in records
+            ],
+            pa.string(),
+        )
         for k in keys
-    }  # fmt: skip
+    }
     return Extract(pa.table(columns) if columns else pa.table({}), malformed, np.array(lines, dtype=np.int64))
 
 
@@ -445,8 +453,9 @@ def land_file(cfg: RunConfig, path: str, dataset: str) -> dict:
             parsed = read_extract(source, data)
         except Refusal as refusal:
             parsed = refusal
-        result = FileResult(path=str(source), dataset=dataset, sha256=digest.result(),
-                            received_at=received_on(source))  # fmt: skip
+        result = FileResult(
+            path=str(source), dataset=dataset, sha256=digest.result(), received_at=received_on(source)
+        )
     result.batch_id = f"{dataset}-{result.sha256[:16]}"
 
     previous = read_ledger(cfg).get(result.sha256)
@@ -581,8 +590,15 @@ def _land_table(cfg: RunConfig, extract: Extract, result: FileResult) -> dict:
 
     subjects_checked: list = []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        subjects = pool.submit(_subjects, spec["subject"], cols, trimmed, empty,
-                               lambda mask, code: subjects_checked.append((mask, code)), np_mask)  # fmt: skip
+        subjects = pool.submit(
+            _subjects,
+            spec["subject"],
+            cols,
+            trimmed,
+            empty,
+            lambda mask, code: subjects_checked.append((mask, code)),
+            np_mask,
+        )
         dates_checked: list = []
         decision = parse_dates(trimmed[spec["decision_date_field"]])
         dates_checked.append((np_mask(pc.is_null(decision)), "date_invalid"))
@@ -658,11 +674,14 @@ def _land_table(cfg: RunConfig, extract: Extract, result: FileResult) -> dict:
         return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value]))
 
     raw = pa.table(
-        cols | {
+        cols
+        | {
             "_source_file": constant(result.path),
             "_source_sha256": constant(result.sha256),
             # the row a clerk sees in the spreadsheet: the header is row 1 (or the reader's line)
-            "_source_row": pa.array(np.arange(2, n + 2, dtype=np.int64) if lines is None else lines, pa.int64()),
+            "_source_row": pa.array(
+                np.arange(2, n + 2, dtype=np.int64) if lines is None else lines, pa.int64()
+            ),
             "_batch_id": constant(result.batch_id),
             "_landed_at": constant(landed_at),
             "_received_at": constant(result.received_at),
@@ -672,7 +691,7 @@ def _land_table(cfg: RunConfig, extract: Extract, result: FileResult) -> dict:
             "_flags": flags,
             "_record_key": record_key,
         }
-    )  # fmt: skip
+    )
     batch = safe_name(result.batch_id)
     refused = _with_reasons(_plain(_filter(raw, quarantined)), [codes[i] for i in reason[quarantined]])
     if malformed:
@@ -681,12 +700,17 @@ def _land_table(cfg: RunConfig, extract: Extract, result: FileResult) -> dict:
             malformed, result, spec, landed_at, header_codes, _usual_provider(spec, cols)
         )
         refused = pa.concat_tables([refused, unreadable], promote_options="default")
-    in_parallel(lambda job: write_parquet(*job), [
-        *batch_jobs(_filter(raw, loaded), pending_path(cfg, result.dataset, batch)),
-        (refused, cfg.quarantine_root / result.dataset / f"{batch}.parquet"),
-        (_with_reasons(_plain(_filter(raw, excluded)), [codes[i] for i in exclusion[excluded]]),
-         cfg.lake / "excluded" / result.dataset / f"{batch}.parquet"),
-    ])  # fmt: skip
+    in_parallel(
+        lambda job: write_parquet(*job),
+        [
+            *batch_jobs(_filter(raw, loaded), pending_path(cfg, result.dataset, batch)),
+            (refused, cfg.quarantine_root / result.dataset / f"{batch}.parquet"),
+            (
+                _with_reasons(_plain(_filter(raw, excluded)), [codes[i] for i in exclusion[excluded]]),
+                cfg.lake / "excluded" / result.dataset / f"{batch}.parquet",
+            ),
+        ],
+    )
     if result.quarantined:
         worst = max(
             (kv for kv in result.reasons.items() if not kv[0].startswith("excluded")), key=lambda kv: kv[1]
@@ -708,8 +732,12 @@ def _plain(table):
     """Dictionary-encoded columns decoded (small tables: quarantined and excluded rows)."""
     import pyarrow as pa
 
-    return pa.table({name: col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
-                     for name, col in zip(table.column_names, table.columns, strict=True)})  # fmt: skip
+    return pa.table(
+        {
+            name: col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+            for name, col in zip(table.column_names, table.columns, strict=True)
+        }
+    )
 
 
 def _filter(table, mask: np.ndarray):
@@ -749,8 +777,10 @@ def _seen_before(cfg: RunConfig, dataset: str, record_key, cols: dict):
     if not files:
         return np.zeros(len(record_key), dtype=bool)
     fields = list(cols)
-    incoming = pa.table({"k": record_key, "i": pa.array(np.arange(len(record_key)))}  # noqa: F841 (read by DuckDB)
-                        | {f"c{j}": cols[f] for j, f in enumerate(fields)})  # fmt: skip
+    incoming = pa.table(  # noqa: F841 (read by DuckDB, by name)
+        {"k": record_key, "i": pa.array(np.arange(len(record_key)))}
+        | {f"c{j}": cols[f] for j, f in enumerate(fields)}
+    )
     ours = ", ".join(f"incoming.c{j}" for j in range(len(fields)))
     theirs = ", ".join(f"coalesce(r.\"{f}\", '')" for f in fields)
     with duckdb.connect() as con:
@@ -807,8 +837,11 @@ def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):
         key = pc.if_else(
             pa.array(looks_uscc), uscc["value"], pc.if_else(pa.array(masked), masked_key, person["value"])
         )
-        flag = pc.if_else(pa.array(looks_uscc), uscc["flag"],
-                          pc.if_else(pa.array(masked), "id_masked_by_court", person["flag"]))  # fmt: skip
+        flag = pc.if_else(
+            pa.array(looks_uscc),
+            uscc["flag"],
+            pc.if_else(pa.array(masked), "id_masked_by_court", person["flag"]),
+        )
         kind = pc.if_else(pa.array(looks_uscc), "organisation", "natural_person")
         return kind, key, flag
 
@@ -826,9 +859,15 @@ def _subjects(subject: dict, cols: dict, trimmed: dict, empty, refuse, np_mask):
     )
     # another document (passport, permit...): "type:number", cleaned only where it is one
     other = np.flatnonzero(is_person & ~by_citizen_id)
-    other_doc = _scatter(pc.binary_join_element_wise(
-        pc.take(doc_type, other), identifiers.clean_identifiers(pc.take(cols[subject["person_id_field"]], other)), ":"
-    ), other, len(is_person))  # fmt: skip
+    other_doc = _scatter(
+        pc.binary_join_element_wise(
+            pc.take(doc_type, other),
+            identifiers.clean_identifiers(pc.take(cols[subject["person_id_field"]], other)),
+            ":",
+        ),
+        other,
+        len(is_person),
+    )
     refuse(~is_person & np_mask(pc.is_valid(uscc["reason"])), uscc["reason"].combine_chunks())
     refuse(by_citizen_id & np_mask(pc.is_valid(person["reason"])), person["reason"].combine_chunks())
     refuse(is_person & ~by_citizen_id & np_mask(pc.match_substring_regex(other_doc, r":$")), "id_missing")
@@ -846,8 +885,17 @@ def _scatter(values, rows: np.ndarray, n: int, fill: str = ""):
 
     position = np.full(n, len(rows), dtype=np.int64)
     position[rows] = np.arange(len(rows))
-    return pc.take(pa.concat_arrays([pa.array(values, pa.string()) if not isinstance(values, pa.ChunkedArray)
-                                     else values.combine_chunks(), pa.array([fill])]), pa.array(position))  # fmt: skip
+    return pc.take(
+        pa.concat_arrays(
+            [
+                pa.array(values, pa.string())
+                if not isinstance(values, pa.ChunkedArray)
+                else values.combine_chunks(),
+                pa.array([fill]),
+            ]
+        ),
+        pa.array(position),
+    )
 
 
 def _exclusions(dataset: str, profile: str = "national") -> list[dict]:
@@ -891,8 +939,14 @@ def _with_reasons(table, codes: list[str]):
     )
 
 
-def _malformed_rows(malformed: list[MalformedRow], result: FileResult, spec: dict, landed_at: str,
-                    header_codes: list[str | None], usual_provider: str):  # fmt: skip
+def _malformed_rows(
+    malformed: list[MalformedRow],
+    result: FileResult,
+    spec: dict,
+    landed_at: str,
+    header_codes: list[str | None],
+    usual_provider: str,
+):
     """Rows the reader could not read, made findable by their provider: each with its line,
     the fields that can still be read by position (`_recover_fields`: the natural key, the
     subject code, the provider...) and its subject key from them, and, when the row names no
@@ -915,15 +969,21 @@ def _malformed_rows(malformed: list[MalformedRow], result: FileResult, spec: dic
         for values in recovered:
             if not values.get(provider_field, "").strip():
                 values[provider_field] = usual_provider
-    cols = {f["code"]: pa.chunked_array([pa.array([v.get(f["code"]) for v in recovered], pa.string())])
-            for f in spec["fields"]}  # fmt: skip
+    cols = {
+        f["code"]: pa.chunked_array([pa.array([v.get(f["code"]) for v in recovered], pa.string())])
+        for f in spec["fields"]
+    }
     filled = {code: pc.fill_null(v, "") for code, v in cols.items()}
     trimmed = {code: pc.utf8_trim_whitespace(v).combine_chunks() for code, v in filled.items()}
     # keyed as a readable row is (the refusals of its identifiers are dropped: it is refused already)
     subject_type, subject_key, flags = _subjects(
-        spec["subject"], filled, trimmed, pa.chunked_array([pa.array([""] * k, pa.string())]),
-        lambda mask, code: None, lambda m: np.asarray(pc.fill_null(m, False).to_numpy(zero_copy_only=False), bool),
-    )  # fmt: skip
+        spec["subject"],
+        filled,
+        trimmed,
+        pa.chunked_array([pa.array([""] * k, pa.string())]),
+        lambda mask, code: None,
+        lambda m: np.asarray(pc.fill_null(m, False).to_numpy(zero_copy_only=False), bool),
+    )
     words = reasons()["row_malformed"]
 
     def reason(language: str, row: MalformedRow) -> str:
@@ -932,7 +992,8 @@ def _malformed_rows(malformed: list[MalformedRow], result: FileResult, spec: dic
         return words[f"{language}_counts"].format(found=len(row.fields), expected=len(header_codes))
 
     return pa.table(
-        cols | {
+        cols
+        | {
             "_source_file": pa.array([result.path] * k, pa.string()),
             "_source_sha256": pa.array([result.sha256] * k, pa.string()),
             "_source_row": pa.array([-1 if row.line is None else row.line for row in malformed], pa.int64()),
@@ -947,7 +1008,7 @@ def _malformed_rows(malformed: list[MalformedRow], result: FileResult, spec: dic
             "_reason_zh": pa.array([reason("zh", row) for row in malformed], pa.string()),
             "_reason_en": pa.array([reason("en", row) for row in malformed], pa.string()),
         }
-    )  # fmt: skip
+    )
 
 
 RECOVER_AT_MOST = 10_000  # malformed rows per file whose fields are recovered
@@ -962,8 +1023,11 @@ def _usual_provider(spec: dict, cols: dict) -> str:
     if field not in cols:
         return ""
     counts = pc.value_counts(pc.utf8_trim_whitespace(cols[field]))
-    named = [(c, v) for v, c in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
-                                    strict=True) if v]  # fmt: skip
+    named = [
+        (c, v)
+        for v, c in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
+        if v
+    ]
     return max(named, key=lambda cv: cv[0])[1] if named else ""
 
 

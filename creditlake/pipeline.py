@@ -66,8 +66,10 @@ def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
         r["status"] != "already_landed" and bool(r["quarantined"] or r["status"] == "refused") for r in landed
     ]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reports = [pool.submit(feedback.write_feedback, cfg, dict(r)) if due else None
-                   for r, due in zip(landed, owed, strict=True)]  # fmt: skip
+        reports = [
+            pool.submit(feedback.write_feedback, cfg, dict(r)) if due else None
+            for r, due in zip(landed, owed, strict=True)
+        ]
         final = _gate_batches(cfg, landed)
     for result, report in zip(final, reports, strict=True):
         if result["status"] == "gate_failed":

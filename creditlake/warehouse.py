@@ -62,11 +62,15 @@ def dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:
         "DBT_LOG_PATH": str(cfg.dbt_target / "logs"),
     }
     command = [
-        str(Path(sys.executable).parent / "dbt"), *args,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--vars", json.dumps(dbt_vars(cfg)),
-    ]  # fmt: skip
+        str(Path(sys.executable).parent / "dbt"),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--vars",
+        json.dumps(dbt_vars(cfg)),
+    ]
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 

@@ -283,8 +283,9 @@ def _parse_year(path: str, key: str, entry: Any) -> _YearOverride:
             )
         if day in holidays:
             raise ValueError(f"{where}.make_up_working_days[{i}]: {day} is also listed under holidays")
-    return _YearOverride(source=source.strip(), holidays=frozenset(holidays),
-                         make_up_working_days=frozenset(make_up))  # fmt: skip
+    return _YearOverride(
+        source=source.strip(), holidays=frozenset(holidays), make_up_working_days=frozenset(make_up)
+    )
 
 
 def _parse_dates(where: str, key: str, values: Any, year: int) -> list[date]:

@@ -135,8 +135,9 @@ def credit_cycle():
         return _stage(stages.deliver_feeds, _conf(), _run_id())
 
     @task(trigger_rule="all_done", retries=0)
-    def summarise(files: list[dict] | None, build_result: dict | None, published: list[dict] | None,
-                  feeds: dict | None) -> dict:  # fmt: skip
+    def summarise(
+        files: list[dict] | None, build_result: dict | None, published: list[dict] | None, feeds: dict | None
+    ) -> dict:
         return stages.summarise(_conf(), _run_id(), files, build_result, published, feeds)
 
     @task(trigger_rule="one_failed", retries=0)

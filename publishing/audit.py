@@ -86,13 +86,29 @@ class AccessLog:
         self.root = Path(root)
         self.clock = clock
 
-    def record(self, *, action: str, result: str, institution: str | None = None, licence: str | None = None,
-               purpose: str | None = None, read: dict | None = None, why: str | None = None) -> dict:  # fmt: skip
+    def record(
+        self,
+        *,
+        action: str,
+        result: str,
+        institution: str | None = None,
+        licence: str | None = None,
+        purpose: str | None = None,
+        read: dict | None = None,
+        why: str | None = None,
+    ) -> dict:
         """Append one entry and return it (with its hash)."""
         if result not in RESULTS:
             raise ValueError(f"result must be one of {RESULTS}, got {result!r}")
-        entry = {"institution": institution, "licence": licence, "purpose": purpose, "action": action,
-                 "read": read, "result": result, "why": why}  # fmt: skip
+        entry = {
+            "institution": institution,
+            "licence": licence,
+            "purpose": purpose,
+            "action": action,
+            "read": read,
+            "result": result,
+            "why": why,
+        }
         with self._locked():
             return self._append(entry, rotate_monthly=True)
 
@@ -132,19 +148,31 @@ class AccessLog:
             if rotate_monthly and first["time"][:7] != now.isoformat()[:7]:
                 current = self._start_segment(number + 1, current.name, last["hash"], last["seq"], now)
         last = _last_entry(current)
-        entry = {"seq": last["seq"] + 1, "time": now.isoformat(timespec="seconds"), **fields,
-                 "prev_hash": last["hash"]}  # fmt: skip
+        entry = {
+            "seq": last["seq"] + 1,
+            "time": now.isoformat(timespec="seconds"),
+            **fields,
+            "prev_hash": last["hash"],
+        }
         entry["hash"] = entry_hash(entry)
         _write_line(current, entry)
         return entry
 
-    def _start_segment(self, number: int, previous: str | None, prev_hash: str, prev_seq: int,
-                       now: datetime) -> Path:  # fmt: skip
+    def _start_segment(
+        self, number: int, previous: str | None, prev_hash: str, prev_seq: int, now: datetime
+    ) -> Path:
         path = self.root / segment_name(number)
         if path.exists():
             raise AuditError(f"{path} already exists: segments are never rewritten")
-        entry = {"seq": prev_seq + 1, "time": now.isoformat(timespec="seconds"), "action": "segment_start",
-                 "segment": path.name, "previous_segment": previous, "result": "ok", "prev_hash": prev_hash}  # fmt: skip
+        entry = {
+            "seq": prev_seq + 1,
+            "time": now.isoformat(timespec="seconds"),
+            "action": "segment_start",
+            "segment": path.name,
+            "previous_segment": previous,
+            "result": "ok",
+            "prev_hash": prev_hash,
+        }
         entry["hash"] = entry_hash(entry)
         _write_line(path, entry)
         return path
@@ -250,15 +278,19 @@ def verify(path: Path) -> tuple[bool, list[str]]:
         if index == 0 and path.is_dir():
             prev_hash, prev_seq = _chain_start(number, first, prunes, file.name, problems)
         elif index > 0 and number != prev_number + 1:
-            problems.append(f"{file.name}: segment(s) {segment_name(prev_number + 1)} .. "
-                            f"{segment_name(number - 1)} are missing")  # fmt: skip
+            problems.append(
+                f"{file.name}: segment(s) {segment_name(prev_number + 1)} .. "
+                f"{segment_name(number - 1)} are missing"
+            )
         for line_no, entry in entries:
             where = f"{file.name} line {line_no}"
             if entry.get("hash") != entry_hash(entry):
                 problems.append(f"{where}: hash does not match the entry's content (the entry was edited)")
             if prev_hash is not None and entry.get("prev_hash") != prev_hash:
-                problems.append(f"{where}: prev_hash does not match the entry before it "
-                                "(an entry was deleted, inserted or reordered)")  # fmt: skip
+                problems.append(
+                    f"{where}: prev_hash does not match the entry before it "
+                    "(an entry was deleted, inserted or reordered)"
+                )
             if prev_seq is not None and entry.get("seq") != prev_seq + 1:
                 problems.append(f"{where}: seq {entry.get('seq')} does not follow {prev_seq}")
             if entry.get("result") not in RESULTS:
@@ -320,13 +352,20 @@ def retention_for(profile: str) -> dict:
     if rule.get("unit") == "long_term" or rule.get("value") == "long_term":
         return {"years": None, "article": rule_source(rule)}
     if rule.get("unit") != "years" or not isinstance(rule.get("value"), int) or rule["value"] <= 0:
-        raise ValueError(f"profile {profile}: query_log_retention {rule!r} is not a positive number of years "
-                         "or long_term")  # fmt: skip
+        raise ValueError(
+            f"profile {profile}: query_log_retention {rule!r} is not a positive number of years or long_term"
+        )
     return {"years": rule["value"], "article": rule_source(rule)}
 
 
-def prune_before(root: Path, before: date, *, profile: str = "national", today: date | None = None,
-                 clock: Callable[[], datetime] = now_china) -> dict:  # fmt: skip
+def prune_before(
+    root: Path,
+    before: date,
+    *,
+    profile: str = "national",
+    today: date | None = None,
+    clock: Callable[[], datetime] = now_china,
+) -> dict:
     """Delete whole segments whose every entry is older than `before` AND outside the profile's
     retention period (jl-draft Art 20: 3 years; gd-draft Art 22: long-term, so never).
 
@@ -339,8 +378,13 @@ def prune_before(root: Path, before: date, *, profile: str = "national", today: 
     log = AccessLog(root, clock)
     today = today or clock().date()
     retention = retention_for(profile)
-    report = {"profile": profile, "retention": retention, "requested_before": before.isoformat(),
-              "cutoff": None, "pruned": []}  # fmt: skip
+    report = {
+        "profile": profile,
+        "retention": retention,
+        "requested_before": before.isoformat(),
+        "cutoff": None,
+        "pruned": [],
+    }
     if retention["years"] is None:
         report["why"] = (
             f"profile {profile} keeps query logs long-term ({retention['article']}): nothing pruned"
@@ -367,15 +411,35 @@ def prune_before(root: Path, before: date, *, profile: str = "national", today: 
             entries = [
                 json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
             ]
-            details.append({"segment": file.name, "entries": len(entries), "first_seq": entries[0]["seq"],
-                            "last_seq": entries[-1]["seq"], "first_time": entries[0]["time"],
-                            "last_time": entries[-1]["time"], "last_hash": entries[-1]["hash"]})  # fmt: skip
-        pruned = {"through_segment": doomed[-1][0], "last_seq": details[-1]["last_seq"],
-                  "last_hash": details[-1]["last_hash"], "segments": details, "cutoff": cutoff.isoformat(),
-                  "retention_years": retention["years"], "article": retention["article"]}  # fmt: skip
-        entry = log._append({"action": "prune", "result": "ok", "pruned": pruned,
-                             "why": f"segments entirely before {cutoff} are outside the retention period"},
-                            rotate_monthly=False)  # fmt: skip
+            details.append(
+                {
+                    "segment": file.name,
+                    "entries": len(entries),
+                    "first_seq": entries[0]["seq"],
+                    "last_seq": entries[-1]["seq"],
+                    "first_time": entries[0]["time"],
+                    "last_time": entries[-1]["time"],
+                    "last_hash": entries[-1]["hash"],
+                }
+            )
+        pruned = {
+            "through_segment": doomed[-1][0],
+            "last_seq": details[-1]["last_seq"],
+            "last_hash": details[-1]["last_hash"],
+            "segments": details,
+            "cutoff": cutoff.isoformat(),
+            "retention_years": retention["years"],
+            "article": retention["article"],
+        }
+        entry = log._append(
+            {
+                "action": "prune",
+                "result": "ok",
+                "pruned": pruned,
+                "why": f"segments entirely before {cutoff} are outside the retention period",
+            },
+            rotate_monthly=False,
+        )
         for _number, file in doomed:  # only after the prune entry is safely written
             file.unlink()
         report["pruned"] = details

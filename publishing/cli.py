@@ -58,16 +58,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     issue.add_argument(
         "--profile", default="national", help="jurisdiction profile the registry is checked under"
     )
-    tokens_sub.add_parser("list", help="every token: id, institution, expiry, revoked (never the token)").add_argument(
-        "--lake", type=Path, required=True)  # fmt: skip
+    tokens_sub.add_parser(
+        "list", help="every token: id, institution, expiry, revoked (never the token)"
+    ).add_argument("--lake", type=Path, required=True)
     revoke = tokens_sub.add_parser("revoke", help="revoke a token at once")
     revoke.add_argument("--lake", type=Path, required=True)
     revoke.add_argument("token_id", metavar="TOKEN_ID")
 
     audit = sub.add_parser("audit", help="the access log of deliveries and API requests")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the hash chain: any edited or deleted entry fails").add_argument(
-        "--lake", type=Path, required=True)  # fmt: skip
+    audit_sub.add_parser(
+        "verify", help="check the hash chain: any edited or deleted entry fails"
+    ).add_argument("--lake", type=Path, required=True)
 
     feeds = sub.add_parser("feeds", help="push deliveries to institutions")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True)
@@ -110,8 +112,11 @@ def _registry(args):
 
     root = configured_root(args.registry)
     if root is None:
-        print("error: no registry: pass --registry DIR or set CREDITLAKE_REGISTRY "
-              "(publishing/registry_example is an example)", file=sys.stderr)  # fmt: skip
+        print(
+            "error: no registry: pass --registry DIR or set CREDITLAKE_REGISTRY "
+            "(publishing/registry_example is an example)",
+            file=sys.stderr,
+        )
         return None
     if not root.is_dir():
         print(f"error: registry folder {root} does not exist", file=sys.stderr)
@@ -200,19 +205,27 @@ def _tokens(args) -> int:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(profile(args.endpoint, token, record), handle, indent=2)
         handle.write("\n")
-    shares = [lic.id for lic in active_licences(registry, now_china().date())
-              if lic.institution == args.institution and lic.pulled]  # fmt: skip
+    shares = [
+        lic.id
+        for lic in active_licences(registry, now_china().date())
+        if lic.institution == args.institution and lic.pulled
+    ]
     print(
         f"token id      {record['id']}  (institution {record['institution']}, expires {record['expires_at']})"
     )
     print(f"bearer token  {token}")
-    print("              shown once: only its sha256 is kept. Revoke with: creditlake tokens revoke "
-          f"--lake {args.lake} {record['id']}")  # fmt: skip
+    print(
+        "              shown once: only its sha256 is kept. Revoke with: creditlake tokens revoke "
+        f"--lake {args.lake} {record['id']}"
+    )
     print(f"profile file  {args.profile_file.resolve()}  (give it to the institution over a secure channel)")
     print(f"shares        {', '.join(shares) if shares else 'none in force today'}")
     if not shares:
-        print(f"warning: institution {args.institution} has no pull licence in force today: "
-              "the token lists no share until it has one", file=sys.stderr)  # fmt: skip
+        print(
+            f"warning: institution {args.institution} has no pull licence in force today: "
+            "the token lists no share until it has one",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -14,8 +14,15 @@ from pathlib import Path
 import yaml
 
 # DuckDB / pandas types -> Table Schema field types
-_TYPES = {"object": "string", "string": "string", "bool": "boolean", "boolean": "boolean", "int64": "integer",
-          "float64": "number", "datetime64[ns]": "datetime"}  # fmt: skip
+_TYPES = {
+    "object": "string",
+    "string": "string",
+    "bool": "boolean",
+    "boolean": "boolean",
+    "int64": "integer",
+    "float64": "number",
+    "datetime64[ns]": "datetime",
+}
 
 
 @cache
@@ -91,7 +98,10 @@ def write_metadata(
         "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/"},
         "@type": "dcat:Dataset",
         "dct:identifier": f"{dataset}/{version}",
-        "dct:title": [{"@language": "zh", "@value": about["title_zh"]}, {"@language": "en", "@value": about["title_en"]}],
+        "dct:title": [
+            {"@language": "zh", "@value": about["title_zh"]},
+            {"@language": "en", "@value": about["title_en"]},
+        ],
         "dct:description": about["description"].strip(),
         "dct:publisher": {"@type": "foaf:Organization", "foaf:name": info["publisher"]["name_zh"]},
         "dct:temporal": {"dcat:startDate": coverage["start"], "dcat:endDate": coverage["end"]},
@@ -99,11 +109,16 @@ def write_metadata(
         "dct:modified": as_of,
         "dct:license": info["licence"]["path"],
         "dcat:distribution": [
-            {"@type": "dcat:Distribution", "dcat:downloadURL": p.name, "dcat:mediaType": r["mediatype"],
-             "dcat:byteSize": p.stat().st_size, "spdx:checksum": hashlib.sha256(p.read_bytes()).hexdigest()}
+            {
+                "@type": "dcat:Distribution",
+                "dcat:downloadURL": p.name,
+                "dcat:mediaType": r["mediatype"],
+                "dcat:byteSize": p.stat().st_size,
+                "spdx:checksum": hashlib.sha256(p.read_bytes()).hexdigest(),
+            }
             for p, r in zip(files, package["resources"], strict=True)
         ],
-    }  # fmt: skip
+    }
     (folder / "datapackage.json").write_text(
         json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8"
     )

@@ -41,11 +41,15 @@ def build_portal(cfg: RunConfig, released: list[dict], gate) -> Path:
         )
         code_column = "subject_uscc" if "subject_uscc" in frame else "subject_identifier"
         for row in organisations.to_dict(orient="records"):
-            index.append({
-                "d": SEARCHABLE.get(dataset, dataset), "n": row["subject_name"], "c": row.get(code_column),
-                "k": row.get("decision_number") or row.get("case_number"),
-                "t": day(row.get("decision_date") or row.get("published_on") or ""),
-            })  # fmt: skip
+            index.append(
+                {
+                    "d": SEARCHABLE.get(dataset, dataset),
+                    "n": row["subject_name"],
+                    "c": row.get(code_column),
+                    "k": row.get("decision_number") or row.get("case_number"),
+                    "t": day(row.get("decision_date") or row.get("published_on") or ""),
+                }
+            )
         downloads = " ".join(
             f'<a href="{dataset}/{version}/{p}">{p}</a>'
             for p in (

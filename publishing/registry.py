@@ -48,10 +48,27 @@ DEFAULT_MAX_TERM = {"value": 1, "unit": "years"}
 TERM_UNITS = ("days", "months", "years")
 
 INSTITUTION_FIELDS = {"uscc", "name", "status", "qualified_from", "qualified_to"}
-LICENCE_FIELDS = {"id", "institution", "catalog_items", "subject_types", "purpose", "valid_from", "valid_to",
-                  "delivery", "status"}  # fmt: skip
-AUTHORISATION_FIELDS = {"id", "subject_key", "institution", "purpose", "scope", "granted_on", "expires_on",
-                        "withdrawn_on"}  # fmt: skip
+LICENCE_FIELDS = {
+    "id",
+    "institution",
+    "catalog_items",
+    "subject_types",
+    "purpose",
+    "valid_from",
+    "valid_to",
+    "delivery",
+    "status",
+}
+AUTHORISATION_FIELDS = {
+    "id",
+    "subject_key",
+    "institution",
+    "purpose",
+    "scope",
+    "granted_on",
+    "expires_on",
+    "withdrawn_on",
+}
 
 
 class RegistryError(ValueError):
@@ -105,11 +122,14 @@ class Authorisation:
 
     def covers(self, institution: str, subject_key: str, catalog_item: str, purpose: str, on: date) -> bool:
         return (
-            self.institution == institution and self.subject_key == subject_key and catalog_item in self.scope
-            and self.purpose == purpose and self.granted_on <= on
+            self.institution == institution
+            and self.subject_key == subject_key
+            and catalog_item in self.scope
+            and self.purpose == purpose
+            and self.granted_on <= on
             and (self.expires_on is None or on <= self.expires_on)
             and (self.withdrawn_on is None or on < self.withdrawn_on)
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True)
@@ -233,8 +253,9 @@ def active_licences(registry: Registry, on_date: date) -> list[Licence]:
     return [lic for lic in registry.licences.values() if licence_refusal(registry, lic.id, on_date) is None]
 
 
-def authorised(registry: Registry, institution: str, subject_key: str, catalog_item: str, purpose: str,
-               on_date: date) -> bool:  # fmt: skip
+def authorised(
+    registry: Registry, institution: str, subject_key: str, catalog_item: str, purpose: str, on_date: date
+) -> bool:
     """Does a subject's authorisation, valid on the date, cover this institution, item and purpose?"""
     key = str(subject_key).strip().upper()
     return any(a.covers(institution, key, catalog_item, purpose, on_date) for a in registry.authorisations)
@@ -404,8 +425,12 @@ def _max_term(doc: dict, path: Path, problems: list[str]) -> dict:
     term = doc.get("max_term") if doc else None
     if term is None:
         return dict(DEFAULT_MAX_TERM)
-    if (not isinstance(term, dict) or term.get("unit") not in TERM_UNITS or not isinstance(term.get("value"), int)
-            or term["value"] <= 0):  # fmt: skip
+    if (
+        not isinstance(term, dict)
+        or term.get("unit") not in TERM_UNITS
+        or not isinstance(term.get("value"), int)
+        or term["value"] <= 0
+    ):
         problems.append(f"{path}: max_term: must be {{value: <positive int>, unit: {'|'.join(TERM_UNITS)}}}")
         return dict(DEFAULT_MAX_TERM)
     return {"value": term["value"], "unit": term["unit"]}
@@ -420,8 +445,15 @@ def term_end(start: date, term: dict) -> date:
     return add_months(start, term["value"] * (12 if term["unit"] == "years" else 1))
 
 
-def _authorisation(where: str, entry: dict, institutions: dict, items: set[str], max_term: dict,
-                   end_date: str | None, problems: list[str]) -> Authorisation | None:  # fmt: skip
+def _authorisation(
+    where: str,
+    entry: dict,
+    institutions: dict,
+    items: set[str],
+    max_term: dict,
+    end_date: str | None,
+    problems: list[str],
+) -> Authorisation | None:
     """One authorisation, validated; `end_date`: the rule that requires it to end (`end_date_rule`),
     or None where the profile lets it run until withdrawn."""
     from creditlake.identifiers import check_citizen_id, check_uscc
@@ -449,8 +481,10 @@ def _authorisation(where: str, entry: dict, institutions: dict, items: set[str],
     scope = _list(where, entry, "scope", items, problems)
     granted = _date(where, entry, "granted_on", problems)
     if entry.get("expires_on") is None and end_date:
-        problems.append(f"{where}: expires_on: required — an authorisation without an end date is "
-                        f"'once for life' ({end_date})")  # fmt: skip
+        problems.append(
+            f"{where}: expires_on: required — an authorisation without an end date is "
+            f"'once for life' ({end_date})"
+        )
     expires = _date(where, entry, "expires_on", problems, required=False)
     if granted and expires:
         if expires < granted:

@@ -103,8 +103,15 @@ def _write_tokens(path: Path, tokens: list[dict]) -> None:
     os.replace(tmp, path)
 
 
-def issue_token(path: Path, registry: Registry, institution: str, *, days: int = 90, note: str = "",
-                clock: Callable[[], datetime] = now_china) -> tuple[str, dict]:  # fmt: skip
+def issue_token(
+    path: Path,
+    registry: Registry,
+    institution: str,
+    *,
+    days: int = 90,
+    note: str = "",
+    clock: Callable[[], datetime] = now_china,
+) -> tuple[str, dict]:
     """A new bearer token for an institution: returns (plaintext, record). Only the sha256 of
     the plaintext is stored; the plaintext cannot be shown again."""
     if institution not in registry.institutions:
@@ -113,10 +120,15 @@ def issue_token(path: Path, registry: Registry, institution: str, *, days: int =
         raise ValueError(f"a token lives 1 to {MAX_TOKEN_DAYS} days, not {days}")
     now = clock().astimezone(CHINA)
     plaintext = "cls_" + secrets.token_urlsafe(32)
-    record = {"id": "tok_" + secrets.token_hex(6), "institution": institution, "sha256": _hash_token(plaintext),
-              "issued_at": now.isoformat(timespec="seconds"),
-              "expires_at": (now + timedelta(days=days)).isoformat(timespec="seconds"), "revoked_at": None,
-              "note": note}  # fmt: skip
+    record = {
+        "id": "tok_" + secrets.token_hex(6),
+        "institution": institution,
+        "sha256": _hash_token(plaintext),
+        "issued_at": now.isoformat(timespec="seconds"),
+        "expires_at": (now + timedelta(days=days)).isoformat(timespec="seconds"),
+        "revoked_at": None,
+        "note": note,
+    }
     with _tokens_locked(path):
         tokens = read_tokens(path)
         tokens.append(record)
@@ -140,8 +152,12 @@ def revoke_token(path: Path, token_id: str, *, clock: Callable[[], datetime] = n
 def profile(endpoint: str, token: str, record: dict) -> dict:
     """The Delta Sharing profile file an institution receives with its token (version 1)."""
     expires = datetime.fromisoformat(record["expires_at"]).astimezone(UTC)
-    return {"shareCredentialsVersion": 1, "endpoint": endpoint.rstrip("/"), "bearerToken": token,
-            "expirationTime": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}  # fmt: skip
+    return {
+        "shareCredentialsVersion": 1,
+        "endpoint": endpoint.rstrip("/"),
+        "bearerToken": token,
+        "expirationTime": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 # --- the app ---------------------------------------------------------------------------------
@@ -178,8 +194,12 @@ class _Sharing:
                 try:
                     self._registry = load_registry(root, self._registry.profile)
                 except RegistryError as err:  # fail closed: serve nothing from a broken registry
-                    raise Refused(503, "REGISTRY_INVALID", "the registry is being updated; try later",
-                                  f"registry invalid: {err.problems[:3]}") from err  # fmt: skip
+                    raise Refused(
+                        503,
+                        "REGISTRY_INVALID",
+                        "the registry is being updated; try later",
+                        f"registry invalid: {err.problems[:3]}",
+                    ) from err
             return self._registry
 
     def authenticate(self, request) -> dict:
@@ -187,9 +207,7 @@ class _Sharing:
         if not header.lower().startswith("bearer "):
             raise Refused(401, "UNAUTHENTICATED", "a bearer token is required", "no bearer token")
         digest = _hash_token(header[7:].strip())
-        record = next(
-            (t for t in read_tokens(self.tokens) if hmac.compare_digest(t["sha256"], digest)), None
-        )
+        record = next((t for t in read_tokens(self.tokens) if hmac.compare_digest(t["sha256"], digest)), None)
         if record is None:
             raise Refused(401, "UNAUTHENTICATED", "the bearer token is not valid", "unknown token")
         self._check_token(record)
@@ -202,17 +220,32 @@ class _Sharing:
                 401, "UNAUTHENTICATED", "the bearer token was revoked", f"token {record['id']} revoked"
             )
         if datetime.fromisoformat(record["expires_at"]) <= self.clock():
-            raise Refused(401, "UNAUTHENTICATED", "the bearer token has expired",
-                          f"token {record['id']} expired at {record['expires_at']}")  # fmt: skip
+            raise Refused(
+                401,
+                "UNAUTHENTICATED",
+                "the bearer token has expired",
+                f"token {record['id']} expired at {record['expires_at']}",
+            )
         if record["institution"] not in self.registry().institutions:
-            raise Refused(403, "PERMISSION_DENIED", "the institution is not registered",
-                          f"institution {record['institution']} not in the registry")  # fmt: skip
+            raise Refused(
+                403,
+                "PERMISSION_DENIED",
+                "the institution is not registered",
+                f"institution {record['institution']} not in the registry",
+            )
 
     def shares(self, token: dict) -> list[Licence]:
         registry, today = self.registry(), self.today()
-        return sorted((lic for lic in registry.licences.values() if lic.institution == token["institution"]
-                       and lic.pulled and licence_refusal(registry, lic.id, today) is None),
-                      key=lambda lic: lic.id)  # fmt: skip
+        return sorted(
+            (
+                lic
+                for lic in registry.licences.values()
+                if lic.institution == token["institution"]
+                and lic.pulled
+                and licence_refusal(registry, lic.id, today) is None
+            ),
+            key=lambda lic: lic.id,
+        )
 
     def licence(self, request, token: dict, share: str) -> Licence:
         registry = self.registry()
@@ -298,9 +331,18 @@ class _Sharing:
 
 def _schema(table: str) -> dict:
     fields = RECORD_FIELDS if table == "records" else WITHDRAWAL_FIELDS
-    return {"type": "struct", "fields": [
-        {"name": f, "type": "boolean" if f == "under_objection" else "string", "nullable": True, "metadata": {}}
-        for f in fields]}  # fmt: skip
+    return {
+        "type": "struct",
+        "fields": [
+            {
+                "name": f,
+                "type": "boolean" if f == "under_objection" else "string",
+                "nullable": True,
+                "metadata": {},
+            }
+            for f in fields
+        ],
+    }
 
 
 def _ids(lic: Licence, item: str | None = None, table: str | None = None) -> str:
@@ -309,9 +351,18 @@ def _ids(lic: Licence, item: str | None = None, table: str | None = None) -> str
     )
 
 
-def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None, audit_dir: Path | None = None,
-               clock: Callable[[], datetime] = now_china, url_key: bytes | None = None,
-               url_ttl: int = URL_TTL_SECONDS, public_url: str | None = None, prefix: str = PREFIX):  # fmt: skip
+def create_app(
+    cfg: RunConfig,
+    registry: Registry,
+    *,
+    tokens: Path | None = None,
+    audit_dir: Path | None = None,
+    clock: Callable[[], datetime] = now_china,
+    url_key: bytes | None = None,
+    url_ttl: int = URL_TTL_SECONDS,
+    public_url: str | None = None,
+    prefix: str = PREFIX,
+):
     """The FastAPI app. `registry` is reloaded from its folder whenever the files change (a
     licence revoked or an authorisation withdrawn takes effect on the next request); `url_key`
     signs file URLs (`CREDITLAKE_SHARING_URL_KEY` hex, else random per process)."""
@@ -340,18 +391,28 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
         try:
             response = await call_next(request)
         except Exception:
-            await run_in_threadpool(log.record, action=f"{request.method} {request.url.path}", result="refused",
-                                    institution=audit["institution"], licence=audit["licence"],
-                                    purpose=audit["purpose"], why="internal error")  # fmt: skip
+            await run_in_threadpool(
+                log.record,
+                action=f"{request.method} {request.url.path}",
+                result="refused",
+                institution=audit["institution"],
+                licence=audit["licence"],
+                purpose=audit["purpose"],
+                why="internal error",
+            )
             raise
         ok = response.status_code < 400
         try:
             await run_in_threadpool(
-                log.record, action=f"{request.method} {request.url.path}", result="ok" if ok else "refused",
-                institution=audit["institution"], licence=audit["licence"], purpose=audit["purpose"],
+                log.record,
+                action=f"{request.method} {request.url.path}",
+                result="ok" if ok else "refused",
+                institution=audit["institution"],
+                licence=audit["licence"],
+                purpose=audit["purpose"],
                 read=audit["read"] if ok else None,
                 why=None if ok else (audit["why"] or f"HTTP {response.status_code}"),
-            )  # fmt: skip
+            )
         except Exception:  # noqa: BLE001 - no answer leaves unlogged (fail closed)
             return JSONResponse(
                 {"errorCode": "INTERNAL_ERROR", "message": "the access log is unavailable"}, 500
@@ -392,15 +453,29 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
         return {"delta-table-version": str(version), "delta-sharing-capabilities": "responseformat=parquet"}
 
     def metadata_lines(lic: Licence, item: str, table: str, version: int) -> list[str]:
-        description = (f"{item}: records licence {lic.id} may hold today" if table == "records"
-                       else f"{item}: records licence {lic.id} must take down (reason, withdrawn_on)")  # fmt: skip
+        description = (
+            f"{item}: records licence {lic.id} may hold today"
+            if table == "records"
+            else f"{item}: records licence {lic.id} must take down (reason, withdrawn_on)"
+        )
         return [
             json.dumps({"protocol": {"minReaderVersion": 1}}),
-            json.dumps({"metaData": {"id": _ids(lic, item, table), "name": table, "description": description,
-                                     "format": {"provider": "parquet"}, "schemaString": json.dumps(_schema(table)),
-                                     "partitionColumns": [], "configuration": {}, "version": version}},
-                       ensure_ascii=False),
-        ]  # fmt: skip
+            json.dumps(
+                {
+                    "metaData": {
+                        "id": _ids(lic, item, table),
+                        "name": table,
+                        "description": description,
+                        "format": {"provider": "parquet"},
+                        "schemaString": json.dumps(_schema(table)),
+                        "partitionColumns": [],
+                        "configuration": {},
+                        "version": version,
+                    }
+                },
+                ensure_ascii=False,
+            ),
+        ]
 
     @app.get(prefix + "/shares")
     def list_shares(request: Request, maxResults: int | None = None, pageToken: str | None = None):  # noqa: N803
@@ -422,8 +497,13 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
         return page([{"name": item, "share": lic.id} for item in lic.catalog_items], maxResults, pageToken)
 
     @app.get(prefix + "/shares/{share}/schemas/{schema}/tables")
-    def list_tables(request: Request, share: str, schema: str, maxResults: int | None = None,  # noqa: N803
-                    pageToken: str | None = None):  # noqa: N803  # fmt: skip
+    def list_tables(
+        request: Request,
+        share: str,
+        schema: str,
+        maxResults: int | None = None,  # noqa: N803
+        pageToken: str | None = None,
+    ):  # noqa: N803
         lic = state.licence(request, state.authenticate(request), share)
         item, _ = state.table(lic, schema, TABLES[0])
         return page([table_entry(lic, item, t) for t in TABLES], maxResults, pageToken)
@@ -472,29 +552,51 @@ def create_app(cfg: RunConfig, registry: Registry, *, tokens: Path | None = None
             if body.get(travel) is not None and not (
                 travel == "version" and str(body[travel]) == str(version)
             ):
-                raise Refused(400, "INVALID_PARAMETER_VALUE",
-                              f"only the current version ({version}) of {lic.id}.{item}.{table} is shared")  # fmt: skip
+                raise Refused(
+                    400,
+                    "INVALID_PARAMETER_VALUE",
+                    f"only the current version ({version}) of {lic.id}.{item}.{table} is shared",
+                )
         frame = state.rows(lic, item, table)
         lines = metadata_lines(lic, item, table, version)
         if len(frame):
             file_id, size = state.write_file(frame)
             expires = int(state.clock().timestamp()) + state.url_ttl
             base = (public_url or str(request.base_url)).rstrip("/")
-            url = (f"{base}{prefix}/files/{file_id}?lic={lic.id}&tok={token['id']}&exp={expires}"
-                   f"&sig={state.sign(file_id, lic.id, token['id'], expires)}")  # fmt: skip
-            lines.append(json.dumps({"file": {"url": url, "id": file_id, "partitionValues": {}, "size": size,
-                                              "stats": json.dumps({"numRecords": len(frame)}),
-                                              "expirationTimestamp": expires * 1000}}))  # fmt: skip
-        request.state.audit["read"] = {"table": f"{lic.id}.{item}.{table}", "records": len(frame),
-                                       "version": version}  # fmt: skip
+            url = (
+                f"{base}{prefix}/files/{file_id}?lic={lic.id}&tok={token['id']}&exp={expires}"
+                f"&sig={state.sign(file_id, lic.id, token['id'], expires)}"
+            )
+            lines.append(
+                json.dumps(
+                    {
+                        "file": {
+                            "url": url,
+                            "id": file_id,
+                            "partitionValues": {},
+                            "size": size,
+                            "stats": json.dumps({"numRecords": len(frame)}),
+                            "expirationTimestamp": expires * 1000,
+                        }
+                    }
+                )
+            )
+        request.state.audit["read"] = {
+            "table": f"{lic.id}.{item}.{table}",
+            "records": len(frame),
+            "version": version,
+        }
         return Response("\n".join(lines) + "\n", media_type=NDJSON, headers=headers(version))
 
     @app.get(prefix + "/shares/{share}/schemas/{schema}/tables/{table}/changes")
     def table_changes(request: Request, share: str, schema: str, table: str):
         lic = state.licence(request, state.authenticate(request), share)
         state.table(lic, schema, table)
-        raise Refused(400, "INVALID_PARAMETER_VALUE",
-                      "change data feed is not shared: read the withdrawals table and the records' content_hash")  # fmt: skip
+        raise Refused(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "change data feed is not shared: read the withdrawals table and the records' content_hash",
+        )
 
     @app.api_route(prefix + "/files/{file_id}", methods=["GET", "HEAD"])
     def get_file(request: Request, file_id: str, lic: str = "", tok: str = "", exp: int = 0, sig: str = ""):

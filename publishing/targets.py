@@ -58,8 +58,9 @@ def write_parquet(frame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     text = {c: "utf8" for c in frame.columns if frame[c].dtype == object}
-    fastparquet.write(str(tmp), frame.reset_index(drop=True), object_encoding=text or "utf8",
-                      write_index=False, stats=False)  # fmt: skip
+    fastparquet.write(
+        str(tmp), frame.reset_index(drop=True), object_encoding=text or "utf8", write_index=False, stats=False
+    )
     os.replace(tmp, path)
 
 

@@ -112,9 +112,13 @@ def run_cli(*args: str, env: dict | None = None, check: bool = True) -> subproce
     import os
 
     proc = subprocess.run(
-        [CREDITLAKE, *args], capture_output=True, text=True, cwd=PROJECT_ROOT,
-        env=(os.environ | (env or {})), check=False,
-    )  # fmt: skip
+        [CREDITLAKE, *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=(os.environ | (env or {})),
+        check=False,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(
             f"creditlake {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"

@@ -27,7 +27,11 @@ RESIDENCE_CUE = re.compile(
 )
 # The parts only a dwelling has; two of them (or a village group and a number) make the grain.
 _DWELLING = re.compile(
-    _BUILDING + r"\s*(?:号楼|#楼|#|栋|幢|座|号院|排)\s*-?\s*(?:" + _NUM + r"\s*(?:单元|门|号|层|楼|-)\s*)?" + _NUM
+    _BUILDING
+    + r"\s*(?:号楼|#楼|#|栋|幢|座|号院|排)\s*-?\s*(?:"
+    + _NUM
+    + r"\s*(?:单元|门|号|层|楼|-)\s*)?"
+    + _NUM
     + r"\s*(?:室|户|号房|号|房)?"
     r"|" + _NUM + r"\s*(?:单元|门)\s*" + _NUM + r"\s*(?:室|户|号|层)?"
     r"|" + _NUM + r"\s*楼\s*[0-9]{3,4}(?![0-9])\s*(?:室|号)?"  # 12楼1201
@@ -35,7 +39,7 @@ _DWELLING = re.compile(
     r"|[村屯][^，。；,;\s]{0,6}?" + _NUM + r"\s*(?:组|社|队)(?:\s*" + _NUM + r"\s*号)?"
     r"|[0-9]{1,3}委[0-9]{1,3}组"  # 5委18组
     r"|(?:组|胡同|巷|弄|里)\s*" + _NUM + r"\s*号"  # 后屯组58号, 东三条胡同7号
-)  # fmt: skip
+)
 _ADDRESS_CHAR = r"[\u4e00-\u9fff0-9A-Za-z\-#() \t\n\u00a0]"
 # Where an address may end: the last of these in the clause.
 _PLACE_END = re.compile(

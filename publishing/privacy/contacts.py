@@ -20,18 +20,28 @@ _AT = (
 _DOT = r"(?:\s*(?:\.|。|\[dot\]|\(dot\)|【dot】|点)\s*|\s+dot\s+)"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
 EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}(?:" + _DOT + r"[A-Za-z0-9_%+\-]{1,63}){0,3}" + _AT + _LABEL + "(?:" + _DOT + _LABEL + r")*" + _DOT
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}(?:"
+    + _DOT
+    + r"[A-Za-z0-9_%+\-]{1,63}){0,3}"
+    + _AT
+    + _LABEL
+    + "(?:"
+    + _DOT
+    + _LABEL
+    + r")*"
+    + _DOT
     + r"[A-Za-z]{2,6}(?![A-Za-z0-9\-])",
     re.IGNORECASE,
-)  # fmt: skip
+)
 _MAYBE_EMAIL = re.compile(r"[@#]|\bat\b|\[at\]|\(at\)|【at】|艾特|圈a", re.IGNORECASE)
 
 _CUE_END = r"\s*[（(]?(?:号码|号|帐号|账号|ID|id|Id)?\s*(?:为|是)?\s*[:：]?\s*[→“\"'「『]?\s*"
 WECHAT = re.compile(
     r"(?:微信|薇信|威信|徽信|(?<![A-Za-z0-9])(?:WeChat|wechat|WECHAT|weixin|Weixin|WeiXin|WEIXIN|VX|vx|Vx|wx|WX"
-    r"|[vV](?=\s*[:：]))|V信|v信|加微|绿泡泡)" + _CUE_END
+    r"|[vV](?=\s*[:：]))|V信|v信|加微|绿泡泡)"
+    + _CUE_END
     + r"([A-Za-z][-_A-Za-z0-9]{5,19}|\+?[0-9][0-9 \-]{4,17}[0-9])(?![-_A-Za-z0-9])"
-)  # fmt: skip
+)
 QQ = re.compile(r"(?:(?<![A-Za-z0-9])(?:QQ|qq|Qq)|扣扣|企鹅号)" + _CUE_END + r"([1-9][0-9]{4,11})(?![0-9])")
 
 

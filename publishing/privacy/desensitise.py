@@ -165,8 +165,11 @@ def record_names(cleaned: tuple[str, ...]) -> RecordNames:
             (latin if variant.isascii() else forms).add(variant)
     pattern = None
     if latin:
-        words = sorted({r"\s*".join(map(re.escape, v.split())) if " " in v else re.escape(v) for v in latin},
-                       key=len, reverse=True)  # fmt: skip
+        words = sorted(
+            {r"\s*".join(map(re.escape, v.split())) if " " in v else re.escape(v) for v in latin},
+            key=len,
+            reverse=True,
+        )
         pattern = re.compile(r"(?<![A-Za-z])(?:" + "|".join(words) + r")(?![A-Za-z])", re.IGNORECASE)
     return RecordNames(tuple(sorted(f for f in forms if len(f) >= 2)), pattern)
 
@@ -352,8 +355,13 @@ def _analyse_joined(engine, empty, texts: Sequence[str], ad_hoc) -> list[list[Fo
         ends.append(pos + len(t))
         pos += len(t) + len(_SEPARATOR)
     joined = _SEPARATOR.join(texts)
-    results = engine.analyze(text=joined, language="zh", nlp_artifacts=empty, score_threshold=SCORE_THRESHOLD,
-                             ad_hoc_recognizers=ad_hoc(starts, ends))  # fmt: skip
+    results = engine.analyze(
+        text=joined,
+        language="zh",
+        nlp_artifacts=empty,
+        score_threshold=SCORE_THRESHOLD,
+        ad_hoc_recognizers=ad_hoc(starts, ends),
+    )
     out: list[list[Found]] = [[] for _ in texts]
     for r in results:
         i = bisect_right(starts, r.start) - 1
@@ -408,8 +416,12 @@ def _analyse_keys(keys: list[tuple], known: KnownPeople | None = None) -> dict[t
     for i in range(0, len(named), BATCH):
         chunk = named[i : i + BATCH]
         own = [record_names(raw) for _t, raw in chunk]
-        results = _analyse_joined(names_engine, empty, [norms[t].text for t, _raw in chunk],
-                                  lambda s, e, own=own: [record_recognizer(s, e, own)])  # fmt: skip
+        results = _analyse_joined(
+            names_engine,
+            empty,
+            [norms[t].text for t, _raw in chunk],
+            lambda s, e, own=own: [record_recognizer(s, e, own)],
+        )
         for key, extra in zip(chunk, results, strict=True):
             out[key] = extra
     resolved: dict[tuple, list[Found]] = {}

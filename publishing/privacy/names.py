@@ -300,15 +300,25 @@ _TRANSLIT_CLASS = "[" + "".join(sorted(TRANSLITERATION)) + "]"
 # A space may stand on either side of the dot (阿力木江 · 吐尔洪), and a hyphen may join two runs
 # of three or more (帕尔哈提-吐尔逊).
 _DOT_RE = re.compile(
-    "[-" + re.escape(_DOTS) + "](?:(?<=" + _TRANSLIT_CLASS + ".)|(?<=" + _TRANSLIT_CLASS + " .))(?= ?"
-    + _TRANSLIT_CLASS + ")"
-)  # fmt: skip
+    "[-"
+    + re.escape(_DOTS)
+    + "](?:(?<="
+    + _TRANSLIT_CLASS
+    + ".)|(?<="
+    + _TRANSLIT_CLASS
+    + " .))(?= ?"
+    + _TRANSLIT_CLASS
+    + ")"
+)
 # Where a name component may start: one character class and a lookahead class (a trie tried at
 # every position cost more than all the other scans), then a dict lookup of the two characters.
 _COMPONENT_START = re.compile(
-    "[" + "".join(sorted({c[0] for c in NAME_COMPONENTS})) + "](?=["
-    + "".join(sorted({c[1] for c in NAME_COMPONENTS})) + "])"
-)  # fmt: skip
+    "["
+    + "".join(sorted({c[0] for c in NAME_COMPONENTS}))
+    + "](?=["
+    + "".join(sorted({c[1] for c in NAME_COMPONENTS}))
+    + "])"
+)
 _LATIN_WORD = r"(?:[A-Z][a-z]+|[A-Z]{2,}|[A-Z]'[A-Z][a-z]+)(?:['\-][A-Za-z]+)?"  # O'Brien, Shui-lin
 _LATIN_RE = re.compile(_LATIN_WORD + r"(?: " + _LATIN_WORD + r"){0,2}(?![A-Za-z0-9@_\-])")
 
@@ -359,16 +369,38 @@ def _load_lexicon() -> _Lexicon:
             frozenset(w for w, (f, tag) in pairs.items() if f >= 1000 and tag in _ORDINARY_TAGS),
             frozenset(w for w, (f, tag) in pairs.items() if f >= 500 and not tag.startswith(_NAME_TAGS)),
             frozenset(w for w, (f, tag) in pairs.items() if f >= 20 and tag in _ORDINARY_TAGS),
-            frozenset(c for c in RARE_SURNAMES if single.get(c, (0, ""))[0] < RARE_WORD_FREQ and c not in _ENDS_NAME),
-            frozenset(c for c in COMPOUND_SURNAMES if len(c) == 2 and not (  # 第五 百里 单于 西门
-                pairs.get(c, (0, ""))[1] in _NOT_SURNAME_TAGS or pairs.get(c, (0, ""))[1] == "ns" and pairs[c][0] >= 300)),
-            frozenset(c for c, (f, tag) in single.items() if f > UNLISTED_WORD_FREQ and not (
-                tag.startswith(_NAME_TAGS) and f <= 5 * UNLISTED_WORD_FREQ)) | _NOT_FIRST_GIVEN | _NUMERALS,
-            frozenset(w for w, (f, tag) in words.items() if 2 <= len(w) <= 3 and f >= 3
-                      and (not tag.startswith(_NAME_TAGS) or f >= 300)),
-            ORDINARY_WORDS | {w for w, (f, tag) in words.items() if 2 <= len(w) <= 3 and f >= 50
-                              and tag in _PLACE_TAGS and w[0] in SURNAMES},
-        )  # fmt: skip
+            frozenset(
+                c for c in RARE_SURNAMES if single.get(c, (0, ""))[0] < RARE_WORD_FREQ and c not in _ENDS_NAME
+            ),
+            frozenset(
+                c
+                for c in COMPOUND_SURNAMES
+                if len(c) == 2
+                and not (  # 第五 百里 单于 西门
+                    pairs.get(c, (0, ""))[1] in _NOT_SURNAME_TAGS
+                    or pairs.get(c, (0, ""))[1] == "ns"
+                    and pairs[c][0] >= 300
+                )
+            ),
+            frozenset(
+                c
+                for c, (f, tag) in single.items()
+                if f > UNLISTED_WORD_FREQ and not (tag.startswith(_NAME_TAGS) and f <= 5 * UNLISTED_WORD_FREQ)
+            )
+            | _NOT_FIRST_GIVEN
+            | _NUMERALS,
+            frozenset(
+                w
+                for w, (f, tag) in words.items()
+                if 2 <= len(w) <= 3 and f >= 3 and (not tag.startswith(_NAME_TAGS) or f >= 300)
+            ),
+            ORDINARY_WORDS
+            | {
+                w
+                for w, (f, tag) in words.items()
+                if 2 <= len(w) <= 3 and f >= 50 and tag in _PLACE_TAGS and w[0] in SURNAMES
+            },
+        )
     return _lexicon
 
 
@@ -432,8 +464,16 @@ def _place_or_org(text: str, s: int, end: int) -> bool:
     return bool(org) and not _ORG_BREAK.search(text, s, org.start())
 
 
-def _name_end(text: str, s: int, tier: int = 0, *, fixed_end: int | None = None, in_list: bool = False,
-              plausible: bool = False, labelled: bool = False) -> int:  # fmt: skip
+def _name_end(
+    text: str,
+    s: int,
+    tier: int = 0,
+    *,
+    fixed_end: int | None = None,
+    in_list: bool = False,
+    plausible: bool = False,
+    labelled: bool = False,
+) -> int:
     """Where a name starting at `s` ends (exclusive), or -1 when `s` starts no name.
 
     `tier`: which surnames may start it: 0 the common ones, 1 any listed one (rare ones too),
@@ -648,8 +688,11 @@ def _after_role(text: str, p: int) -> tuple[int, int, float, str] | None:
         return None
     n = len(text)
     s = p
-    if (text[s] not in SURNAMES and text[s] not in _ROLE_SEPARATORS
-            and text[p - 1 : p + 1] in (_lexicon or _load_lexicon()).any_word):  # fmt: skip
+    if (
+        text[s] not in SURNAMES
+        and text[s] not in _ROLE_SEPARATORS
+        and text[p - 1 : p + 1] in (_lexicon or _load_lexicon()).any_word
+    ):
         return None  # the role word's last character starts a word: 执法人员出示 (法人|员出示 is no name)
     labelled = False
     if text[s] in _ROLE_SEPARATORS:
@@ -952,8 +995,14 @@ def _pair(pair: str, model: _NameModel) -> tuple[float, bool] | str | None:
     else:
         s, c1 = pair[0], pair[1:]
         weight, w1 = model.surname.get(s), model.given.get(c1)
-        if (weight is None or pair in lexicon.common_pair or w1 is None or c1 in _NOT_FIRST_GIVEN or c1 == s
-                or c1 in _IN_PLACE):  # fmt: skip
+        if (
+            weight is None
+            or pair in lexicon.common_pair
+            or w1 is None
+            or c1 in _NOT_FIRST_GIVEN
+            or c1 == s
+            or c1 in _IN_PLACE
+        ):
             info = None
         else:
             base = weight + w1
@@ -964,8 +1013,9 @@ def _pair(pair: str, model: _NameModel) -> tuple[float, bool] | str | None:
     return info
 
 
-def _candidates_at(text: str, starts: list[tuple[int, tuple[float, bool] | str]], model: _NameModel
-                   ) -> list[tuple[int, int, float]]:  # fmt: skip
+def _candidates_at(
+    text: str, starts: list[tuple[int, tuple[float, bool] | str]], model: _NameModel
+) -> list[tuple[int, int, float]]:
     """Surname + one or two given characters, at the given starts, scoring at least UNCUED_THREE /
     UNCUED_TWO (the sum of their log-ratios), that are not ordinary words (安排, 于当日, 由监理),
     places (黄河路, 哈尔|滨市, 吉|林市慈|善总会, 王家庄) or brands (王老吉): (start, end, score).
@@ -992,10 +1042,17 @@ def _candidates_at(text: str, starts: list[tuple[int, tuple[float, bool] | str]]
                 continue  # 由监理单位, 向其, 于车间
         c2, c3, c4 = text[g1 + 1 : g1 + 2], text[g1 + 2 : g1 + 3], text[g1 + 3 : g1 + 4]
         w2 = given.get(c2) if c2 and c2 not in _ENDS_NAME else None
-        three = (w2 is not None and base + w2 >= UNCUED_THREE and c2 not in _PLACE_END and c3 not in _PLACE_END
-                 and c4 not in _ADMIN_SUFFIX and text[g1 : g1 + 2] not in common_given
-                 and text[a : a + 3] not in NOT_NAMES and text[a : a + 3] not in uncued_words  # 于当日 杜鹃花
-                 and (text[a : a + 2] not in uncued_words or w2 >= UNCUED_AFTER_WORD))  # 韩国籍, 乌鸡白 # fmt: skip
+        three = (
+            w2 is not None
+            and base + w2 >= UNCUED_THREE
+            and c2 not in _PLACE_END
+            and c3 not in _PLACE_END
+            and c4 not in _ADMIN_SUFFIX
+            and text[g1 : g1 + 2] not in common_given
+            and text[a : a + 3] not in NOT_NAMES
+            and text[a : a + 3] not in uncued_words  # 于当日 杜鹃花
+            and (text[a : a + 2] not in uncued_words or w2 >= UNCUED_AFTER_WORD)
+        )  # 韩国籍, 乌鸡白
         two = two and c2 not in _PLACE_END and c3 not in _ADMIN_SUFFIX
         if not (three or two) or c2 == "记":  # 蔡林记, 张记: a shop's sign
             continue
@@ -1133,8 +1190,9 @@ def _uncued_names(text: str, taken: Sequence[tuple[int, int]] = ()) -> list[tupl
     return kept
 
 
-def _segmented(text: str, candidates: list[tuple[int, int, float]], model: _NameModel
-               ) -> list[tuple[int, int, float]]:  # fmt: skip
+def _segmented(
+    text: str, candidates: list[tuple[int, int, float]], model: _NameModel
+) -> list[tuple[int, int, float]]:
     """The candidates (sorted) that the best segmentation of the text around them keeps."""
     words, n, kept, i = model.words, len(text), [], 0
     while i < len(candidates):  # candidates close together are decided in one segmentation
@@ -1253,10 +1311,17 @@ class KnownPeople:
         # character consumed per match, so overlapping candidates are all tried), then a dict
         # lookup of the two characters. (A lookahead over an alternation of all the names is
         # tried at every position of the text: with 8,000 names it cost more than the rest.)
-        self.pattern = re.compile(
-            "[" + "".join(sorted({re.escape(k[0]) for k in lengths})) + "](?=["
-            + "".join(sorted({re.escape(k[1]) for k in lengths})) + "])"
-        ) if self.people else None  # fmt: skip
+        self.pattern = (
+            re.compile(
+                "["
+                + "".join(sorted({re.escape(k[0]) for k in lengths}))
+                + "](?=["
+                + "".join(sorted({re.escape(k[1]) for k in lengths}))
+                + "])"
+            )
+            if self.people
+            else None
+        )
         form = organisation_form()
         orgs: dict[str, list[str]] = {}
         for raw in organisations:
@@ -1340,9 +1405,15 @@ def pinyin_variants(surname: Sequence[str], given: Sequence[str]) -> tuple[str, 
             for g in ("".join(gs), " ".join(gs), "-".join(gs)):
                 cap_g = g.capitalize() if " " not in g else " ".join(w.capitalize() for w in g.split(" "))
                 for form in (
-                    f"{cap_s} {cap_g}", f"{s.upper()} {cap_g}", f"{s.upper()} {g.upper()}", f"{s} {g}",
-                    f"{cap_g} {cap_s}", f"{cap_g} {s.upper()}", f"{g.upper()} {s.upper()}", f"{g} {s}",
-                ):  # fmt: skip
+                    f"{cap_s} {cap_g}",
+                    f"{s.upper()} {cap_g}",
+                    f"{s.upper()} {g.upper()}",
+                    f"{s} {g}",
+                    f"{cap_g} {cap_s}",
+                    f"{cap_g} {s.upper()}",
+                    f"{g.upper()} {s.upper()}",
+                    f"{g} {s}",
+                ):
                     out[form] = None
             g = "".join(gs)
             for form in (
@@ -1351,8 +1422,16 @@ def pinyin_variants(surname: Sequence[str], given: Sequence[str]) -> tuple[str, 
                 f"{s.upper()}, {g.upper()}",
             ):
                 out[form] = None  # as forms are filled in: surname, comma, given name (Zhang, Wei)
-            for form in (cap_s + g, cap_s + g.capitalize(), (s + g).upper(), s + g,
-                         g.capitalize() + s, g.capitalize() + cap_s, (g + s).upper(), g + s):  # fmt: skip
+            for form in (
+                cap_s + g,
+                cap_s + g.capitalize(),
+                (s + g).upper(),
+                s + g,
+                g.capitalize() + s,
+                g.capitalize() + cap_s,
+                (g + s).upper(),
+                g + s,
+            ):
                 out[form] = None
     return tuple(out)
 

@@ -160,8 +160,11 @@ def _read_look_alikes(chars: list[str]) -> None:
 
     for order in (range(len(chars)), range(len(chars) - 1, -1, -1)):
         for k in order:
-            if (chars[k] in LOOK_ALIKES and (digit_at(k - 1) or digit_at(k + 1))
-                    and not (word_at(k - 1) or word_at(k + 1))):  # fmt: skip
+            if (
+                chars[k] in LOOK_ALIKES
+                and (digit_at(k - 1) or digit_at(k + 1))
+                and not (word_at(k - 1) or word_at(k + 1))
+            ):
                 chars[k] = LOOK_ALIKES[chars[k]]
 
 

@@ -80,14 +80,16 @@ def shapes(path: Path = SHAPES_FILE) -> Shapes:
     spec = declarations(path)
     exemptions = []
     for entry in spec["non_personal_numbers"]:
-        exemptions.append({
-            "name": entry["name"],
-            "digits": re.compile(entry["digits"]) if "digits" in entry else None,
-            "before": re.compile(entry["before"]) if "before" in entry else None,
-            "after": re.compile(entry["after"]) if "after" in entry else None,
-            "check": entry.get("check"),
-            "may_be_card": bool(entry.get("may_be_card")),
-        })  # fmt: skip
+        exemptions.append(
+            {
+                "name": entry["name"],
+                "digits": re.compile(entry["digits"]) if "digits" in entry else None,
+                "before": re.compile(entry["before"]) if "before" in entry else None,
+                "after": re.compile(entry["after"]) if "after" in entry else None,
+                "check": entry.get("check"),
+                "may_be_card": bool(entry.get("may_be_card")),
+            }
+        )
     codes = spec["codes"]
     return Shapes(
         spec["min_digits"],
@@ -303,9 +305,15 @@ _PLATE_CHAR = "[A-HJ-NP-Z0-9]"
 _PLATE_START = re.compile("[" + _PROVINCES + "]" + _PLATE_LETTER)
 _PLATE = re.compile(
     r"[" + _PROVINCES + "]" + _PLATE_LETTER + r"[·•・.]?"
-    r"(?:[DF]" + _PLATE_CHAR + r"[0-9]{4}|[0-9]{5}[DF]|" + _PLATE_CHAR + r"{5}|" + _PLATE_CHAR + r"{4}[挂学警港澳])"
+    r"(?:[DF]"
+    + _PLATE_CHAR
+    + r"[0-9]{4}|[0-9]{5}[DF]|"
+    + _PLATE_CHAR
+    + r"{5}|"
+    + _PLATE_CHAR
+    + r"{4}[挂学警港澳])"
     r"(?![A-Za-z0-9])"
-)  # fmt: skip
+)
 
 
 def find_plates(text: str) -> list[Number]:

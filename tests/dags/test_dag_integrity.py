@@ -11,8 +11,19 @@ import pytest
 from creditlake.runner import airflow_env
 from creditlake.settings import DAGS_DIR
 
-HEAVY = ["duckdb", "pandas", "numpy", "pyarrow", "great_expectations", "presidio_analyzer",
-         "presidio_anonymizer", "spacy", "dbt", "fastparquet", "boto3"]  # fmt: skip
+HEAVY = [
+    "duckdb",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "great_expectations",
+    "presidio_analyzer",
+    "presidio_anonymizer",
+    "spacy",
+    "dbt",
+    "fastparquet",
+    "boto3",
+]
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
 
 # Parsed in a child process with the project's Airflow settings, as the dag-processor would.
@@ -39,8 +50,11 @@ print("RESULT" + json.dumps(out))
 def bag():
     proc = subprocess.run(
         [sys.executable, "-c", _PROBE, str(DAGS_DIR), json.dumps(HEAVY)],
-        env=airflow_env(), capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env=airflow_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(line[len("RESULT") :])
@@ -86,15 +100,28 @@ def test_credit_cycle_stage_order(bag):
     """land -> validate raw -> dbt build -> validate outputs -> publish; warehouse has one writer."""
     dag = bag["dags"]["credit_cycle"]
     edges = {tuple(e) for e in dag["edges"]}
-    for edge in [("discover", "land"), ("land", "validate_raw"), ("validate_raw", "build"),
-                 ("build", "prepare_open_data"), ("prepare_open_data", "validate_outputs"),
-                 ("validate_outputs", "publish"), ("publish", "summarise"),
-                 # a refused dataset fails the run after the others are published, and the summary says so
-                 ("publish", "refusals"), ("validate_outputs", "refusals"), ("refusals", "summarise")]:  # fmt: skip
+    for edge in [
+        ("discover", "land"),
+        ("land", "validate_raw"),
+        ("validate_raw", "build"),
+        ("build", "prepare_open_data"),
+        ("prepare_open_data", "validate_outputs"),
+        ("validate_outputs", "publish"),
+        ("publish", "summarise"),
+        # a refused dataset fails the run after the others are published, and the summary says so
+        ("publish", "refusals"),
+        ("validate_outputs", "refusals"),
+        ("refusals", "summarise"),
+    ]:
         assert edge in edges
     # a failed stage fails the run, though the summary (a leaf) always succeeds
-    assert {u for u, d in edges if d == "run_failed"} >= {"validate_outputs", "publish", "refusals", "deliver_feeds",
-                                                          "summarise"}  # fmt: skip
+    assert {u for u, d in edges if d == "run_failed"} >= {
+        "validate_outputs",
+        "publish",
+        "refusals",
+        "deliver_feeds",
+        "summarise",
+    }
     assert dag["max_active_runs"] == 1
 
 

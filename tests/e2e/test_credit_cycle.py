@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from creditlake.generate import PENALTY_HEADERS_ZH
+from creditlake.synthetic import PENALTY_HEADERS_ZH
 from tests.conftest import AS_OF, open_text, read_summary, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -19,8 +19,20 @@ ORGS = "subject_type = 'organisation'"  # the publish models carry every subject
 
 
 def cycle(landing, lake, summary, env=None):
-    return run_cli("run", "--landing", str(landing), "--as-of", AS_OF.isoformat(), "--profile", "national",
-                   "--lake", str(lake), "--summary", str(summary), env=env)  # fmt: skip
+    return run_cli(
+        "run",
+        "--landing",
+        str(landing),
+        "--as-of",
+        AS_OF.isoformat(),
+        "--profile",
+        "national",
+        "--lake",
+        str(lake),
+        "--summary",
+        str(summary),
+        env=env,
+    )
 
 
 def query(lake, sql):
@@ -118,10 +130,34 @@ def test_a_landing_folder_it_did_not_generate(tmp_path):
     landing, lake, summary_path = tmp_path / "landing", tmp_path / "lake", tmp_path / "out" / "summary.json"
     folder = landing / "penalties"
     folder.mkdir(parents=True)
-    row = ["吉林省𠀀源食品有限公司", "法人及非法人组织", "91220104MA0Y123404", "李强", "身份证", "220104199003071238",
-           "", "", "吉市监罚〔2026〕7号", "销售过期食品", "当事人销售过期食品，负责人李强（电话13900001111）承认。",
-           "《食品安全法》", "罚款", "罚款0.5万元", "0.5", "", "", "2026/3/2", "2099-12-31", "",
-           "吉林市市场监督管理局", "", "吉林市市场监督管理局", "", "02", ""]  # fmt: skip
+    row = [
+        "吉林省𠀀源食品有限公司",
+        "法人及非法人组织",
+        "91220104MA0Y123404",
+        "李强",
+        "身份证",
+        "220104199003071238",
+        "",
+        "",
+        "吉市监罚〔2026〕7号",
+        "销售过期食品",
+        "当事人销售过期食品，负责人李强（电话13900001111）承认。",
+        "《食品安全法》",
+        "罚款",
+        "罚款0.5万元",
+        "0.5",
+        "",
+        "",
+        "2026/3/2",
+        "2099-12-31",
+        "",
+        "吉林市市场监督管理局",
+        "",
+        "吉林市市场监督管理局",
+        "",
+        "02",
+        "",
+    ]
     with (folder / "gb.csv").open("w", encoding="gb18030", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(PENALTY_HEADERS_ZH)
@@ -172,11 +208,39 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     (landing / "penalties").mkdir(parents=True)
     (landing / "revocations").mkdir()
     (landing / "repairs").mkdir()
-    base = ["", "法人及非法人组织", "", "王五", "身份证", "", "", "", "", "超标排放", "超标排放大气污染物", "《大气污染防治法》",
-            "罚款", "罚款5万元", "5", "", "", "2026-03-02", "", "", "吉林省生态环境厅", "", "吉林省生态环境厅", "", "02", ""]  # fmt: skip
-    orgs = [("甲环保科技有限公司", "91220104MA0Y123404", "吉环罚〔2026〕1号"),
-            ("乙化工有限公司", "91110108600037341D", "吉环罚〔2026〕2号"),
-            ("丙建材有限公司", "91220104MA0Y12345X", "吉环罚〔2026〕3号")]  # fmt: skip
+    base = [
+        "",
+        "法人及非法人组织",
+        "",
+        "王五",
+        "身份证",
+        "",
+        "",
+        "",
+        "",
+        "超标排放",
+        "超标排放大气污染物",
+        "《大气污染防治法》",
+        "罚款",
+        "罚款5万元",
+        "5",
+        "",
+        "",
+        "2026-03-02",
+        "",
+        "",
+        "吉林省生态环境厅",
+        "",
+        "吉林省生态环境厅",
+        "",
+        "02",
+        "",
+    ]
+    orgs = [
+        ("甲环保科技有限公司", "91220104MA0Y123404", "吉环罚〔2026〕1号"),
+        ("乙化工有限公司", "91110108600037341D", "吉环罚〔2026〕2号"),
+        ("丙建材有限公司", "91220104MA0Y12345X", "吉环罚〔2026〕3号"),
+    ]
     from creditlake.identifiers import check_uscc
 
     with (landing / "penalties" / "p.csv").open("w", encoding="utf-8", newline="") as fh:
@@ -199,14 +263,31 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     # With the example registry: institution A's licence covers organisations' penalties
     # (publishing/registry_example), so each run also delivers it a signed feed.
     registry = ["--registry", "publishing/registry_example"]
-    first = run_cli("run", "--landing", str(landing), "--as-of", "2026-08-01", "--lake", str(lake),
-                    "--summary", str(tmp_path / "s1.json"), *registry).stdout  # fmt: skip
+    first = run_cli(
+        "run",
+        "--landing",
+        str(landing),
+        "--as-of",
+        "2026-08-01",
+        "--lake",
+        str(lake),
+        "--summary",
+        str(tmp_path / "s1.json"),
+        *registry,
+    ).stdout
     assert published_numbers(tmp_path / "s1.json") == {o[2] for o in orgs}
     assert query(lake, "select count(*) from fct_withdrawals") == [(0,)]
     feeds = {f["licence"]: f for f in read_summary(tmp_path / "s1.json")["feeds"]}
-    assert {k: feeds[LIC_A][k] for k in ("institution", "status", "delivery_id", "kind", "rows", "withdrawals")} == {
-        "institution": INST_A, "status": "delivered", "delivery_id": "000001-2026-08-01", "kind": "snapshot",
-        "rows": 3, "withdrawals": 0}  # fmt: skip
+    assert {
+        k: feeds[LIC_A][k] for k in ("institution", "status", "delivery_id", "kind", "rows", "withdrawals")
+    } == {
+        "institution": INST_A,
+        "status": "delivered",
+        "delivery_id": "000001-2026-08-01",
+        "kind": "snapshot",
+        "rows": 3,
+        "withdrawals": 0,
+    }
     assert f"delivered  {LIC_A} to {INST_A}: 000001-2026-08-01 snapshot, 3 rows" in first
     feed = lake / "feeds" / INST_A / LIC_A
     key = str(lake / "keys" / "feeds" / "platform-ed25519.pub.pem")
@@ -216,18 +297,58 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     # the events arrive after the first run, dated between the two
     codes = [r[2] for r in csv.reader((landing / "penalties" / "p.csv").open(encoding="utf-8"))][1:]
     with (landing / "revocations" / "r.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([
-            ["操作编号", "主体代码", "原信息类别", "原决定书文号", "操作类型", "生效日期", "数据来源单位"],
-            ["CX-1", codes[0], "行政处罚", orgs[0][2], "撤销", "2026-08-10", "吉林省生态环境厅"],
-        ])  # fmt: skip
+        csv.writer(fh).writerows(
+            [
+                [
+                    "操作编号",
+                    "主体代码",
+                    "原信息类别",
+                    "原决定书文号",
+                    "操作类型",
+                    "生效日期",
+                    "数据来源单位",
+                ],
+                ["CX-1", codes[0], "行政处罚", orgs[0][2], "撤销", "2026-08-10", "吉林省生态环境厅"],
+            ]
+        )
     with (landing / "repairs" / "x.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([
-            ["修复决定编号", "主体名称", "主体代码", "原信息类别", "原决定书文号", "修复决定日期", "修复机关", "数据来源单位"],
-            ["XF-1", orgs[1][0], codes[1], "行政处罚", orgs[1][2], "2026-08-20", "吉林省发展和改革委员会", "吉林省发展和改革委员会"],
-        ])  # fmt: skip
+        csv.writer(fh).writerows(
+            [
+                [
+                    "修复决定编号",
+                    "主体名称",
+                    "主体代码",
+                    "原信息类别",
+                    "原决定书文号",
+                    "修复决定日期",
+                    "修复机关",
+                    "数据来源单位",
+                ],
+                [
+                    "XF-1",
+                    orgs[1][0],
+                    codes[1],
+                    "行政处罚",
+                    orgs[1][2],
+                    "2026-08-20",
+                    "吉林省发展和改革委员会",
+                    "吉林省发展和改革委员会",
+                ],
+            ]
+        )
 
-    second = run_cli("run", "--landing", str(landing), "--as-of", "2026-09-01", "--lake", str(lake),
-                     "--summary", str(tmp_path / "s2.json"), *registry).stdout  # fmt: skip
+    second = run_cli(
+        "run",
+        "--landing",
+        str(landing),
+        "--as-of",
+        "2026-09-01",
+        "--lake",
+        str(lake),
+        "--summary",
+        str(tmp_path / "s2.json"),
+        *registry,
+    ).stdout
     assert published_numbers(tmp_path / "s2.json") == {orgs[2][2]}
     withdrawn = query(lake, "select reason, withdrawn_on::varchar from fct_withdrawals order by withdrawn_on")
     assert withdrawn == [("revoked", "2026-08-10"), ("repaired", "2026-08-20")]
@@ -240,9 +361,10 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
 
     gone = pd.read_parquet(feed / "000002-2026-09-01" / "withdrawals.parquet")
     numbers = dict(query(lake, "select record_id, decision_number from int_credit__records_as_of"))
-    assert sorted((numbers[r], reason, on) for r, reason, on in zip(gone["record_id"], gone["reason"],
-                                                                     gone["withdrawn_on"], strict=True)) == [
-        (orgs[0][2], "revoked", "2026-08-10"), (orgs[1][2], "repaired", "2026-08-20")]  # fmt: skip
+    assert sorted(
+        (numbers[r], reason, on)
+        for r, reason, on in zip(gone["record_id"], gone["reason"], gone["withdrawn_on"], strict=True)
+    ) == [(orgs[0][2], "revoked", "2026-08-10"), (orgs[1][2], "repaired", "2026-08-20")]
     run_cli("feeds", "verify", str(feed), "--key", key, "--institution", INST_A)  # both deliveries, chained
     assert run_cli("audit", "verify", "--lake", str(lake)).stdout.startswith("OK  ")
 
@@ -253,13 +375,13 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
 # city-2022 Art 42, gd-draft Art 40); C was revoked on 2026-10-08, so it is withdrawn
 # (city-2022 Art 45, hl-2022 Art 38); D was decided under the simple procedure: excluded.
 PROFILE_ANSWERS = {
-    "jl-draft": False,   # jl-draft Art 19: general at most 1 year -> A ended 2026-06-02
-    "hl-draft": False,   # hl-draft Art 51: 3 months to 1 year
-    "gd-draft": True,    # gd-draft Art 24: 3 years from determination
-    "national": True,    # NDRC Order 58 in force on 2025-06-02: at most 3 years
-    "hl-2022": True,     # hl-2022 Art 37: per national rules (Order 58 on that date)
-    "city-2022": True,   # city-2022 Art 13: per the catalog item, i.e. national rules
-}  # fmt: skip
+    "jl-draft": False,  # jl-draft Art 19: general at most 1 year -> A ended 2026-06-02
+    "hl-draft": False,  # hl-draft Art 51: 3 months to 1 year
+    "gd-draft": True,  # gd-draft Art 24: 3 years from determination
+    "national": True,  # NDRC Order 58 in force on 2025-06-02: at most 3 years
+    "hl-2022": True,  # hl-2022 Art 37: per national rules (Order 58 on that date)
+    "city-2022": True,  # city-2022 Art 13: per the catalog item, i.e. national rules
+}
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILE_ANSWERS))
@@ -267,26 +389,93 @@ def test_each_profile_through_the_dag(tmp_path, profile):
     landing, lake = tmp_path / "landing", tmp_path / "lake"
     for folder in ("penalties", "objections", "revocations"):
         (landing / folder).mkdir(parents=True)
-    row = ["丁食品有限公司", "法人及非法人组织", "91220104MA0Y123404", "", "", "", "", "", "A",
-           "销售过期食品", "销售过期食品", "《食品安全法》", "罚款", "罚款2万元", "2", "", "", "2025-06-02", "", "",
-           "吉林市市场监督管理局", "", "吉林市市场监督管理局", "", "02", ""]  # fmt: skip
+    row = [
+        "丁食品有限公司",
+        "法人及非法人组织",
+        "91220104MA0Y123404",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "A",
+        "销售过期食品",
+        "销售过期食品",
+        "《食品安全法》",
+        "罚款",
+        "罚款2万元",
+        "2",
+        "",
+        "",
+        "2025-06-02",
+        "",
+        "",
+        "吉林市市场监督管理局",
+        "",
+        "吉林市市场监督管理局",
+        "",
+        "02",
+        "",
+    ]
 
     def penalty(number, decided, procedure="02"):
         return row[:8] + [number] + row[9:17] + [decided] + row[18:24] + [procedure, ""]
 
     with (landing / "penalties" / "p.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([PENALTY_HEADERS_ZH, penalty("A", "2025-06-02"), penalty("B", "2026-09-01"),
-                                  penalty("C", "2026-09-01"), penalty("D", "2026-09-01", "01")])  # fmt: skip
+        csv.writer(fh).writerows(
+            [
+                PENALTY_HEADERS_ZH,
+                penalty("A", "2025-06-02"),
+                penalty("B", "2026-09-01"),
+                penalty("C", "2026-09-01"),
+                penalty("D", "2026-09-01", "01"),
+            ]
+        )
     with (landing / "objections" / "o.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([["异议编号", "主体代码", "原信息类别", "原决定书文号", "状态", "日期"],
-                                  ["YY-1", "91220104MA0Y123404", "行政处罚", "B", "受理", "2026-11-20"]])  # fmt: skip
+        csv.writer(fh).writerows(
+            [
+                ["异议编号", "主体代码", "原信息类别", "原决定书文号", "状态", "日期"],
+                ["YY-1", "91220104MA0Y123404", "行政处罚", "B", "受理", "2026-11-20"],
+            ]
+        )
     with (landing / "revocations" / "r.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([["操作编号", "主体代码", "原信息类别", "原决定书文号", "操作类型", "生效日期", "上报日期",
-                                   "数据来源单位"],
-                                  ["CX-1", "91220104MA0Y123404", "行政处罚", "C", "撤销", "2026-10-08", "2026-10-12",
-                                   "吉林市市场监督管理局"]])  # fmt: skip
-    run_cli("run", "--landing", str(landing), "--as-of", "2026-11-22", "--profile", profile, "--lake", str(lake),
-            "--summary", str(tmp_path / "s.json"))  # fmt: skip
+        csv.writer(fh).writerows(
+            [
+                [
+                    "操作编号",
+                    "主体代码",
+                    "原信息类别",
+                    "原决定书文号",
+                    "操作类型",
+                    "生效日期",
+                    "上报日期",
+                    "数据来源单位",
+                ],
+                [
+                    "CX-1",
+                    "91220104MA0Y123404",
+                    "行政处罚",
+                    "C",
+                    "撤销",
+                    "2026-10-08",
+                    "2026-10-12",
+                    "吉林市市场监督管理局",
+                ],
+            ]
+        )
+    run_cli(
+        "run",
+        "--landing",
+        str(landing),
+        "--as-of",
+        "2026-11-22",
+        "--profile",
+        profile,
+        "--lake",
+        str(lake),
+        "--summary",
+        str(tmp_path / "s.json"),
+    )
     summary = read_summary(tmp_path / "s.json")
     assert summary["profile"] == profile
     penalties = next(f for f in summary["files"] if f["dataset"] == "penalties")

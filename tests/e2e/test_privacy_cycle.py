@@ -35,8 +35,20 @@ def cycle(tmp_path_factory):
     root = tmp_path_factory.mktemp("privacy")
     truth = write_landing(root / "landing")
     summary = root / "summary.json"
-    proc = run_cli("run", "--landing", str(root / "landing"), "--as-of", AS_OF.isoformat(), "--profile", "national",
-                   "--lake", str(root / "lake"), "--summary", str(summary), check=False)  # fmt: skip
+    proc = run_cli(
+        "run",
+        "--landing",
+        str(root / "landing"),
+        "--as-of",
+        AS_OF.isoformat(),
+        "--profile",
+        "national",
+        "--lake",
+        str(root / "lake"),
+        "--summary",
+        str(summary),
+        check=False,
+    )
     return truth, read_summary(summary), root / "lake", proc
 
 
@@ -63,8 +75,11 @@ def test_no_planted_value_is_published_anywhere(cycle):
 
 def test_every_clean_organisation_record_is_published(cycle):
     truth, summary, lake, _proc = cycle
-    for dataset, column in (("penalties", "decision_number"), ("licenses", "decision_number"),
-                            ("court_dishonest", "case_number")):  # fmt: skip
+    for dataset, column in (
+        ("penalties", "decision_number"),
+        ("licenses", "decision_number"),
+        ("court_dishonest", "case_number"),
+    ):
         latest = json.loads((lake / "open" / dataset / "latest.json").read_text(encoding="utf-8"))
         parquet = next(f["path"] for f in latest["files"] if f["path"].endswith(".parquet"))
         published = set(pd.read_parquet(lake / "open" / parquet)[column])

@@ -30,15 +30,34 @@ P3 = "220102197602223895"  # never authorised
 ORG1, ORG2, ORG3 = "911101050267GK0H6G", "91110105NLNHD7EJ85", "91110105L30P8774P4"
 
 
-def record(record_id: str, dataset: str, item: str, subject_type: str, key: str, *, objection: bool = False,
-           decision: str = "2026-05-10", end: str | None = "2027-05-09", extra: dict | None = None) -> dict:  # fmt: skip
+def record(
+    record_id: str,
+    dataset: str,
+    item: str,
+    subject_type: str,
+    key: str,
+    *,
+    objection: bool = False,
+    decision: str = "2026-05-10",
+    end: str | None = "2027-05-09",
+    extra: dict | None = None,
+) -> dict:
     return {
-        "record_id": record_id, "dataset": dataset, "catalog_item": item, "subject_type": subject_type,
-        "subject_key": key, "subject_name": "某公司" if subject_type != "natural_person" else "张三",
-        "decision_number": f"京罚〔2026〕{record_id}号", "decision_date": decision, "publicity_end": end,
-        "nature_class": "general", "under_objection": objection,
-        "record_json": json.dumps({"penalty_content": "罚款", "amount_wan": 1.5, **(extra or {})}, ensure_ascii=False),
-    }  # fmt: skip
+        "record_id": record_id,
+        "dataset": dataset,
+        "catalog_item": item,
+        "subject_type": subject_type,
+        "subject_key": key,
+        "subject_name": "某公司" if subject_type != "natural_person" else "张三",
+        "decision_number": f"京罚〔2026〕{record_id}号",
+        "decision_date": decision,
+        "publicity_end": end,
+        "nature_class": "general",
+        "under_objection": objection,
+        "record_json": json.dumps(
+            {"penalty_content": "罚款", "amount_wan": 1.5, **(extra or {})}, ensure_ascii=False
+        ),
+    }
 
 
 def base_records() -> list[dict]:
@@ -72,20 +91,50 @@ def build_warehouse(path: Path, records: list[dict], withdrawals: list[dict] | N
             record_id varchar, dataset varchar, catalog_item varchar, subject_type varchar, subject_key varchar,
             withdrawn_on date, reason varchar)""")
         for r in records:
-            con.execute("insert into main.fct_shareable_records values (?,?,?,?,?,?,?,?,?,?,?,?)",
-                        [r[k] for k in ("record_id", "dataset", "catalog_item", "subject_type", "subject_key",
-                                        "subject_name", "decision_number", "decision_date", "publicity_end",
-                                        "nature_class", "under_objection", "record_json")])  # fmt: skip
+            con.execute(
+                "insert into main.fct_shareable_records values (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    r[k]
+                    for k in (
+                        "record_id",
+                        "dataset",
+                        "catalog_item",
+                        "subject_type",
+                        "subject_key",
+                        "subject_name",
+                        "decision_number",
+                        "decision_date",
+                        "publicity_end",
+                        "nature_class",
+                        "under_objection",
+                        "record_json",
+                    )
+                ],
+            )
         for w in withdrawals or []:
-            con.execute("insert into main.fct_withdrawals values (?,?,?,?,?,?,?)",
-                        [w[k] for k in ("record_id", "dataset", "catalog_item", "subject_type", "subject_key",
-                                        "withdrawn_on", "reason")])  # fmt: skip
+            con.execute(
+                "insert into main.fct_withdrawals values (?,?,?,?,?,?,?)",
+                [
+                    w[k]
+                    for k in (
+                        "record_id",
+                        "dataset",
+                        "catalog_item",
+                        "subject_type",
+                        "subject_key",
+                        "withdrawn_on",
+                        "reason",
+                    )
+                ],
+            )
     return path
 
 
 def withdrawal(rec: dict, reason: str, on: str) -> dict:
     return {k: rec[k] for k in ("record_id", "dataset", "catalog_item", "subject_type", "subject_key")} | {
-        "withdrawn_on": on, "reason": reason}  # fmt: skip
+        "withdrawn_on": on,
+        "reason": reason,
+    }
 
 
 def run_config(lake: Path, as_of: date) -> RunConfig:
@@ -123,9 +172,17 @@ class Lake:
 
 @pytest.fixture
 def lake(tmp_path, monkeypatch) -> Lake:
-    for var in ("CREDITLAKE_FEEDS_S3_BUCKET", "CREDITLAKE_FEEDS_S3_PREFIX", "CREDITLAKE_AUDIT_DIR",
-                "CREDITLAKE_FEEDS_KEYS", "CREDITLAKE_FEEDS_SIGNING_KEY", "CREDITLAKE_FEEDS_SIGNATURE",
-                "CREDITLAKE_SHARING_TOKENS", "CREDITLAKE_SHARING_URL_KEY", "CREDITLAKE_REGISTRY"):  # fmt: skip
+    for var in (
+        "CREDITLAKE_FEEDS_S3_BUCKET",
+        "CREDITLAKE_FEEDS_S3_PREFIX",
+        "CREDITLAKE_AUDIT_DIR",
+        "CREDITLAKE_FEEDS_KEYS",
+        "CREDITLAKE_FEEDS_SIGNING_KEY",
+        "CREDITLAKE_FEEDS_SIGNATURE",
+        "CREDITLAKE_SHARING_TOKENS",
+        "CREDITLAKE_SHARING_URL_KEY",
+        "CREDITLAKE_REGISTRY",
+    ):
         monkeypatch.delenv(var, raising=False)
     return Lake(tmp_path)
 

@@ -15,9 +15,14 @@ from tests.feeds.conftest import LIC_A, A, Clock
 def fill(root, clock, n=5):
     log = AccessLog(root, clock)
     for i in range(n):
-        log.record(action="POST /delta-sharing/shares/x/schemas/y/tables/records/query", result="ok",
-                   institution=A, licence=LIC_A, purpose="credit_assessment",
-                   read={"table": "x.y.records", "records": i})  # fmt: skip
+        log.record(
+            action="POST /delta-sharing/shares/x/schemas/y/tables/records/query",
+            result="ok",
+            institution=A,
+            licence=LIC_A,
+            purpose="credit_assessment",
+            read={"table": "x.y.records", "records": i},
+        )
     return log
 
 
@@ -58,8 +63,10 @@ def test_an_edit_that_recomputes_its_own_hash_still_breaks_the_chain(tmp_path):
     lines[3] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
     segment.write_text("".join(lines), encoding="utf-8")
     ok, problems = verify(tmp_path)
-    assert not ok and problems == [f"{segment.name} line 5: prev_hash does not match the entry before it "
-                                   "(an entry was deleted, inserted or reordered)"]  # fmt: skip
+    assert not ok and problems == [
+        f"{segment.name} line 5: prev_hash does not match the entry before it "
+        "(an entry was deleted, inserted or reordered)"
+    ]
 
 
 def test_a_deleted_line_is_found(tmp_path):

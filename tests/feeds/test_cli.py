@@ -72,8 +72,11 @@ def test_feeds_verify_with_the_wrong_key_fails(delivered, tmp_path, capsys):
 
     _, folder, _ = delivered
     other = tmp_path / "other.pub.pem"
-    other.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    other.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     assert main(["feeds", "verify", str(folder), "--key", str(other)]) == 1
     assert "signature does not verify" in capsys.readouterr().err
     assert main(["feeds", "verify", str(folder), "--key", str(tmp_path / "missing.pem")]) == 2
@@ -94,8 +97,9 @@ def test_audit_verify_fails_on_an_edited_or_deleted_entry(delivered, capsys):
     [(_, segment)] = segments(lake.cfg().lake / "audit")
     lines = segment.read_text(encoding="utf-8").splitlines(keepends=True)
     assert '"result":"refused"' in lines[3]
-    segment.write_text("".join(lines[:3] + [lines[3].replace('"result":"refused"', '"result":"ok"')]),
-                       encoding="utf-8")  # fmt: skip
+    segment.write_text(
+        "".join(lines[:3] + [lines[3].replace('"result":"refused"', '"result":"ok"')]), encoding="utf-8"
+    )
     assert main(["audit", "verify", "--lake", str(lake.cfg().lake)]) == 1
     err = capsys.readouterr().err
     assert f"{segment.name} line 4: hash does not match the entry's content (the entry was edited)" in err
@@ -114,14 +118,35 @@ def test_audit_verify_without_a_log_fails(tmp_path, capsys):
 
 
 def issue(lake, *extra):
-    return main(["tokens", "issue", "--lake", str(lake.cfg().lake), "--registry", str(lake.registry_root),
-                 "--institution", A, *extra])  # fmt: skip
+    return main(
+        [
+            "tokens",
+            "issue",
+            "--lake",
+            str(lake.cfg().lake),
+            "--registry",
+            str(lake.registry_root),
+            "--institution",
+            A,
+            *extra,
+        ]
+    )
 
 
 def test_tokens_issue_prints_the_token_once_and_writes_the_profile(lake, tmp_path, capsys):
     profile_file = tmp_path / "out" / "a.share"
-    assert issue(lake, "--days", "30", "--profile-file", str(profile_file),
-                 "--endpoint", "https://share.example.cn/delta-sharing/") == 0  # fmt: skip
+    assert (
+        issue(
+            lake,
+            "--days",
+            "30",
+            "--profile-file",
+            str(profile_file),
+            "--endpoint",
+            "https://share.example.cn/delta-sharing/",
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     token = next(line.split()[2] for line in out.splitlines() if line.startswith("bearer token"))
     profile = json.loads(profile_file.read_text(encoding="utf-8"))
@@ -139,8 +164,9 @@ def test_tokens_issue_prints_the_token_once_and_writes_the_profile(lake, tmp_pat
     assert A in listed and token not in listed and "expires" in listed
 
 
-def test_tokens_issue_refuses_an_unknown_institution_a_missing_registry_and_a_long_life(lake, tmp_path, capsys,
-                                                                                          monkeypatch):  # fmt: skip
+def test_tokens_issue_refuses_an_unknown_institution_a_missing_registry_and_a_long_life(
+    lake, tmp_path, capsys, monkeypatch
+):
     profile_file = tmp_path / "x.share"
     args = ["tokens", "issue", "--lake", str(lake.cfg().lake), "--profile-file", str(profile_file)]
     assert main([*args, "--institution", A]) == 2  # no --registry, no CREDITLAKE_REGISTRY
@@ -186,9 +212,21 @@ def server(delivered, tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITLAKE_")}
     log = (tmp_path / "serve.log").open("w")  # a file, not a pipe nobody drains
-    proc = subprocess.Popen([CREDITLAKE, "serve", "--lake", str(lake.cfg().lake), "--registry",
-                             str(lake.registry_root), "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            CREDITLAKE,
+            "serve",
+            "--lake",
+            str(lake.cfg().lake),
+            "--registry",
+            str(lake.registry_root),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}/delta-sharing"
     try:
         deadline = time.monotonic() + 60
@@ -236,8 +274,11 @@ def test_serve_answers_the_official_client_with_a_token_from_tokens_issue(server
 
     # every request, the refused one too, is in the access log, and the log verifies
     assert main(["audit", "verify", "--lake", str(lake.cfg().lake)]) == 0
-    entries = [json.loads(line) for _, seg in segments(lake.cfg().lake / "audit")
-               for line in seg.read_text(encoding="utf-8").splitlines()]  # fmt: skip
+    entries = [
+        json.loads(line)
+        for _, seg in segments(lake.cfg().lake / "audit")
+        for line in seg.read_text(encoding="utf-8").splitlines()
+    ]
     assert [e["result"] for e in entries if e["action"] == "GET /delta-sharing/shares"][-1] == "refused"
 
 
@@ -245,8 +286,20 @@ def test_serve_refuses_to_start_without_a_registry(lake, capsys, monkeypatch):
     lake.cfg().lake.mkdir(parents=True)
     assert main(["serve", "--lake", str(lake.cfg().lake)]) == 2
     assert "no registry" in capsys.readouterr().err
-    assert main(["serve", "--lake", str(lake.cfg().lake), "--registry", str(lake.registry_root),
-                 "--profile", "nowhere"]) == 2  # fmt: skip
+    assert (
+        main(
+            [
+                "serve",
+                "--lake",
+                str(lake.cfg().lake),
+                "--registry",
+                str(lake.registry_root),
+                "--profile",
+                "nowhere",
+            ]
+        )
+        == 2
+    )
 
 
 # --- creditlake run --registry: checked before Airflow starts --------------------------------

@@ -36,9 +36,14 @@ def test_the_registry_of_the_run_gets_one_delivery_per_licence_in_the_summary(la
     summary = summary_of(run_conf, result)
     assert summary["feeds_registry"] == str(lake.registry_root)
     feeds = {f["licence"]: f for f in summary["feeds"]}
-    assert (feeds[LIC_A]["institution"], feeds[LIC_A]["status"], feeds[LIC_A]["delivery_id"], feeds[LIC_A]["kind"],
-            feeds[LIC_A]["rows"], feeds[LIC_A]["withdrawals"]) == (A, "delivered", "000001-2026-11-22", "snapshot",
-                                                                  7, 0)  # fmt: skip
+    assert (
+        feeds[LIC_A]["institution"],
+        feeds[LIC_A]["status"],
+        feeds[LIC_A]["delivery_id"],
+        feeds[LIC_A]["kind"],
+        feeds[LIC_A]["rows"],
+        feeds[LIC_A]["withdrawals"],
+    ) == (A, "delivered", "000001-2026-11-22", "snapshot", 7, 0)
     assert feeds[LIC_A]["manifest"].endswith(f"{A}/{LIC_A}/000001-2026-11-22/manifest.json")
     assert feeds[LIC_B]["rows"] == 4 and feeds[LIC_B]["mode"] == "pull"
     assert (feeds[LIC_C]["status"], feeds[LIC_C]["why"]) == ("refused", f"institution {C} is suspended")
@@ -79,8 +84,11 @@ def test_the_registry_may_come_from_the_environment(lake, monkeypatch):
     lake.warehouse(base_records())
     monkeypatch.setenv("CREDITLAKE_REGISTRY", str(lake.registry_root))
     result = stages.deliver_feeds(conf(lake), "run-1")
-    assert {d["licence"]: d["status"] for d in result["deliveries"]} == {LIC_A: "delivered", LIC_B: "delivered",
-                                                                          LIC_C: "refused"}  # fmt: skip
+    assert {d["licence"]: d["status"] for d in result["deliveries"]} == {
+        LIC_A: "delivered",
+        LIC_B: "delivered",
+        LIC_C: "refused",
+    }
 
 
 def test_an_invalid_registry_or_a_missing_warehouse_refuses_the_stage(lake):

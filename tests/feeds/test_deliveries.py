@@ -91,8 +91,13 @@ def test_first_delivery_is_a_signed_snapshot_of_what_each_licence_may_hold(lake)
     assert sorted(held["record_id"]) == ["honour-org-1", "lic-org-1", "pen-org-1", "pen-org-2"]
 
     # a suspended institution gets nothing, not even a folder
-    assert results[LIC_C] == {"institution": C, "licence": LIC_C, "delivery": "push", "status": "refused",
-                              "why": f"institution {C} is suspended"}  # fmt: skip
+    assert results[LIC_C] == {
+        "institution": C,
+        "licence": LIC_C,
+        "delivery": "push",
+        "status": "refused",
+        "why": f"institution {C} is suspended",
+    }
     assert not (lake.cfg().feeds_root / C).exists()
 
 
@@ -151,8 +156,11 @@ def test_next_delivery_is_a_delta_of_upserts_and_withdrawals_with_reasons(lake):
 def test_a_changed_warehouse_on_the_same_date_delivers_only_the_difference(lake):
     lake.warehouse(base_records())
     deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
-    records = base_records() + [record("court-org-9", "court_dishonest", "court_dishonest_debtor", "organisation",
-                                       "91110105NLNHD7EJ85")]  # fmt: skip
+    records = base_records() + [
+        record(
+            "court-org-9", "court_dishonest", "court_dishonest_debtor", "organisation", "91110105NLNHD7EJ85"
+        )
+    ]
     lake.warehouse(records)
     a = by_licence(deliver(lake.cfg(), lake.registry(), "run-1-rebuilt", s3=None))[LIC_A]
     assert (a["delivery_id"], a["watermark"], a["upserts"], a["withdrawals"]) == (
@@ -166,15 +174,22 @@ def test_a_changed_warehouse_on_the_same_date_delivers_only_the_difference(lake)
 def test_records_leaving_the_licence_scope_or_sharing_without_a_withdrawal_row_are_withdrawn_too(lake):
     lake.warehouse(base_records())
     deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
-    lake.edit("licences.yml", "licences", {"id": LIC_B}, catalog_items=["administrative_penalty",
-                                                                       "administrative_licence"])  # fmt: skip
+    lake.edit(
+        "licences.yml",
+        "licences",
+        {"id": LIC_B},
+        catalog_items=["administrative_penalty", "administrative_licence"],
+    )
     lake.warehouse([r for r in base_records() if r["record_id"] != "lic-org-1"])  # gone, and no row says why
     b = by_licence(deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None))[LIC_B]
     gone = read(lake.cfg().feeds_root / B / LIC_B / b["delivery_id"], "withdrawals.parquet")
     assert dict(zip(gone["record_id"], gone["reason"], strict=True)) == {
-        "honour-org-1": "out_of_licence_scope", "lic-org-1": "no_longer_shareable"}  # fmt: skip
-    assert verify_path(lake.cfg().feeds_root / B / LIC_B, FeedKeys.for_run(lake.cfg()).verification_key(B)) == (
-        True, [])  # fmt: skip
+        "honour-org-1": "out_of_licence_scope",
+        "lic-org-1": "no_longer_shareable",
+    }
+    assert verify_path(
+        lake.cfg().feeds_root / B / LIC_B, FeedKeys.for_run(lake.cfg()).verification_key(B)
+    ) == (True, [])
 
 
 def test_a_date_before_the_last_watermark_is_refused(lake):
@@ -221,8 +236,11 @@ def test_a_tampered_file_or_manifest_or_a_foreign_key_fails_verification(lake):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    other = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.PEM,
-                                                                     serialization.PublicFormat.SubjectPublicKeyInfo)  # fmt: skip
+    other = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     assert not verify_delivery(lake.cfg().feeds_root / B / LIC_B / "000001-2026-11-22", other)[0]
     # addressed to A: B cannot pass it off as its own
     assert verify_delivery(folder.parent / "000001-2026-11-22", key, institution=B)[0] is False

@@ -19,9 +19,14 @@ REGION = "cn-north-1"
 @pytest.fixture
 def feeds_bucket(s3_server, monkeypatch, lake):
     bucket = f"feeds-{uuid.uuid4().hex[:12]}"
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
-           "CREDITLAKE_S3_ENDPOINT_URL": s3_server, "CREDITLAKE_FEEDS_S3_BUCKET": bucket,
-           "CREDITLAKE_FEEDS_S3_PREFIX": "feeds"}  # fmt: skip
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "CREDITLAKE_S3_ENDPOINT_URL": s3_server,
+        "CREDITLAKE_FEEDS_S3_BUCKET": bucket,
+        "CREDITLAKE_FEEDS_S3_PREFIX": "feeds",
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     client = boto3.client("s3", endpoint_url=s3_server, region_name=REGION)
@@ -29,8 +34,13 @@ def feeds_bucket(s3_server, monkeypatch, lake):
     lake.edit("licences.yml", "licences", {"id": LIC_B}, delivery="both")  # B is pushed to as well
     lake.warehouse(base_records())
     results = {r["licence"]: r for r in deliver(lake.cfg(), lake.registry(), "run-1")}
-    return {"client": client, "bucket": bucket, "server": s3_server, "results": results,
-            "target": S3Target.from_env("FEEDS")}  # fmt: skip
+    return {
+        "client": client,
+        "bucket": bucket,
+        "server": s3_server,
+        "results": results,
+        "target": S3Target.from_env("FEEDS"),
+    }
 
 
 def keys_in(client, bucket, prefix=""):
@@ -86,12 +96,17 @@ def test_credentials_under_an_institutions_policy_cannot_read_another_prefix(fee
     for who in (A, B):
         user = f"feed-reader-{who}-{uuid.uuid4().hex[:6]}"
         iam.create_user(UserName=user)
-        iam.put_user_policy(UserName=user, PolicyName="own-prefix",
-                            PolicyDocument=json.dumps(institution_policy(target, who)))  # fmt: skip
+        iam.put_user_policy(
+            UserName=user, PolicyName="own-prefix", PolicyDocument=json.dumps(institution_policy(target, who))
+        )
         key = iam.create_access_key(UserName=user)["AccessKey"]
-        clients[who] = boto3.client("s3", endpoint_url=server, region_name=REGION,
-                                    aws_access_key_id=key["AccessKeyId"],
-                                    aws_secret_access_key=key["SecretAccessKey"])  # fmt: skip
+        clients[who] = boto3.client(
+            "s3",
+            endpoint_url=server,
+            region_name=REGION,
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+        )
     a_key, b_key = results[LIC_A]["s3_keys"][0], results[LIC_B]["s3_keys"][0]
     previous = requests.post(f"{server}/moto-api/reset-auth", data=b"0", timeout=10).json()
     try:
@@ -102,5 +117,8 @@ def test_credentials_under_an_institutions_policy_cannot_read_another_prefix(fee
                 clients[reader].get_object(Bucket=bucket, Key=other)
             assert err.value.response["Error"]["Code"] == "AccessDenied"
     finally:
-        requests.post(f"{server}/moto-api/reset-auth",
-                      data=str(previous["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"]).encode(), timeout=10)  # fmt: skip
+        requests.post(
+            f"{server}/moto-api/reset-auth",
+            data=str(previous["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"]).encode(),
+            timeout=10,
+        )

@@ -116,8 +116,15 @@ def test_an_authorisation_longer_than_max_term_is_once_for_life_and_refused(lake
 
 def test_every_problem_is_reported_at_once_with_its_file_entry_and_field(lake):
     lake.edit("institutions.yml", "institutions", {"uscc": B}, uscc="91110105L30P8774P5", status="dormant")
-    lake.edit("licences.yml", "licences", {"id": LIC_A}, catalog_items=["administrative_penalty", "gossip"],
-              delivery="fax", valid_to=None, expires="2027-01-01")  # fmt: skip
+    lake.edit(
+        "licences.yml",
+        "licences",
+        {"id": LIC_A},
+        catalog_items=["administrative_penalty", "gossip"],
+        delivery="fax",
+        valid_to=None,
+        expires="2027-01-01",
+    )
     lake.edit(
         "authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, subject_key="110101199003071234"
     )

@@ -64,8 +64,11 @@ def test_institution_a_reads_its_share_with_the_official_client(shared):
     client = delta_sharing.SharingClient(shared.profile_a)
     assert [s.name for s in client.list_shares()] == [LIC_A]
     assert sorted((t.schema, t.name) for t in client.list_all_tables()) == [
-        ("administrative_penalty", "records"), ("administrative_penalty", "withdrawals"),
-        ("court_dishonest_debtor", "records"), ("court_dishonest_debtor", "withdrawals")]  # fmt: skip
+        ("administrative_penalty", "records"),
+        ("administrative_penalty", "withdrawals"),
+        ("court_dishonest_debtor", "records"),
+        ("court_dishonest_debtor", "withdrawals"),
+    ]
     frame = table(shared.profile_a, LIC_A, "administrative_penalty").set_index("record_id")
     assert sorted(frame.index) == ["pen-ib-1", "pen-org-1", "pen-org-2", "pen-p1", "pen-p2"]
     assert bool(frame.loc["pen-org-2", "under_objection"]) is True  # the objection mark travels (RULES §7)
@@ -82,11 +85,19 @@ def test_a_token_sees_only_its_own_institutions_shares(shared):
     # A's token on B's share: not found, whatever the path
     assert status_of(lambda: table(shared.profile_a, LIC_B, "administrative_penalty")) == 404
     headers = {"Authorization": f"Bearer {shared.token_a}"}
-    for path in (f"/shares/{LIC_B}", f"/shares/{LIC_B}/schemas", f"/shares/{LIC_B}/all-tables",
-                 f"/shares/{LIC_B.lower()}/schemas/honour/tables/records/version"):  # fmt: skip
+    for path in (
+        f"/shares/{LIC_B}",
+        f"/shares/{LIC_B}/schemas",
+        f"/shares/{LIC_B}/all-tables",
+        f"/shares/{LIC_B.lower()}/schemas/honour/tables/records/version",
+    ):
         assert requests.get(shared.endpoint + path, headers=headers, timeout=10).status_code == 404, path
-    response = requests.post(shared.endpoint + f"/shares/{LIC_B}/schemas/honour/tables/records/query",
-                             json={}, headers=headers, timeout=10)  # fmt: skip
+    response = requests.post(
+        shared.endpoint + f"/shares/{LIC_B}/schemas/honour/tables/records/query",
+        json={},
+        headers=headers,
+        timeout=10,
+    )
     assert response.status_code == 404 and response.json()["errorCode"] == "RESOURCE_DOES_NOT_EXIST"
     # B reads its own: organisations only, never a natural person
     frame = table(shared.profile_b, LIC_B, "administrative_penalty")
@@ -115,14 +126,17 @@ def test_a_revoked_licence_is_refused_on_the_next_request(shared):
     shared.lake.edit("licences.yml", "licences", {"id": LIC_A}, status="revoked")
     assert status_of(lambda: table(shared.profile_a, LIC_A, "administrative_penalty")) == 403
     assert delta_sharing.SharingClient(shared.profile_a).list_shares() == []
-    response = requests.get(f"{shared.endpoint}/shares/{LIC_A}", timeout=10,
-                            headers={"Authorization": f"Bearer {shared.token_a}"})  # fmt: skip
+    response = requests.get(
+        f"{shared.endpoint}/shares/{LIC_A}", timeout=10, headers={"Authorization": f"Bearer {shared.token_a}"}
+    )
     assert response.status_code == 403 and response.json()["message"] == f"licence {LIC_A} is revoked"
 
 
 def test_a_natural_persons_record_is_shared_only_while_an_authorisation_covers_it(shared):
-    people = lambda: set(table(shared.profile_a, LIC_A, "administrative_penalty")["record_id"]) & {  # noqa: E731
-        "pen-p1", "pen-p2", "pen-p3"}  # fmt: skip
+    def people() -> set[str]:
+        shared_ids = set(table(shared.profile_a, LIC_A, "administrative_penalty")["record_id"])
+        return shared_ids & {"pen-p1", "pen-p2", "pen-p3"}
+
     assert people() == {"pen-p1", "pen-p2"}  # P3 never authorised anyone
     shared.clock.set(date(2026, 11, 30))
     assert people() == {"pen-p1", "pen-p2"}  # P2's last authorised day
@@ -148,7 +162,10 @@ def test_a_withdrawn_record_leaves_the_share_and_is_listed_in_the_next_delta(sha
     assert "pen-org-1" not in set(frame["record_id"]) and "pen-org-4" in set(frame["record_id"])
     gone = table(shared.profile_a, LIC_A, "administrative_penalty", "withdrawals").set_index("record_id")
     assert gone.loc["pen-org-1", ["reason", "withdrawn_on", "delivery_id"]].tolist() == [
-        "repaired", "2026-11-28", "000002-2026-12-01"]  # fmt: skip
+        "repaired",
+        "2026-11-28",
+        "000002-2026-12-01",
+    ]
     assert gone.loc["pen-p2", "reason"] == "authorisation_ended"
     import pandas as pd
 
@@ -159,8 +176,12 @@ def test_a_withdrawn_record_leaves_the_share_and_is_listed_in_the_next_delta(sha
 
 def test_file_urls_are_signed_short_lived_and_bound_to_the_licence(shared):
     headers = {"Authorization": f"Bearer {shared.token_a}"}
-    response = requests.post(f"{shared.endpoint}/shares/{LIC_A}/schemas/administrative_penalty/tables/records/query",
-                             json={}, headers=headers, timeout=10)  # fmt: skip
+    response = requests.post(
+        f"{shared.endpoint}/shares/{LIC_A}/schemas/administrative_penalty/tables/records/query",
+        json={},
+        headers=headers,
+        timeout=10,
+    )
     lines = [json.loads(line) for line in response.text.splitlines()]
     assert response.headers["delta-table-version"] == "1" and list(lines[0]) == ["protocol"]
     url = lines[2]["file"]["url"]
@@ -181,8 +202,11 @@ def test_file_urls_are_signed_short_lived_and_bound_to_the_licence(shared):
 
 def test_every_request_is_logged_with_who_what_and_why(shared):
     table(shared.profile_a, LIC_A, "administrative_penalty")
-    requests.get(shared.endpoint + f"/shares/{LIC_B}", headers={"Authorization": f"Bearer {shared.token_a}"},
-                 timeout=10)  # fmt: skip
+    requests.get(
+        shared.endpoint + f"/shares/{LIC_B}",
+        headers={"Authorization": f"Bearer {shared.token_a}"},
+        timeout=10,
+    )
     requests.get(shared.endpoint + "/shares", timeout=10)
     root = audit.audit_root(shared.lake.cfg())
     entries = [
@@ -191,7 +215,11 @@ def test_every_request_is_logged_with_who_what_and_why(shared):
     api = [e for e in entries if e["action"].startswith(("GET", "HEAD", "POST"))]
     query = next(e for e in api if e["action"].endswith("/administrative_penalty/tables/records/query"))
     assert (query["institution"], query["licence"], query["purpose"], query["result"]) == (
-        A, LIC_A, "credit_assessment", "ok")  # fmt: skip
+        A,
+        LIC_A,
+        "credit_assessment",
+        "ok",
+    )
     assert query["read"] == {"table": f"{LIC_A}.administrative_penalty.records", "records": 5, "version": 1}
     assert any(e["action"].startswith("GET /delta-sharing/files/") and e["result"] == "ok" for e in api)
     foreign = next(e for e in api if e["action"] == f"GET /delta-sharing/shares/{LIC_B}")

@@ -84,9 +84,10 @@ def pinned_airflow_version() -> str:
 def airflow_services() -> dict[str, dict]:
     """Services that run the creditlake image as an Airflow component (they carry the executor)."""
     return {
-        name: svc for name, svc in compose()["services"].items()
+        name: svc
+        for name, svc in compose()["services"].items()
         if "AIRFLOW__CORE__EXECUTOR" in (svc.get("environment") or {})
-    }  # fmt: skip
+    }
 
 
 def command_list(svc: dict) -> list[str]:
@@ -379,8 +380,9 @@ def test_dockerfile_installs_from_the_lock_without_dev_dependencies():
         assert "--frozen" in run and "--no-dev" in run, f"uv sync must be --frozen --no-dev: {run}"
         # creditlake.settings finds dbt_project/ next to the package: keep it editable.
         assert "--no-editable" not in run
-    assert not any(re.search(r"\bpip install\b(?!.*\buv==)", r) and "uv pip" not in r for r in runs), \
-        "packages must come from uv, not a bare pip install"  # fmt: skip
+    assert not any(re.search(r"\bpip install\b(?!.*\buv==)", r) and "uv pip" not in r for r in runs), (
+        "packages must come from uv, not a bare pip install"
+    )
     # Production extras are installed constrained by the lock, and kept by the final sync.
     extras = [r for r in runs if "uv pip install" in r]
     assert extras and all("--constraint" in r and "uv export --frozen --no-dev" in r for r in extras)
@@ -401,15 +403,19 @@ def test_dockerfile_copies_the_project_dags_dbt_and_expectations():
 
 
 def test_dockerfile_sources_exist_and_the_context_ignores_local_state():
-    ignored = {line.strip().rstrip("/") for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
-               if line.strip() and not line.startswith("#")}  # fmt: skip
+    ignored = {
+        line.strip().rstrip("/")
+        for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert {".venv", ".git", ".airflow", "demo"} <= ignored
     for parts in dockerfile_copies():
         for src in parts[:-1]:
             assert (ROOT / src).exists(), f"COPY {src}: no such file in the repository"
             top = src.rstrip("/").split("/")
-            assert not any("/".join(top[: i + 1]) in ignored for i in range(len(top))), \
-                f"COPY {src} is excluded by Dockerfile.dockerignore"  # fmt: skip
+            assert not any("/".join(top[: i + 1]) in ignored for i in range(len(top))), (
+                f"COPY {src} is excluded by Dockerfile.dockerignore"
+            )
 
 
 def test_dockerfile_runs_unprivileged_with_the_dags_it_carries():
@@ -658,11 +664,14 @@ def test_no_infra_file_contains_a_secret():
         assert not found, f"{path.relative_to(ROOT)} looks like it contains: {found}"
 
 
-@pytest.mark.parametrize("leak", [
-    "AWS_ACCESS_KEY_ID=" + "AKIA" + "Q" * 16,
-    "sql_alchemy_conn = postgresql://airflow:" + "hunter2hunter2" + "@db:5432/airflow",
-    "AIRFLOW__CORE__FERNET_KEY: " + "x" * 43 + "=",
-    "MINIO_ROOT_PASSWORD=" + "Sup3rS3cretValue99",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "AWS_ACCESS_KEY_ID=" + "AKIA" + "Q" * 16,
+        "sql_alchemy_conn = postgresql://airflow:" + "hunter2hunter2" + "@db:5432/airflow",
+        "AIRFLOW__CORE__FERNET_KEY: " + "x" * 43 + "=",
+        "MINIO_ROOT_PASSWORD=" + "Sup3rS3cretValue99",
+    ],
+)
 def test_secret_scanner_catches_a_planted_secret(leak):
     assert find_secrets(leak), f"the scanner missed {leak!r}"

@@ -35,16 +35,38 @@ DAMAGED = "91220104MA0Y123405"  # checksum wrong: refused at landing
 MARKET = "长春市市场监督管理局"
 LISTING = "黑市监信〔2026〕3号"  # a serious-list determination
 
-PENALTY = ["CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_WSH", "CF_SY", "CF_CFLB", "CF_NR_FK", "CF_JDRQ", "CF_CFJG",
-           "CF_SJLY", "CF_AJCXLB"]  # fmt: skip
+PENALTY = [
+    "CF_XDR_MC",
+    "CF_XDR_LB",
+    "CF_XDR_SHXYM",
+    "CF_WSH",
+    "CF_SY",
+    "CF_CFLB",
+    "CF_NR_FK",
+    "CF_JDRQ",
+    "CF_CFJG",
+    "CF_SJLY",
+    "CF_AJCXLB",
+]
 OBJECTION = ["YY_BH", "YY_ZTDM", "YY_XXLB", "YY_YWSH", "YY_ZT", "YY_RQ", "YY_JG", "YY_SM"]
 REVOCATION = ["CX_BH", "CX_ZTDM", "CX_XXLB", "CX_YWSH", "CX_LX", "CX_SXRQ", "CX_SBRQ", "CX_YJ", "CX_SJLY"]
 REPAIR = ["XF_BH", "XF_ZTMC", "XF_ZTDM", "XF_XXLB", "XF_YWSH", "XF_JDRQ", "XF_JG", "XF_SJLY"]
 
 
 def penalty(number: str, decided: str, uscc: str = COMPANY) -> list[str]:
-    return ["长春市金源商贸有限公司", "法人及非法人组织", uscc, number, "未按规定公示年度报告", "罚款", "1", decided, MARKET,
-            MARKET, "02"]  # fmt: skip
+    return [
+        "长春市金源商贸有限公司",
+        "法人及非法人组织",
+        uscc,
+        number,
+        "未按规定公示年度报告",
+        "罚款",
+        "1",
+        decided,
+        MARKET,
+        MARKET,
+        "02",
+    ]
 
 
 def objection(
@@ -65,60 +87,155 @@ def revocation(number: str, record: str, effective: str, reported: str) -> list[
 # The landing runs: (the day it ran, [(dataset, file, header, rows, when the file arrived)]).
 # A file arrives at 09:00 Beijing time on the run's day unless said otherwise.
 RUNS = [
-    ("2026-02-24", [
-        ("penalties", "p0.csv", PENALTY, [penalty("长市监罚〔2026〕1号", "2026-01-10")], None),
-        ("revocations", "r1.csv", REVOCATION, [
-            # effective the Thursday before the festival, reported on the worked Saturday 02-14
-            revocation("CX-1", "长市监罚〔2026〕1号", "2026-02-12", "2026-02-14"),
-            # reported on 除夕 (02-16), a holiday: counted from the last working day before it
-            revocation("CX-2", "长市监罚〔2025〕9号", "2026-02-13", "2026-02-16"),
-        ], None),
-    ]),
-    ("2026-10-08", [
-        ("objections", "o1.csv", OBJECTION, [
-            objection("YY-1", "受理", "2026-09-30"),  # received the day before National Day
-            objection("YY-4", "受理", "2026-09-21"),
-            objection("YY-4", "转办", "2026-09-29"),  # referred to the provider to verify
-            objection("YY-4", "反馈", "2026-10-08"),  # the provider's answer
-        ], None),
-    ]),
-    ("2026-10-12", [
-        ("objections", "o2.csv", OBJECTION, [objection("YY-1", "办结", "2026-10-12", "维持")], None),
-        # decided the day before Mid-Autumn; the file arrived at 01:30 Beijing time on 10-09
-        # (17:30 UTC on 10-08) and landed on 10-12
-        ("penalties", "p1.csv", PENALTY, [penalty("长市监罚〔2026〕21号", "2026-09-24")], "2026-10-08T17:30:00+00:00"),
-        ("repairs", "x1.csv", REPAIR, [["XF-1", "长春市金源商贸有限公司", COMPANY, "penalties", "长市监罚〔2026〕21号",
-                                        "2026-09-28", "长春市市场监督管理局", MARKET]], "2026-09-30T10:00:00+08:00"),
-    ]),  # fmt: skip
-    ("2026-10-20", [
-        ("objections", "o3.csv", OBJECTION, [objection("YY-4", "办结", "2026-10-20", "维持")], None),
-    ]),
-    ("2026-11-02", [
-        ("objections", "o4.csv", OBJECTION, [objection("YY-3", "受理", "2026-11-02")], None),
-        ("penalties", "p2.csv", PENALTY, [penalty("长市监罚〔2026〕31号", "2026-10-28", DAMAGED),
-                                          penalty("长市监罚〔2026〕32号", "2026-10-28", DAMAGED)], None),
-    ]),  # fmt: skip
-    ("2026-11-05", [
-        ("penalties", "p2-fixed.csv", PENALTY, [penalty("长市监罚〔2026〕31号", "2026-10-28")], None),
-    ]),
-    ("2026-11-16", [
-        ("objections", "o5.csv", OBJECTION, [objection("YY-5", "受理", "2026-11-09"),
-                                             objection("YY-5", "办结", "2026-11-11", "更正"),
-                                             # an objection to a serious-list determination
-                                             objection("YY-6", "受理", "2026-11-16", record=LISTING,
-                                                       about="严重失信主体名单")], None),
-    ]),  # fmt: skip
-    ("2026-11-18", [
-        ("objections", "o6.csv", OBJECTION, [objection("YY-2", "受理", "2026-11-18"),
-                                             objection("YY-6", "办结", "2026-11-18", "维持", record=LISTING,
-                                                       about="严重失信主体名单")], None),
-    ]),
-    ("2026-11-20", [
-        ("revocations", "r3.csv", REVOCATION, [revocation("CX-3", "长市监罚〔2026〕40号", "2026-11-16", "")], None),
-        # arrived on 11-02, landed only on 11-20
-        ("penalties", "p5.csv", PENALTY, [penalty("长市监罚〔2026〕41号", "2026-10-30")], "2026-11-02T09:00:00+08:00"),
-    ]),
-]  # fmt: skip
+    (
+        "2026-02-24",
+        [
+            ("penalties", "p0.csv", PENALTY, [penalty("长市监罚〔2026〕1号", "2026-01-10")], None),
+            (
+                "revocations",
+                "r1.csv",
+                REVOCATION,
+                [
+                    # effective the Thursday before the festival, reported on the worked Saturday 02-14
+                    revocation("CX-1", "长市监罚〔2026〕1号", "2026-02-12", "2026-02-14"),
+                    # reported on 除夕 (02-16), a holiday: counted from the last working day before it
+                    revocation("CX-2", "长市监罚〔2025〕9号", "2026-02-13", "2026-02-16"),
+                ],
+                None,
+            ),
+        ],
+    ),
+    (
+        "2026-10-08",
+        [
+            (
+                "objections",
+                "o1.csv",
+                OBJECTION,
+                [
+                    objection("YY-1", "受理", "2026-09-30"),  # received the day before National Day
+                    objection("YY-4", "受理", "2026-09-21"),
+                    objection("YY-4", "转办", "2026-09-29"),  # referred to the provider to verify
+                    objection("YY-4", "反馈", "2026-10-08"),  # the provider's answer
+                ],
+                None,
+            ),
+        ],
+    ),
+    (
+        "2026-10-12",
+        [
+            ("objections", "o2.csv", OBJECTION, [objection("YY-1", "办结", "2026-10-12", "维持")], None),
+            # decided the day before Mid-Autumn; the file arrived at 01:30 Beijing time on 10-09
+            # (17:30 UTC on 10-08) and landed on 10-12
+            (
+                "penalties",
+                "p1.csv",
+                PENALTY,
+                [penalty("长市监罚〔2026〕21号", "2026-09-24")],
+                "2026-10-08T17:30:00+00:00",
+            ),
+            (
+                "repairs",
+                "x1.csv",
+                REPAIR,
+                [
+                    [
+                        "XF-1",
+                        "长春市金源商贸有限公司",
+                        COMPANY,
+                        "penalties",
+                        "长市监罚〔2026〕21号",
+                        "2026-09-28",
+                        "长春市市场监督管理局",
+                        MARKET,
+                    ]
+                ],
+                "2026-09-30T10:00:00+08:00",
+            ),
+        ],
+    ),
+    (
+        "2026-10-20",
+        [
+            ("objections", "o3.csv", OBJECTION, [objection("YY-4", "办结", "2026-10-20", "维持")], None),
+        ],
+    ),
+    (
+        "2026-11-02",
+        [
+            ("objections", "o4.csv", OBJECTION, [objection("YY-3", "受理", "2026-11-02")], None),
+            (
+                "penalties",
+                "p2.csv",
+                PENALTY,
+                [
+                    penalty("长市监罚〔2026〕31号", "2026-10-28", DAMAGED),
+                    penalty("长市监罚〔2026〕32号", "2026-10-28", DAMAGED),
+                ],
+                None,
+            ),
+        ],
+    ),
+    (
+        "2026-11-05",
+        [
+            ("penalties", "p2-fixed.csv", PENALTY, [penalty("长市监罚〔2026〕31号", "2026-10-28")], None),
+        ],
+    ),
+    (
+        "2026-11-16",
+        [
+            (
+                "objections",
+                "o5.csv",
+                OBJECTION,
+                [
+                    objection("YY-5", "受理", "2026-11-09"),
+                    objection("YY-5", "办结", "2026-11-11", "更正"),
+                    # an objection to a serious-list determination
+                    objection("YY-6", "受理", "2026-11-16", record=LISTING, about="严重失信主体名单"),
+                ],
+                None,
+            ),
+        ],
+    ),
+    (
+        "2026-11-18",
+        [
+            (
+                "objections",
+                "o6.csv",
+                OBJECTION,
+                [
+                    objection("YY-2", "受理", "2026-11-18"),
+                    objection("YY-6", "办结", "2026-11-18", "维持", record=LISTING, about="严重失信主体名单"),
+                ],
+                None,
+            ),
+        ],
+    ),
+    (
+        "2026-11-20",
+        [
+            (
+                "revocations",
+                "r3.csv",
+                REVOCATION,
+                [revocation("CX-3", "长市监罚〔2026〕40号", "2026-11-16", "")],
+                None,
+            ),
+            # arrived on 11-02, landed only on 11-20
+            (
+                "penalties",
+                "p5.csv",
+                PENALTY,
+                [penalty("长市监罚〔2026〕41号", "2026-10-30")],
+                "2026-11-02T09:00:00+08:00",
+            ),
+        ],
+    ),
+]
 
 
 def clock(at: datetime) -> type[datetime]:
@@ -376,8 +493,9 @@ def test_the_run_summary_lists_what_is_overdue_and_what_falls_due_within_3_worki
     decide = overdue[("objection", "decide")]
     assert decide["count"] == 2 and decide["rule"] == "hl-2022 Art 39"
     assert [(i["event_id"], i["due_by"], i["subject_key"]) for i in decide["first"]] == [
-        ("YY-1", "2026-10-10", COMPANY), ("YY-3", "2026-11-05", COMPANY)
-    ]  # fmt: skip
+        ("YY-1", "2026-10-10", COMPANY),
+        ("YY-3", "2026-11-05", COMPANY),
+    ]
     assert overdue[("revocation", "report")]["first"][0]["event_id"] == "CX-3"
     assert overdue[("correction", "resubmit")]["first"][0]["record"] == "长市监罚〔2026〕32号"
     assert ("revocation", "withdraw") not in overdue

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from creditlake import landing, pipeline
-from creditlake.generate import DATASETS, generate
 from creditlake.settings import RunConfig
+from creditlake.synthetic import DATASETS, generate
 
 AS_OF = date(2026, 11, 22)
 
@@ -40,8 +40,9 @@ def fates_in_lake(cfg: RunConfig) -> dict[str, tuple[str, str | None]]:
         for path in root.glob("*/*.parquet"):
             if path.stem == "_schema" or path.parent.name == "_pending":
                 continue
-            frame = pd.read_parquet(path, columns=["_source_file", "_source_row"]
-                                    + (["_reason_code"] if fate != "loaded" else []))  # fmt: skip
+            frame = pd.read_parquet(
+                path, columns=["_source_file", "_source_row"] + (["_reason_code"] if fate != "loaded" else [])
+            )
             reasons = frame["_reason_code"] if fate != "loaded" else [None] * len(frame)
             for file, row, reason in zip(frame["_source_file"], frame["_source_row"], reasons, strict=True):
                 fates[f"{Path(file).name}:{row}"] = (fate, reason)

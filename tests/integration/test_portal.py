@@ -11,16 +11,27 @@ from publishing import stages
 from tests.integration.test_open_data import built  # noqa: F401 (fixture)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-         "--disable-component-update", "--disable-sync", "--disable-quic"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="make test installs chromium; run through make")
 
 
 def browse(url: str, tmp_path, *extra: str) -> str:
     proc = subprocess.run(
         [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *extra, url],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     return proc.stdout
 
 
@@ -62,17 +73,45 @@ def test_a_withdrawn_record_leaves_the_next_version_and_the_portal(tmp_path, mon
 
     import pandas as pd
 
-    from creditlake.generate import PENALTY_HEADERS_ZH
     from creditlake.identifiers import check_uscc
     from creditlake.settings import RunConfig
+    from creditlake.synthetic import PENALTY_HEADERS_ZH
 
     monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
     landing, lake = tmp_path / "landing", tmp_path / "lake"
     (landing / "penalties").mkdir(parents=True)
-    base = ["", "法人及非法人组织", "", "王五", "身份证", "", "", "", "", "超标排放", "超标排放大气污染物", "《大气污染防治法》",
-            "罚款", "罚款5万元", "5", "", "", "2026-03-02", "", "", "吉林省生态环境厅", "", "吉林省生态环境厅", "", "02", ""]  # fmt: skip
-    orgs = [("甲环保科技有限公司", "91220104MA0Y123404", "吉环罚〔2026〕1号"),
-            ("乙化工有限公司", "91110108600037341D", "吉环罚〔2026〕2号")]  # fmt: skip
+    base = [
+        "",
+        "法人及非法人组织",
+        "",
+        "王五",
+        "身份证",
+        "",
+        "",
+        "",
+        "",
+        "超标排放",
+        "超标排放大气污染物",
+        "《大气污染防治法》",
+        "罚款",
+        "罚款5万元",
+        "5",
+        "",
+        "",
+        "2026-03-02",
+        "",
+        "",
+        "吉林省生态环境厅",
+        "",
+        "吉林省生态环境厅",
+        "",
+        "02",
+        "",
+    ]
+    orgs = [
+        ("甲环保科技有限公司", "91220104MA0Y123404", "吉环罚〔2026〕1号"),
+        ("乙化工有限公司", "91110108600037341D", "吉环罚〔2026〕2号"),
+    ]
     assert all(check_uscc(code).ok for _, code, _ in orgs)
     with (landing / "penalties" / "p.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -97,10 +136,20 @@ def test_a_withdrawn_record_leaves_the_next_version_and_the_portal(tmp_path, mon
 
     (landing / "revocations").mkdir()
     with (landing / "revocations" / "r.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([
-            ["操作编号", "主体代码", "原信息类别", "原决定书文号", "操作类型", "生效日期", "数据来源单位"],
-            ["CX-1", orgs[0][1], "行政处罚", orgs[0][2], "撤销", "2026-08-10", "吉林省生态环境厅"],
-        ])  # fmt: skip
+        csv.writer(fh).writerows(
+            [
+                [
+                    "操作编号",
+                    "主体代码",
+                    "原信息类别",
+                    "原决定书文号",
+                    "操作类型",
+                    "生效日期",
+                    "数据来源单位",
+                ],
+                ["CX-1", orgs[0][1], "行政处罚", orgs[0][2], "撤销", "2026-08-10", "吉林省生态环境厅"],
+            ]
+        )
     portal, numbers = run(date(2026, 9, 1), "run-2")
     assert numbers == {orgs[1][2]}  # the next version no longer has it...
     gone = browse(f"file://{portal}?q=甲环保", tmp_path, "--dump-dom")

@@ -18,8 +18,17 @@ def staged_version(cfg, rows=3):
     known = folder.parent.parent / "_known_people.json"
     known.write_text(json.dumps({"people": [], "organisations": []}), encoding="utf-8")
     # as the publish gate passed it
-    return [{"dataset": "penalties", "version": "v1", "folder": str(folder), "rows": rows, "success": True,
-             "withheld_rows": 0, "known_people": str(known)}]  # fmt: skip
+    return [
+        {
+            "dataset": "penalties",
+            "version": "v1",
+            "folder": str(folder),
+            "rows": rows,
+            "success": True,
+            "withheld_rows": 0,
+            "known_people": str(known),
+        }
+    ]
 
 
 def test_release_mirrors_every_file_to_s3_and_moves_latest_last(cfg, s3_env):

@@ -15,8 +15,9 @@ def test_a_failing_batch_stays_out_of_the_raw_layer(cfg):
     pending = landing.pending_path(cfg, "penalties", result["batch_id"])
     # a loader bug the row checks did not catch: a subject type outside the code list
     table = pq.read_table(pending)
-    table = table.set_column(table.schema.get_field_index("_subject_type"), "_subject_type",
-                             [["organisation", "company"]])  # fmt: skip
+    table = table.set_column(
+        table.schema.get_field_index("_subject_type"), "_subject_type", [["organisation", "company"]]
+    )
     pq.write_table(table, pending)
 
     (gated,) = pipeline.validate_raw(cfg.to_conf(), [result])
@@ -140,7 +141,11 @@ def test_a_task_forked_from_a_preloaded_worker_lands_and_gates_without_importing
     from creditlake.settings import PROJECT_ROOT
 
     heavy = "great_expectations,pandas,pyarrow,numpy,duckdb,sqlalchemy,pydantic,marshmallow,jinja2,yaml,scipy,altair"
-    proc = subprocess.run([sys.executable, "-c", A_TASK_FORKED_FROM_A_PRELOADED_WORKER, str(tmp_path), heavy],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", A_TASK_FORKED_FROM_A_PRELOADED_WORKER, str(tmp_path), heavy],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "landed 2 imported by the task: []" in proc.stderr

@@ -22,32 +22,41 @@ def test_gd_objection_period_is_policy_not_art_40():
     )
     assert "[basis: platform policy: gd-draft Art 40" in load_profile("gd-draft").show()
     assert rule("gd-draft", "deadlines.objection_mark") == {
-        "value": 0, "unit": "working_days", "article": "gd-draft Art 40 (marked on acceptance)"}  # fmt: skip
+        "value": 0,
+        "unit": "working_days",
+        "article": "gd-draft Art 40 (marked on acceptance)",
+    }
 
 
 def test_jl_objection_deadlines_are_art_36s():
     """jl-draft Art 36 (item b): marked while handled (from acceptance, so 0 days), verified within
     10 working days, 15 for the provider from the referral; no 1-day figure."""
-    assert [rule("jl-draft", f"deadlines.objection_{k}")["value"] for k in ("mark", "decide", "decide_referred")] == [
-        0, 10, 15]  # fmt: skip
+    assert [
+        rule("jl-draft", f"deadlines.objection_{k}")["value"] for k in ("mark", "decide", "decide_referred")
+    ] == [0, 10, 15]
     assert rule("jl-draft", "deadlines.objection_decide_referred")["counted_from"] == "referral"
-    assert all("jl-draft Art 36" in rule("jl-draft", f"deadlines.objection_{k}")["article"]
-               for k in ("mark", "decide", "decide_referred"))  # fmt: skip
+    assert all(
+        "jl-draft Art 36" in rule("jl-draft", f"deadlines.objection_{k}")["article"]
+        for k in ("mark", "decide", "decide_referred")
+    )
 
 
-@pytest.mark.parametrize("profile, key, source", [
-    ("jl-draft", "deadlines.correction", "borrowed from hl-2022 Art 38"),
-    ("city-2022", "deadlines.correction", "borrowed from hl-2022 Art 38"),
-    ("gd-draft", "deadlines.correction", "borrowed from hl-2022 Art 38"),
-    ("jl-draft", "deadlines.revocation_withdraw", "borrowed from hl-2022 Art 38"),
-    ("gd-draft", "deadlines.revocation_withdraw", "borrowed from hl-2022 Art 38"),
-    ("city-2022", "deadlines.objection_mark", "borrowed from hl-2022 Art 39"),
-    ("city-2022", "deadlines.objection_decide", "borrowed from hl-2022 Art 39"),
-    ("national", "deadlines.submission_check", "borrowed from gd-draft Art 19"),
-    ("city-2022", "query_log_retention", "borrowed from jl-draft Art 20"),
-    ("hl-draft", "query_log_retention", "borrowed from jl-draft Art 20"),
-    ("hl-2022", "query_log_retention", "borrowed from jl-draft Art 20"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "profile, key, source",
+    [
+        ("jl-draft", "deadlines.correction", "borrowed from hl-2022 Art 38"),
+        ("city-2022", "deadlines.correction", "borrowed from hl-2022 Art 38"),
+        ("gd-draft", "deadlines.correction", "borrowed from hl-2022 Art 38"),
+        ("jl-draft", "deadlines.revocation_withdraw", "borrowed from hl-2022 Art 38"),
+        ("gd-draft", "deadlines.revocation_withdraw", "borrowed from hl-2022 Art 38"),
+        ("city-2022", "deadlines.objection_mark", "borrowed from hl-2022 Art 39"),
+        ("city-2022", "deadlines.objection_decide", "borrowed from hl-2022 Art 39"),
+        ("national", "deadlines.submission_check", "borrowed from gd-draft Art 19"),
+        ("city-2022", "query_log_retention", "borrowed from jl-draft Art 20"),
+        ("hl-draft", "query_log_retention", "borrowed from jl-draft Art 20"),
+        ("hl-2022", "query_log_retention", "borrowed from jl-draft Art 20"),
+    ],
+)
 def test_borrowed_deadlines_say_so(profile, key, source):
     """Item g: a deadline a profile's own text does not set says where it comes from."""
     node = rule(profile, key)

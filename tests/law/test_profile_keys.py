@@ -24,13 +24,24 @@ def profile_with_tests() -> list[tuple[str, list[str], list[str]]]:
         for test in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(test, ast.FunctionDef):
                 continue
-            keys = [key for node in ast.walk(test) if isinstance(node, ast.Call)
-                    and getattr(node.func, "id", None) == "profile_with" and node.args
-                    and isinstance(node.args[0], ast.Dict) for key in node.args[0].keys]  # fmt: skip
+            keys = [
+                key
+                for node in ast.walk(test)
+                if isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "profile_with"
+                and node.args
+                and isinstance(node.args[0], ast.Dict)
+                for key in node.args[0].keys
+            ]
             literal = [key.value for key in keys if isinstance(key, ast.Constant)]
-            parameters = [node.value for deco in test.decorator_list for node in ast.walk(deco)
-                          if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                          and any(not isinstance(key, ast.Constant) for key in keys)]  # fmt: skip
+            parameters = [
+                node.value
+                for deco in test.decorator_list
+                for node in ast.walk(deco)
+                if isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and any(not isinstance(key, ast.Constant) for key in keys)
+            ]
             if keys:
                 found.append((f"{path.name}::{test.name}", literal, parameters))
     return found

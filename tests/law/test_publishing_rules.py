@@ -39,17 +39,40 @@ def lake(tmp_path_factory) -> RunConfig:
     root = tmp_path_factory.mktemp("publishing_rules")
     cfg = RunConfig(landing=root / "landing", lake=root / "lake", as_of=AS_OF)
     decided = {"CF_JDRQ": "2026-05-06", "CF_NR_FK": "2"}
-    write_extract(cfg.landing, "penalties", [
-        decided | {"CF_WSH": ORG_PENALTY},
-        decided | {"CF_WSH": PERSON_PENALTY, "CF_XDR_MC": "王建华", "CF_XDR_LB": "自然人", "CF_XDR_SHXYM": "",
-                   "CF_XDR_ZJLX": "身份证", "CF_XDR_ZJHM": PERSON_ID, "CF_SY": "王建华销售不合格产品"},
-        decided | {"CF_WSH": BUSINESS_PENALTY, "CF_XDR_MC": "赵建军烧烤店", "CF_XDR_LB": "个体工商户",
-                   "CF_XDR_SHXYM": BUSINESS_CODE, "CF_FRDB": "赵建军", "CF_SY": "赵建军烧烤店使用过期食材"},
-    ])  # fmt: skip
-    write_extract(cfg.landing, "court_dishonest", [
-        {"SX_AH": ORG_CASE, "SX_ZJHM": ORGS[0]},
-        {"SX_AH": PERSON_CASE, "SX_MC": "张三丰", "SX_ZJHM": "2201041990****1238", "SX_FRDB": ""},
-    ])  # fmt: skip
+    write_extract(
+        cfg.landing,
+        "penalties",
+        [
+            decided | {"CF_WSH": ORG_PENALTY},
+            decided
+            | {
+                "CF_WSH": PERSON_PENALTY,
+                "CF_XDR_MC": "王建华",
+                "CF_XDR_LB": "自然人",
+                "CF_XDR_SHXYM": "",
+                "CF_XDR_ZJLX": "身份证",
+                "CF_XDR_ZJHM": PERSON_ID,
+                "CF_SY": "王建华销售不合格产品",
+            },
+            decided
+            | {
+                "CF_WSH": BUSINESS_PENALTY,
+                "CF_XDR_MC": "赵建军烧烤店",
+                "CF_XDR_LB": "个体工商户",
+                "CF_XDR_SHXYM": BUSINESS_CODE,
+                "CF_FRDB": "赵建军",
+                "CF_SY": "赵建军烧烤店使用过期食材",
+            },
+        ],
+    )
+    write_extract(
+        cfg.landing,
+        "court_dishonest",
+        [
+            {"SX_AH": ORG_CASE, "SX_ZJHM": ORGS[0]},
+            {"SX_AH": PERSON_CASE, "SX_MC": "张三丰", "SX_ZJHM": "2201041990****1238", "SX_FRDB": ""},
+        ],
+    )
     landing.ensure_raw_schema(cfg)
     landed = [landing.land_file(cfg, f["path"], f["dataset"]) for f in landing.discover(cfg)]
     assert all(f["loaded"] == f["rows_in"] for f in landed), landed

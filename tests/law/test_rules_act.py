@@ -31,9 +31,21 @@ def test_periods_by_version_sets_the_period(built, profile_with):
     """NDRC Order 36: a general penalty is published for a year; a shorter version ends it sooner."""
     rows = [penalty("P1", CF_JDRQ="2026-05-06")]
     assert state(built("national", AS_OF, penalties=rows), "P1")[0] == "published"
-    short = [{"version": "short", "in_force": {"from": None, "to": None}, "article": "test",
-              **{c: {"published": True, "min": {"value": 1, "unit": "months"}, "max": {"value": 3, "unit": "months"}}
-                 for c in ("minor", "general", "serious")}}]  # fmt: skip
+    short = [
+        {
+            "version": "short",
+            "in_force": {"from": None, "to": None},
+            "article": "test",
+            **{
+                c: {
+                    "published": True,
+                    "min": {"value": 1, "unit": "months"},
+                    "max": {"value": 3, "unit": "months"},
+                }
+                for c in ("minor", "general", "serious")
+            },
+        }
+    ]
     variant = profile_with({"periods_by_version": short}, base="national")
     assert state(built(variant, AS_OF, penalties=rows), "P1")[0] == "expired"
 
@@ -44,12 +56,18 @@ def test_decisions_of_2016_to_2019_are_not_published_in_2026(built, profile):
     (national: `earlier_decisions` gives decisions before 2019-07-01 the first version's periods)."""
     rows = [
         penalty(f"H{i}", CF_JDRQ=decided, CF_CFLB=category, CF_NR_FK=fine)
-        for i, (decided, category, fine) in enumerate([
-            ("2016-01-04", "罚款", "2"), ("2017-06-30", "警告", "0"), ("2018-03-01", "罚款;责令停产停业", "50"),
-            ("2018-12-31", "罚款", "150"), ("2019-06-30", "罚款", "5"), ("2019-07-01", "罚款", "5"),
-            ("2019-12-31", "罚款;吊销许可证件", "20"),
-        ])
-    ]  # fmt: skip
+        for i, (decided, category, fine) in enumerate(
+            [
+                ("2016-01-04", "罚款", "2"),
+                ("2017-06-30", "警告", "0"),
+                ("2018-03-01", "罚款;责令停产停业", "50"),
+                ("2018-12-31", "罚款", "150"),
+                ("2019-06-30", "罚款", "5"),
+                ("2019-07-01", "罚款", "5"),
+                ("2019-12-31", "罚款;吊销许可证件", "20"),
+            ]
+        )
+    ]
     query = built(profile, AS_OF, checked=True, penalties=rows)  # with dbt's data tests
     published = query(
         "select decision_number, end_rule from int_credit__records_as_of where status = 'published'"
@@ -83,11 +101,20 @@ def test_hl_draft_period_runs_from_the_end_of_continuing_conduct(built):
     assert state(query, "C2")[::2] == ("published", date(2026, 12, 1))
 
 
-@pytest.mark.parametrize("key, value, record, before, after", [
-    ("penalty_tiers.serious_categories", [], {"CF_CFLB": "罚款;责令停产停业", "CF_NR_FK": "5"}, "serious", "general"),
-    ("penalty_tiers.minor_only_categories", [], {"CF_CFLB": "警告", "CF_NR_FK": ""}, "minor", "general"),
-    ("penalty_tiers.serious_fine_wan", 1000, {"CF_NR_FK": "150"}, "serious", "general"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "key, value, record, before, after",
+    [
+        (
+            "penalty_tiers.serious_categories",
+            [],
+            {"CF_CFLB": "罚款;责令停产停业", "CF_NR_FK": "5"},
+            "serious",
+            "general",
+        ),
+        ("penalty_tiers.minor_only_categories", [], {"CF_CFLB": "警告", "CF_NR_FK": ""}, "minor", "general"),
+        ("penalty_tiers.serious_fine_wan", 1000, {"CF_NR_FK": "150"}, "serious", "general"),
+    ],
+)
 def test_penalty_tiers_set_the_class(built, profile_with, key, value, record, before, after):
     """NDRC Order 36 tiers: the categories and fine that make a penalty serious or minor."""
     rows = [penalty("T1", CF_JDRQ="2026-05-06", **record)]
@@ -99,10 +126,17 @@ def test_penalty_tiers_set_the_class(built, profile_with, key, value, record, be
 def test_minor_fine_ceiling_depends_on_the_subject(built, profile_with):
     """Administrative Penalty Law 2021 Art 51: the simple procedure fines a citizen up to 200
     yuan and an organisation up to 3,000; a 500-yuan fine on a person is not minor (issue item i)."""
-    person = {"CF_XDR_MC": "王伟", "CF_XDR_LB": "自然人", "CF_XDR_SHXYM": "", "CF_XDR_ZJLX": "身份证",
-              "CF_XDR_ZJHM": PERSON_ID}  # fmt: skip
-    rows = [penalty("M1", CF_JDRQ="2026-05-06", CF_NR_FK="0.05", **person),
-            penalty("M2", CF_JDRQ="2026-05-06", CF_NR_FK="0.25")]  # fmt: skip
+    person = {
+        "CF_XDR_MC": "王伟",
+        "CF_XDR_LB": "自然人",
+        "CF_XDR_SHXYM": "",
+        "CF_XDR_ZJLX": "身份证",
+        "CF_XDR_ZJHM": PERSON_ID,
+    }
+    rows = [
+        penalty("M1", CF_JDRQ="2026-05-06", CF_NR_FK="0.05", **person),
+        penalty("M2", CF_JDRQ="2026-05-06", CF_NR_FK="0.25"),
+    ]
     query = built("national", AS_OF, penalties=rows)
     assert (state(query, "M1")[1], state(query, "M2")[1]) == ("general", "minor")
     ceilings = {"organisation": 0.3, "natural_person": 0.1, "individual_business": 0.1}
@@ -171,16 +205,49 @@ def repaired(number: str, on: str) -> dict:
     return {"XF_BH": f"XF-{number}", "XF_YWSH": number, "XF_JDRQ": on}
 
 
-@pytest.mark.parametrize("key, value, base, record, repair_on, before, after", [
-    ("repair.general.repairable", False, "national", {}, "2026-09-01", "repaired", "published"),
-    ("repair.general.wait", {"value": 0, "unit": "months"}, "national", {}, "2026-06-01", "published", "repaired"),
-    ("repair.serious.repairable", True, "gd-draft", {"CF_CFLB": "责令停产停业"}, "2026-09-01", "published", "repaired"),
-    ("repair.serious.wait", {"value": 0, "unit": "months"}, "national", {"CF_CFLB": "责令停产停业"}, "2026-09-01",
-     "published", "repaired"),
-    ("repair.never_repairable", ["吊销食品经营许可证"], "national", {"CF_NR": "罚款2万元，吊销食品经营许可证"},
-     "2026-09-01", "repaired", "published"),
-    ("repair.effect", "stop", "jl-draft", {}, "2026-09-01", "published", "repaired"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "key, value, base, record, repair_on, before, after",
+    [
+        ("repair.general.repairable", False, "national", {}, "2026-09-01", "repaired", "published"),
+        (
+            "repair.general.wait",
+            {"value": 0, "unit": "months"},
+            "national",
+            {},
+            "2026-06-01",
+            "published",
+            "repaired",
+        ),
+        (
+            "repair.serious.repairable",
+            True,
+            "gd-draft",
+            {"CF_CFLB": "责令停产停业"},
+            "2026-09-01",
+            "published",
+            "repaired",
+        ),
+        (
+            "repair.serious.wait",
+            {"value": 0, "unit": "months"},
+            "national",
+            {"CF_CFLB": "责令停产停业"},
+            "2026-09-01",
+            "published",
+            "repaired",
+        ),
+        (
+            "repair.never_repairable",
+            ["吊销食品经营许可证"],
+            "national",
+            {"CF_NR": "罚款2万元，吊销食品经营许可证"},
+            "2026-09-01",
+            "repaired",
+            "published",
+        ),
+        ("repair.effect", "stop", "jl-draft", {}, "2026-09-01", "published", "repaired"),
+    ],
+)
 def test_repair_rules(built, profile_with, key, value, base, record, repair_on, before, after):
     """NDRC Order 36 (repair after the minimum period), gd-draft Art 41 (serious dishonesty not
     repairable), jl-draft Art 37 (some serious penalties never repaired), jl-draft Art 38 (the
@@ -218,10 +285,13 @@ def test_a_premature_repair_is_reported_not_dropped(built):
     assert query("select outcome from fct_repair_decisions") == [("before_waiting_period",)]
 
 
-@pytest.mark.parametrize("key, base, field, value", [
-    ("exclusions.simple_procedure", "national", "CF_AJCXLB", "简易程序"),
-    ("exclusions.minor_first_violation", "hl-draft", "CF_SCQW", "是"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "key, base, field, value",
+    [
+        ("exclusions.simple_procedure", "national", "CF_AJCXLB", "简易程序"),
+        ("exclusions.minor_first_violation", "hl-draft", "CF_SCQW", "是"),
+    ],
+)
 def test_exclusions_at_landing(built, profile_with, key, base, field, value):
     """hl-2022 Art 18, hl-draft Art 19: simple-procedure penalties, and (hl-draft) minor first-time
     violations, are excluded at landing with their reason; switched off, they load."""
@@ -234,14 +304,24 @@ def test_exclusions_at_landing(built, profile_with, key, base, field, value):
 
 
 def request(kind: str, scope: str = "") -> dict:
-    return {"SQ_BH": "SQ1", "SQ_ZTMC": "长春市金源商贸有限公司", "SQ_ZTDM": ORGS[0], "SQ_LX": kind, "SQ_FW": scope,
-            "SQ_SQRQ": "2026-10-08", "SQ_SLRQ": "2026-10-09"}  # fmt: skip
+    return {
+        "SQ_BH": "SQ1",
+        "SQ_ZTMC": "长春市金源商贸有限公司",
+        "SQ_ZTDM": ORGS[0],
+        "SQ_LX": kind,
+        "SQ_FW": scope,
+        "SQ_SQRQ": "2026-10-08",
+        "SQ_SLRQ": "2026-10-09",
+    }
 
 
-@pytest.mark.parametrize("key, kind, status", [
-    ("positive_withheld_on_request", "不公示守信信息", "withheld_on_request"),
-    ("honours_deleted_on_request", "删除荣誉信息", "deleted_on_request"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "key, kind, status",
+    [
+        ("positive_withheld_on_request", "不公示守信信息", "withheld_on_request"),
+        ("honours_deleted_on_request", "删除荣誉信息", "deleted_on_request"),
+    ],
+)
 def test_subject_requests(built, profile_with, key, kind, status):
     """hl-2022 Art 37 (positive information withheld on request), city-2022 Art 48 (honours
     deleted on request): switched off, the honour stays published."""

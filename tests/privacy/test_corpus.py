@@ -165,8 +165,9 @@ def test_evaluator_reads_the_corpus_format(tmp_path):
         encoding="utf-8",
     )
     entries = load_corpus(tmp_path)
-    assert entries[0] == Entry("电话0431777，号码0431777", (Label("landline", "0431777"),), ("张伟",), "mobile",
-                               "mobile.yml#1", "x")  # fmt: skip
+    assert entries[0] == Entry(
+        "电话0431777，号码0431777", (Label("landline", "0431777"),), ("张伟",), "mobile", "mobile.yml#1", "x"
+    )
     assert entries[1].pii == ()
     assert corpus_problems(tmp_path) == [
         "mobile.yml#2: unknown kind 'phone'",

@@ -15,8 +15,21 @@ def creditlake(*args: str) -> subprocess.CompletedProcess:
 
 def test_dbt_lists_a_selection_of_models_under_the_profile_rules(tmp_path):
     lake = tmp_path / "lake"
-    proc = creditlake("dbt", "--lake", str(lake), "--profile", "hl-2022", "--as-of", "2026-11-22",
-                      "--", "ls", "--resource-type", "model", "--select", "int_credit__records_as_of+")  # fmt: skip
+    proc = creditlake(
+        "dbt",
+        "--lake",
+        str(lake),
+        "--profile",
+        "hl-2022",
+        "--as-of",
+        "2026-11-22",
+        "--",
+        "ls",
+        "--resource-type",
+        "model",
+        "--select",
+        "int_credit__records_as_of+",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     models = {line.rsplit(".", 1)[-1] for line in proc.stdout.splitlines() if line.startswith("creditlake.")}
     assert {"int_credit__records_as_of", "fct_shareable_records", "fct_withdrawals"} <= models

@@ -22,8 +22,12 @@ def test_refused_rows_go_back_to_their_provider_with_a_working_day_deadline(cfg)
         cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", rows))]
     )
     reports = sorted(p for p in result["feedback"] if p.endswith(".json"))
-    docs = {json.loads(Path(p).read_text(encoding="utf-8"))["provider"]: json.loads(Path(p).read_text(encoding="utf-8"))
-            for p in reports}  # fmt: skip
+    docs = {
+        json.loads(Path(p).read_text(encoding="utf-8"))["provider"]: json.loads(
+            Path(p).read_text(encoding="utf-8")
+        )
+        for p in reports
+    }
     assert set(docs) == {"长春市市场监督管理局", "长春市税务局"}
     market = docs["长春市市场监督管理局"]
     # received Sunday 2026-11-22: three working days later is Wednesday 2026-11-25

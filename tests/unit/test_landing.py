@@ -8,14 +8,21 @@ import pandas as pd
 import pytest
 
 from creditlake import landing
-from creditlake.generate import PENALTY_HEADERS_ZH
+from creditlake.synthetic import PENALTY_HEADERS_ZH
 
 GOOD = {
-    "行政相对人名称": "长春市金源商贸有限公司", "行政相对人类别": "法人及非法人组织",
-    "统一社会信用代码": "91220104MA0Y123404", "法定代表人": "王伟", "行政处罚决定书文号": "长市监罚〔2026〕1号",
-    "违法事实": "未按规定公示年度报告", "处罚类别": "警告", "处罚决定日期": "2026年5月1日",
-    "处罚机关": "长春市市场监督管理局", "数据来源单位": "长春市市场监督管理局", "案件程序类别": "02",
-}  # fmt: skip
+    "行政相对人名称": "长春市金源商贸有限公司",
+    "行政相对人类别": "法人及非法人组织",
+    "统一社会信用代码": "91220104MA0Y123404",
+    "法定代表人": "王伟",
+    "行政处罚决定书文号": "长市监罚〔2026〕1号",
+    "违法事实": "未按规定公示年度报告",
+    "处罚类别": "警告",
+    "处罚决定日期": "2026年5月1日",
+    "处罚机关": "长春市市场监督管理局",
+    "数据来源单位": "长春市市场监督管理局",
+    "案件程序类别": "02",
+}
 
 
 def write_csv(path, rows, headers=PENALTY_HEADERS_ZH, encoding="utf-8"):
@@ -126,7 +133,7 @@ def test_same_bytes_land_once(cfg):
 def test_generated_extract_accounts_for_every_row(cfg):
     import json
 
-    from creditlake.generate import generate
+    from creditlake.synthetic import generate
 
     generate(cfg.landing, penalties=400, as_of=cfg.as_of, defect_rate=0.1, full=False)
     truth = json.loads((cfg.landing / "truth.json").read_text(encoding="utf-8"))
@@ -188,13 +195,48 @@ def test_csv_row_with_too_many_fields_is_quarantined_not_fatal(cfg):
 def test_court_list_keeps_masked_ids_as_published(cfg):
     folder = cfg.landing / "court_dishonest"
     folder.mkdir(parents=True)
-    header = ["被执行人姓名/名称", "身份证号码/组织机构代码", "执行法院", "立案时间", "案号", "被执行人的履行情况",
-              "失信被执行人行为具体情形", "发布时间"]  # fmt: skip
+    header = [
+        "被执行人姓名/名称",
+        "身份证号码/组织机构代码",
+        "执行法院",
+        "立案时间",
+        "案号",
+        "被执行人的履行情况",
+        "失信被执行人行为具体情形",
+        "发布时间",
+    ]
     rows = [
-        ["张三", "2201041990****1238", "长春市朝阳区人民法院", "2025-01-02", "(2025)吉0104执1号", "全部未履行", "有履行能力而拒不履行", "2025-03-01"],
-        ["长春市金源商贸有限公司", "91220104MA0Y123404", "长春市朝阳区人民法院", "2025-01-02", "(2025)吉0104执2号", "部分未履行", "违反限制消费令", "2025-03-01"],
-        ["李四", "220104199003071232", "长春市朝阳区人民法院", "2025-01-02", "(2025)吉0104执3号", "全部未履行", "虚假诉讼", "2025-03-01"],
-    ]  # fmt: skip
+        [
+            "张三",
+            "2201041990****1238",
+            "长春市朝阳区人民法院",
+            "2025-01-02",
+            "(2025)吉0104执1号",
+            "全部未履行",
+            "有履行能力而拒不履行",
+            "2025-03-01",
+        ],
+        [
+            "长春市金源商贸有限公司",
+            "91220104MA0Y123404",
+            "长春市朝阳区人民法院",
+            "2025-01-02",
+            "(2025)吉0104执2号",
+            "部分未履行",
+            "违反限制消费令",
+            "2025-03-01",
+        ],
+        [
+            "李四",
+            "220104199003071232",
+            "长春市朝阳区人民法院",
+            "2025-01-02",
+            "(2025)吉0104执3号",
+            "全部未履行",
+            "虚假诉讼",
+            "2025-03-01",
+        ],
+    ]
     with (folder / "court.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([header, *rows])
     result = landing.land_file(cfg, str(folder / "court.csv"), "court_dishonest")
@@ -208,10 +250,34 @@ def test_court_list_keeps_masked_ids_as_published(cfg):
 def test_licence_valid_to_before_valid_from_is_refused(cfg):
     folder = cfg.landing / "licenses"
     folder.mkdir(parents=True)
-    header = ["行政相对人名称", "行政相对人类别", "统一社会信用代码", "行政许可决定文书名称", "行政许可决定文书号", "许可类别",
-              "许可内容", "许可决定日期", "有效期自", "有效期至", "许可机关", "数据来源单位"]  # fmt: skip
-    good = ["甲公司", "法人及非法人组织", "91220104MA0Y123404", "食品经营许可决定书", "吉食许1号", "普通", "食品销售",
-            "2025-01-01", "2025-01-01", "长期", "长春市市场监督管理局", "长春市市场监督管理局"]  # fmt: skip
+    header = [
+        "行政相对人名称",
+        "行政相对人类别",
+        "统一社会信用代码",
+        "行政许可决定文书名称",
+        "行政许可决定文书号",
+        "许可类别",
+        "许可内容",
+        "许可决定日期",
+        "有效期自",
+        "有效期至",
+        "许可机关",
+        "数据来源单位",
+    ]
+    good = [
+        "甲公司",
+        "法人及非法人组织",
+        "91220104MA0Y123404",
+        "食品经营许可决定书",
+        "吉食许1号",
+        "普通",
+        "食品销售",
+        "2025-01-01",
+        "2025-01-01",
+        "长期",
+        "长春市市场监督管理局",
+        "长春市市场监督管理局",
+    ]
     bad = good[:4] + ["吉食许2号"] + good[5:9] + ["2024-12-31"] + good[10:]
     with (folder / "l.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([header, good, bad])
@@ -234,14 +300,17 @@ def test_across_batches_same_content_is_a_duplicate_and_other_content_a_correcti
     assert (corrected["loaded"], corrected["quarantined"]) == (1, 0)
 
 
-@pytest.mark.parametrize("header, profile, refused", [
-    ("宗教信仰", "national", True),      # all profiles: jl-draft Art 16, hl-2022 Art 20
-    ("血型", "hl-2022", True),
-    ("既往病史", "gd-draft", True),
-    ("个人收入（元）", "city-2022", True),  # needs written consent: an extract is not that
-    ("房产套数", "hl-2022", True),        # city-2022/hl-draft/gd-draft/hl-2022 add real estate
-    ("房产套数", "jl-draft", False),      # jl-draft Art 16 does not list it
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "header, profile, refused",
+    [
+        ("宗教信仰", "national", True),  # all profiles: jl-draft Art 16, hl-2022 Art 20
+        ("血型", "hl-2022", True),
+        ("既往病史", "gd-draft", True),
+        ("个人收入（元）", "city-2022", True),  # needs written consent: an extract is not that
+        ("房产套数", "hl-2022", True),  # city-2022/hl-draft/gd-draft/hl-2022 add real estate
+        ("房产套数", "jl-draft", False),  # jl-draft Art 16 does not list it
+    ],
+)
 def test_a_file_with_a_prohibited_field_is_refused_whole(cfg, header, profile, refused):
     from dataclasses import replace
 
@@ -265,8 +334,12 @@ def test_a_record_outside_the_catalog_is_not_loaded(cfg, monkeypatch):
     narrowed = {k: dict(v) for k, v in catalog.catalog().items()}
     narrowed["administrative_penalty"]["subject_types"] = ["organisation"]
     monkeypatch.setattr(catalog, "catalog", lambda: narrowed)
-    person = GOOD | {"行政相对人类别": "自然人", "统一社会信用代码": "", "证件号码": "220104199003071238",
-                     "行政处罚决定书文号": "X9"}  # fmt: skip
+    person = GOOD | {
+        "行政相对人类别": "自然人",
+        "统一社会信用代码": "",
+        "证件号码": "220104199003071238",
+        "行政处罚决定书文号": "X9",
+    }
     result = land(cfg, write_csv(cfg.landing / "penalties" / "p.csv", [GOOD, person]))
     assert (result["loaded"], result["reasons"]) == (1, {"no_catalog_item": 1})
 

@@ -21,8 +21,10 @@ def penalty(
     number: int, fact: str = "未按规定公示年度报告", provider: str = MARKET, uscc: str = GOOD_USCC
 ) -> str:
     """One line of a penalties export (nine fields; the deciding body is not the provider)."""
-    return (f"长春市金源商贸有限公司,法人及非法人组织,{uscc},长市监罚〔2026〕{number}号,{fact},警告,2026年5月1日,"
-            f"长春市朝阳区市场监督管理局,{provider}")  # fmt: skip
+    return (
+        f"长春市金源商贸有限公司,法人及非法人组织,{uscc},长市监罚〔2026〕{number}号,{fact},警告,2026年5月1日,"
+        f"长春市朝阳区市场监督管理局,{provider}"
+    )
 
 
 def key(number: int) -> str:
@@ -72,8 +74,15 @@ def test_an_export_cut_short_mid_row_reaches_the_files_provider_with_its_line_an
 
 
 def test_an_extra_comma_mid_row_goes_to_the_provider_the_row_names(cfg):
-    text = "\n".join([HEADER, penalty(1), penalty(2, fact="未按规定公示年度报告,且逾期未改正", provider=TAX),
-                      penalty(3, uscc=BAD_USCC), ""])  # fmt: skip
+    text = "\n".join(
+        [
+            HEADER,
+            penalty(1),
+            penalty(2, fact="未按规定公示年度报告,且逾期未改正", provider=TAX),
+            penalty(3, uscc=BAD_USCC),
+            "",
+        ]
+    )
     result, reports = land_and_report(cfg, text)
     assert rows_of(reports[TAX]) == [(3, key(2), "row_malformed")]
     # the rows after it keep their own lines
@@ -88,8 +97,14 @@ def test_an_extra_comma_mid_row_goes_to_the_provider_the_row_names(cfg):
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
 def test_lines_are_counted_as_an_editor_shows_them_after_a_multiline_value(cfg, encoding):
     # a Windows export: BOM (UTF-8) or GB18030, CRLF, a quoted value over three lines, a blank line
-    rows = [HEADER, penalty(1, fact='"第一行\r\n第二行\r\n第三行"'), "",
-            penalty(2, fact="未按规定公示年度报告,且逾期未改正"), penalty(3, uscc=BAD_USCC), penalty(4)[:60]]  # fmt: skip
+    rows = [
+        HEADER,
+        penalty(1, fact='"第一行\r\n第二行\r\n第三行"'),
+        "",
+        penalty(2, fact="未按规定公示年度报告,且逾期未改正"),
+        penalty(3, uscc=BAD_USCC),
+        penalty(4)[:60],
+    ]
     result, reports = land_and_report(cfg, "\r\n".join(rows), encoding=encoding)
     assert result["loaded"] == 1
     assert rows_of(reports[MARKET]) == [
@@ -156,10 +171,23 @@ def test_each_layout_names_its_provider_and_natural_key_among_its_fields(dataset
         # cut short: the fields it has, but the last (perhaps cut mid-value)
         (["金源", "法人及非法人组织", GOOD_USCC, "文号1", "未按规定"], {"a", "b", "c", "d"}),
         # one delimiter too many, in prose: the prose whole, the rest on either side
-        (["金源", "法人及非法人组织", GOOD_USCC, "文号1", "事实一", "事实二", "警告", "2026-05-01", "机关", "来源"],
-         {"a", "b", "c", "d", "e", "f", "g", "h", "i"}),
+        (
+            [
+                "金源",
+                "法人及非法人组织",
+                GOOD_USCC,
+                "文号1",
+                "事实一",
+                "事实二",
+                "警告",
+                "2026-05-01",
+                "机关",
+                "来源",
+            ],
+            {"a", "b", "c", "d", "e", "f", "g", "h", "i"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_fields_are_recovered_by_position_where_every_best_reading_agrees(row, want):
     spec = landing.layout("penalties")
     codes = [

@@ -96,12 +96,23 @@ def test_a_registration_number_with_an_id_shape_is_masked_as_one():
 @pytest.mark.parametrize(
     "phone",
     [
-        "13812345678", "138-1234-5678", "138 1234 5678", "+8613812345678", "+86 138 1234 5678",
-        "86-13812345678", "008613812345678", "１３８１２３４５６７８",
-        "0431-88886666", "(0431)88886666", "（0431）88886666", "0431 88886666", "010-62345678",
-        "020-8765432", "0431－88886666",
+        "13812345678",
+        "138-1234-5678",
+        "138 1234 5678",
+        "+8613812345678",
+        "+86 138 1234 5678",
+        "86-13812345678",
+        "008613812345678",
+        "１３８１２３４５６７８",
+        "0431-88886666",
+        "(0431)88886666",
+        "（0431）88886666",
+        "0431 88886666",
+        "010-62345678",
+        "020-8765432",
+        "0431－88886666",
     ],
-)  # fmt: skip
+)
 def test_phones_in_their_usual_forms_are_replaced(phone):
     assert desensitise(f"联系电话{phone}。") == "联系电话[电话]。"
     assert desensitise(f"经核实{phone}为其本人号码") == "经核实[电话]为其本人号码"
@@ -318,8 +329,12 @@ def test_words_places_and_shops_are_not_names(text):
 def test_names_the_platform_knows_are_masked_in_every_row():
 
     known = KnownPeople(["马力", "王伟", "侯玉", "艾力·吐尔逊"], ["长春市王伟商贸有限公司"])
-    texts = ["当事人已于当日补缴，马力未到场。", "长春市王伟商贸有限公司支付王伟货款。", "偿还申请执行人侯玉英借款",
-             "偿还艾力·吐尔逊借款"]  # fmt: skip
+    texts = [
+        "当事人已于当日补缴，马力未到场。",
+        "长春市王伟商贸有限公司支付王伟货款。",
+        "偿还申请执行人侯玉英借款",
+        "偿还艾力·吐尔逊借款",
+    ]
     assert desensitise_column(texts, [()] * 4, known) == [
         "当事人已于当日补缴，马*未到场。",  # a word, but a person the warehouse knows
         "长春市王伟商贸有限公司支付王*货款。",  # inside the organisation's name it is public
@@ -428,8 +443,17 @@ def test_corpus_recall_of_names(corpus_result):
 def test_corpus_decoys_stay(corpus_result):
     """What is declared harmless stays; a card or an ID failing its checksum no longer does."""
     _recall, decoys = corpus_result
-    for kind in ("decision_no", "case_no", "uscc", "uscc_digits", "date_compact", "amount", "icp_no", "masked_name",
-                 "masked_phone"):  # fmt: skip
+    for kind in (
+        "decision_no",
+        "case_no",
+        "uscc",
+        "uscc_digits",
+        "date_compact",
+        "amount",
+        "icp_no",
+        "masked_name",
+        "masked_phone",
+    ):
         touched, total = decoys[kind]
         assert total and touched == 0, kind
     for kind in ("id_bad_checksum", "card_bad_luhn"):

@@ -32,22 +32,53 @@ def gate() -> Gate:
 
 @pytest.mark.parametrize(
     "text",
-    [ID, f"身份证号{ID}。", f"{ID[:6]} {ID[6:14]} {ID[14:]}", f"{ID[:6]}-{ID[6:14]}-{ID[14:]}",
-     " ".join(ID[i : i + 4] for i in range(0, 18, 4)), ID.translate(FULL_WIDTH), "\u200b".join(ID),
-     ID_X, ID_X.lower(), f"{ID_X[:6]} {ID_X[6:14]} {ID_X[14:]}", f"ID{ID}"],
-)  # fmt: skip
+    [
+        ID,
+        f"身份证号{ID}。",
+        f"{ID[:6]} {ID[6:14]} {ID[14:]}",
+        f"{ID[:6]}-{ID[6:14]}-{ID[14:]}",
+        " ".join(ID[i : i + 4] for i in range(0, 18, 4)),
+        ID.translate(FULL_WIDTH),
+        "\u200b".join(ID),
+        ID_X,
+        ID_X.lower(),
+        f"{ID_X[:6]} {ID_X[6:14]} {ID_X[14:]}",
+        f"ID{ID}",
+    ],
+)
 def test_citizen_ids(gate, text):
     assert gate.scan_text(text) == ["citizen_id"]
 
 
 @pytest.mark.parametrize(
     "text",
-    ["13812345678", "138 1234 5678", "138-1234-5678", "138.1234.5678", "138 - 1234 - 5678", "138\n1234\n5678",
-     "+8613812345678", "+86 138 1234 5678", "(+86)13812345678", "0086-13812345678", "１３８－１２３４－５６７８",
-     "138\u200b1234\u200b5678", "138\u2060 1234\ufeff5678", "一三八一二三四五六七八", "幺三八 幺二三四 五六七八",
-     "壹叁捌壹贰叁肆伍陆柒捌", "１３8一二三四５６７８", "l38OOOO5678", "13８I234567８", "١٣٨١٢٣٤٥٦٧٨", "①③⑧①②③④⑤⑥⑦⑧",
-     "𝟏𝟑𝟖𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖", "Tel13812345678", "电话：13812345678。"],
-)  # fmt: skip
+    [
+        "13812345678",
+        "138 1234 5678",
+        "138-1234-5678",
+        "138.1234.5678",
+        "138 - 1234 - 5678",
+        "138\n1234\n5678",
+        "+8613812345678",
+        "+86 138 1234 5678",
+        "(+86)13812345678",
+        "0086-13812345678",
+        "１３８－１２３４－５６７８",
+        "138\u200b1234\u200b5678",
+        "138\u2060 1234\ufeff5678",
+        "一三八一二三四五六七八",
+        "幺三八 幺二三四 五六七八",
+        "壹叁捌壹贰叁肆伍陆柒捌",
+        "１３8一二三四５６７８",
+        "l38OOOO5678",
+        "13８I234567８",
+        "١٣٨١٢٣٤٥٦٧٨",
+        "①③⑧①②③④⑤⑥⑦⑧",
+        "𝟏𝟑𝟖𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖",
+        "Tel13812345678",
+        "电话：13812345678。",
+    ],
+)
 def test_mobiles(gate, text):
     assert gate.scan_text(text) == ["mobile"]
 
@@ -108,10 +139,23 @@ def test_a_passport_spelt_with_a_space_is_still_found(gate):
 
 @pytest.mark.parametrize(
     "text",
-    ["zhangwei@163.com", "zhangwei＠163.com", "zhangwei [at] 163.com", "zhangwei[at]163[dot]com",
-     "zhangwei(at)163.com", "zhangwei （at） 163.com", "zhangwei at 163.com", "zhangwei @ 163 . com",
-     "zhangwei@163。com", "zhangwei@163．com", "zhangwei@qq", "邮箱 zhangwei@163，电话[电话]", "zhang\u200bwei@163.com", "邮箱：ZhangWei@Example.com.cn"],
-)  # fmt: skip
+    [
+        "zhangwei@163.com",
+        "zhangwei＠163.com",
+        "zhangwei [at] 163.com",
+        "zhangwei[at]163[dot]com",
+        "zhangwei(at)163.com",
+        "zhangwei （at） 163.com",
+        "zhangwei at 163.com",
+        "zhangwei @ 163 . com",
+        "zhangwei@163。com",
+        "zhangwei@163．com",
+        "zhangwei@qq",
+        "邮箱 zhangwei@163，电话[电话]",
+        "zhang\u200bwei@163.com",
+        "邮箱：ZhangWei@Example.com.cn",
+    ],
+)
 def test_emails(gate, text):
     assert gate.scan_text(text) == ["email"]
 
@@ -130,30 +174,55 @@ def test_known_names(gate, text):
 
 @pytest.mark.parametrize(
     "text",
-    ["家住长春市朝阳区幸福路", "住址：吉林省长春市红旗街", "现住朝阳区幸福小区", "户籍所在地：吉林省松原市宁江区大洼镇",
-     "暂住于前进村",
-     "幸福小区5栋2单元301室", "人民大街1000号A座1201室", "5栋2单元", "3号楼501", "永安村3组15号"],
-)  # fmt: skip
+    [
+        "家住长春市朝阳区幸福路",
+        "住址：吉林省长春市红旗街",
+        "现住朝阳区幸福小区",
+        "户籍所在地：吉林省松原市宁江区大洼镇",
+        "暂住于前进村",
+        "幸福小区5栋2单元301室",
+        "人民大街1000号A座1201室",
+        "5栋2单元",
+        "3号楼501",
+        "永安村3组15号",
+    ],
+)
 def test_home_addresses(gate, text):
     assert gate.scan_text(text) == ["address"]
 
 
 @pytest.mark.parametrize(
     "text",
-    ["建有3栋厂房", "住址不详", "居住地人民法院管辖", "住所：长春市",
-     # a province, a city and a district locate no one: what the desensitiser leaves of an address
-     "住址：吉林省长春市", "现住朝阳区", "主要负责人住址长春市二道区[住址]"],
-)  # fmt: skip
+    [
+        "建有3栋厂房",
+        "住址不详",
+        "居住地人民法院管辖",
+        "住所：长春市",
+        # a province, a city and a district locate no one: what the desensitiser leaves of an address
+        "住址：吉林省长春市",
+        "现住朝阳区",
+        "主要负责人住址长春市二道区[住址]",
+    ],
+)
 def test_not_addresses(gate, text):
     assert gate.scan_text(text) == []
 
 
 @pytest.mark.parametrize(
     ("text", "kinds"),
-    [("微信：zhangwei_88", ["wechat"]), ("微信号 wxid_abc123", ["wechat"]), ("VX：zw13579", ["wechat"]),
-     ("wx: abc12345", ["wechat"]), ("VX13812345678", ["mobile", "wechat"]), ("QQ：12345", ["qq"]),
-     ("扣扣 123456", ["qq"]), ("QQ：12345678", ["number", "qq"]), ("微信公众号：长春市场监管", []), ("QQ群", [])],
-)  # fmt: skip
+    [
+        ("微信：zhangwei_88", ["wechat"]),
+        ("微信号 wxid_abc123", ["wechat"]),
+        ("VX：zw13579", ["wechat"]),
+        ("wx: abc12345", ["wechat"]),
+        ("VX13812345678", ["mobile", "wechat"]),
+        ("QQ：12345", ["qq"]),
+        ("扣扣 123456", ["qq"]),
+        ("QQ：12345678", ["number", "qq"]),
+        ("微信公众号：长春市场监管", []),
+        ("QQ群", []),
+    ],
+)
 def test_wechat_and_qq_accounts(gate, text, kinds):
     assert gate.scan_text(text) == kinds
 
@@ -163,14 +232,35 @@ def test_wechat_and_qq_accounts(gate, text, kinds):
 
 @pytest.mark.parametrize(
     "text",
-    ["2025-03-12", "20250312", "2025.3.12", "2025/03/12", "2025-03-12 14:30", "2025.1.1-2025.3.31期间",
-     "罚款12000000元", "12345678.00元", "15000000股", "￥12345678", "人民币12345678",
-     "长市监罚〔2025〕10050001号", "第2025000123号", "（2025）吉0104执1号",
-     REGISTRATION, f"注册号{REGISTRATION[:-1]}{(int(REGISTRATION[-1]) + 1) % 10}",
-     USCC_DIGITS, "91220101MA17ABCD1X", "12345670-2", "商品条码6901234567892",
-     "JY12201040012345", "SC11322010501234", "国药准字H20051234", "合同编号：20250001234",
-     "2019-2021年度", "20192021"],
-)  # fmt: skip
+    [
+        "2025-03-12",
+        "20250312",
+        "2025.3.12",
+        "2025/03/12",
+        "2025-03-12 14:30",
+        "2025.1.1-2025.3.31期间",
+        "罚款12000000元",
+        "12345678.00元",
+        "15000000股",
+        "￥12345678",
+        "人民币12345678",
+        "长市监罚〔2025〕10050001号",
+        "第2025000123号",
+        "（2025）吉0104执1号",
+        REGISTRATION,
+        f"注册号{REGISTRATION[:-1]}{(int(REGISTRATION[-1]) + 1) % 10}",
+        USCC_DIGITS,
+        "91220101MA17ABCD1X",
+        "12345670-2",
+        "商品条码6901234567892",
+        "JY12201040012345",
+        "SC11322010501234",
+        "国药准字H20051234",
+        "合同编号：20250001234",
+        "2019-2021年度",
+        "20192021",
+    ],
+)
 def test_declared_non_personal_numbers_pass(gate, text):
     assert gate.scan_text(text) == []
 
@@ -182,11 +272,20 @@ def test_a_checksum_decides_a_bare_registration_number(gate):
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("13812345678元", "mobile"), ("13812345678.00元", "mobile"), ("合同编号13812345678", "mobile"),
-     ("长市监罚〔2025〕13812345678号", "mobile"), ("人民币13812345678", "mobile"), ("订单号" + ID, "citizen_id"),
-     ("6222021234567890123元", "bank_card"), ("合同编号6222021234567890123", "bank_card"),
-     ("合同编号043188886666", "landline"), ("许可证编号JY" + ID, "citizen_id"), ("合同号AB13812345678", "mobile")],
-)  # fmt: skip
+    [
+        ("13812345678元", "mobile"),
+        ("13812345678.00元", "mobile"),
+        ("合同编号13812345678", "mobile"),
+        ("长市监罚〔2025〕13812345678号", "mobile"),
+        ("人民币13812345678", "mobile"),
+        ("订单号" + ID, "citizen_id"),
+        ("6222021234567890123元", "bank_card"),
+        ("合同编号6222021234567890123", "bank_card"),
+        ("合同编号043188886666", "landline"),
+        ("许可证编号JY" + ID, "citizen_id"),
+        ("合同号AB13812345678", "mobile"),
+    ],
+)
 def test_a_personal_shape_is_never_exempt(gate, text, kind):
     assert gate.scan_text(text) == [kind]
 
@@ -235,9 +334,21 @@ def test_a_known_name_registered_in_traditional_characters_or_spaced():
 
 @pytest.mark.parametrize(
     "text",
-    ["[身份证号]", "[电话]", "[号码]", "[邮箱]", "[住址]", "张**", "张*", "王**", "身份证号[身份证号]，电话[电话]",
-     "住址：[住址]", "微信：[号码]", "联系人张**，电话[电话]，邮箱[邮箱]，家住[住址]"],
-)  # fmt: skip
+    [
+        "[身份证号]",
+        "[电话]",
+        "[号码]",
+        "[邮箱]",
+        "[住址]",
+        "张**",
+        "张*",
+        "王**",
+        "身份证号[身份证号]，电话[电话]",
+        "住址：[住址]",
+        "微信：[号码]",
+        "联系人张**，电话[电话]，邮箱[邮箱]，家住[住址]",
+    ],
+)
 def test_desensitised_values_are_clean(gate, text):
     assert gate.scan_text(text) == []
 

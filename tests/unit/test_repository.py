@@ -22,8 +22,11 @@ def repository_files() -> list[str]:
     """Tracked files and new ones not yet committed (but not ignored), without the lock file."""
     out = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return sorted({f for f in out.split("\0") if f and f != "uv.lock" and (PROJECT_ROOT / f).is_file()})
 
 
@@ -89,18 +92,34 @@ def test_lint_fails_on_an_import_against_the_packages_direction(path, line):
     """`make lint` refuses an import against the direction (publishing -> creditlake; neither
     -> tests or bench), even one hidden inside a function."""
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "json", "--stdin-filename", path, "-"],
-        input=line + "\n", cwd=PROJECT_ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--output-format",
+            "json",
+            "--stdin-filename",
+            path,
+            "-",
+        ],
+        input=line + "\n",
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1 and '"TID251"' in proc.stdout, proc.stdout + proc.stderr
 
 
 def test_lint_takes_the_direction_that_is_allowed():
     proc = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "--stdin-filename", "publishing/probe.py", "-"],
-        input="from creditlake.settings import RunConfig\n\nprint(RunConfig)\n", cwd=PROJECT_ROOT, capture_output=True,
+        input="from creditlake.settings import RunConfig\n\nprint(RunConfig)\n",
+        cwd=PROJECT_ROOT,
+        capture_output=True,
         text=True,
-    )  # fmt: skip
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -394,13 +394,17 @@ def test_a_2027_override_is_honoured_without_a_warning(tmp_path, monkeypatch, no
 def test_an_override_replaces_a_year_chinesecalendar_covers(tmp_path, monkeypatch, no_fallback):
     # An operator correction: the entry is the whole year's schedule (here deliberately not 2024's
     # official one, so the test can see which source won).
-    use_overrides(monkeypatch, tmp_path / "overrides.yml", """\
+    use_overrides(
+        monkeypatch,
+        tmp_path / "overrides.yml",
+        """\
 years:
   2024:
     source: "test fixture"
     holidays: [2024-10-01, 2024-10-02, 2024-10-03, 2024-10-04, 2024-10-07, 2024-11-11]
     make_up_working_days: [2024-10-12]
-""")  # fmt: skip
+""",
+    )
     assert not is_working_day(date(2024, 11, 11))  # added
     assert is_working_day(date(2024, 10, 12))  # kept
     assert not is_working_day(date(2024, 9, 29))  # official make-up Sunday, not listed: rest day
@@ -423,20 +427,38 @@ def test_editing_the_file_takes_effect_after_clearing_the_caches(tmp_path, monke
     [
         ("calendar: {}\n", "calendar", "unknown key"),
         ("years:\n  2027:\n    source: x\n    holiday: [2027-01-01]\n", "years.2027.holiday", "unknown key"),
-        ("years:\n  2027:\n    source: x\n    holidays: [2027-02-30]\n", "years.2027.holidays[0]", "not a valid date"),
-        ("years:\n  2027:\n    source: x\n    holidays: [27-1-1]\n", "years.2027.holidays[0]", "not a YYYY-MM-DD date"),
-        ("years:\n  2027:\n    source: x\n    holidays: [2026-12-31]\n", "years.2027.holidays[0]", "not in 2027"),
-        ("years:\n  2027:\n    source: x\n    holidays: [2027-01-01]\n    make_up_working_days: [2027-02-03]\n",
-         "years.2027.make_up_working_days[0]", "is a Wednesday"),
-        ("years:\n  2027:\n    source: x\n    holidays: [2027-10-09]\n    make_up_working_days: [2027-10-09]\n",
-         "years.2027.make_up_working_days[0]", "also listed under holidays"),
+        (
+            "years:\n  2027:\n    source: x\n    holidays: [2027-02-30]\n",
+            "years.2027.holidays[0]",
+            "not a valid date",
+        ),
+        (
+            "years:\n  2027:\n    source: x\n    holidays: [27-1-1]\n",
+            "years.2027.holidays[0]",
+            "not a YYYY-MM-DD date",
+        ),
+        (
+            "years:\n  2027:\n    source: x\n    holidays: [2026-12-31]\n",
+            "years.2027.holidays[0]",
+            "not in 2027",
+        ),
+        (
+            "years:\n  2027:\n    source: x\n    holidays: [2027-01-01]\n    make_up_working_days: [2027-02-03]\n",
+            "years.2027.make_up_working_days[0]",
+            "is a Wednesday",
+        ),
+        (
+            "years:\n  2027:\n    source: x\n    holidays: [2027-10-09]\n    make_up_working_days: [2027-10-09]\n",
+            "years.2027.make_up_working_days[0]",
+            "also listed under holidays",
+        ),
         ("years:\n  2027:\n    holidays: [2027-01-01]\n", "years.2027.source", "required"),
         ("years:\n  2027:\n    source: x\n    holidays: []\n", "years.2027.holidays", "empty"),
         ("years:\n  27:\n    source: x\n", "years.27", "four-digit year"),
         ("years:\n  2027: [2027-01-01]\n", "years.2027", "must be a mapping"),
         ("years: [2027]\n", "years", "must be a mapping"),
     ],
-)  # fmt: skip
+)
 def test_a_malformed_override_file_names_the_file_the_key_and_the_problem(
     tmp_path, monkeypatch, text, key, problem
 ):
