@@ -19,7 +19,7 @@ import time
 
 
 def values(n: int, kind: str, subjects: int) -> list[str]:
-    from creditlake.generate import make_citizen_id, make_uscc
+    from creditlake.synthetic import make_citizen_id, make_uscc
 
     rng = random.Random(1)
     make = make_uscc if kind == "uscc" else make_citizen_id

@@ -37,7 +37,7 @@ AS_OF = date(2026, 11, 22)
 
 
 def landing_folder(n: int) -> Path:
-    from creditlake.generate import generate
+    from creditlake.synthetic import generate
 
     folder = OUT / f"landing-{n}"
     marker = folder / ".complete"

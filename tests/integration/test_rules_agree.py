@@ -4,9 +4,9 @@ generated set equal `creditlake.jurisdiction.publicity_window`'s, under every pr
 import duckdb
 import pytest
 
-from bench.warehouse_bench import PENALTIES
 from creditlake import landing, warehouse
 from creditlake.jurisdiction import load_profile, publicity_window
+from creditlake.synthetic.raw_layer import RAW_PENALTIES
 
 N = 20_000
 
@@ -17,7 +17,7 @@ def test_windows_agree(cfg, profile):
 
     cfg = replace(cfg, profile=profile)
     landing.ensure_raw_schema(cfg)
-    sql = PENALTIES.format(
+    sql = RAW_PENALTIES.format(
         n=N
     ).replace(  # decisions spread over 2016-01 .. 2026-11 (before the first national version too), every month end included
         "cast(date '2026-11-21' - cast(i % 1100 as integer) as varchar)",

@@ -11,14 +11,15 @@ import pandas as pd
 import pytest
 
 from creditlake import landing
-from creditlake.generate import (
+from creditlake.settings import RunConfig
+from creditlake.synthetic import (
     DATASETS,
     EVENT_DATASETS,
     PENALTY_HEADERS_ZH,
     generate,
     kinds_for,
 )
-from creditlake.settings import RunConfig
+from creditlake.synthetic.datasets import columns
 
 AS_OF = date(2026, 11, 22)
 FULL = dict(penalties=900, as_of=AS_OF, defect_rate=0.35, full=True, events=400, commitments=90)
@@ -99,6 +100,19 @@ def test_every_defect_kind_is_planted_in_every_dataset_that_can_carry_it(full):
     assert {"uscc_checksum", "uscc_length", "id_excel_scientific", "id_excel_float", "id_checksum", "date_invalid",
             "date_in_future", "required_missing", "enum_invalid", "amount_invalid", "amount_unit", "date_order",
             "duplicate_in_batch", "excluded_simple_procedure", "row_malformed"} <= reasons  # fmt: skip
+
+
+def test_the_columns_a_defect_damages_are_the_layouts_own():
+    """The generator reads its columns from the layouts landing checks against: a column a
+    defect blanks is required there, an invalid value lies outside the enumeration there."""
+    for dataset in DATASETS:
+        spec, fields = columns(dataset), {f["code"]: f for f in landing.layout(dataset)["fields"]}
+        assert spec.blankable and all(fields[c].get("required") for c in spec.blankable), dataset
+        assert all(fields[c]["kind"] == "date" for c in [spec.decision_date, *spec.other_dates]), dataset
+        for column, values in spec.invalid_values.items():
+            assert fields[column]["kind"] == "enum" and not set(values) & set(fields[column]["values"])
+        identifiers = [spec.subject_key] if spec.keyed else [spec.uscc, spec.person_id]
+        assert all(c in fields for c in [*identifiers, spec.number, spec.subject_name or spec.number])
 
 
 def test_loaded_variants_really_are_variants(full):
