@@ -322,62 +322,106 @@ def _merge(base: dict, override: dict) -> dict:
 
 
 def _validate(rules: dict, file: str) -> None:
+    """Every check on a merged profile, in order; the first problem raises `ProfileError`."""
+    for check in _PROFILE_CHECKS:
+        check(rules, file)
+
+
+def _check_required(rules: dict, file: str) -> None:
     missing = REQUIRED - set(rules)
     if missing:
         raise ProfileError(f"{file}: missing key {sorted(missing)[0]!r} (and it inherits no value for it)")
 
-    def leaf(node, path: str, cited: bool = False) -> None:
-        if isinstance(node, dict):
-            if "unit" in node and node["unit"] not in UNITS:
-                raise ProfileError(f"{file}: {path}: unit {node['unit']!r} is not one of {sorted(UNITS)}")
-            cited = cited or bool(set(CITED) & set(node))
-            if "value" in node and not cited and path.count(".") <= 1 and not path.startswith("periods"):
-                raise ProfileError(f"{file}: {path}: no article cited (or basis given)")
-            for source in CITED:
-                if source in node and not str(node[source]).strip():
-                    raise ProfileError(f"{file}: {path}: the {source} is empty")
-            for k, v in node.items():
-                leaf(v, f"{path}.{k}", cited)
-        elif isinstance(node, list):
-            for i, item in enumerate(node):
-                leaf(item, f"{path}[{i}]", cited)
 
+def _check_citations(rules: dict, file: str) -> None:
+    """Every rule with a value cites its article (or gives its basis), at any depth."""
     for key, node in rules.items():
         if key in ("name", "title", "seed", "inherits"):
             continue
         if isinstance(node, dict) and "value" in node and not set(CITED) & set(node):
             raise ProfileError(f"{file}: {key}: no article cited (or basis given)")
-        leaf(node, key)
+        _check_node(node, key, file)
+
+
+def _check_node(node, path: str, file: str, cited: bool = False) -> None:
+    """One node of a rule and everything under it: known units, cited values, no empty citation."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_node(item, f"{path}[{i}]", file, cited)
+        return
+    if not isinstance(node, dict):
+        return
+    if "unit" in node and node["unit"] not in UNITS:
+        raise ProfileError(f"{file}: {path}: unit {node['unit']!r} is not one of {sorted(UNITS)}")
+    cited = cited or bool(set(CITED) & set(node))
+    if "value" in node and not cited and path.count(".") <= 1 and not path.startswith("periods"):
+        raise ProfileError(f"{file}: {path}: no article cited (or basis given)")
+    for source in CITED:
+        if source in node and not str(node[source]).strip():
+            raise ProfileError(f"{file}: {path}: the {source} is empty")
+    for k, v in node.items():
+        _check_node(v, f"{path}.{k}", file, cited)
+
+
+def _check_choices(rules: dict, file: str) -> None:
     for key, allowed in CHOICES.items():
         node = rules[key]
         if node["value"] not in allowed and not (key == "court_list_publicity" and "unit" in node):
             raise ProfileError(f"{file}: {key}: {node['value']!r} is not one of {sorted(allowed)}")
+
+
+def _check_serious_list(rules: dict, file: str) -> None:
     roles = set(rules["serious_list"]["linked_roles"]["value"]) - LINKED_ROLES
     if roles:
         raise ProfileError(
             f"{file}: serious_list.linked_roles: {sorted(roles)} not among {sorted(LINKED_ROLES)}"
         )
     _as_months(rules["serious_list"]["default_term"], f"{file}: serious_list.default_term")
+
+
+def _check_group_citations(rules: dict, file: str) -> None:
+    """Each entry of the grouped rules cites its own article: the group as a whole cites none."""
     for group in ("repair", "deadlines", "exclusions", "disclosure"):
         for sub, node in rules[group].items():
             if not isinstance(node, dict) or not any(str(node.get(s, "")).strip() for s in CITED):
                 raise ProfileError(f"{file}: {group}.{sub}: no article cited (or basis given)")
+
+
+def _check_periods_by_version(rules: dict, file: str) -> None:
     for i, version in enumerate(rules["periods_by_version"]):
         where = f"periods_by_version[{i}]"
         if not str(version.get("article", "")).strip():
             raise ProfileError(f"{file}: {where}: no article cited")
-        for bound in ("from", "to"):
-            value = version.get("in_force", {}).get(bound)
-            if value is not None and not isinstance(value, date):
-                raise ProfileError(f"{file}: {where}.in_force.{bound}: {value!r} is not a YYYY-MM-DD date")
+        _check_in_force(version, f"{file}: {where}")
         for cls in NATURE_CLASSES:
-            if cls not in version:
-                raise ProfileError(f"{file}: {where}: no periods for nature class {cls!r}")
-            lo, hi = (_as_months(version[cls][b], f"{file}: {where}.{cls}.{b}") for b in ("min", "max"))
-            if hi is not None and lo is not None and lo > hi:
-                raise ProfileError(
-                    f"{file}: {where}.{cls}: min ({lo} months) is longer than max ({hi} months)"
-                )
+            _check_period(version, cls, file, where)
+
+
+def _check_in_force(version: dict, where: str) -> None:
+    for bound in ("from", "to"):
+        value = version.get("in_force", {}).get(bound)
+        if value is not None and not isinstance(value, date):
+            raise ProfileError(f"{where}.in_force.{bound}: {value!r} is not a YYYY-MM-DD date")
+
+
+def _check_period(version: dict, cls: str, file: str, where: str) -> None:
+    """One nature class's publicity period in one version: present, and min no longer than max."""
+    if cls not in version:
+        raise ProfileError(f"{file}: {where}: no periods for nature class {cls!r}")
+    lo, hi = (_as_months(version[cls][b], f"{file}: {where}.{cls}.{b}") for b in ("min", "max"))
+    if hi is not None and lo is not None and lo > hi:
+        raise ProfileError(f"{file}: {where}.{cls}: min ({lo} months) is longer than max ({hi} months)")
+
+
+# In order: the first problem found is the one reported.
+_PROFILE_CHECKS = (
+    _check_required,
+    _check_citations,
+    _check_choices,
+    _check_serious_list,
+    _check_group_citations,
+    _check_periods_by_version,
+)
 
 
 def _as_months(spec, where: str) -> int | None:

@@ -270,34 +270,41 @@ def verify(path: Path) -> tuple[bool, list[str]]:
         if not entries:
             problems.append(f"{file.name}: empty segment")
             continue
-        first_line, first = entries[0]
-        if first.get("action") != "segment_start" or first.get("segment") != file.name:
-            problems.append(
-                f"{file.name} line {first_line}: a segment must open with its segment_start entry"
-            )
+        _check_segment_start(file, entries[0], problems)
         if index == 0 and path.is_dir():
-            prev_hash, prev_seq = _chain_start(number, first, prunes, file.name, problems)
+            prev_hash, prev_seq = _chain_start(number, entries[0][1], prunes, file.name, problems)
         elif index > 0 and number != prev_number + 1:
             problems.append(
                 f"{file.name}: segment(s) {segment_name(prev_number + 1)} .. "
                 f"{segment_name(number - 1)} are missing"
             )
         for line_no, entry in entries:
-            where = f"{file.name} line {line_no}"
-            if entry.get("hash") != entry_hash(entry):
-                problems.append(f"{where}: hash does not match the entry's content (the entry was edited)")
-            if prev_hash is not None and entry.get("prev_hash") != prev_hash:
-                problems.append(
-                    f"{where}: prev_hash does not match the entry before it "
-                    "(an entry was deleted, inserted or reordered)"
-                )
-            if prev_seq is not None and entry.get("seq") != prev_seq + 1:
-                problems.append(f"{where}: seq {entry.get('seq')} does not follow {prev_seq}")
-            if entry.get("result") not in RESULTS:
-                problems.append(f"{where}: result {entry.get('result')!r} is not one of {RESULTS}")
+            _check_entry(f"{file.name} line {line_no}", entry, prev_hash, prev_seq, problems)
             prev_hash, prev_seq = entry.get("hash"), entry.get("seq")
         prev_number = number
     return not problems, problems
+
+
+def _check_segment_start(file: Path, first: tuple[int, dict], problems: list[str]) -> None:
+    """A segment opens with the entry that names it (a renamed or spliced file does not)."""
+    first_line, entry = first
+    if entry.get("action") != "segment_start" or entry.get("segment") != file.name:
+        problems.append(f"{file.name} line {first_line}: a segment must open with its segment_start entry")
+
+
+def _check_entry(where: str, entry: dict, prev_hash, prev_seq, problems: list[str]) -> None:
+    """One entry against its own content and the entry before it in the chain."""
+    if entry.get("hash") != entry_hash(entry):
+        problems.append(f"{where}: hash does not match the entry's content (the entry was edited)")
+    if prev_hash is not None and entry.get("prev_hash") != prev_hash:
+        problems.append(
+            f"{where}: prev_hash does not match the entry before it "
+            "(an entry was deleted, inserted or reordered)"
+        )
+    if prev_seq is not None and entry.get("seq") != prev_seq + 1:
+        problems.append(f"{where}: seq {entry.get('seq')} does not follow {prev_seq}")
+    if entry.get("result") not in RESULTS:
+        problems.append(f"{where}: result {entry.get('result')!r} is not one of {RESULTS}")
 
 
 def _read_entries(file: Path, problems: list[str]) -> list[tuple[int, dict]]:

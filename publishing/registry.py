@@ -172,31 +172,62 @@ def load_registry(root: Path | str, profile: str = "national") -> Registry:
     items = set(catalog())
     docs = {name: _read(root / name, problems) for name in FILES}
 
+    institutions = _institutions(docs["institutions.yml"], root / "institutions.yml", problems)
+    licences = _licences(docs["licences.yml"], root / "licences.yml", institutions, items, problems)
+    auth_doc = docs["authorisations.yml"]
+    max_term = _max_term(auth_doc, root / "authorisations.yml", problems)
+    authorisations = _authorisations(
+        auth_doc, root / "authorisations.yml", institutions, items, max_term, end_date, problems
+    )
+
+    if problems:
+        raise RegistryError(problems)
+    return Registry(
+        institutions, licences, tuple(authorisations), root, max_term, registry_digest(root), profile
+    )
+
+
+def _institutions(doc, path: Path, problems: list[str]) -> dict[str, Institution]:
+    """institutions.yml by USCC; a USCC listed twice is a problem."""
     institutions: dict[str, Institution] = {}
-    for where, entry in _entries(
-        docs["institutions.yml"], "institutions", root / "institutions.yml", problems
-    ):
+    for where, entry in _entries(doc, "institutions", path, problems):
         inst = _institution(where, entry, problems)
         if inst is None:
             continue
         if inst.uscc in institutions:
             problems.append(f"{where}: uscc: {inst.uscc} is listed twice")
         institutions[inst.uscc] = inst
+    return institutions
 
+
+def _licences(
+    doc, path: Path, institutions: dict, items: set[str], problems: list[str]
+) -> dict[str, Licence]:
+    """licences.yml by id; ids name shares, so two that differ only in case are listed twice."""
     licences: dict[str, Licence] = {}
-    for where, entry in _entries(docs["licences.yml"], "licences", root / "licences.yml", problems):
+    for where, entry in _entries(doc, "licences", path, problems):
         lic = _licence(where, entry, institutions, items, problems)
         if lic is None:
             continue
         if lic.id.lower() in {k.lower() for k in licences}:  # share names are case-insensitive
             problems.append(f"{where}: id: {lic.id} is listed twice (ids are compared case-insensitively)")
         licences[lic.id] = lic
+    return licences
 
-    auth_doc = docs["authorisations.yml"]
-    max_term = _max_term(auth_doc, root / "authorisations.yml", problems)
+
+def _authorisations(
+    doc,
+    path: Path,
+    institutions: dict,
+    items: set[str],
+    max_term: dict,
+    end_date: str | None,
+    problems: list[str],
+) -> list[Authorisation]:
+    """authorisations.yml in file order; an id listed twice is a problem."""
     authorisations: list[Authorisation] = []
     seen: set[str] = set()
-    for where, entry in _entries(auth_doc, "authorisations", root / "authorisations.yml", problems):
+    for where, entry in _entries(doc, "authorisations", path, problems):
         auth = _authorisation(where, entry, institutions, items, max_term, end_date, problems)
         if auth is None:
             continue
@@ -204,12 +235,7 @@ def load_registry(root: Path | str, profile: str = "national") -> Registry:
             problems.append(f"{where}: id: {auth.id} is listed twice")
         seen.add(auth.id)
         authorisations.append(auth)
-
-    if problems:
-        raise RegistryError(problems)
-    return Registry(
-        institutions, licences, tuple(authorisations), root, max_term, registry_digest(root), profile
-    )
+    return authorisations
 
 
 def end_date_rule(profile: str) -> str | None:
@@ -456,47 +482,61 @@ def _authorisation(
 ) -> Authorisation | None:
     """One authorisation, validated; `end_date`: the rule that requires it to end (`end_date_rule`),
     or None where the profile lets it run until withdrawn."""
-    from creditlake.identifiers import check_citizen_id, check_uscc
-
     before = len(problems)
     _unknown(where, entry, AUTHORISATION_FIELDS, problems)
     auth_id = _text(where, entry, "id", problems)
     if auth_id and not ENTRY_ID.match(auth_id):
         problems.append(f"{where}: id: {auth_id!r} must be letters, digits, '-' or '_'")
-    key = _text(where, entry, "subject_key", problems)
-    if key is not None:
-        person, org = check_citizen_id(key), check_uscc(key)
-        if person.ok:
-            key = person.value
-        elif org.ok:
-            key = org.value
-        else:
-            problems.append(
-                f"{where}: subject_key: not a valid citizen ID ({person.reason}) or USCC ({org.reason})"
-            )
+    key = _subject_key(where, entry, problems)
     inst = _uscc(where, entry, "institution", problems)
     if inst and inst not in institutions:
         problems.append(f"{where}: institution: {inst} is not in institutions.yml")
     purpose = _text(where, entry, "purpose", problems)
     scope = _list(where, entry, "scope", items, problems)
     granted = _date(where, entry, "granted_on", problems)
+    expires = _expiry(where, entry, granted, max_term, end_date, problems)
+    withdrawn = _date(where, entry, "withdrawn_on", problems, required=False)
+    if len(problems) > before:
+        return None
+    return Authorisation(auth_id, key, inst, purpose, scope, granted, expires, withdrawn)
+
+
+def _subject_key(where: str, entry: dict, problems: list[str]) -> str | None:
+    """The authorising subject: a citizen ID or a USCC, in its normal form."""
+    from creditlake.identifiers import check_citizen_id, check_uscc
+
+    key = _text(where, entry, "subject_key", problems)
+    if key is None:
+        return None
+    person, org = check_citizen_id(key), check_uscc(key)
+    if person.ok:
+        return person.value
+    if org.ok:
+        return org.value
+    problems.append(f"{where}: subject_key: not a valid citizen ID ({person.reason}) or USCC ({org.reason})")
+    return key
+
+
+def _expiry(
+    where: str, entry: dict, granted: date | None, max_term: dict, end_date: str | None, problems: list[str]
+) -> date | None:
+    """When an authorisation ends: required, and within `max_term`, where `end_date` (the rule
+    against "once for life") applies; never before it was granted."""
     if entry.get("expires_on") is None and end_date:
         problems.append(
             f"{where}: expires_on: required — an authorisation without an end date is "
             f"'once for life' ({end_date})"
         )
     expires = _date(where, entry, "expires_on", problems, required=False)
-    if granted and expires:
-        if expires < granted:
-            problems.append(f"{where}: expires_on: {expires} is before granted_on {granted}")
-        # the ceiling makes "not once for life" checkable; where the profile allows no end at
-        # all, a far end is no worse than none
-        elif end_date and expires > term_end(granted, max_term):
-            problems.append(
-                f"{where}: expires_on: {expires} is more than {max_term['value']} {max_term['unit']} after "
-                f"granted_on {granted} (max_term; {end_date}: not once for life)"
-            )
-    withdrawn = _date(where, entry, "withdrawn_on", problems, required=False)
-    if len(problems) > before:
-        return None
-    return Authorisation(auth_id, key, inst, purpose, scope, granted, expires, withdrawn)
+    if not (granted and expires):
+        return expires
+    if expires < granted:
+        problems.append(f"{where}: expires_on: {expires} is before granted_on {granted}")
+    # the ceiling makes "not once for life" checkable; where the profile allows no end at
+    # all, a far end is no worse than none
+    elif end_date and expires > term_end(granted, max_term):
+        problems.append(
+            f"{where}: expires_on: {expires} is more than {max_term['value']} {max_term['unit']} after "
+            f"granted_on {granted} (max_term; {end_date}: not once for life)"
+        )
+    return expires

@@ -28,7 +28,8 @@ Plain HTTP is for loopback only: in production put TLS in front (`public_url` na
 """
 
 # No `from __future__ import annotations`: FastAPI must see the real `Request` class in the
-# route signatures, which are defined inside `create_app` (fastapi is imported lazily).
+# route signatures, which are defined inside the route-registering functions (`_catalog_routes`,
+# `_table_routes`, `_file_routes`), where fastapi is imported lazily.
 import fcntl
 import hashlib
 import hmac
@@ -328,6 +329,31 @@ class _Sharing:
         message = f"{file_id}\n{lic}\n{token_id}\n{expires}".encode()
         return hmac.new(self.url_key, message, hashlib.sha256).hexdigest()
 
+    def signed_file(
+        self, request, file_id: str, lic: str, tok: str, exp: int, sig: str
+    ) -> tuple[Licence, Path]:
+        """The file behind a signed URL, and the licence it is read under. The signed URL is the
+        credential here (clients fetch files without the bearer token): it names the file,
+        licence, token and expiry; all are checked again now."""
+        if len(file_id) != 64 or any(c not in "0123456789abcdef" for c in file_id):
+            raise Refused(404, "RESOURCE_DOES_NOT_EXIST", "no such file")
+        if not hmac.compare_digest(self.sign(file_id, lic, tok, exp), sig):
+            raise Refused(
+                403, "PERMISSION_DENIED", "the file URL's signature is not valid", "bad URL signature"
+            )
+        if exp < self.clock().timestamp():
+            raise Refused(403, "PERMISSION_DENIED", "the file URL has expired", f"URL expired at {exp}")
+        record = next((t for t in read_tokens(self.tokens) if t["id"] == tok), None)
+        if record is None:
+            raise Refused(403, "PERMISSION_DENIED", "the token behind this URL is gone", f"token {tok} gone")
+        request.state.audit["institution"] = record["institution"]
+        self._check_token(record)
+        licence = self.licence(request, record, lic)
+        path = self.files / f"{file_id}.parquet"
+        if not path.exists():
+            raise Refused(404, "RESOURCE_DOES_NOT_EXIST", "the file has been swept; query the table again")
+        return licence, path
+
 
 def _schema(table: str) -> dict:
     fields = RECORD_FIELDS if table == "records" else WITHDRAWAL_FIELDS
@@ -366,9 +392,7 @@ def create_app(
     """The FastAPI app. `registry` is reloaded from its folder whenever the files change (a
     licence revoked or an authorisation withdrawn takes effect on the next request); `url_key`
     signs file URLs (`CREDITLAKE_SHARING_URL_KEY` hex, else random per process)."""
-    from fastapi import FastAPI, Request
-    from fastapi.concurrency import run_in_threadpool
-    from fastapi.responses import FileResponse, JSONResponse, Response
+    from fastapi import FastAPI
 
     env_key = os.environ.get("CREDITLAKE_SHARING_URL_KEY")
     url_key = url_key or (bytes.fromhex(env_key) if env_key else secrets.token_bytes(32))
@@ -376,6 +400,19 @@ def create_app(
     log = AccessLog(audit_dir or audit_root(cfg), clock)
     app = FastAPI(title="creditlake Delta Sharing", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sharing = state
+    _log_every_request(app, log)
+    app.include_router(_catalog_routes(state, prefix))
+    app.include_router(_table_routes(state, prefix, public_url))
+    app.include_router(_file_routes(state, prefix))
+    return app
+
+
+def _log_every_request(app, log: AccessLog) -> None:
+    """One access-log entry per request, refused or not; a refusal answers in the protocol's
+    error format and its `why` is what the log records."""
+    from fastapi import Request
+    from fastapi.concurrency import run_in_threadpool
+    from fastapi.responses import JSONResponse
 
     @app.middleware("http")
     async def access_log(request: Request, call_next):
@@ -424,79 +461,33 @@ def create_app(
         request.state.audit["why"] = exc.why
         return JSONResponse({"errorCode": exc.code, "message": exc.message}, status_code=exc.status)
 
-    def page(items: list, max_results, page_token) -> dict:
-        try:
-            start = int(page_token) if page_token else 0
-            size = int(max_results) if max_results is not None else None
-        except ValueError as err:
-            raise Refused(
-                400, "INVALID_PARAMETER_VALUE", "maxResults and pageToken must be integers"
-            ) from err
-        if start < 0 or (size is not None and size < 0):
-            raise Refused(400, "INVALID_PARAMETER_VALUE", "maxResults and pageToken must not be negative")
-        end = len(items) if size is None else start + size
-        body = {"items": items[start:end]}
-        if end < len(items):
-            body["nextPageToken"] = str(end)
-        return body
 
-    def table_entry(lic: Licence, item: str, table: str) -> dict:
-        return {
-            "name": table,
-            "schema": item,
-            "share": lic.id,
-            "shareId": _ids(lic),
-            "id": _ids(lic, item, table),
-        }
+def _catalog_routes(state: _Sharing, prefix: str):
+    """What a token may list: its institution's shares, their schemas (catalog items) and tables."""
+    from fastapi import APIRouter, Request
 
-    def headers(version: int) -> dict:
-        return {"delta-table-version": str(version), "delta-sharing-capabilities": "responseformat=parquet"}
+    router = APIRouter()
 
-    def metadata_lines(lic: Licence, item: str, table: str, version: int) -> list[str]:
-        description = (
-            f"{item}: records licence {lic.id} may hold today"
-            if table == "records"
-            else f"{item}: records licence {lic.id} must take down (reason, withdrawn_on)"
-        )
-        return [
-            json.dumps({"protocol": {"minReaderVersion": 1}}),
-            json.dumps(
-                {
-                    "metaData": {
-                        "id": _ids(lic, item, table),
-                        "name": table,
-                        "description": description,
-                        "format": {"provider": "parquet"},
-                        "schemaString": json.dumps(_schema(table)),
-                        "partitionColumns": [],
-                        "configuration": {},
-                        "version": version,
-                    }
-                },
-                ensure_ascii=False,
-            ),
-        ]
-
-    @app.get(prefix + "/shares")
+    @router.get(prefix + "/shares")
     def list_shares(request: Request, maxResults: int | None = None, pageToken: str | None = None):  # noqa: N803
         token = state.authenticate(request)
         items = [{"name": lic.id, "id": _ids(lic)} for lic in state.shares(token)]
         request.state.audit["read"] = {"shares": [i["name"] for i in items]}
-        return page(items, maxResults, pageToken)
+        return _page(items, maxResults, pageToken)
 
-    @app.get(prefix + "/shares/{share}")
+    @router.get(prefix + "/shares/{share}")
     def get_share(request: Request, share: str):
         lic = state.licence(request, state.authenticate(request), share)
         return {"share": {"name": lic.id, "id": _ids(lic)}}
 
-    @app.get(prefix + "/shares/{share}/schemas")
+    @router.get(prefix + "/shares/{share}/schemas")
     def list_schemas(
         request: Request, share: str, maxResults: int | None = None, pageToken: str | None = None
     ):  # noqa: N803
         lic = state.licence(request, state.authenticate(request), share)
-        return page([{"name": item, "share": lic.id} for item in lic.catalog_items], maxResults, pageToken)
+        return _page([{"name": item, "share": lic.id} for item in lic.catalog_items], maxResults, pageToken)
 
-    @app.get(prefix + "/shares/{share}/schemas/{schema}/tables")
+    @router.get(prefix + "/shares/{share}/schemas/{schema}/tables")
     def list_tables(
         request: Request,
         share: str,
@@ -506,34 +497,45 @@ def create_app(
     ):  # noqa: N803
         lic = state.licence(request, state.authenticate(request), share)
         item, _ = state.table(lic, schema, TABLES[0])
-        return page([table_entry(lic, item, t) for t in TABLES], maxResults, pageToken)
+        return _page([_table_entry(lic, item, t) for t in TABLES], maxResults, pageToken)
 
-    @app.get(prefix + "/shares/{share}/all-tables")
+    @router.get(prefix + "/shares/{share}/all-tables")
     def list_all_tables(
         request: Request, share: str, maxResults: int | None = None, pageToken: str | None = None
     ):  # noqa: N803
         lic = state.licence(request, state.authenticate(request), share)
-        return page(
-            [table_entry(lic, i, t) for i in lic.catalog_items for t in TABLES], maxResults, pageToken
+        return _page(
+            [_table_entry(lic, i, t) for i in lic.catalog_items for t in TABLES], maxResults, pageToken
         )
 
-    @app.api_route(
+    return router
+
+
+def _table_routes(state: _Sharing, prefix: str, public_url: str | None):
+    """One table: its version, its metadata, and a query answered with signed file URLs."""
+    from fastapi import APIRouter, Request
+    from fastapi.concurrency import run_in_threadpool
+    from fastapi.responses import Response
+
+    router = APIRouter()
+
+    @router.api_route(
         prefix + "/shares/{share}/schemas/{schema}/tables/{table}/version", methods=["GET", "HEAD"]
     )
     def table_version(request: Request, share: str, schema: str, table: str):
         lic = state.licence(request, state.authenticate(request), share)
         state.table(lic, schema, table)
-        return Response(status_code=200, headers=headers(state.version(lic)))
+        return Response(status_code=200, headers=_version_headers(state.version(lic)))
 
-    @app.get(prefix + "/shares/{share}/schemas/{schema}/tables/{table}/metadata")
+    @router.get(prefix + "/shares/{share}/schemas/{schema}/tables/{table}/metadata")
     def table_metadata(request: Request, share: str, schema: str, table: str):
         lic = state.licence(request, state.authenticate(request), share)
         item, table = state.table(lic, schema, table)
         version = state.version(lic)
-        body = "\n".join(metadata_lines(lic, item, table, version)) + "\n"
-        return Response(body, media_type=NDJSON, headers=headers(version))
+        body = "\n".join(_metadata_lines(lic, item, table, version)) + "\n"
+        return Response(body, media_type=NDJSON, headers=_version_headers(version))
 
-    @app.post(prefix + "/shares/{share}/schemas/{schema}/tables/{table}/query")
+    @router.post(prefix + "/shares/{share}/schemas/{schema}/tables/{table}/query")
     async def query_table(request: Request, share: str, schema: str, table: str):
         try:
             body = await request.json() if await request.body() else {}
@@ -546,49 +548,20 @@ def create_app(
         lic = state.licence(request, token, share)
         item, table = state.table(lic, schema, table)
         version = state.version(lic)
-        if not isinstance(body, dict):
-            raise Refused(400, "MALFORMED_REQUEST", "the request body must be a JSON object")
-        for travel in ("version", "timestamp", "startingVersion"):
-            if body.get(travel) is not None and not (
-                travel == "version" and str(body[travel]) == str(version)
-            ):
-                raise Refused(
-                    400,
-                    "INVALID_PARAMETER_VALUE",
-                    f"only the current version ({version}) of {lic.id}.{item}.{table} is shared",
-                )
+        _only_current_version(body, version, f"{lic.id}.{item}.{table}")
         frame = state.rows(lic, item, table)
-        lines = metadata_lines(lic, item, table, version)
+        lines = _metadata_lines(lic, item, table, version)
         if len(frame):
-            file_id, size = state.write_file(frame)
-            expires = int(state.clock().timestamp()) + state.url_ttl
-            base = (public_url or str(request.base_url)).rstrip("/")
-            url = (
-                f"{base}{prefix}/files/{file_id}?lic={lic.id}&tok={token['id']}&exp={expires}"
-                f"&sig={state.sign(file_id, lic.id, token['id'], expires)}"
-            )
-            lines.append(
-                json.dumps(
-                    {
-                        "file": {
-                            "url": url,
-                            "id": file_id,
-                            "partitionValues": {},
-                            "size": size,
-                            "stats": json.dumps({"numRecords": len(frame)}),
-                            "expirationTimestamp": expires * 1000,
-                        }
-                    }
-                )
-            )
+            base = (public_url or str(request.base_url)).rstrip("/") + prefix
+            lines.append(_file_line(state, frame, base, lic, token))
         request.state.audit["read"] = {
             "table": f"{lic.id}.{item}.{table}",
             "records": len(frame),
             "version": version,
         }
-        return Response("\n".join(lines) + "\n", media_type=NDJSON, headers=headers(version))
+        return Response("\n".join(lines) + "\n", media_type=NDJSON, headers=_version_headers(version))
 
-    @app.get(prefix + "/shares/{share}/schemas/{schema}/tables/{table}/changes")
+    @router.get(prefix + "/shares/{share}/schemas/{schema}/tables/{table}/changes")
     def table_changes(request: Request, share: str, schema: str, table: str):
         lic = state.licence(request, state.authenticate(request), share)
         state.table(lic, schema, table)
@@ -598,32 +571,119 @@ def create_app(
             "change data feed is not shared: read the withdrawals table and the records' content_hash",
         )
 
-    @app.api_route(prefix + "/files/{file_id}", methods=["GET", "HEAD"])
+    return router
+
+
+def _file_routes(state: _Sharing, prefix: str):
+    """The files a query answer points to, under their signed URLs."""
+    from fastapi import APIRouter, Request
+    from fastapi.responses import FileResponse
+
+    router = APIRouter()
+
+    @router.api_route(prefix + "/files/{file_id}", methods=["GET", "HEAD"])
     def get_file(request: Request, file_id: str, lic: str = "", tok: str = "", exp: int = 0, sig: str = ""):
-        # The signed URL is the credential here (clients fetch files without the bearer token):
-        # it names the file, licence, token and expiry; all are checked again now.
-        audit = request.state.audit
-        if len(file_id) != 64 or any(c not in "0123456789abcdef" for c in file_id):
-            raise Refused(404, "RESOURCE_DOES_NOT_EXIST", "no such file")
-        if not hmac.compare_digest(state.sign(file_id, lic, tok, exp), sig):
-            raise Refused(
-                403, "PERMISSION_DENIED", "the file URL's signature is not valid", "bad URL signature"
-            )
-        if exp < state.clock().timestamp():
-            raise Refused(403, "PERMISSION_DENIED", "the file URL has expired", f"URL expired at {exp}")
-        record = next((t for t in read_tokens(state.tokens) if t["id"] == tok), None)
-        if record is None:
-            raise Refused(403, "PERMISSION_DENIED", "the token behind this URL is gone", f"token {tok} gone")
-        audit["institution"] = record["institution"]
-        state._check_token(record)
-        licence = state.licence(request, record, lic)
-        path = state.files / f"{file_id}.parquet"
-        if not path.exists():
-            raise Refused(404, "RESOURCE_DOES_NOT_EXIST", "the file has been swept; query the table again")
-        audit["read"] = {"file": file_id, "licence": licence.id, "range": request.headers.get("range")}
+        licence, path = state.signed_file(request, file_id, lic, tok, exp, sig)
+        request.state.audit["read"] = {
+            "file": file_id,
+            "licence": licence.id,
+            "range": request.headers.get("range"),
+        }
         return FileResponse(path, media_type="application/octet-stream")
 
-    return app
+    return router
+
+
+def _page(items: list, max_results, page_token) -> dict:
+    """One page of a listing; `pageToken` is the index of the first item."""
+    try:
+        start = int(page_token) if page_token else 0
+        size = int(max_results) if max_results is not None else None
+    except ValueError as err:
+        raise Refused(400, "INVALID_PARAMETER_VALUE", "maxResults and pageToken must be integers") from err
+    if start < 0 or (size is not None and size < 0):
+        raise Refused(400, "INVALID_PARAMETER_VALUE", "maxResults and pageToken must not be negative")
+    end = len(items) if size is None else start + size
+    body = {"items": items[start:end]}
+    if end < len(items):
+        body["nextPageToken"] = str(end)
+    return body
+
+
+def _table_entry(lic: Licence, item: str, table: str) -> dict:
+    return {
+        "name": table,
+        "schema": item,
+        "share": lic.id,
+        "shareId": _ids(lic),
+        "id": _ids(lic, item, table),
+    }
+
+
+def _version_headers(version: int) -> dict:
+    return {"delta-table-version": str(version), "delta-sharing-capabilities": "responseformat=parquet"}
+
+
+def _metadata_lines(lic: Licence, item: str, table: str, version: int) -> list[str]:
+    """The protocol and metaData lines that open a metadata or query answer."""
+    description = (
+        f"{item}: records licence {lic.id} may hold today"
+        if table == "records"
+        else f"{item}: records licence {lic.id} must take down (reason, withdrawn_on)"
+    )
+    return [
+        json.dumps({"protocol": {"minReaderVersion": 1}}),
+        json.dumps(
+            {
+                "metaData": {
+                    "id": _ids(lic, item, table),
+                    "name": table,
+                    "description": description,
+                    "format": {"provider": "parquet"},
+                    "schemaString": json.dumps(_schema(table)),
+                    "partitionColumns": [],
+                    "configuration": {},
+                    "version": version,
+                }
+            },
+            ensure_ascii=False,
+        ),
+    ]
+
+
+def _only_current_version(body, version: int, table: str) -> None:
+    """Only today's state is shared: no time travel, no history, no other version."""
+    if not isinstance(body, dict):
+        raise Refused(400, "MALFORMED_REQUEST", "the request body must be a JSON object")
+    for travel in ("version", "timestamp", "startingVersion"):
+        if body.get(travel) is not None and not (travel == "version" and str(body[travel]) == str(version)):
+            raise Refused(
+                400,
+                "INVALID_PARAMETER_VALUE",
+                f"only the current version ({version}) of {table} is shared",
+            )
+
+
+def _file_line(state: _Sharing, frame, base: str, lic: Licence, token: dict) -> str:
+    """The `file` line of a query answer: the rows written once, behind a short-lived signed URL."""
+    file_id, size = state.write_file(frame)
+    expires = int(state.clock().timestamp()) + state.url_ttl
+    url = (
+        f"{base}/files/{file_id}?lic={lic.id}&tok={token['id']}&exp={expires}"
+        f"&sig={state.sign(file_id, lic.id, token['id'], expires)}"
+    )
+    return json.dumps(
+        {
+            "file": {
+                "url": url,
+                "id": file_id,
+                "partitionValues": {},
+                "size": size,
+                "stats": json.dumps({"numRecords": len(frame)}),
+                "expirationTimestamp": expires * 1000,
+            }
+        }
+    )
 
 
 def serve(cfg: RunConfig, registry: Registry, host: str = "127.0.0.1", port: int = 8080, **options) -> None:
