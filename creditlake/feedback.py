@@ -43,6 +43,9 @@ def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
         "quarantined": result["quarantined"],
         "excluded": result["excluded"],
     }
+    if result.get("skipped"):
+        # lines that are no records: a title above the header, a footer, blank rows
+        header |= {"skipped": result["skipped"], "skipped_lines": result.get("skipped_lines", [])}
     if result["status"] == "refused":
         return _write(
             cfg,
@@ -58,6 +61,9 @@ def write_feedback(cfg: RunConfig, result: dict) -> list[str]:
     providers = table["provider"].to_numpy(zero_copy_only=False)
     starts = [0, *(np.flatnonzero(providers[1:] != providers[:-1]) + 1), len(providers)]
     written = []
+    if not len(providers):  # nothing refused: the report says what was skipped, to the usual provider
+        provider = result.get("provider") or "unknown_provider"
+        return _write(cfg, provider, result, header, _for_provider(table))
     for a, b in itertools.pairwise(starts):
         if a == b:
             continue

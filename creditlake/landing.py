@@ -24,22 +24,24 @@ import hashlib
 import json
 import shutil
 import unicodedata
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import yaml
 
+from creditlake import bundles, column_maps
+from creditlake.readers import Extract, MalformedRow, Refusal, header_key, known_names, read_extract
 from creditlake.settings import RunConfig, safe_name
 
 LAYOUTS_DIR = Path(__file__).parent / "layouts"
 LINEAGE_COLUMNS = ["_source_file", "_source_sha256", "_source_row", "_batch_id", "_landed_at", "_received_at"]
+SKIPPED_SHOWN = 20
 DERIVED_COLUMNS = ["_subject_type", "_subject_key", "_decision_date", "_flags", "_record_key"]
-READABLE = {".csv", ".txt", ".xlsx", ".jsonl", ".ndjson"}
 
 
 @dataclass
@@ -58,6 +60,14 @@ class FileResult:
     reason: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)  # reason code -> rows
     ignored_columns: list[str] = field(default_factory=list)
+    # lines that are no records (a title above the header, a footer, blank rows): kind -> count,
+    # and the first SKIPPED_SHOWN of them (kind, line, text) for the provider's feedback
+    skipped: dict[str, int] = field(default_factory=dict)
+    skipped_lines: list[dict] = field(default_factory=list)
+    # the provider most rows name, where a report must go without a refused row to say (skipped lines)
+    provider: str = ""
+    # how the file was read, where it was not a plain CSV (delimiter, sheet, header row, map)
+    notes: list[str] = field(default_factory=list)
     # the day the file arrived (YYYY-MM-DD, Beijing time): the platform's check-and-load
     # deadline runs from it (gd-draft Art 19: 自收到报送的社会信用信息之日起)
     received_at: str = ""
@@ -66,21 +76,13 @@ class FileResult:
         return asdict(self)
 
 
-class Refusal(Exception):
-    """The whole file is refused; `code` is a file-level reason code (reasons.yml)."""
-
-    def __init__(self, code: str, detail: str | None = None):
-        super().__init__(code, detail)
-        self.code, self.detail = code, detail
-
-
 @cache
 def layout(dataset: str) -> dict:
     spec = yaml.safe_load((LAYOUTS_DIR / f"{dataset}.yml").read_text(encoding="utf-8"))
     spec["header_map"] = {}
     for f in spec["fields"]:
         for name in [f["code"], f["zh"], *f.get("aliases", [])]:
-            spec["header_map"][_header_key(name)] = f["code"]
+            spec["header_map"][header_key(name)] = f["code"]
     spec["raw_columns"] = [f["code"] for f in spec["fields"]] + LINEAGE_COLUMNS + DERIVED_COLUMNS
     return spec
 
@@ -88,11 +90,6 @@ def layout(dataset: str) -> dict:
 @cache
 def reasons() -> dict[str, dict]:
     return yaml.safe_load((Path(__file__).parent / "reasons.yml").read_text(encoding="utf-8"))
-
-
-def _header_key(name: str) -> str:
-    """Headers compare after NFKC (full-width brackets) and without spaces or BOM."""
-    return unicodedata.normalize("NFKC", str(name)).replace("\ufeff", "").replace(" ", "").strip().upper()
 
 
 def datasets() -> list[str]:
@@ -120,29 +117,34 @@ def prohibited_headers(profile: str) -> list[tuple[str, str]]:
             f"{LAYOUTS_DIR / '_prohibited_fields.yml'} (known: {', '.join(consent)})"
         )
     groups = spec["never"] + [consent[f] for f in listed]
-    return [(_header_key(h), g["field"]) for g in groups for h in g["headers"]]
+    return [(header_key(h), g["field"]) for g in groups for h in g["headers"]]
 
 
 def prohibited_in(header: list[str], profile: str) -> list[str]:
     found = []
     prohibited = prohibited_headers(profile)
     for name in header:
-        key = _header_key(name)
+        key = header_key(name)
         found += [f"{name} ({field})" for fragment, field in prohibited if fragment in key]
     return found
 
 
 def discover(cfg: RunConfig) -> list[dict]:
-    """Every file in the landing folders of the known datasets, in a stable order."""
+    """Every file in the landing folders of the known datasets, in a stable order; each member
+    of a ZIP bundle as a file of its own (`member`)."""
     found = []
     for dataset in datasets():
         folder = cfg.landing / layout(dataset)["landing_folder"]
-        if folder.is_dir():
-            found += [
-                {"path": str(p), "dataset": dataset}
-                for p in sorted(folder.iterdir())
-                if p.is_file() and not p.name.startswith(".")
-            ]
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            names = bundles.member_names(path) if bundles.is_bundle(path) else None
+            if names is None:  # a plain file, or a bundle that is unreadable (refused when landed)
+                found.append({"path": str(path), "dataset": dataset})
+            else:
+                found += [{"path": str(path), "dataset": dataset, "member": name} for name in names]
     return found
 
 
@@ -166,315 +168,75 @@ def record_in_ledger(cfg: RunConfig, result: FileResult) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def decode(data: bytes) -> tuple[str, str] | None:
-    """(text, encoding): strict UTF-8 (with or without BOM) first, then GB18030; else None.
-
-    Order matters: UTF-8 bytes often decode as GB18030 'successfully' into mojibake.
-    """
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-@dataclass
-class MalformedRow:
-    """A row the reader could not split into the header's columns (CSV), or a line that is not
-    a JSON object (JSON Lines)."""
-
-    line: int | None  # the line it starts on, as an editor numbers them from 1 (None: not found)
-    text: str  # as sent
-    fields: list[str] | None = None  # split with the file's delimiter (CSV only)
-
-
-class Extract(NamedTuple):
-    """A file as read: its rows as a table of strings, the rows it could not read, and the line
-    each table row starts on (None: the header is line 1 and every row one line after it)."""
-
-    table: object
-    malformed: list[MalformedRow]
-    lines: np.ndarray | None = None
-
-
-def read_extract(path: Path, data: bytes) -> Extract:
-    """The file as an Arrow table of strings plus the rows it could not read."""
-    suffix = path.suffix.lower()
-    if suffix not in READABLE:
-        raise Refusal("file_unreadable", f"unsupported file type {suffix!r}; send CSV, XLSX or JSON Lines")
-    if suffix == ".xlsx":
-        # no malformed rows: a workbook's cells are already apart
-        return Extract(_read_xlsx(data), [])
-    if suffix not in (".jsonl", ".ndjson"):
-        # Arrow's CSV reader validates UTF-8 itself (strict): only when it refuses the
-        # bytes do we decode in Python and try GB18030.
-        try:
-            return _read_csv(data)
-        except _NotUtf8:
-            pass
-    decoded = decode(bytes(data))
-    if decoded is None:
-        raise Refusal("file_encoding")
-    text, encoding = decoded
-    if suffix in (".jsonl", ".ndjson"):
-        return _read_jsonl(text)
-    return _read_csv(data if encoding == "utf-8-sig" else text.encode("utf-8"))
-
-
-class _NotUtf8(Exception):
-    pass
-
-
-def _read_csv(data: bytes):
-    import csv
-
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    head = bytes(memoryview(data)[: 1 << 20])  # the header line is in the first MB
-    end = head.find(b"\n")
-    try:
-        first_line = head[: end if end >= 0 else len(head)].decode("utf-8-sig").rstrip("\r")
-    except UnicodeDecodeError as err:
-        raise _NotUtf8 from err
-    header = next(csv.reader([first_line]), [])
-    if not header:
-        raise Refusal("file_empty")
-    # Only the text: Arrow's row number counts records, not lines, and is unknown (None) when
-    # blocks are parsed on several threads. `_csv_lines` finds each row's line afterwards.
-    texts: list[str] = []
-
-    def on_invalid(row) -> str:
-        texts.append(row.text)
-        return "skip"
-
-    try:
-        table = pcsv.read_csv(
-            pa.BufferReader(data),
-            read_options=pcsv.ReadOptions(block_size=1 << 22),
-            parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as err:
-        if "UTF8" in str(err) or "utf8" in str(err).lower():
-            raise _NotUtf8 from err
-        raise Refusal("file_unreadable", str(err).splitlines()[0]) from err
-    if not texts:
-        return Extract(table, [])
-    found, lines = _csv_lines(data, texts, table.num_rows)
-    malformed = [MalformedRow(line, text, _csv_fields(text)) for line, text in zip(found, texts, strict=True)]
-    malformed.sort(key=lambda row: (row.line is None, row.line or 0))
-    return Extract(table, malformed, lines)
-
-
-def _csv_fields(text: str) -> list[str] | None:
-    """One CSV row split into its fields, quotes respected (a quoted value may hold the
-    delimiter or a line break)."""
-    import csv
-    import io
-
-    try:
-        return next(csv.reader(io.StringIO(text, newline="")), [])
-    except csv.Error:
-        return None
-
-
-def _csv_lines(data, texts: list[str], rows: int) -> tuple[list[int | None], np.ndarray | None]:
-    """The line each malformed row (by its text) starts on, and the line of every row the
-    reader kept, in table order (None when the file's records cannot be told apart for sure).
-
-    Lines are what an editor shows: the header (after any BOM) is line 1, and a quoted value
-    holding a line break takes two. A record ends at a line break outside quotes, i.e. after an
-    even number of quote characters (a quote doubled inside a quoted value counts twice);
-    blank lines are no records, as for the reader. A file whose quotes defeat this (a stray
-    quote inside an unquoted value) has its malformed rows looked for among its plain lines.
-    Vectorised: this runs on a whole file, however few rows are malformed."""
-    b = np.frombuffer(data, np.uint8)
-    breaks, quotes = _positions(b, b'\n"')
-    if not len(breaks):  # lines ended by CR alone (old Mac exports)
-        (breaks,) = _positions(b, b"\r")
-    starts, stops = _records(b, breaks, quotes)
-    record = _find_records(b, starts, stops, texts)
-    first_line = np.searchsorted(breaks, starts) + 1
-    found = [None if r is None else int(first_line[r]) for r in record]
-    if None not in record and len(starts) == 1 + rows + len(texts):
-        kept = np.ones(len(starts), dtype=bool)
-        kept[[0, *record]] = False
-        return found, first_line[kept]
-    starts, stops = _records(b, breaks, quotes[:0])
-    plain_line = np.searchsorted(breaks, starts) + 1
-    plain = _find_records(
-        b, starts, stops, [t if r is None else "" for t, r in zip(texts, record, strict=True)]
-    )
-    return [line if p is None else int(plain_line[p]) for line, p in zip(found, plain, strict=True)], None
-
-
-def _positions(b: np.ndarray, values: bytes) -> list[np.ndarray]:
-    """Offsets of each byte value in `b`. 4 MB at a time, on both cores: both values are found
-    while a piece is in the cache, and a comparison of the whole file at once would allocate
-    a mask as large as the file (ten times slower)."""
-    step = 1 << 22
-
-    def piece(start: int) -> list[np.ndarray]:
-        chunk = b[start : start + step]
-        return [np.flatnonzero(chunk == value) + start for value in values]
-
-    pieces = in_parallel(piece, list(range(0, len(b), step)))
-    return [np.concatenate([p[i] for p in pieces] or [np.zeros(0, np.int64)]) for i in range(len(values))]
-
-
-def _records(b: np.ndarray, breaks: np.ndarray, quotes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(start, stop) bytes of each non-blank record, without its line break; the first is the
-    header. A break ends a record when an even number of `quotes` come before it."""
-    ends = breaks[np.searchsorted(quotes, breaks) % 2 == 0] if len(quotes) else breaks
-    starts = np.concatenate([[0], ends + 1])
-    stops = np.concatenate([ends, [len(b)]])
-    stops[:-1] -= b[np.maximum(ends - 1, 0)] == ord("\r")  # the CR of a CRLF
-    while stops[-1] > starts[-1] and int(b[stops[-1] - 1]) in b"\r\n":  # a last break in an open quote
-        stops[-1] -= 1
-    kept = stops > starts
-    return starts[kept], stops[kept]
-
-
-def _find_records(b: np.ndarray, starts: np.ndarray, stops: np.ndarray, texts: list[str]) -> list[int | None]:
-    """The data record (never the header) holding each text byte for byte; identical texts take
-    their records in file order. None: no record holds it."""
-    from collections import defaultdict, deque
-
-    wanted: dict[bytes, deque] = defaultdict(deque)
-    for i, text in enumerate(texts):
-        if text:
-            wanted[text.encode("utf-8")].append(i)
-    found: list[int | None] = [None] * len(texts)
-    if not wanted:
-        return found
-    # compared in Python only where the length and first byte already match
-    candidates = np.flatnonzero(
-        np.isin(stops - starts, [len(t) for t in wanted]) & np.isin(b[starts], [t[0] for t in wanted])
-    )
-    for r in candidates[candidates > 0].tolist():
-        queue = wanted.get(b[starts[r] : stops[r]].tobytes())
-        if queue:
-            found[queue.popleft()] = r
-    return found
-
-
-def _read_xlsx(data: bytes):
-    """First sheet; every cell as text. A number in a cell is written out as Python sees it
-    (`2.201041990030712e+17`), so a damaged identifier is refused as damaged, not 'repaired'."""
-    import io
-
-    import pyarrow as pa
-    from openpyxl import load_workbook
-
-    try:
-        sheet = load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True).worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-    except Exception as err:  # openpyxl raises many types on a corrupt workbook
-        raise Refusal("file_unreadable", f"not a readable XLSX workbook ({type(err).__name__})") from err
-
-    def text(v) -> str:
-        if v is None:
-            return ""
-        if isinstance(v, datetime):
-            return v.date().isoformat()
-        if isinstance(v, date):
-            return v.isoformat()
-        return repr(v) if isinstance(v, float) else str(v)
-
-    columns: list[list[str]] = [[] for _ in header]
-    for row in rows:
-        if row is None or all(v is None for v in row):
-            continue
-        for i in range(len(header)):
-            columns[i].append(text(row[i]) if i < len(row) else "")
-    return pa.table(
-        {
-            h or f"column_{i + 1}": pa.array(c, pa.string())
-            for i, (h, c) in enumerate(zip(header, columns, strict=True))
-        }
-    )
-
-
-def _read_jsonl(text: str) -> Extract:
-    """One JSON object per line; values become text (numbers as JSON wrote them). Lines are
-    numbered from 1 as an editor shows them: split at line feeds only (`splitlines` would
-    also split at U+2028 and other separators a JSON string may hold as they are)."""
-    import pyarrow as pa
-
-    records, malformed, keys, lines = [], [], {}, []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise ValueError("not an object")
-        except ValueError:
-            malformed.append(MalformedRow(number, line.rstrip("\r")))
-            continue
-        records.append(obj)
-        lines.append(number)
-        keys.update(dict.fromkeys(obj))
-    columns = {
-        k: pa.array(
-            [
-                "" if r.get(k) is None else (r[k] if isinstance(r[k], str) else json.dumps(r[k]))
-                for r in records
-            ],
-            pa.string(),
-        )
-        for k in keys
-    }
-    return Extract(pa.table(columns) if columns else pa.table({}), malformed, np.array(lines, dtype=np.int64))
-
-
 # ---------------------------------------------------------------------------------------
 # Landing one file.
 # ---------------------------------------------------------------------------------------
 
 
-def land_file(cfg: RunConfig, path: str, dataset: str) -> dict:
-    """Land one file. Never raises on bad input: a bad file is refused with a reason."""
+def land_file(cfg: RunConfig, path: str, dataset: str, member: str | None = None) -> dict:
+    """Land one file (or one `member` of a ZIP bundle at `path`). Never raises on bad input: a
+    bad file is refused with a reason."""
     source = Path(path)
+    name = member or source.name
+    spec = layout(dataset)
+    maps = column_maps.load_maps(dataset, spec["header_map"])
+    known = known_names([*spec["header_map"], *(key for m in maps for key in m.columns)])
+    records_path = next((m.records_path for m in maps if m.records_path and m.names(name)), None)
     # The file is mapped, not copied, and fingerprinted on a second thread while it is parsed
     # (hashlib and Arrow's reader both release the GIL). A parse wasted on a file landed
     # before costs less than hashing first would cost every new one.
-    data = _mapped(source)
+    try:
+        data = _member_or_file(source, member)
+    except Refusal as refusal:
+        data, parsed = b"", refusal
+    else:
+        parsed = None
+    # a member refused unread is known by its place: its bytes were never taken
+    fingerprint = data if parsed is None else f"{source}{bundles.SEPARATOR}{member}".encode()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        try:
-            parsed = read_extract(source, data)
-        except Refusal as refusal:
-            parsed = refusal
+        digest = pool.submit(lambda: hashlib.sha256(fingerprint).hexdigest())
+        if parsed is None:
+            try:
+                parsed = read_extract(name, data, known, records_path)
+            except Refusal as refusal:
+                parsed = refusal
         result = FileResult(
-            path=str(source), dataset=dataset, sha256=digest.result(), received_at=received_on(source)
+            path=f"{source}{bundles.SEPARATOR}{member}" if member else str(source),
+            dataset=dataset,
+            sha256=digest.result(),
+            received_at=received_on(source),
         )
     result.batch_id = f"{dataset}-{result.sha256[:16]}"
 
     previous = read_ledger(cfg).get(result.sha256)
     if previous is not None:
         # Same bytes already landed: nothing is loaded twice. The counts are the first landing's.
-        for key in ("rows_in", "loaded", "quarantined", "excluded", "reasons"):
-            setattr(result, key, previous.get(key, {} if key == "reasons" else 0))
+        for key in ("rows_in", "loaded", "quarantined", "excluded", "reasons", "skipped"):
+            setattr(result, key, previous.get(key, {} if key in ("reasons", "skipped") else 0))
         result.status = "already_landed"
         result.reason = f"identical file landed before as batch {previous['batch_id']} ({previous['path']})"
         return result.as_dict()
     try:
         if isinstance(parsed, Refusal):
             raise parsed
-        return _land_table(cfg, parsed, result)
+        result.notes = list(parsed.notes)
+        result.skipped = dict(Counter(s.kind for s in parsed.skipped))
+        result.skipped_lines = [asdict(s) for s in parsed.skipped[:SKIPPED_SHOWN]]
+        mapped = column_maps.for_file(maps, name, parsed.table.column_names)
+        return _land_table(cfg, parsed, result, mapped)
     except Refusal as refusal:
         message = reasons()[refusal.code]["en"] + (f": {refusal.detail}" if refusal.detail else "")
         result.status, result.reason = "refused", f"{refusal.code}: {message}"
         result.rows_in = result.loaded = result.quarantined = result.excluded = 0
         return result.as_dict()
+
+
+def _member_or_file(source: Path, member: str | None):
+    if member is not None:
+        return bundles.read_member(source, member)
+    if bundles.is_bundle(source):
+        raise Refusal("file_unreadable", "not a readable ZIP bundle")
+    return _mapped(source)
 
 
 def received_on(path: Path) -> str:
@@ -493,41 +255,91 @@ def _mapped(path: Path):
     return pa.memory_map(str(path), "r").read_buffer() if path.stat().st_size else b""
 
 
-def _land_table(cfg: RunConfig, extract: Extract, result: FileResult) -> dict:
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    table, malformed, lines = extract
+def _land_table(cfg: RunConfig, extract: Extract, result: FileResult, mapped=None) -> dict:
+    """Check every row of a read file and write the three ways it splits (loaded, quarantined,
+    excluded), under the file's batch id. `mapped`: the provider's column map, if one applies."""
+    table, malformed, lines = extract.table, extract.malformed, extract.lines
     spec = layout(result.dataset)
+    renamed = _map_columns(cfg, spec, table.column_names, result, mapped)
+    n = table.num_rows
+    if n == 0 and not malformed:
+        raise Refusal("file_empty")
+    cols = _columns(spec, table, renamed, mapped)
+    trimmed = _trimmed(spec, cols, result.dataset, cfg.profile)
+    verdict = _Verdict(n)
+    subject_type, subject_key, flags, decision = _check_rows(
+        cfg, spec, result.dataset, cols, trimmed, verdict
+    )
+
+    # Duplicates within the batch: among the rows not refused yet, the first with a natural
+    # key loads and later ones are quarantined.
+    record_key = _record_keys(spec, trimmed, subject_key)
+    verdict.refuse(_repeats(record_key, verdict.reason < 0), "duplicate_in_batch")
+    # Across batches: the same record with the same content was loaded before. The same
+    # record with other content is a provider's correction: it loads and supersedes.
+    verdict.refuse(_seen_before(cfg, result.dataset, record_key, cols), "duplicate_across_batches")
+    verdict.exclude(_exclusions(result.dataset, cfg.profile), trimmed)
+    verdict.count(result, malformed)
+
+    landed_at = datetime.now(UTC).isoformat(timespec="seconds")
+    raw = _raw_table(result, cols, lines, landed_at, subject_type, subject_key, decision, flags, record_key)
+    refused = verdict.quarantined_rows(raw)
+    if malformed:
+        header_codes = [renamed.get(name) for name in table.column_names]
+        unreadable = _malformed_rows(
+            malformed, result, spec, landed_at, header_codes, _usual_provider(spec, cols)
+        )
+        refused = _concat(refused, unreadable)
+    _write_batch(cfg, result, raw, verdict, refused)
+    return result.as_dict()
+
+
+def _map_columns(cfg: RunConfig, spec: dict, header: list[str], result: FileResult, mapped) -> dict[str, str]:
+    """The file's column names -> the layout's codes (through the provider's map, if any).
+    Refuses a file carrying a prohibited field, or lacking a required one (unless the map
+    gives its value)."""
     # Never collected (jl-draft Art 16, city-2022 Art 20, hl-draft Art 20, gd-draft Art 17,
     # hl-2022 Art 20): the whole file is refused before a single row is stored.
-    prohibited = prohibited_in(table.column_names, cfg.profile)
+    prohibited = prohibited_in(header, cfg.profile)
     if prohibited:
         raise Refusal("file_prohibited_field", ", ".join(prohibited))
+    names = spec["header_map"] | (mapped.columns if mapped else {})
     renamed, ignored = {}, []
-    for name in table.column_names:
-        code = spec["header_map"].get(_header_key(name))
+    for name in header:
+        code = names.get(header_key(name))
         if code is None or code in renamed.values():
             ignored.append(name)
         else:
             renamed[name] = code
     result.ignored_columns = ignored
-    missing = [f["code"] for f in spec["fields"] if f.get("required") and f["code"] not in renamed.values()]
+    given = set(renamed.values()) | set(mapped.fixed if mapped else ())
+    missing = [f["code"] for f in spec["fields"] if f.get("required") and f["code"] not in given]
     if missing:
         raise Refusal("file_missing_columns", ", ".join(missing))
-    n = table.num_rows
-    if n == 0 and not malformed:
-        raise Refusal("file_empty")
+    if mapped:
+        result.notes.append(f"column map {mapped.name}")
+    return renamed
 
-    # Columns stay as the reader's chunks: they are only filtered and written. The checked
-    # ones are trimmed into one contiguous array each.
+
+def _columns(spec: dict, table, renamed: dict[str, str], mapped) -> dict:
+    """Every field of the layout as a column: the file's, the map's fixed value, or empty.
+    Columns stay as the reader's chunks: they are only filtered and written."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = table.num_rows
     by_code = {code: table.column(name) for name, code in renamed.items()}
-    empty = pa.chunked_array(
-        [pa.StringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int32)), pa.py_buffer(b""))]
-    )
+    for code, value in (mapped.fixed if mapped else {}).items():
+        by_code.setdefault(code, pa.chunked_array([pa.array([value] * n, pa.string())]))
+    empty = pa_empty(n)
     cols = {f["code"]: by_code.get(f["code"], empty) for f in spec["fields"]}
-    cols = {k: pc.fill_null(v, "") if v.null_count else v for k, v in cols.items()}  # JSON Lines and XLSX
+    return {k: pc.fill_null(v, "") if v.null_count else v for k, v in cols.items()}  # JSON and workbooks
+
+
+def _trimmed(spec: dict, cols: dict, dataset: str, profile: str) -> dict:
+    """The checked columns, trimmed, each into one contiguous array."""
+    import pyarrow.compute as pc
+
     checked = {
         f["code"]
         for f in spec["fields"]
@@ -538,56 +350,99 @@ def _land_table(cfg: RunConfig, extract: Extract, result: FileResult) -> dict:
         spec["subject"].get("person_doc_type_field"),
         *spec["natural_key"],
     }
-    checked |= {rule["field"] for rule in _exclusions(result.dataset, cfg.profile)}
-    trimmed = dict(
-        zip(
-            [k for k in cols if k in checked],
-            in_parallel(
-                lambda v: pc.utf8_trim_whitespace(v).combine_chunks(),
-                [v for k, v in cols.items() if k in checked],
-            ),
-            strict=True,
-        )
-    )
+    checked |= {rule["field"] for rule in _exclusions(dataset, profile)}
+    names = [k for k in cols if k in checked]
+    values = in_parallel(lambda v: pc.utf8_trim_whitespace(v).combine_chunks(), [cols[k] for k in names])
+    return dict(zip(names, values, strict=True))
 
-    def np_mask(arrow_mask) -> np.ndarray:
-        return np.asarray(pc.fill_null(arrow_mask, False).to_numpy(zero_copy_only=False), dtype=bool)
 
-    def blank(values) -> np.ndarray:
-        # by length, from the offsets: comparing every string with "" reads every string
-        return np_mask(pc.equal(pc.binary_length(values), 0))
+def np_mask(arrow_mask) -> np.ndarray:
+    import pyarrow.compute as pc
 
-    # Reasons as small integers into `codes` (-1: none so far): object arrays are slow.
-    reason = np.full(n, -1, dtype=np.int16)
-    codes: list[str] = []
+    return np.asarray(pc.fill_null(arrow_mask, False).to_numpy(zero_copy_only=False), dtype=bool)
 
-    def code_of(code: str) -> int:
-        if code not in codes:
-            codes.append(code)
-        return codes.index(code)
 
-    def refuse(mask: np.ndarray, code) -> None:
-        """First failure wins: a row keeps the first reason found, in check order. `code`
-        is one reason code, or an Arrow column of codes (null where there is none)."""
-        mask = mask & (reason < 0)
+def _blank(values) -> np.ndarray:
+    """By length, from the offsets: comparing every string with "" reads every string."""
+    import pyarrow.compute as pc
+
+    return np_mask(pc.equal(pc.binary_length(values), 0))
+
+
+class _Verdict:
+    """Each row's fate: its first reason (an index into `codes`; -1: none) and exclusion.
+    Reasons are small integers: object arrays are slow."""
+
+    def __init__(self, n: int):
+        self.reason = np.full(n, -1, dtype=np.int16)
+        self.exclusion = np.full(n, -1, dtype=np.int16)
+        self.codes: list[str] = []
+
+    def code_of(self, code: str) -> int:
+        if code not in self.codes:
+            self.codes.append(code)
+        return self.codes.index(code)
+
+    def refuse(self, mask: np.ndarray, code) -> None:
+        """First failure wins: a row keeps the first reason found, in check order. `code` is
+        one reason code, or an Arrow column of codes (null where there is none)."""
+        mask = mask & (self.reason < 0)
         if isinstance(code, str):
-            reason[mask] = code_of(code)
+            self.reason[mask] = self.code_of(code)
             return
         for i in np.flatnonzero(mask):
-            reason[i] = code_of(code[i].as_py())
+            self.reason[i] = self.code_of(code[i].as_py())
 
-    # The checks, in priority order: fields, then subjects, catalog, dates and amounts. The
-    # subjects' identifier checks (the costliest) run on a second thread while this one does
-    # the field and date checks; the refusals are applied afterwards, in this order.
-    fields_checked: list = []
-    for f in spec["fields"]:
-        value = trimmed.get(f["code"])
-        if f.get("required"):
-            fields_checked.append((blank(value), "required_missing"))
-        if f["kind"] == "enum":
-            allowed = pa.array([str(v) for v in f["values"]] + [""])
-            fields_checked.append((~np_mask(pc.is_in(value, value_set=allowed)), "enum_invalid"))
+    def exclude(self, rules: list[dict], trimmed: dict) -> None:
+        """Rows the profile leaves out (not a failure), among those not quarantined."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
+        for rule in rules:
+            hit = np_mask(pc.is_in(trimmed[rule["field"]], value_set=pa.array(rule["values"])))
+            self.exclusion[hit & (self.reason < 0) & (self.exclusion < 0)] = self.code_of(rule["reason"])
+
+    @property
+    def quarantined(self) -> np.ndarray:
+        return self.reason >= 0
+
+    @property
+    def excluded(self) -> np.ndarray:
+        return self.exclusion >= 0
+
+    def count(self, result: FileResult, malformed: list) -> None:
+        loaded = ~self.quarantined & ~self.excluded
+        result.rows_in = len(self.reason) + len(malformed)
+        result.loaded = int(loaded.sum())
+        result.quarantined = int(self.quarantined.sum()) + len(malformed)
+        result.excluded = int(self.excluded.sum())
+        found = np.unique(np.concatenate([self.reason, self.exclusion]), return_counts=True)
+        result.reasons = {self.codes[i]: int(c) for i, c in zip(*found, strict=True) if i >= 0}
+        if malformed:
+            result.reasons["row_malformed"] = len(malformed)
+        if result.quarantined:
+            worst = max(
+                (kv for kv in result.reasons.items() if not kv[0].startswith("excluded")),
+                key=lambda kv: kv[1],
+            )
+            result.reason = f"{result.quarantined} rows quarantined; most often {worst[0]}"
+
+    def quarantined_rows(self, raw):
+        mask = self.quarantined
+        return _with_reasons(_plain(_filter(raw, mask)), [self.codes[i] for i in self.reason[mask]])
+
+    def excluded_rows(self, raw):
+        mask = self.excluded
+        return _with_reasons(_plain(_filter(raw, mask)), [self.codes[i] for i in self.exclusion[mask]])
+
+
+def _check_rows(cfg: RunConfig, spec: dict, dataset: str, cols: dict, trimmed: dict, verdict: _Verdict):
+    """The row checks, in priority order: fields, then subjects, catalog, dates and amounts. The
+    subjects' identifier checks (the costliest) run on a second thread while this one does the
+    field and date checks; the refusals are applied afterwards, in this order. Returns the
+    subject type, key and flags and the decision date of every row."""
+
+    empty = pa_empty(len(verdict.reason))
     subjects_checked: list = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         subjects = pool.submit(
@@ -599,81 +454,101 @@ def _land_table(cfg: RunConfig, extract: Extract, result: FileResult) -> dict:
             lambda mask, code: subjects_checked.append((mask, code)),
             np_mask,
         )
-        dates_checked: list = []
+        fields_checked = _field_checks(spec, trimmed)
         decision = parse_dates(trimmed[spec["decision_date_field"]])
-        dates_checked.append((np_mask(pc.is_null(decision)), "date_invalid"))
-        dates_checked.append(
-            (np_mask(pc.greater(decision, pa.scalar(cfg.as_of, pa.date32()))), "date_in_future")
-        )
-        for f in spec["fields"]:
-            if f["kind"] == "date" and f["code"] != spec["decision_date_field"]:
-                other = trimmed[f["code"]]
-                dates_checked.append(
-                    (~blank(other) & np_mask(pc.is_null(parse_dates(other))), "date_invalid")
-                )
-            if f["kind"] == "amount_wan":
-                value = trimmed[f["code"]]
-                numeric = np_mask(pc.match_substring_regex(value, r"^[0-9]+(\.[0-9]+)?$"))
-                dates_checked.append((~blank(value) & ~numeric, "amount_invalid"))
-                amount = pc.cast(pc.if_else(pa.array(numeric), value, "0"), pa.float64()).to_numpy()
-                dates_checked.append((amount > spec["amount_wan_max"], "amount_unit"))
-        for start_field, end_field in spec.get("date_order", []):
-            dates_checked.append(
-                (
-                    np_mask(pc.less(parse_dates(trimmed[end_field]), parse_dates(trimmed[start_field]))),
-                    "date_order",
-                )
-            )
+        dates_checked = _date_checks(cfg, spec, trimmed, decision)
         subject_type, subject_key, flags = subjects.result()
+    for mask, code in (
+        fields_checked + subjects_checked + _catalog_checks(spec, dataset, subject_type) + dates_checked
+    ):
+        verdict.refuse(mask, code)
+    return subject_type, subject_key, flags, decision
 
-    catalog_checked: list = []
-    if not spec.get("event"):
-        # Every record maps to a catalog item, or it is not loaded (docs/law.md#subjects-and-the-catalog).
-        from creditlake.catalog import item_for
 
-        item = item_for(result.dataset)
-        covered = pa.array(item[1]["subject_types"] if item else [], pa.string())
-        catalog_checked.append((~np_mask(pc.is_in(subject_type, value_set=covered)), "no_catalog_item"))
-    for mask, code in fields_checked + subjects_checked + catalog_checked + dates_checked:
-        refuse(mask, code)
+def pa_empty(n: int):
+    """n empty strings, from offsets alone (no string is built)."""
+    import pyarrow as pa
 
-    # Duplicates within the batch: among the rows not refused yet, the first with a natural
-    # key loads and later ones are quarantined.
-    record_key = pc.binary_join_element_wise(*[trimmed[k] for k in spec["natural_key"]], subject_key, "|")
-    refuse(_repeats(record_key, reason < 0), "duplicate_in_batch")
-    # Across batches: the same record with the same content was loaded before. The same
-    # record with other content is a provider's correction: it loads and supersedes.
-    refuse(_seen_before(cfg, result.dataset, record_key, cols), "duplicate_across_batches")
+    return pa.chunked_array(
+        [pa.StringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int32)), pa.py_buffer(b""))]
+    )
 
-    quarantined = reason >= 0
-    exclusion = np.full(n, -1, dtype=np.int16)
-    for rule in _exclusions(result.dataset, cfg.profile):
-        hit = np_mask(pc.is_in(trimmed[rule["field"]], value_set=pa.array(rule["values"])))
-        exclusion[hit & ~quarantined & (exclusion < 0)] = code_of(rule["reason"])
-    excluded = exclusion >= 0
 
-    loaded = ~quarantined & ~excluded
-    result.rows_in = n + len(malformed)
-    result.loaded = int(loaded.sum())
-    result.quarantined = int(quarantined.sum()) + len(malformed)
-    result.excluded = int(excluded.sum())
-    counts = {
-        codes[i]: int(c)
-        for i, c in zip(*np.unique(np.concatenate([reason, exclusion]), return_counts=True), strict=True)
-        if i >= 0
-    }
-    if malformed:
-        counts["row_malformed"] = len(malformed)
-    result.reasons = counts
+def _field_checks(spec: dict, trimmed: dict) -> list:
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    landed_at = datetime.now(UTC).isoformat(timespec="seconds")
+    checks = []
+    for f in spec["fields"]:
+        value = trimmed.get(f["code"])
+        if f.get("required"):
+            checks.append((_blank(value), "required_missing"))
+        if f["kind"] == "enum":
+            allowed = pa.array([str(v) for v in f["values"]] + [""])
+            checks.append((~np_mask(pc.is_in(value, value_set=allowed)), "enum_invalid"))
+    return checks
+
+
+def _date_checks(cfg: RunConfig, spec: dict, trimmed: dict, decision) -> list:
+    """Dates that cannot be read or lie in the future, amounts that are no number or in the
+    wrong unit, end dates before start dates."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    checks = [
+        (np_mask(pc.is_null(decision)), "date_invalid"),
+        (np_mask(pc.greater(decision, pa.scalar(cfg.as_of, pa.date32()))), "date_in_future"),
+    ]
+    for f in spec["fields"]:
+        value = trimmed.get(f["code"])
+        if f["kind"] == "date" and f["code"] != spec["decision_date_field"]:
+            checks.append((~_blank(value) & np_mask(pc.is_null(parse_dates(value))), "date_invalid"))
+        if f["kind"] == "amount_wan":
+            numeric = np_mask(pc.match_substring_regex(value, r"^[0-9]+(\.[0-9]+)?$"))
+            checks.append((~_blank(value) & ~numeric, "amount_invalid"))
+            amount = pc.cast(pc.if_else(pa.array(numeric), value, "0"), pa.float64()).to_numpy()
+            checks.append((amount > spec["amount_wan_max"], "amount_unit"))
+    for start_field, end_field in spec.get("date_order", []):
+        earlier = pc.less(parse_dates(trimmed[end_field]), parse_dates(trimmed[start_field]))
+        checks.append((np_mask(earlier), "date_order"))
+    return checks
+
+
+def _catalog_checks(spec: dict, dataset: str, subject_type) -> list:
+    """Every record maps to a catalog item, or it is not loaded (docs/law.md#subjects-and-the-catalog)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from creditlake.catalog import item_for
+
+    if spec.get("event"):
+        return []
+    item = item_for(dataset)
+    covered = pa.array(item[1]["subject_types"] if item else [], pa.string())
+    return [(~np_mask(pc.is_in(subject_type, value_set=covered)), "no_catalog_item")]
+
+
+def _record_keys(spec: dict, trimmed: dict, subject_key):
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(*[trimmed[k] for k in spec["natural_key"]], subject_key, "|")
+
+
+def _raw_table(
+    result: FileResult, cols, lines, landed_at, subject_type, subject_key, decision, flags, record_key
+):
+    """The rows with their lineage and what the checks derived, as the raw layer stores them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(record_key)
 
     def constant(value: str):
         """One value for every row, dictionary-encoded: filtered and written as indices (the
         Parquet column is an ordinary dictionary-encoded string column for every reader)."""
         return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value]))
 
-    raw = pa.table(
+    return pa.table(
         cols
         | {
             "_source_file": constant(result.path),
@@ -692,31 +567,26 @@ def _land_table(cfg: RunConfig, extract: Extract, result: FileResult) -> dict:
             "_record_key": record_key,
         }
     )
+
+
+def _concat(refused, unreadable):
+    import pyarrow as pa
+
+    return pa.concat_tables([refused, unreadable], promote_options="default")
+
+
+def _write_batch(cfg: RunConfig, result: FileResult, raw, verdict: _Verdict, refused) -> None:
+    """Loaded rows to pending (promoted by the raw gate), the others to quarantine and excluded."""
     batch = safe_name(result.batch_id)
-    refused = _with_reasons(_plain(_filter(raw, quarantined)), [codes[i] for i in reason[quarantined]])
-    if malformed:
-        header_codes = [renamed.get(name) for name in table.column_names]
-        unreadable = _malformed_rows(
-            malformed, result, spec, landed_at, header_codes, _usual_provider(spec, cols)
-        )
-        refused = pa.concat_tables([refused, unreadable], promote_options="default")
+    loaded = ~verdict.quarantined & ~verdict.excluded
     in_parallel(
         lambda job: write_parquet(*job),
         [
             *batch_jobs(_filter(raw, loaded), pending_path(cfg, result.dataset, batch)),
             (refused, cfg.quarantine_root / result.dataset / f"{batch}.parquet"),
-            (
-                _with_reasons(_plain(_filter(raw, excluded)), [codes[i] for i in exclusion[excluded]]),
-                cfg.lake / "excluded" / result.dataset / f"{batch}.parquet",
-            ),
+            (verdict.excluded_rows(raw), cfg.lake / "excluded" / result.dataset / f"{batch}.parquet"),
         ],
     )
-    if result.quarantined:
-        worst = max(
-            (kv for kv in result.reasons.items() if not kv[0].startswith("excluded")), key=lambda kv: kv[1]
-        )
-        result.reason = f"{result.quarantined} rows quarantined; most often {worst[0]}"
-    return result.as_dict()
 
 
 def in_parallel(fn, items: list) -> list:

@@ -46,7 +46,7 @@ def discover(conf: dict) -> list[dict]:
 def land(conf: dict, file: dict) -> dict:
     from creditlake import landing
 
-    return landing.land_file(RunConfig.from_conf(conf), file["path"], file["dataset"])
+    return landing.land_file(RunConfig.from_conf(conf), file["path"], file["dataset"], file.get("member"))
 
 
 def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
@@ -63,7 +63,9 @@ def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
 
     cfg = RunConfig.from_conf(conf)
     owed = [
-        r["status"] != "already_landed" and bool(r["quarantined"] or r["status"] == "refused") for r in landed
+        r["status"] != "already_landed"
+        and bool(r["quarantined"] or r.get("skipped") or r["status"] == "refused")
+        for r in landed
     ]
     with ThreadPoolExecutor(max_workers=1) as pool:
         reports = [

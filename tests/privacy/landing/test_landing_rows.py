@@ -122,7 +122,7 @@ def test_every_planted_value_is_in_the_raw_layer(landed):
     planted = 0
     for entry in truth["rows"]:
         dataset = entry["dataset"]
-        key = landing.layout(dataset)["header_map"][landing._header_key(DECISION_FIELD[dataset])]
+        key = landing.layout(dataset)["header_map"][landing.header_key(DECISION_FIELD[dataset])]
         (hit,) = raw[dataset].index[raw[dataset][key] == entry["decision_number"]]
         fields = [f["code"] for f in landing.layout(dataset)["fields"]]
         cells = [str(v) for v in raw[dataset].loc[hit, fields] if v is not None]
@@ -136,7 +136,7 @@ def test_subjects_are_typed_as_written(landed):
     _, truth, _, raw = landed
     types = {}
     for dataset in DATASETS:
-        key = landing.layout(dataset)["header_map"][landing._header_key(DECISION_FIELD[dataset])]
+        key = landing.layout(dataset)["header_map"][landing.header_key(DECISION_FIELD[dataset])]
         types.update(zip(raw[dataset][key], raw[dataset]["_subject_type"], strict=True))
     for entry in truth["rows"]:
         got = types[entry["decision_number"]]

@@ -1,0 +1,133 @@
+"""Per-provider column maps: an agency's own column names (and the values its files leave out)
+mapped to a layout, as the operator's configuration, outside the product's code.
+
+The layouts (`creditlake/layouts/*.yml`) know the national templates' names and a few
+aliases. An agency whose system names its columns otherwise (当事人名称 for 行政相对人名称)
+gets a map in the folder `CREDITLAKE_COLUMN_MAPS` names, one YAML file per provider:
+
+    dataset: penalties
+    provider: 长春市市场监督管理局        # for the operator; not matched
+    files: ["长春市监*"]                  # optional: file names (globs) it applies to
+    columns:                             # the provider's name: the layout's field (code or 中文名)
+      当事人名称: 行政相对人名称
+      处罚决定书文号: CF_WSH
+    fixed:                               # optional: a value for a field the files leave out
+      数据来源单位: 长春市市场监督管理局
+    records_path: data.list              # optional, JSON: where the records are
+
+A map applies to a file of its dataset whose name matches `files` (when given) and whose
+header has at least half of the map's columns; among several, the one naming most of the
+header. `creditlake layouts suggest FILE --dataset D` proposes a map for a refused file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from creditlake.readers import header_key
+
+
+class ColumnMapError(ValueError):
+    """A map the operator must fix: names the file and the key."""
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    name: str  # the file it came from
+    dataset: str
+    columns: dict[str, str]  # header_key of the provider's name -> layout field code
+    fixed: dict[str, str] = field(default_factory=dict)  # field code -> value
+    files: tuple[str, ...] = ()
+    records_path: str | None = None
+
+    def names(self, file_name: str) -> bool:
+        """Whether its `files` take this file (a map without `files` takes any)."""
+        return not self.files or any(fnmatch.fnmatch(file_name, pattern) for pattern in self.files)
+
+    def matches(self, file_name: str, header: list[str]) -> int:
+        """How many of the header's columns it maps (0: it does not apply to this file)."""
+        if not self.names(file_name):
+            return 0
+        found = len({header_key(h) for h in header} & set(self.columns))
+        return found if self.columns and found * 2 >= len(self.columns) else 0
+
+
+def folder() -> Path | None:
+    own = os.environ.get("CREDITLAKE_COLUMN_MAPS")
+    return Path(own) if own else None
+
+
+def load_maps(dataset: str, header_map: dict[str, str]) -> list[ColumnMap]:
+    """The maps for `dataset`, checked against its layout (`header_map`: header_key -> code)."""
+    root = folder()
+    if root is None or not root.is_dir():
+        return []
+    maps = [_load(path, header_map) for path in sorted(root.glob("*.yml")) + sorted(root.glob("*.yaml"))]
+    return [m for m in maps if m.dataset == dataset]
+
+
+def check_all(layouts: dict[str, dict]) -> list[str]:
+    """Every problem of every map in the folder, for `creditlake run` to refuse to start on."""
+    root = folder()
+    if root is None:
+        return []
+    if not root.is_dir():
+        return [f"CREDITLAKE_COLUMN_MAPS: {root} is not a folder"]
+    problems = []
+    for path in sorted(root.glob("*.yml")) + sorted(root.glob("*.yaml")):
+        try:
+            dataset = _document(path).get("dataset")
+            if dataset not in layouts:
+                raise ColumnMapError(f"{path}: dataset: {dataset!r} is none of {', '.join(sorted(layouts))}")
+            _load(path, layouts[dataset]["header_map"])
+        except ColumnMapError as err:
+            problems.append(str(err))
+    return problems
+
+
+def _document(path: Path) -> dict:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise ColumnMapError(f"{path}: not readable YAML ({err})") from err
+    if not isinstance(document, dict):
+        raise ColumnMapError(f"{path}: expected a mapping with dataset and columns")
+    return document
+
+
+def _load(path: Path, header_map: dict[str, str]) -> ColumnMap:
+    document = _document(path)
+
+    def field_code(key: str, name) -> str:
+        code = header_map.get(header_key(str(name)))
+        if code is None:
+            raise ColumnMapError(
+                f"{path}: {key}: {name!r} is no field of the {document.get('dataset')} layout"
+            )
+        return code
+
+    columns = document.get("columns") or {}
+    fixed = document.get("fixed") or {}
+    files = document.get("files") or []
+    if not isinstance(columns, dict) or not isinstance(fixed, dict) or not isinstance(files, list):
+        raise ColumnMapError(f"{path}: columns and fixed are mappings, files a list")
+    return ColumnMap(
+        name=path.name,
+        dataset=str(document.get("dataset")),
+        columns={header_key(str(k)): field_code(f"columns.{k}", v) for k, v in columns.items()},
+        fixed={field_code(f"fixed.{k}", k): str(v) for k, v in fixed.items()},
+        files=tuple(str(f) for f in files),
+        records_path=document.get("records_path"),
+    )
+
+
+def for_file(maps: list[ColumnMap], file_name: str, header: list[str]) -> ColumnMap | None:
+    """The map that applies to a file, by its name and header; None when none does."""
+    scored = [(m.matches(file_name, header), m) for m in maps]
+    best = max(scored, key=lambda pair: pair[0], default=(0, None))
+    return best[1] if best[0] else None
