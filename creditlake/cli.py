@@ -4,6 +4,8 @@
     creditlake generate --out DIR [--seed N] [--penalties N] [--penalties-only] [--defect KIND=SHARE]
     creditlake profiles list | show NAME
     creditlake dbt [--lake DIR] [--profile NAME] [--as-of YYYY-MM-DD] -- <dbt arguments>
+    creditlake layouts suggest FILE --dataset DATASET      (a column map for a provider's own names)
+    creditlake layouts check                               (the maps in CREDITLAKE_COLUMN_MAPS)
 
 Other packages add their commands through the `creditlake.commands` entry point (the feeds'
 serve, tokens, audit and feeds verify are `publishing.cli`'s), and checks that `run` makes
@@ -64,6 +66,16 @@ def parser() -> argparse.ArgumentParser:
     dbt.add_argument("--profile", default="national", help="jurisdiction profile (default: national)")
     dbt.add_argument("--as-of", type=_date, default=date.today(), help="the run's 'today' (default: today)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, metavar="-- DBT_ARGS", help="what dbt runs")
+
+    layouts = sub.add_parser("layouts", help="the landing layouts and the providers' column maps")
+    layouts_sub = layouts.add_subparsers(dest="layouts_command", required=True)
+    suggest = layouts_sub.add_parser(
+        "suggest", help="propose a column map for a file whose columns the layout does not know"
+    )
+    suggest.add_argument("file", type=Path, metavar="FILE")
+    suggest.add_argument("--dataset", required=True, help="the dataset the file holds, e.g. penalties")
+    layouts_sub.add_parser("check", help="check every column map in CREDITLAKE_COLUMN_MAPS")
+    layouts.set_defaults(handler=_layouts)
 
     gen = sub.add_parser("generate", help="write synthetic agency extracts (and truth.json)")
     gen.add_argument("--out", type=Path, required=True)
@@ -138,6 +150,28 @@ def _generate(args) -> int:
     return 0
 
 
+def _layouts(args) -> int:
+    from creditlake import column_maps, landing
+    from creditlake.readers import Refusal
+
+    if args.layouts_command == "check":
+        problems = column_maps.check_all({d: landing.layout(d) for d in landing.datasets()})
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if not problems:
+            print(f"OK  column maps in {column_maps.folder() or '(CREDITLAKE_COLUMN_MAPS not set)'}")
+        return 1 if problems else 0
+    if args.dataset not in landing.datasets():
+        print(f"error: no dataset {args.dataset!r}; one of {', '.join(landing.datasets())}", file=sys.stderr)
+        return 2
+    try:
+        print(column_maps.suggest(args.file.name, args.file.read_bytes(), args.dataset), end="")
+    except (OSError, Refusal) as err:
+        print(f"error: {args.file}: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _profiles(args) -> int:
     from creditlake.jurisdiction import ProfileError, load_profile, profile_names
 
@@ -199,8 +233,13 @@ def _run(args) -> int:
     except ProfileError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    from creditlake import column_maps, landing
+
+    problems = column_maps.check_all({d: landing.layout(d) for d in landing.datasets()})
+    for problem in problems:  # a column map the operator must fix fails here, before Airflow starts
+        print(f"error: {problem}", file=sys.stderr)
     # e.g. an invalid feeds registry fails here too, naming each problem
-    if not all(entry.load()(args) for entry in entry_points(group="creditlake.run_checks")):
+    if problems or not all(entry.load()(args) for entry in entry_points(group="creditlake.run_checks")):
         return 2
     cfg = RunConfig(
         args.landing.resolve(),

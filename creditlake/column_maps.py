@@ -131,3 +131,104 @@ def for_file(maps: list[ColumnMap], file_name: str, header: list[str]) -> Column
     scored = [(m.matches(file_name, header), m) for m in maps]
     best = max(scored, key=lambda pair: pair[0], default=(0, None))
     return best[1] if best[0] else None
+
+
+# --- proposing a map ----------------------------------------------------------------------------
+
+SAMPLE = 200  # values per column looked at
+
+
+def suggest(name: str, data, dataset: str) -> str:
+    """A column map for a file (`name`, its bytes) of `dataset`, as YAML for the operator to
+    review and save: each column the layout does not know paired with the field it most likely
+    is, by its name (character overlap with the field's names and aliases) and by what its
+    values look like (codes that pass the USCC check, dates, amounts, enumerated values)."""
+    from creditlake import landing
+    from creditlake.readers import known_names, read_extract
+
+    spec = landing.layout(dataset)
+    extract = read_extract(name, data, known_names(spec["header_map"]))
+    table = extract.table
+    known = {
+        h: spec["header_map"][header_key(h)]
+        for h in table.column_names
+        if header_key(h) in spec["header_map"]
+    }
+    free = [f for f in spec["fields"] if f["code"] not in known.values()]
+    scored = sorted(
+        (
+            (_name_score(column, f) + _value_score(table.column(column), f), column, f)
+            for column in table.column_names
+            if column not in known and header_key(column)
+            for f in free
+        ),
+        key=lambda t: -t[0],
+    )
+    chosen: dict[str, tuple[float, dict]] = {}
+    for score, column, f in scored:
+        if score >= 0.5 and column not in chosen and f["code"] not in {c["code"] for _, c in chosen.values()}:
+            chosen[column] = (score, f)
+    return _as_yaml(name, dataset, spec, table.column_names, known, chosen)
+
+
+def _name_score(column: str, f: dict) -> float:
+    """How much of the column's name the field's best name shares, in order (0-1)."""
+    from difflib import SequenceMatcher
+
+    ours = header_key(column)
+    return max(SequenceMatcher(None, ours, header_key(n)).ratio() for n in [f["zh"], *f.get("aliases", [])])
+
+
+def _value_score(column, f: dict) -> float:
+    """0-0.5: how well a sample of the column's values fits the field's kind."""
+    from creditlake.identifiers import check_citizen_id, check_uscc
+    from creditlake.landing import parse_date
+
+    values = [v.strip() for v in column.slice(0, SAMPLE).to_pylist() if v and v.strip()]
+    if not values:
+        return 0.0
+    fits = {
+        "uscc": lambda v: check_uscc(v).ok,
+        "person_id": lambda v: check_citizen_id(v).ok,
+        "date": lambda v: parse_date(v) is not None,
+        "amount_wan": lambda v: v.replace(".", "", 1).isdigit(),
+        "enum": lambda v: v in {str(x) for x in f.get("values", [])},
+        # an organisation's or a person's name: short, no digits
+        "name": lambda v: 2 <= len(v) <= 40 and not any(c.isdigit() for c in v),
+    }.get(f["kind"])
+    if fits is None:
+        return 0.0
+    return 0.5 * sum(map(fits, values)) / len(values)
+
+
+def _as_yaml(name, dataset, spec, header, known, chosen) -> str:
+    lines = [
+        f"# A column map proposed by `creditlake layouts suggest` for {name}: review every line,",
+        "# then save it in the folder CREDITLAKE_COLUMN_MAPS names (one file per provider).",
+        f"dataset: {dataset}",
+        "provider: ''  # who sends these files (for the operator)",
+        f"files: [{_yaml_text(name)}]  # the file names it applies to (globs); remove to apply by header alone",
+        "columns:",
+    ]
+    zh = {f["code"]: f["zh"] for f in spec["fields"]}
+    for column, (score, f) in chosen.items():
+        lines.append(f"  {_yaml_text(column)}: {_yaml_text(f['zh'])}  # {f['code']}, score {score:.2f}")
+    unmatched = [h for h in header if h not in known and h not in chosen and header_key(h)]
+    if unmatched:
+        lines.append("# not matched (landed as ignored columns unless mapped): " + ", ".join(unmatched))
+    given = set(known.values()) | {f["code"] for _, f in chosen.values()}
+    missing = [f for f in spec["fields"] if f.get("required") and f["code"] not in given]
+    lines.append(
+        "fixed: {}"
+        if not missing
+        else "fixed:  # required fields no column gives: map one, or give the value"
+    )
+    lines += [f"  # {zh[f['code']]}: ...  # {f['code']}" for f in missing]
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_text(text: str) -> str:
+    """A YAML scalar that stays the text it is (quoted JSON is valid YAML)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)

@@ -477,3 +477,48 @@ def test_a_map_naming_no_field_of_the_layout_is_an_error_naming_it(tmp_path, mon
     assert problems == [
         f"{maps / 'bad.yml'}: columns.当事人名称: '当事人' is no field of the penalties layout"
     ]
+
+
+def test_layouts_suggest_proposes_the_map_that_lands_the_file(tmp_path, monkeypatch, capsys, baseline):
+    """The operator's round trip: a refused file, `layouts suggest`, review (here: give the
+    value of the one required field no column holds), save, land."""
+    import yaml
+
+    from creditlake.cli import main
+
+    name, data = synonyms_csv()
+    (tmp_path / name).write_bytes(data)
+    assert main(["layouts", "suggest", str(tmp_path / name), "--dataset", "penalties"]) == 0
+    proposed = capsys.readouterr().out
+    document = yaml.safe_load(proposed)
+    assert document["columns"] == {theirs: ours for ours, theirs in AGENCY_NAMES.items()}
+    assert "# 数据来源单位: ...  # CF_SJLY" in proposed  # required, and no column holds it
+    document["fixed"] = {"数据来源单位": AGENCY}
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    (maps / "provider.yml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("CREDITLAKE_COLUMN_MAPS", str(maps))
+    assert main(["layouts", "check"]) == 0
+    result, rows = land_bytes(tmp_path, name, data)
+    assert (result["status"], result["loaded"]) == ("landed", 5) and rows == baseline
+
+
+def test_a_bad_map_stops_a_run_before_airflow_starts(tmp_path, monkeypatch, capsys):
+    from creditlake.cli import main
+
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    (maps / "typo.yml").write_text("dataset: penalty\ncolumns: {}\n", encoding="utf-8")
+    monkeypatch.setenv("CREDITLAKE_COLUMN_MAPS", str(maps))
+    (tmp_path / "landing").mkdir()
+    args = [
+        "run",
+        "--landing",
+        str(tmp_path / "landing"),
+        "--lake",
+        str(tmp_path / "lake"),
+        "--as-of",
+        "2026-11-22",
+    ]
+    assert main(args) == 2
+    assert "typo.yml: dataset: 'penalty' is none of" in capsys.readouterr().err
