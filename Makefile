@@ -33,6 +33,8 @@ demo: env
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# SQL: sqlfluff's dbt templater needs the vars `creditlake dbt` computes (.sqlfluff; ~20 s)
+	$(BIN)/python dbt_project/sqlfluff_lint.py
 
 # Debian's Chromium and a CJK font, for the portal's browser tests. Installed once; when
 # apt cannot run here the portal tests are skipped, and this says so loudly.

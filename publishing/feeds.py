@@ -54,7 +54,8 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from creditlake.settings import DBT_PROJECT_DIR, RunConfig, S3Target
+from creditlake.settings import RunConfig, S3Target
+from publishing import declared
 from publishing.audit import AccessLog, audit_root, canonical, now_china
 from publishing.registry import Licence, Registry, authorised_pairs, licence_refusal
 
@@ -80,22 +81,25 @@ class FeedError(RuntimeError):
 
 # --- the warehouse interface -----------------------------------------------------------------
 
-WITHDRAWALS_YAML = DBT_PROJECT_DIR / "models" / "marts" / "_marts__models.yml"
+# The two models the feeds read are the ones whose dbt YAML declares `meta.creditlake.feed`
+# (`records`, `withdrawals`): publishing.declared.
 
 
 @cache
-def warehouse_reasons(path: Path = WITHDRAWALS_YAML) -> tuple[str, ...]:
-    """The reasons `fct_withdrawals` may give, as its dbt YAML declares them (the `reason`
+def warehouse_reasons(path: Path | None = None) -> tuple[str, ...]:
+    """The reasons the withdrawals model may give, as its dbt YAML declares them (the `reason`
     column's `accepted_values`): the one list, which dbt enforces on the build."""
     import yaml
 
+    name, declared_in = declared.feed_model("withdrawals")
+    path = path or declared_in
     models = yaml.safe_load(path.read_text(encoding="utf-8"))["models"]
-    model = next((m for m in models if m["name"] == "fct_withdrawals"), None)
+    model = next((m for m in models if m["name"] == name), None)
     column = next((c for c in (model or {}).get("columns", []) if c["name"] == "reason"), None)
     for test in (column or {}).get("data_tests", []):
         if isinstance(test, dict) and "accepted_values" in test:
             return tuple(test["accepted_values"]["arguments"]["values"])
-    raise FeedError(f"{path}: fct_withdrawals.reason declares no accepted_values")
+    raise FeedError(f"{path}: {name}.reason declares no accepted_values")
 
 
 def read_interface(cfg: RunConfig):
@@ -105,9 +109,11 @@ def read_interface(cfg: RunConfig):
 
     if not Path(cfg.warehouse).exists():
         raise FeedError(f"no warehouse at {cfg.warehouse}: build it before delivering feeds")
+    records_model, _ = declared.feed_model("records")
+    withdrawals_model, _ = declared.feed_model("withdrawals")
     with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
-        records = con.sql("select * from main.fct_shareable_records").df()
-        withdrawals = con.sql("select * from main.fct_withdrawals").df()
+        records = con.sql(f"select * from main.{records_model}").df()
+        withdrawals = con.sql(f"select * from main.{withdrawals_model}").df()
     return normalise_records(records), normalise_withdrawals(withdrawals)
 
 
@@ -416,33 +422,120 @@ def _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, k
     last = ledger[-1] if ledger else None
     as_of = cfg.as_of.isoformat()
     if last and as_of < last["watermark"]:
-        raise FeedError(f"as-of {as_of} is before the last delivery's watermark {last['watermark']} "
-                        f"({last['delivery_id']}): deliveries never go back in time")  # fmt: skip
+        raise FeedError(
+            f"as-of {as_of} is before the last delivery's watermark {last['watermark']} "
+            f"({last['delivery_id']}): deliveries never go back in time"
+        )
     held = current_state(folder)
     scoped = scope_filter(records, registry, licence, cfg.as_of)
-
-    if held is None:
-        kind, upserts = "snapshot", scoped.assign(change="new")
-        gone = _empty(WITHDRAWAL_COLUMNS)
-    else:
-        kind = "delta"
-        before = dict(zip(held["record_id"], held["content_hash"], strict=True))
-        change = ["new" if rid not in before else "changed" if before[rid] != digest else None
-                  for rid, digest in zip(scoped["record_id"], scoped["content_hash"], strict=True)]  # fmt: skip
-        upserts = scoped.assign(change=change)
-        upserts = upserts[upserts["change"].notna()]
-        gone = _withdrawals(held[~held["record_id"].isin(set(scoped["record_id"]))], records, withdrawals,
-                            licence, cfg.as_of)  # fmt: skip
-
+    kind, upserts, gone = _changes(held, scoped, records, withdrawals, licence, cfg.as_of)
     if last and last["watermark"] == as_of and upserts.empty and gone.empty:
-        return {"status": "unchanged", "why": f"already delivered as {last['delivery_id']}; nothing new",
-                "delivery_id": last["delivery_id"], "kind": last["kind"], "watermark": as_of,
-                "previous_delivery": last.get("previous_delivery"), "folder": str(folder / last["delivery_id"]),
-                "manifest": str(folder / last["delivery_id"] / "manifest.json"), "records": last["records"],
-                "upserts": 0, "withdrawals": 0, "s3_keys": []}  # fmt: skip
+        return _unchanged(last, folder, as_of)
 
     seq = (last["seq"] + 1) if last else 1
     delivery_id = f"{seq:06d}-{as_of}"
+    staging = _fresh_staging(folder, ledger, delivery_id)
+    target = folder / delivery_id
+    files = _write_delivery_files(staging, kind, upserts, gone)
+    counts = _counts(scoped, upserts, gone)
+    manifest = _manifest(cfg, registry, licence, run_id, clock, delivery_id, kind, last, files, counts)
+    manifest["signature"] = keys.sign(licence.institution, canonical(manifest))
+    manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    (staging / "manifest.json").write_text(manifest_text, encoding="utf-8")
+    os.replace(staging, target)
+
+    s3_keys = []
+    if s3 is not None and licence.pushed:
+        s3_keys = mirror(
+            s3,
+            cfg.feeds_root,
+            licence.institution,
+            [target / f["name"] for f in files] + [target / "manifest.json"],
+        )
+
+    # What the licence holds now, by delivery id; the ledger line below is what commits it.
+    state_name = _write_state(folder, delivery_id, scoped, held, upserts)
+    entry = {
+        "seq": seq,
+        "delivery_id": delivery_id,
+        "kind": kind,
+        "watermark": as_of,
+        "run_id": run_id,
+        "previous_delivery": manifest["previous_delivery"],
+        "created_at": manifest["created_at"],
+        "manifest_sha256": hashlib.sha256(manifest_text.encode("utf-8")).hexdigest(),
+        "state": state_name,
+        "records": len(scoped),
+        "upserts": len(upserts),
+        "withdrawals": len(gone),
+        "pushed": bool(s3_keys),
+    }
+    _append_ledger(folder, entry)
+    _write_latest(folder, entry)
+    if s3 is not None and licence.pushed:
+        s3_keys += mirror(s3, cfg.feeds_root, licence.institution, [folder / "latest.json"])
+    _sweep_states(folder, ledger)
+    return {
+        "status": "delivered",
+        "why": None,
+        "delivery_id": delivery_id,
+        "kind": kind,
+        "watermark": as_of,
+        "previous_delivery": manifest["previous_delivery"],
+        "folder": str(target),
+        "manifest": str(target / "manifest.json"),
+        "records": len(scoped),
+        "upserts": len(upserts),
+        "withdrawals": len(gone),
+        "s3_keys": s3_keys,
+    }
+
+
+MANIFEST_CONVENTIONS = {
+    "dates": "ISO 8601 calendar-day strings (YYYY-MM-DD)",
+    "content_hash": "sha256 of the canonical JSON of the record's fields",
+    "signature": "over the canonical JSON (sorted keys, no whitespace, UTF-8) of this "
+    "manifest without its 'signature' member",
+}
+
+
+def _changes(held, scoped, records, withdrawals, licence: Licence, as_of: date):
+    """(kind, upserts, withdrawals) of the next delivery: a snapshot of everything in scope
+    before the first, else a delta against what the licence holds."""
+    if held is None:
+        return "snapshot", scoped.assign(change="new"), _empty(WITHDRAWAL_COLUMNS)
+    before = dict(zip(held["record_id"], held["content_hash"], strict=True))
+    change = [
+        "new" if rid not in before else "changed" if before[rid] != digest else None
+        for rid, digest in zip(scoped["record_id"], scoped["content_hash"], strict=True)
+    ]
+    upserts = scoped.assign(change=change)
+    upserts = upserts[upserts["change"].notna()]
+    left = held[~held["record_id"].isin(set(scoped["record_id"]))]
+    return "delta", upserts, _withdrawals(left, records, withdrawals, licence, as_of)
+
+
+def _unchanged(last: dict, folder: Path, as_of: str) -> dict:
+    """The result of a rerun with nothing new: the last delivery stands."""
+    return {
+        "status": "unchanged",
+        "why": f"already delivered as {last['delivery_id']}; nothing new",
+        "delivery_id": last["delivery_id"],
+        "kind": last["kind"],
+        "watermark": as_of,
+        "previous_delivery": last.get("previous_delivery"),
+        "folder": str(folder / last["delivery_id"]),
+        "manifest": str(folder / last["delivery_id"] / "manifest.json"),
+        "records": last["records"],
+        "upserts": 0,
+        "withdrawals": 0,
+        "s3_keys": [],
+    }
+
+
+def _fresh_staging(folder: Path, ledger: list[dict], delivery_id: str) -> Path:
+    """An empty staging folder for a delivery not yet committed; leftovers of an interrupted
+    run (not in the ledger) are removed."""
     if any(entry["delivery_id"] == delivery_id for entry in ledger):
         raise FeedError(f"delivery {delivery_id} is already in the ledger")
     target = folder / delivery_id
@@ -452,56 +545,65 @@ def _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, k
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
+    return staging
 
-    from publishing.targets import write_parquet, write_pointer
 
-    files = []
+def _write_delivery_files(staging: Path, kind: str, upserts, gone) -> list[dict]:
+    """The delivery's Parquet files, as the manifest lists them (name, role, rows, bytes, sha256)."""
+    from publishing.targets import write_parquet
+
     record_file = "snapshot.parquet" if kind == "snapshot" else "upserts.parquet"
     write_parquet(_records_frame(upserts), staging / record_file)
-    files.append(
-        {"name": record_file, "role": kind if kind == "snapshot" else "upserts", "rows": len(upserts)}
-    )
+    files = [{"name": record_file, "role": kind if kind == "snapshot" else "upserts", "rows": len(upserts)}]
     write_parquet(gone[WITHDRAWAL_COLUMNS].reset_index(drop=True), staging / "withdrawals.parquet")
     files.append({"name": "withdrawals.parquet", "role": "withdrawals", "rows": len(gone)})
     for entry in files:
         path = staging / entry["name"]
         entry["bytes"] = path.stat().st_size
         entry["sha256"] = _sha256_file(path)
+    return files
 
+
+def _manifest(cfg, registry, licence, run_id, clock, delivery_id, kind, last, files, counts) -> dict:
+    """Who the delivery is for, under which licence, and what it holds (not yet signed)."""
     inst = registry.institutions[licence.institution]
-    manifest = {
+    return {
         "schema_version": SCHEMA_VERSION,
         "delivery_id": delivery_id,
         "kind": kind,
         "institution": {"uscc": inst.uscc, "name": inst.name},
-        "licence": {"id": licence.id, "purpose": licence.purpose, "catalog_items": list(licence.catalog_items),
-                    "subject_types": list(licence.subject_types)},
-        "watermark": as_of,
+        "licence": {
+            "id": licence.id,
+            "purpose": licence.purpose,
+            "catalog_items": list(licence.catalog_items),
+            "subject_types": list(licence.subject_types),
+        },
+        "watermark": cfg.as_of.isoformat(),
         "previous_delivery": last["delivery_id"] if last else None,
         "run_id": run_id,
         "profile": cfg.profile,
         "created_at": clock().isoformat(timespec="seconds"),
         "files": files,
-        "counts": {"records_held": len(scoped), "upserts": len(upserts),
-                   "new": int((upserts["change"] == "new").sum()),
-                   "changed": int((upserts["change"] == "changed").sum()), "withdrawals": len(gone),
-                   "withdrawal_reasons": {k: int(v) for k, v in gone["reason"].value_counts().items()}},
-        "conventions": {"dates": "ISO 8601 calendar-day strings (YYYY-MM-DD)",
-                        "content_hash": "sha256 of the canonical JSON of the record's fields",
-                        "signature": "over the canonical JSON (sorted keys, no whitespace, UTF-8) of this "
-                                     "manifest without its 'signature' member"},
-    }  # fmt: skip
-    manifest["signature"] = keys.sign(licence.institution, canonical(manifest))
-    manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    (staging / "manifest.json").write_text(manifest_text, encoding="utf-8")
-    os.replace(staging, target)
+        "counts": counts,
+        "conventions": MANIFEST_CONVENTIONS,
+    }
 
-    s3_keys = []
-    if s3 is not None and licence.pushed:
-        s3_keys = mirror(s3, cfg.feeds_root, licence.institution,
-                         [target / f["name"] for f in files] + [target / "manifest.json"])  # fmt: skip
 
-    # What the licence holds now, by delivery id; the ledger line below is what commits it.
+def _counts(scoped, upserts, gone) -> dict:
+    return {
+        "records_held": len(scoped),
+        "upserts": len(upserts),
+        "new": int((upserts["change"] == "new").sum()),
+        "changed": int((upserts["change"] == "changed").sum()),
+        "withdrawals": len(gone),
+        "withdrawal_reasons": {k: int(v) for k, v in gone["reason"].value_counts().items()},
+    }
+
+
+def _write_state(folder: Path, delivery_id: str, scoped, held, upserts) -> str:
+    """What the licence holds after this delivery, each record with the delivery that last sent it."""
+    from publishing.targets import write_parquet
+
     state_name = f"current-{delivery_id}.parquet"
     state = scoped.assign(delivery_id=None)
     if held is not None:
@@ -510,28 +612,35 @@ def _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, k
         )
     state.loc[state["record_id"].isin(set(upserts["record_id"])), "delivery_id"] = delivery_id
     write_parquet(state[STATE_COLUMNS].reset_index(drop=True), folder / "_state" / state_name)
-    entry = {"seq": seq, "delivery_id": delivery_id, "kind": kind, "watermark": as_of, "run_id": run_id,
-             "previous_delivery": manifest["previous_delivery"], "created_at": manifest["created_at"],
-             "manifest_sha256": hashlib.sha256(manifest_text.encode("utf-8")).hexdigest(), "state": state_name,
-             "records": len(scoped), "upserts": len(upserts), "withdrawals": len(gone), "pushed": bool(s3_keys)}  # fmt: skip
+    return state_name
+
+
+def _append_ledger(folder: Path, entry: dict) -> None:
     with open(folder / "_state" / "ledger.jsonl", "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
 
-    pointer = {"delivery_id": delivery_id, "watermark": as_of, "manifest": f"{delivery_id}/manifest.json",
-               "manifest_sha256": entry["manifest_sha256"]}  # fmt: skip
+
+def _write_latest(folder: Path, entry: dict) -> None:
+    """`latest.json`: the pointer an institution reads first."""
+    from publishing.targets import write_pointer
+
+    pointer = {
+        "delivery_id": entry["delivery_id"],
+        "watermark": entry["watermark"],
+        "manifest": f"{entry['delivery_id']}/manifest.json",
+        "manifest_sha256": entry["manifest_sha256"],
+    }
     write_pointer(folder / "latest.json", json.dumps(pointer, indent=2) + "\n")
-    if s3 is not None and licence.pushed:
-        s3_keys += mirror(s3, cfg.feeds_root, licence.institution, [folder / "latest.json"])
-    for old in ledger[:-1]:  # keep the last two states; the delivery folders are the full history
+
+
+def _sweep_states(folder: Path, ledger: list[dict]) -> None:
+    """Keep the last two states; the delivery folders are the full history."""
+    for old in ledger[:-1]:
         stale = folder / "_state" / old.get("state", "")
         if old.get("state") and stale.exists():
             stale.unlink()
-    return {"status": "delivered", "why": None, "delivery_id": delivery_id, "kind": kind, "watermark": as_of,
-            "previous_delivery": manifest["previous_delivery"], "folder": str(target),
-            "manifest": str(target / "manifest.json"), "records": len(scoped), "upserts": len(upserts),
-            "withdrawals": len(gone), "s3_keys": s3_keys}  # fmt: skip
 
 
 def _withdrawals(left, records, withdrawals, licence: Licence, as_of: date):
@@ -674,35 +783,45 @@ def verify_delivery(path: Path | str, key, *, institution: str | None = None) ->
     if manifest.get("schema_version") != SCHEMA_VERSION:
         problems.append(f"schema_version {manifest.get('schema_version')!r} is not {SCHEMA_VERSION}")
     problems += _check_signature(manifest, key)
-    if institution is not None and (manifest.get("institution") or {}).get("uscc") != institution:
-        problems.append(f"the delivery is addressed to {(manifest.get('institution') or {}).get('uscc')}, "
-                        f"not {institution}")  # fmt: skip
+    if institution is not None:
+        problems += _check_addressee(manifest, institution)
     listed = set()
     for entry in manifest.get("files") or []:
-        name = str(entry.get("name", ""))
-        listed.add(name)
-        file = folder / name
-        if "/" in name or name.startswith(".") or not file.is_file():
-            problems.append(f"{name}: listed in the manifest but missing")
-            continue
-        if file.stat().st_size != entry.get("bytes"):
-            problems.append(f"{name}: {file.stat().st_size} bytes, the manifest says {entry.get('bytes')}")
-        if _sha256_file(file) != entry.get("sha256"):
-            problems.append(f"{name}: sha256 does not match the manifest (the file was altered)")
-            continue
-        try:
-            import pyarrow.parquet as pq
-
-            rows = pq.ParquetFile(file).metadata.num_rows
-        except Exception as err:  # noqa: BLE001 - any unreadable file is a finding, not a crash
-            problems.append(f"{name}: not a readable Parquet file ({err})")
-            continue
-        if rows != entry.get("rows"):
-            problems.append(f"{name}: {rows} rows, the manifest says {entry.get('rows')}")
+        listed.add(str(entry.get("name", "")))
+        problems += _check_listed_file(folder, entry)
     for extra in sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "manifest.json"):
         if extra not in listed:
             problems.append(f"{extra}: not listed in the manifest")
     return not problems, problems
+
+
+def _check_listed_file(folder: Path, entry: dict) -> list[str]:
+    """One file the manifest lists: present, of its size, unaltered, and of its row count."""
+    name = str(entry.get("name", ""))
+    file = folder / name
+    if "/" in name or name.startswith(".") or not file.is_file():
+        return [f"{name}: listed in the manifest but missing"]
+    problems = []
+    if file.stat().st_size != entry.get("bytes"):
+        problems.append(f"{name}: {file.stat().st_size} bytes, the manifest says {entry.get('bytes')}")
+    if _sha256_file(file) != entry.get("sha256"):
+        return [*problems, f"{name}: sha256 does not match the manifest (the file was altered)"]
+    try:
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(file).metadata.num_rows
+    except Exception as err:  # noqa: BLE001 - any unreadable file is a finding, not a crash
+        return [*problems, f"{name}: not a readable Parquet file ({err})"]
+    if rows != entry.get("rows"):
+        problems.append(f"{name}: {rows} rows, the manifest says {entry.get('rows')}")
+    return problems
+
+
+def _check_addressee(manifest: dict, institution: str) -> list[str]:
+    addressee = (manifest.get("institution") or {}).get("uscc")
+    if addressee != institution:
+        return [f"the delivery is addressed to {addressee}, not {institution}"]
+    return []
 
 
 def verify_path(path: Path | str, key, *, institution: str | None = None) -> tuple[bool, list[str]]:

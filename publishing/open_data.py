@@ -23,13 +23,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from creditlake.settings import RunConfig, S3Target, safe_name
+from publishing import declared
 
-# publish model -> open dataset name. A model that is not listed here is not opened.
-OPEN_MODELS = {
-    "pub_open__penalties": "penalties",
-    "pub_open__licenses": "licenses",
-    "pub_open__court_dishonest": "court_dishonest",
-}
+# publish model -> open dataset name: each model's dbt YAML declares it
+# (`config.meta.creditlake.open_dataset`, read by `publishing.declared.open_models`). A model that
+# declares none is not opened.
 
 # How each privacy class (dbt column meta, declared once) is treated in open data.
 # Anything not listed, or a column with no class, is dropped: default deny.
@@ -122,7 +120,8 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     from publishing.privacy.names import KnownPeople
 
     version = version_id(cfg, run_id)
-    frames = {model: warehouse.read_model(cfg, model) for model in OPEN_MODELS}
+    open_models = declared.open_models()
+    frames = {model: warehouse.read_model(cfg, model) for model in open_models}
     people, organisations = known_subjects(cfg, frames.values())
     known = KnownPeople(people, organisations)
     # Beside the version folders, never inside one: what is inside a version folder is published.
@@ -131,7 +130,7 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     known_file.write_text(json.dumps({"people": people, "organisations": organisations}, ensure_ascii=False),
                           encoding="utf-8")  # fmt: skip
     staged = []
-    for model, dataset in OPEN_MODELS.items():
+    for model, dataset in open_models.items():
         frame = frames[model]
         meta = warehouse.column_meta(cfg, model)
         opened = opened_subjects(cfg.profile, dataset)

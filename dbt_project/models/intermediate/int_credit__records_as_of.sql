@@ -20,7 +20,7 @@ repairs as (
         repairs.record_id,
         min(repairs.repaired_on) as repaired_on,
     from {{ ref('stg_landing__repairs') }} as repairs
-    inner join records on records.record_id = repairs.record_id
+    inner join records on repairs.record_id = records.record_id
     where repairs.repaired_on <= {{ as_of }}
       and records.repairable
       and repairs.repaired_on >= records.earliest_repair_on
@@ -108,7 +108,7 @@ joined as (
     left join repairs using (record_id)
     left join revocations using (record_id)
     left join objections using (record_id)
-    left join serious_list on serious_list.subject_key = records.subject_key
+    left join serious_list on records.subject_key = serious_list.subject_key
 
 ),
 

@@ -198,9 +198,11 @@ ends as (
             {%- endif %}
             when long_term_category then null
             when nature_class = 'basic' then
-                {{- " case when has_validity then valid_to end" if rules['basic_publicity'] == 'validity' else ' null' }}
+                {{- " case when has_validity then valid_to end"
+                    if rules['basic_publicity'] == 'validity' else ' null' }}
             when nature_class = 'positive' then
-                {{- " case when has_validity then valid_to end" if rules['positive_publicity'] == 'validity' else ' null' }}
+                {{- " case when has_validity then valid_to end"
+                    if rules['positive_publicity'] == 'validity' else ' null' }}
             when nature_class = 'other' then case when has_validity then valid_to end
             else cast(period_from + to_months(max_months) as date)
         end as latest_end,
@@ -258,7 +260,8 @@ final as (
             when dataset = 'court_dishonest' or never_repairable then null
             {%- for cls, r in rules['repair'].items() %}
             when nature_class in {{ "('minor', 'general')" if cls == 'general' else "('" ~ cls ~ "')" }}
-                then {{ "cast(decision_date + to_months(" ~ r['wait_months'] ~ ") as date)" if r['repairable'] else 'null' }}
+                then {{ "cast(decision_date + to_months(" ~ r['wait_months'] ~ ") as date)"
+                        if r['repairable'] else 'null' }}
             {%- endfor %}
         end as earliest_repair_on,
 

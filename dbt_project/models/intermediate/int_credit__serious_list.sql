@@ -121,7 +121,7 @@ court_linked as (
         representatives.legal_representative as person_name,
     from listed
     inner join representatives
-        on representatives.subject_key = listed.subject_key
+        on listed.subject_key = representatives.subject_key
         and coalesce(listed.named_representative, representatives.legal_representative)
             = representatives.legal_representative
     where listed.basis = 'court_dishonest_debtor'
@@ -130,7 +130,7 @@ court_linked as (
       and {{ 'true' if 'legal_representative' in rules['linked_roles'] else 'false' }}
     qualify row_number() over (
         partition by listed.entry_id
-        order by representatives.decision_date desc, representatives.legal_representative_id
+        order by representatives.decision_date desc, representatives.legal_representative_id asc
     ) = 1
 
 ),
@@ -177,7 +177,7 @@ linked as (
         union all
         select * from determination_linked
     ) as persons
-    inner join listed as parent on parent.entry_id = persons.entry_id
+    inner join listed as parent on persons.entry_id = parent.entry_id
     -- a person is keyed by a citizen ID number (jl-draft Art 9, hl-2022 Art 19); another
     -- value cannot key a credit file (staging's data test reports it)
     where regexp_matches(persons.person_key, {{ citizen_id }})
@@ -231,7 +231,7 @@ own_events as (
         min(events.happened_on) filter (where events.kind = 'repaired') as repaired_on,
     from entry_records
     inner join events
-        on events.record_id = entry_records.record_id
+        on entry_records.record_id = events.record_id
         and (
             (entry_records.basis = 'court_dishonest_debtor' and events.kind <> 'repaired')
             or events.dataset = 'serious_determinations'
@@ -251,8 +251,8 @@ removals as (
             when entries.list_end < {{ as_of }} then cast(entries.list_end + interval 1 day as date)
         end as expired_on,
     from entries
-    left join own_events as own on own.entry_id = entries.entry_id
-    left join own_events as parents on parents.entry_id = entries.linked_to_entry_id
+    left join own_events as own on entries.entry_id = own.entry_id
+    left join own_events as parents on entries.linked_to_entry_id = parents.entry_id
 
 ),
 
@@ -274,7 +274,8 @@ final as (
         listed_on,
         list_end,
         end_rule,
-        {%- set removing = ['revoked_on', 'objection_accepted_on'] + (['repaired_on'] if rules['repair_removes'] else []) + ['expired_on'] %}
+        {%- set removing = ['revoked_on', 'objection_accepted_on']
+            + (['repaired_on'] if rules['repair_removes'] else []) + ['expired_on'] %}
         least({{ removing | join(', ') }}) as removed_on,
         case least({{ removing | join(', ') }})
             when revoked_on then 'revoked'

@@ -8,9 +8,15 @@
 -- (int_credit__serious_list).
 with
 
-entries as (
+serious_list as (
 
     select * from {{ ref('int_credit__serious_list') }}
+
+),
+
+entries as (
+
+    select * from serious_list
     where on_list
 
 ),

@@ -11,30 +11,93 @@
 
 with
 
+{#- every landing source (a new dataset's source is added here), and the quarantined rows of
+    the datasets that have them -#}
+{%- set landing_tables = ['penalties', 'licenses', 'court_dishonest', 'honors', 'credit_commitments',
+                          'serious_determinations', 'repairs', 'revocations', 'objections',
+                          'subject_requests'] %}
+{%- set quarantine_tables = ['penalties', 'licenses'] %}
+{%- for table in landing_tables %}
+
+landing_{{ table }} as (
+
+    select * from {{ source('landing', table) }}
+
+),
+{%- endfor %}
+{%- for table in quarantine_tables %}
+
+quarantine_{{ table }} as (
+
+    select * from {{ source('quarantine', table) }}
+
+),
+{%- endfor %}
+
+penalties as (
+
+    select * from {{ ref('stg_landing__penalties') }}
+
+),
+
+licenses as (
+
+    select * from {{ ref('stg_landing__licenses') }}
+
+),
+
+honors as (
+
+    select * from {{ ref('stg_landing__honors') }}
+
+),
+
+objections as (
+
+    select * from {{ ref('stg_landing__objections') }}
+
+),
+
+revocations_landed as (
+
+    select * from {{ ref('stg_landing__revocations') }}
+
+),
+
+repairs as (
+
+    select * from {{ ref('stg_landing__repairs') }}
+
+),
+
+refusals as (
+
+    select * from {{ ref('fct_refusals') }}
+
+),
+
 batches as (
 
     -- Every file landed: the day it arrived (`_received_at`: its modification time in Beijing
     -- time; null for files landed before arrivals were recorded) and the day it landed. Rows
     -- refused at landing count too: refusing them was the check. Every landing source is
-    -- listed (a new dataset's source is added here).
+    -- listed (landing_tables above).
     select
         batch_id,
         any_value(dataset) as dataset,
         cast(min(received_at) as date) as received_on,
         {{ beijing_date('min(landed_at)') }} as landed_on,
     from (
-        {%- for table in ['penalties', 'licenses', 'court_dishonest', 'honors', 'credit_commitments',
-                          'serious_determinations', 'repairs', 'revocations', 'objections',
-                          'subject_requests'] %}
+        {%- for table in landing_tables %}
         select '{{ table }}' as dataset, _batch_id as batch_id, nullif(_received_at, '') as received_at,
                cast(_landed_at as timestamp) as landed_at,
-        from {{ source('landing', table) }}
+        from landing_{{ table }}
         where _batch_id is not null
         union all
         {%- endfor %}
-        {%- for table in ['penalties', 'licenses'] %}
+        {%- for table in quarantine_tables %}
         select '{{ table }}', _batch_id, nullif(_received_at, ''), cast(_landed_at as timestamp),
-        from {{ source('quarantine', table) }}
+        from quarantine_{{ table }}
         where _batch_id is not null
         {%- if not loop.last %}
         union all
@@ -48,16 +111,15 @@ batches as (
 records as (
 
     select 'penalties' as dataset, record_id, subject_key, decision_number, decision_date, provider,
-    from {{ ref('stg_landing__penalties') }}
+    from penalties
     union all
     select 'licenses', record_id, subject_key, decision_number, decision_date, provider,
-    from {{ ref('stg_landing__licenses') }}
+    from licenses
     union all
     select 'honors', record_id, subject_key, decision_number, decision_date, provider,
-    from {{ ref('stg_landing__honors') }}
+    from honors
 
 ),
-
 
 first_pushes as (
 
@@ -66,7 +128,7 @@ first_pushes as (
     {%- for table in ['penalties', 'licenses', 'honors'] %}
     select '{{ table }}' as dataset, md5(_record_key) as record_id,
            arg_min(_batch_id, cast(_landed_at as timestamp)) as batch_id,
-    from {{ source('landing', table) }}
+    from landing_{{ table }}
     where _batch_id is not null
     group by all
     {%- if not loop.last %}
@@ -93,7 +155,7 @@ objection_cases as (
         min(state_on) filter (where state = 'decided') as decided_on,
         min({{ beijing_date('landed_at') }}) filter (where state = 'decided') as decision_landed_on,
         any_value(outcome) filter (where state = 'decided') as outcome,
-    from {{ ref('stg_landing__objections') }}
+    from objections
     where state_on <= {{ as_of }}
     group by objection_id
 
@@ -173,7 +235,7 @@ revocations as (
         -- the day the platform was told: the provider's report date (上报日期), else the day
         -- it landed (fct_withdrawals' withdraw_due_by counts from the same day)
         coalesce(reported_on, {{ beijing_date('landed_at') }}) as received_on,
-    from {{ ref('stg_landing__revocations') }}
+    from revocations_landed
     where effective_on <= {{ as_of }}
 
 ),
@@ -193,7 +255,8 @@ revocation_steps as (
 
     select
         subject_key, dataset, record_id, decision_number, revocation_id as event_id,
-        {{ deadline_step('revocation', 'withdraw', deadlines['revocation_withdraw'], 'receipt', 'received_on', 'landed_on') }}
+        {{ deadline_step('revocation', 'withdraw', deadlines['revocation_withdraw'], 'receipt', 'received_on',
+                'landed_on') }}
     from revocations
 
 ),
@@ -210,9 +273,9 @@ correction_steps as (
                 'resubmitted.landed_on') }}
     from (
         select *, {{ beijing_date('refused_at') }} as refused_on,
-        from {{ ref('fct_refusals') }}
+        from refusals
     ) as refusals
-    left join batches as resubmitted on resubmitted.batch_id = refusals.superseded_by_batch
+    left join batches as resubmitted on refusals.superseded_by_batch = resubmitted.batch_id
 
 ),
 
@@ -228,7 +291,7 @@ submission_steps as (
                 'coalesce(batches.received_on, batches.landed_on)') }}
     from records
     inner join first_pushes using (dataset, record_id)
-    inner join batches on batches.batch_id = first_pushes.batch_id
+    inner join batches on first_pushes.batch_id = batches.batch_id
     where batches.landed_on >= {{ as_of }} - interval 1 year
         {%- if deadlines['submission']['days'] is none %}
         and false  -- the profile sets no push deadline: nothing to read
@@ -242,7 +305,8 @@ check_steps as (
     -- receiving it. A file whose arrival was not recorded is not tracked.
     select
         dataset, batch_id as event_id,
-        {{ deadline_step('submission_check', 'check', deadlines['submission_check'], 'receipt', 'received_on', 'landed_on') }}
+        {{ deadline_step('submission_check', 'check', deadlines['submission_check'], 'receipt', 'received_on',
+                'landed_on') }}
     from batches
     where received_on is not null
 
@@ -258,7 +322,7 @@ repair_steps as (
         {{ deadline_step('repair', 'mark', deadlines['repair_mark'], 'receipt',
                 'greatest(repairs.repaired_on, coalesce(batches.received_on, repairs.repaired_on))',
                 beijing_date('repairs.landed_at')) }}
-    from {{ ref('stg_landing__repairs') }} as repairs
+    from repairs
     left join batches using (batch_id)
     where repairs.repaired_on <= {{ as_of }}
 
@@ -285,7 +349,10 @@ providers as (
     -- the provider of the record an objection, revocation or repair is about
     select record_id, any_value(provider) as provider,
     from records
-    where record_id in (select record_id from steps where process in ('objection', 'revocation', 'repair'))
+    where record_id in (
+        select record_id from steps
+        where process in ('objection', 'revocation', 'repair')
+    )
     group by record_id
 
 ),
@@ -309,7 +376,7 @@ tracked as (
         steps.rule,
         steps.deadline_days,
     from steps
-    left join providers on providers.record_id = steps.record_id
+    left join providers on steps.record_id = providers.record_id
     where steps.deadline_days is not null and steps.started_on <= {{ as_of }}
 
 ),

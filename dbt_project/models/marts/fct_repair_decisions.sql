@@ -9,7 +9,6 @@ with
 repairs as (
 
     select * from {{ ref('stg_landing__repairs') }}
-    where repaired_on <= {{ as_of }}
 
 ),
 
@@ -17,25 +16,38 @@ records as (
 
     select * from {{ ref('int_credit__records_conformed') }}
 
+),
+
+repairs_by_then as (
+
+    select * from repairs
+    where repaired_on <= {{ as_of }}
+
+),
+
+final as (
+
+    select
+        repairs_by_then.repair_id,
+        repairs_by_then.record_id,
+        repairs_by_then.dataset,
+        repairs_by_then.subject_key,
+        repairs_by_then.decision_number,
+        repairs_by_then.repaired_on,
+        repairs_by_then.repair_authority,
+        records.nature_class,
+        records.earliest_repair_on,
+        case
+            -- a repair of a serious-list determination acts on the list (int_credit__serious_list)
+            when repairs_by_then.dataset = 'serious_determinations' then 'serious_list'
+            when records.record_id is null then 'no_such_record'
+            when not records.repairable then 'not_repairable'
+            when repairs_by_then.repaired_on < records.earliest_repair_on then 'before_waiting_period'
+            else 'applied'
+        end as outcome,
+    from repairs_by_then
+    left join records on repairs_by_then.record_id = records.record_id
+
 )
 
-select
-    repairs.repair_id,
-    repairs.record_id,
-    repairs.dataset,
-    repairs.subject_key,
-    repairs.decision_number,
-    repairs.repaired_on,
-    repairs.repair_authority,
-    records.nature_class,
-    records.earliest_repair_on,
-    case
-        -- a repair of a serious-list determination acts on the list (int_credit__serious_list)
-        when repairs.dataset = 'serious_determinations' then 'serious_list'
-        when records.record_id is null then 'no_such_record'
-        when not records.repairable then 'not_repairable'
-        when repairs.repaired_on < records.earliest_repair_on then 'before_waiting_period'
-        else 'applied'
-    end as outcome,
-from repairs
-left join records using (record_id)
+select * from final

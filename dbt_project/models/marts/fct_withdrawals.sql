@@ -11,6 +11,12 @@ records as (
 
 ),
 
+revocations as (
+
+    select * from {{ ref('stg_landing__revocations') }}
+
+),
+
 left_publication as (
 
     select
@@ -49,22 +55,31 @@ revocation_receipts as (
     select
         record_id, action, effective_on,
         min(coalesce(reported_on, {{ beijing_date('landed_at') }})) as received_on,
-    from {{ ref('stg_landing__revocations') }}
+    from revocations
     group by all
+
+),
+
+final as (
+
+    -- A revoked or corrected legal basis must be withdrawn within the profile's working days
+    -- of the platform receiving it (city-2022 Art 45: 收到该书面告知之日起的两个工作日内;
+    -- hl-draft Art 52, hl-2022 Art 38: 一个工作日内). Withdrawn by an objection's decision
+    -- instead (no revocation took effect that day): no deadline in days (hl-2022 Art 39:
+    -- 及时更正), null.
+    select
+        unioned.*,
+        case
+            when unioned.reason in ('revoked', 'corrected')
+                then {{ add_working_days('receipts.received_on', days) }}
+        end as withdraw_due_by,
+    from unioned
+    left join revocation_receipts as receipts
+        on
+            unioned.record_id = receipts.record_id
+            and unioned.reason = receipts.action
+            and unioned.withdrawn_on = receipts.effective_on
 
 )
 
--- A revoked or corrected legal basis must be withdrawn within the profile's working days of
--- the platform receiving it (city-2022 Art 45: 收到该书面告知之日起的两个工作日内; hl-draft
--- Art 52, hl-2022 Art 38: 一个工作日内). Withdrawn by an objection's decision instead (no
--- revocation took effect that day): no deadline in days (hl-2022 Art 39: 及时更正), null.
-select
-    unioned.*,
-    case when unioned.reason in ('revoked', 'corrected')
-        then {{ add_working_days('receipts.received_on', days) }}
-    end as withdraw_due_by,
-from unioned
-left join revocation_receipts as receipts
-    on receipts.record_id = unioned.record_id
-    and receipts.action = unioned.reason
-    and receipts.effective_on = unioned.withdrawn_on
+select * from final
