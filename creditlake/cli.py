@@ -278,6 +278,11 @@ def render_summary(s: dict) -> str:
             f"  {f['status']:<15} {f['dataset']:<12} {Path(f['path']).name}: {f['rows_in']} in, {f['loaded']} loaded, "
             f"{f['quarantined']} quarantined, {f['excluded']} excluded"
             + (f"  ({f['reason']})" if f["reason"] else "")
+            + (
+                "; skipped " + ", ".join(f"{n} {kind}" for kind, n in f["skipped"].items())
+                if f.get("skipped")
+                else ""
+            )
         )
     build = s.get("build") or {}
     lines.append(f"validated  raw batches gated by Great Expectations; data docs: {s['data_docs']}")

@@ -67,8 +67,8 @@ def load_maps(dataset: str, header_map: dict[str, str]) -> list[ColumnMap]:
     root = folder()
     if root is None or not root.is_dir():
         return []
-    maps = [_load(path, header_map) for path in sorted(root.glob("*.yml")) + sorted(root.glob("*.yaml"))]
-    return [m for m in maps if m.dataset == dataset]
+    paths = sorted(root.glob("*.yml")) + sorted(root.glob("*.yaml"))
+    return [_load(path, header_map) for path in paths if _document(path).get("dataset") == dataset]
 
 
 def check_all(layouts: dict[str, dict]) -> list[str]:
