@@ -2,7 +2,8 @@
     fine and subject type, on the tiers of the active profile (var('rules').penalty_tiers:
     NDRC Order 36 by default). The minor fine ceiling is the simple procedure's, which is
     lower for a citizen (incl. an individual business) than for an organisation
-    (Administrative Penalty Law 2021 Art 51). Categories may be joined with ';'. -#}
+    (Administrative Penalty Law 2021 Art 51), and so are the categories it may impose
+    (`minor_fine_categories`). Categories may be joined with ';'. -#}
 {% macro penalty_nature_class(category, fine_wan, subject_type) -%}
 {%- set tiers = var('rules')['penalty_tiers'] -%}
 {%- set ceilings = tiers['minor_fine_wan'] -%}
@@ -20,7 +21,10 @@ case
         or (coalesce({{ fine_wan }}, 0) <= case {{ subject_type }}
                 {%- for kind, ceiling in ceilings.items() %} when '{{ kind }}' then {{ ceiling }}{% endfor %}
                 else {{ ceilings.values() | min }} end
-            and {{ category }} in ('罚款', '警告;罚款', '罚款;警告'))
+            and list_has_all(
+                [{% for c in tiers['minor_fine_categories'] %}'{{ c }}'{{ "," if not loop.last }}{% endfor %}],
+                string_split(replace({{ category }}, '；', ';'), ';')
+            ))
         then 'minor'
     else 'general'
 end
