@@ -46,8 +46,9 @@ def main(n: int = 1_000_000) -> dict:
     from creditlake.identifiers import validate_citizen_id, validate_uscc
 
     results = {}
-    for (kind, fn), subjects in itertools.product((("uscc", validate_uscc), ("citizen_id", validate_citizen_id)),
-                                                  (50_000, n)):  # fmt: skip
+    for (kind, fn), subjects in itertools.product(
+        (("uscc", validate_uscc), ("citizen_id", validate_citizen_id)), (50_000, n)
+    ):
         column = pa.array(values(n, kind, subjects), pa.string())
         fn(column.slice(0, 1000))  # warm up (imports, regex compilation)
         start = time.perf_counter()
@@ -67,5 +68,7 @@ if __name__ == "__main__":
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     for kind, r in main(n).items():
-        print(f"{kind:<34} {r['values']:>9,} values in {r['seconds']:.2f} s = {r['values_per_second']:>10,} values/s"
-              f"  ({r['refused']:,} refused)")  # fmt: skip
+        print(
+            f"{kind:<34} {r['values']:>9,} values in {r['seconds']:.2f} s = {r['values_per_second']:>10,} values/s"
+            f"  ({r['refused']:,} refused)"
+        )

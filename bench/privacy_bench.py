@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.privacy.evaluate import CORPUS, Entry, Report, _read, evaluate
+from tests.privacy.evaluate import CORPUS, Entry, Report, evaluate, read_corpus
 
 AGENCIES = "长市监 吉市监 四市监 延州市监 通市监 白市监 长朝市监 长南市监 吉林市监 松市监".split()
 
@@ -80,8 +80,10 @@ def measure_quality(entries: Sequence[Entry], show: int | None = 40) -> Report:
     seconds = time.perf_counter() - start
     report = evaluate(outputs, entries)
     categories = sorted({e.category for e in entries})
-    print(f"corpus: {len(entries):,} texts in {len(categories)} categories, one call with processes=1 "
-          f"(the first: analyzer built inside): {seconds:.2f} s\n")  # fmt: skip
+    print(
+        f"corpus: {len(entries):,} texts in {len(categories)} categories, one call with processes=1 "
+        f"(the first: analyzer built inside): {seconds:.2f} s\n"
+    )
     print(report.table())
     print("\n" + report.misses_text(limit=show))
     print("\n" + report.changes_text(limit=show))
@@ -98,10 +100,12 @@ def measure_speed(entries: Sequence[Entry], n: int = 50_000, runs: int = 3) -> d
     distinct = len(set(texts))
     assert all(len(set(c[0])) == distinct for c in columns)
     base = len({e.text for e in entries})
-    print(f"\ncolumn: {len(texts):,} texts, {distinct:,} distinct, mean {sum(map(len, texts)) / len(texts):.1f} "
-          f"characters, from {base:,} distinct corpus texts (each in about {len(texts) / base:.0f} of them, with "
-          f"its personal values); {os.cpu_count()} cores; module PROCESSES={getattr(d, 'PROCESSES', '?')}, "
-          f"PARALLEL_MIN={getattr(d, 'PARALLEL_MIN', '?')}")  # fmt: skip
+    print(
+        f"\ncolumn: {len(texts):,} texts, {distinct:,} distinct, mean {sum(map(len, texts)) / len(texts):.1f} "
+        f"characters, from {base:,} distinct corpus texts (each in about {len(texts) / base:.0f} of them, with "
+        f"its personal values); {os.cpu_count()} cores; module PROCESSES={getattr(d, 'PROCESSES', '?')}, "
+        f"PARALLEL_MIN={getattr(d, 'PARALLEL_MIN', '?')}"
+    )
     start = time.perf_counter()
     d.desensitise_column(*columns[0])
     print(f"warm-up call (processes=None): {time.perf_counter() - start:.2f} s")
@@ -118,16 +122,23 @@ def measure_speed(entries: Sequence[Entry], n: int = 50_000, runs: int = 3) -> d
             d.desensitise_column(column_texts, column_names, processes=processes)
             rates[mode].append(len(column_texts) / (time.perf_counter() - start))
     for mode, values in rates.items():
-        print(f"  {mode:<29} texts/s min {min(values):,.0f}, median {statistics.median(values):,.0f}, "
-              f"max {max(values):,.0f} (runs: {', '.join(f'{v:,.0f}' for v in values)}; load before each: "
-              f"{', '.join(f'{x:.2f}' for x in loads[mode])})")  # fmt: skip
+        print(
+            f"  {mode:<29} texts/s min {min(values):,.0f}, median {statistics.median(values):,.0f}, "
+            f"max {max(values):,.0f} (runs: {', '.join(f'{v:,.0f}' for v in values)}; load before each: "
+            f"{', '.join(f'{x:.2f}' for x in loads[mode])})"
+        )
     return rates
 
 
-def main(n: int = 50_000, runs: int = 3, show: int | None = 40, corpus: Path | str | None = None,
-         speed: bool = True) -> dict:  # fmt: skip
+def main(
+    n: int = 50_000,
+    runs: int = 3,
+    show: int | None = 40,
+    corpus: Path | str | None = None,
+    speed: bool = True,
+) -> dict:
     corpus = Path(corpus or CORPUS)
-    entries, problems = _read(corpus)
+    entries, problems = read_corpus(corpus)
     print(f"desensitiser: {_version()}")
     if problems:
         print(f"corpus problems ({len(problems)}):\n" + "\n".join(f"  {p}" for p in problems))
@@ -154,5 +165,10 @@ if __name__ == "__main__":
         if not args[i].startswith("--"):
             positional.append(args[i])
         i += 1
-    main(int(positional[0]) if positional else 50_000, runs=int(values["--runs"]), show=int(values["--show"]),
-         corpus=values["--corpus"], speed="--no-speed" not in args)  # fmt: skip
+    main(
+        int(positional[0]) if positional else 50_000,
+        runs=int(values["--runs"]),
+        show=int(values["--show"]),
+        corpus=values["--corpus"],
+        speed="--no-speed" not in args,
+    )

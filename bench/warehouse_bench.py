@@ -59,6 +59,8 @@ def main(n: int = 1_000_000) -> dict:
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     r = main(n)
-    print(f"dbt build on {n:,} penalties + {n:,} licences: {r['seconds']} s, {r['models']} models, "
-          f"{r['tests']} tests, success={r['success']}; peak memory of the dbt process {r['peak_memory_mb']:,} MB; "
-          f"states: {r['status']}" + (f"; failures: {r['failures']}" if r["failures"] else ""))  # fmt: skip
+    print(
+        f"dbt build on {n:,} penalties + {n:,} licences: {r['seconds']} s, {r['models']} models, "
+        f"{r['tests']} tests, success={r['success']}; peak memory of the dbt process {r['peak_memory_mb']:,} MB; "
+        f"states: {r['status']}" + (f"; failures: {r['failures']}" if r["failures"] else "")
+    )

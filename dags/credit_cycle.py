@@ -33,6 +33,9 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
+from creditlake import pipeline
+from publishing import stages
+
 DEFAULT_ARGS = {
     "owner": "creditlake-data-engineering",
     "retries": 2,
@@ -54,18 +57,79 @@ def _stage(fn, *args):
     summary keeps its last attempt's message)."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from creditlake.pipeline import StageFailed, record_failure
-
     try:
         result = fn(*args)
-    except StageFailed as err:
-        record_failure(_conf(), _run_id(), fn.__name__, str(err))
+    except pipeline.StageFailed as err:
+        pipeline.record_failure(_conf(), _run_id(), fn.__name__, str(err))
         raise AirflowFailException(str(err)) from err
     except Exception as err:
-        record_failure(_conf(), _run_id(), fn.__name__, f"{type(err).__name__}: {err}")
+        pipeline.record_failure(_conf(), _run_id(), fn.__name__, f"{type(err).__name__}: {err}")
         raise
-    record_failure(_conf(), _run_id(), fn.__name__, None)  # a retry that succeeded
+    pipeline.record_failure(_conf(), _run_id(), fn.__name__, None)  # a retry that succeeded
     return result
+
+
+@task
+def discover() -> list[dict]:
+    return pipeline.discover(_conf())
+
+
+@task(max_active_tis_per_dagrun=2)
+def land(file: dict) -> dict:
+    return pipeline.land(_conf(), file)
+
+
+# none_failed: an empty landing folder maps no `land` task, and the cycle still builds
+# (records expire as days pass) and publishes.
+@task(trigger_rule="none_failed")
+def validate_raw(landed: list[dict] | None) -> list[dict]:
+    # One slice, not iteration: iterating the mapped results probes one past the end, and
+    # Airflow logs that probe as an error ("XCom not found") in every run.
+    return _stage(pipeline.validate_raw, _conf(), landed[:] if landed else [])
+
+
+@task
+def build() -> dict:
+    return _stage(pipeline.build, _conf())
+
+
+@task
+def prepare_open_data() -> list[dict]:
+    return _stage(stages.prepare_open_data, _conf(), _run_id())
+
+
+@task
+def validate_outputs(staged: list[dict]) -> list[dict]:
+    return _stage(stages.validate_outputs, _conf(), staged)
+
+
+@task
+def publish(verdicts: list[dict]) -> list[dict]:
+    return _stage(stages.publish, _conf(), verdicts)
+
+
+@task
+def refusals(verdicts: list[dict]) -> None:
+    return _stage(stages.refusals, _conf(), verdicts)
+
+
+@task
+def deliver_feeds() -> dict:
+    return _stage(stages.deliver_feeds, _conf(), _run_id())
+
+
+@task(trigger_rule="all_done", retries=0)
+def summarise(
+    files: list[dict] | None, build_result: dict | None, published: list[dict] | None, feeds: dict | None
+) -> dict:
+    return stages.summarise(_conf(), _run_id(), files, build_result, published, feeds)
+
+
+@task(trigger_rule="one_failed", retries=0)
+def run_failed() -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException("a stage of this cycle failed: the run summary names it")
 
 
 @dag(
@@ -91,61 +155,6 @@ def _stage(fn, *args):
     },
 )
 def credit_cycle():
-    from creditlake import pipeline
-    from publishing import stages
-
-    @task
-    def discover() -> list[dict]:
-        return pipeline.discover(_conf())
-
-    @task(max_active_tis_per_dagrun=2)
-    def land(file: dict) -> dict:
-        return pipeline.land(_conf(), file)
-
-    # none_failed: an empty landing folder maps no `land` task, and the cycle still builds
-    # (records expire as days pass) and publishes.
-    @task(trigger_rule="none_failed")
-    def validate_raw(landed: list[dict] | None) -> list[dict]:
-        # One slice, not iteration: iterating the mapped results probes one past the end, and
-        # Airflow logs that probe as an error ("XCom not found") in every run.
-        return _stage(pipeline.validate_raw, _conf(), landed[:] if landed else [])
-
-    @task
-    def build() -> dict:
-        return _stage(pipeline.build, _conf())
-
-    @task
-    def prepare_open_data() -> list[dict]:
-        return _stage(stages.prepare_open_data, _conf(), _run_id())
-
-    @task
-    def validate_outputs(staged: list[dict]) -> list[dict]:
-        return _stage(stages.validate_outputs, _conf(), staged)
-
-    @task
-    def publish(verdicts: list[dict]) -> list[dict]:
-        return _stage(stages.publish, _conf(), verdicts)
-
-    @task
-    def refusals(verdicts: list[dict]) -> None:
-        return _stage(stages.refusals, _conf(), verdicts)
-
-    @task
-    def deliver_feeds() -> dict:
-        return _stage(stages.deliver_feeds, _conf(), _run_id())
-
-    @task(trigger_rule="all_done", retries=0)
-    def summarise(
-        files: list[dict] | None, build_result: dict | None, published: list[dict] | None, feeds: dict | None
-    ) -> dict:
-        return stages.summarise(_conf(), _run_id(), files, build_result, published, feeds)
-
-    @task(trigger_rule="one_failed", retries=0)
-    def run_failed() -> None:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        raise AirflowFailException("a stage of this cycle failed: the run summary names it")
-
     files = validate_raw(land.expand(file=discover()))
     built = build()
     staged = prepare_open_data()

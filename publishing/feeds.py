@@ -60,12 +60,30 @@ from publishing.audit import AccessLog, audit_root, canonical, now_china
 from publishing.registry import Licence, Registry, authorised_pairs, licence_refusal
 
 SCHEMA_VERSION = "creditlake.feed/1"
-RECORD_COLUMNS = ["record_id", "dataset", "catalog_item", "subject_type", "subject_key", "subject_name",
-                  "decision_number", "decision_date", "publicity_end", "nature_class", "under_objection",
-                  "record_json"]  # fmt: skip
+RECORD_COLUMNS = [
+    "record_id",
+    "dataset",
+    "catalog_item",
+    "subject_type",
+    "subject_key",
+    "subject_name",
+    "decision_number",
+    "decision_date",
+    "publicity_end",
+    "nature_class",
+    "under_objection",
+    "record_json",
+]
 DATE_COLUMNS = ("decision_date", "publicity_end")
-WITHDRAWAL_COLUMNS = ["record_id", "dataset", "catalog_item", "subject_type", "subject_key", "withdrawn_on",
-                      "reason"]  # fmt: skip
+WITHDRAWAL_COLUMNS = [
+    "record_id",
+    "dataset",
+    "catalog_item",
+    "subject_type",
+    "subject_key",
+    "withdrawn_on",
+    "reason",
+]
 FILE_RECORD_COLUMNS = [*RECORD_COLUMNS, "content_hash", "change"]
 STATE_COLUMNS = [*RECORD_COLUMNS, "content_hash", "delivery_id"]
 SCOPE_REASONS = ("authorisation_ended", "out_of_licence_scope", "no_longer_shareable")
@@ -269,11 +287,17 @@ class FeedKeys:
         if self.algorithm == "ed25519":
             private = self._ed25519_private()
             value = private.sign(payload)
-            return {"alg": "ed25519", "key_id": _ed25519_key_id(private.public_key()),
-                    "value": base64.b64encode(value).decode()}  # fmt: skip
+            return {
+                "alg": "ed25519",
+                "key_id": _ed25519_key_id(private.public_key()),
+                "value": base64.b64encode(value).decode(),
+            }
         secret = self._hmac_secret(institution)
-        return {"alg": "hmac-sha256", "key_id": _hmac_key_id(secret),
-                "value": hmac.new(secret, payload, hashlib.sha256).hexdigest()}  # fmt: skip
+        return {
+            "alg": "hmac-sha256",
+            "key_id": _hmac_key_id(secret),
+            "value": hmac.new(secret, payload, hashlib.sha256).hexdigest(),
+        }
 
     def verification_key(self, institution: str) -> bytes:
         """What the institution verifies with: the platform's public key (PEM) or its HMAC secret (hex)."""
@@ -297,11 +321,13 @@ class FeedKeys:
             raise FeedError(f"CREDITLAKE_FEEDS_SIGNING_KEY={named}: no such key file")
         if not path.exists():
             key = Ed25519PrivateKey.generate()
-            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())  # fmt: skip
+            pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
             _write_secret(path, pem)
-            public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo)  # fmt: skip
+            public = key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
             path.with_name(path.name.replace(".pem", ".pub.pem")).write_bytes(public)
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
@@ -339,8 +365,15 @@ def _hmac_key_id(secret: bytes) -> str:
 # --- delivering ------------------------------------------------------------------------------
 
 
-def deliver(cfg: RunConfig, registry: Registry, run_id: str, *, s3=_FROM_ENV, keys: FeedKeys | None = None,
-            clock: Callable[[], datetime] = now_china) -> list[dict]:  # fmt: skip
+def deliver(
+    cfg: RunConfig,
+    registry: Registry,
+    run_id: str,
+    *,
+    s3=_FROM_ENV,
+    keys: FeedKeys | None = None,
+    clock: Callable[[], datetime] = now_china,
+) -> list[dict]:
     """One delivery per licence in force on `cfg.as_of`; one result dict per licence in the registry.
 
     Result keys: institution, licence, delivery (push/pull/both), status (delivered / unchanged /
@@ -357,8 +390,14 @@ def deliver(cfg: RunConfig, registry: Registry, run_id: str, *, s3=_FROM_ENV, ke
         base = {"institution": licence.institution, "licence": licence.id, "delivery": licence.delivery}
         refusal = licence_refusal(registry, licence.id, cfg.as_of)
         if refusal:
-            log.record(action="delivery", result="refused", institution=licence.institution, licence=licence.id,
-                       purpose=licence.purpose, why=refusal)  # fmt: skip
+            log.record(
+                action="delivery",
+                result="refused",
+                institution=licence.institution,
+                licence=licence.id,
+                purpose=licence.purpose,
+                why=refusal,
+            )
             results.append(base | {"status": "refused", "why": refusal})
             continue
         try:
@@ -367,14 +406,30 @@ def deliver(cfg: RunConfig, registry: Registry, run_id: str, *, s3=_FROM_ENV, ke
                     cfg, registry, licence, run_id, records, withdrawals, s3, keys, clock
                 )
         except FeedError as err:
-            log.record(action="delivery", result="refused", institution=licence.institution, licence=licence.id,
-                       purpose=licence.purpose, why=str(err))  # fmt: skip
+            log.record(
+                action="delivery",
+                result="refused",
+                institution=licence.institution,
+                licence=licence.id,
+                purpose=licence.purpose,
+                why=str(err),
+            )
             results.append(base | {"status": "refused", "why": str(err)})
             continue
-        read = {"delivery_id": result["delivery_id"], "records": result["upserts"],
-                "withdrawals": result["withdrawals"]}  # fmt: skip
-        log.record(action="delivery", result="ok", institution=licence.institution, licence=licence.id,
-                   purpose=licence.purpose, read=read, why=result.get("why"))  # fmt: skip
+        read = {
+            "delivery_id": result["delivery_id"],
+            "records": result["upserts"],
+            "withdrawals": result["withdrawals"],
+        }
+        log.record(
+            action="delivery",
+            result="ok",
+            institution=licence.institution,
+            licence=licence.id,
+            purpose=licence.purpose,
+            read=read,
+            why=result.get("why"),
+        )
         results.append(base | result)
     return results
 
@@ -411,8 +466,10 @@ def current_state(folder: Path):
         return None
     path = folder / "_state" / ledger[-1]["state"]
     if not path.exists():
-        raise FeedError(f"{path}: the state of delivery {ledger[-1]['delivery_id']} is missing; "
-                        "deltas cannot be computed without it")  # fmt: skip
+        raise FeedError(
+            f"{path}: the state of delivery {ledger[-1]['delivery_id']} is missing; "
+            "deltas cannot be computed without it"
+        )
     return pd.read_parquet(path)
 
 
@@ -662,15 +719,26 @@ def _withdrawals(left, records, withdrawals, licence: Licence, as_of: date):
             in_licence = (
                 now["catalog_item"] in licence.catalog_items and now["subject_type"] in licence.subject_types
             )
-            reason = "authorisation_ended" if in_licence and now["subject_type"] in AUTHORISATION_REQUIRED \
-                else "out_of_licence_scope"  # fmt: skip
+            reason = (
+                "authorisation_ended"
+                if in_licence and now["subject_type"] in AUTHORISATION_REQUIRED
+                else "out_of_licence_scope"
+            )
             since = as_of.isoformat()
         else:
             # Gone from sharing without a withdrawal row: still tell the institution (fail safe).
             reason, since = "no_longer_shareable", as_of.isoformat()
-        rows.append({"record_id": rid, "dataset": rec["dataset"], "catalog_item": rec["catalog_item"],
-                     "subject_type": rec["subject_type"], "subject_key": rec["subject_key"],
-                     "withdrawn_on": since, "reason": reason})  # fmt: skip
+        rows.append(
+            {
+                "record_id": rid,
+                "dataset": rec["dataset"],
+                "catalog_item": rec["catalog_item"],
+                "subject_type": rec["subject_type"],
+                "subject_key": rec["subject_key"],
+                "withdrawn_on": since,
+                "reason": reason,
+            }
+        )
     return pd.DataFrame(rows, columns=WITHDRAWAL_COLUMNS).astype(object)
 
 
@@ -727,8 +795,9 @@ def presign_download(s3: S3Target, institution: str, key: str, expires_in: int =
     prefix = institution_prefix(s3, institution)
     if not key.startswith(prefix) or "/../" in f"/{key}" or "//" in key:
         raise PermissionError(f"{key} is not under {institution}'s prefix {prefix}")
-    return s3_client(s3).generate_presigned_url("get_object", Params={"Bucket": s3.bucket, "Key": key},
-                                                ExpiresIn=expires_in)  # fmt: skip
+    return s3_client(s3).generate_presigned_url(
+        "get_object", Params={"Bucket": s3.bucket, "Key": key}, ExpiresIn=expires_in
+    )
 
 
 def institution_policy(s3: S3Target, institution: str, partition: str | None = None) -> dict:
@@ -744,13 +813,21 @@ def institution_policy(s3: S3Target, institution: str, partition: str | None = N
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "ReadOwnDeliveries", "Effect": "Allow", "Action": ["s3:GetObject"],
-             "Resource": [f"arn:{partition}:s3:::{s3.bucket}/{prefix}*"]},
-            {"Sid": "ListOwnPrefix", "Effect": "Allow", "Action": ["s3:ListBucket"],
-             "Resource": [f"arn:{partition}:s3:::{s3.bucket}"],
-             "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}}},
+            {
+                "Sid": "ReadOwnDeliveries",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [f"arn:{partition}:s3:::{s3.bucket}/{prefix}*"],
+            },
+            {
+                "Sid": "ListOwnPrefix",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [f"arn:{partition}:s3:::{s3.bucket}"],
+                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            },
         ],
-    }  # fmt: skip
+    }
 
 
 # --- verification (what an institution runs) -------------------------------------------------
@@ -849,8 +926,10 @@ def verify_feed(folder: Path | str, key, *, institution: str | None = None) -> t
         except (json.JSONDecodeError, UnicodeDecodeError):
             continue
         if manifest.get("previous_delivery") != previous:
-            problems.append(f"{delivery.name}: previous_delivery is {manifest.get('previous_delivery')}, "
-                            f"expected {previous}")  # fmt: skip
+            problems.append(
+                f"{delivery.name}: previous_delivery is {manifest.get('previous_delivery')}, "
+                f"expected {previous}"
+            )
         if str(manifest.get("watermark", "")) < watermark:
             problems.append(
                 f"{delivery.name}: watermark {manifest.get('watermark')} goes back from {watermark}"

@@ -127,8 +127,9 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     # Beside the version folders, never inside one: what is inside a version folder is published.
     known_file = cfg.staging_root / safe_name(run_id) / "_known_people.json"
     known_file.parent.mkdir(parents=True, exist_ok=True)
-    known_file.write_text(json.dumps({"people": people, "organisations": organisations}, ensure_ascii=False),
-                          encoding="utf-8")  # fmt: skip
+    known_file.write_text(
+        json.dumps({"people": people, "organisations": organisations}, ensure_ascii=False), encoding="utf-8"
+    )
     staged = []
     for model, dataset in open_models.items():
         frame = frames[model]
@@ -144,9 +145,19 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
         prepared = folder.with_name(f"{version}.prepared.parquet")
         out.to_parquet(prepared, index=False)
         staged.append(
-            StagedDataset(dataset, version, str(folder), len(out), keep, [c for c in frame.columns if c not in keep],
-                          withheld, str(prepared), str(known_file), str(cfg.run_dir(run_id) / "withheld.csv")).as_dict()
-        )  # fmt: skip
+            StagedDataset(
+                dataset,
+                version,
+                str(folder),
+                len(out),
+                keep,
+                [c for c in frame.columns if c not in keep],
+                withheld,
+                str(prepared),
+                str(known_file),
+                str(cfg.run_dir(run_id) / "withheld.csv"),
+            ).as_dict()
+        )
     return staged
 
 
@@ -410,13 +421,17 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
         total = len(frame) + len(item["withheld"])
         failures = []
         if counted > max_share * total and counted > max_rows:
-            failures.append(f"{counted} of {total} rows withheld for personal data (more than {max_share:.0%} "
-                            f"and more than {max_rows} rows): the dataset is refused; see the withheld report")  # fmt: skip
+            failures.append(
+                f"{counted} of {total} rows withheld for personal data (more than {max_share:.0%} "
+                f"and more than {max_rows} rows): the dataset is refused; see the withheld report"
+            )
         else:  # the version holds exactly the rows that passed (rewritten on every check: retries agree)
             frame = frame[~frame["record_id"].isin(held)].reset_index(drop=True)
             meta = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-            columns = {f["name"]: {"description": f.get("description", "")}
-                       for f in meta["resources"][0]["schema"]["fields"]}  # fmt: skip
+            columns = {
+                f["name"]: {"description": f.get("description", "")}
+                for f in meta["resources"][0]["schema"]["fields"]
+            }
             write_version(folder, item["dataset"], item["version"], cfg.as_of.isoformat(), frame, columns)
         result = suites.run_suite(
             cfg, f"publish_{item['dataset']}", frame, f"open-{item['dataset']}-{item['version']}"
@@ -427,10 +442,16 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
                 failures += [f"{kind} in {path.name}" for kind in sorted(set(gate.scan_file(path)))]
         rows = [dict(w, reason="prepare") for w in item["withheld"]] + [dict(f, reason="gate") for f in found]
         report += [{"dataset": item["dataset"], "version": item["version"], **r} for r in rows]
-        verdicts.append({
-            **item, "rows": len(frame), "success": not failures, "failures": failures,
-            "withheld_rows": len(held) + len(item["withheld"]), "result_path": result.result_path,
-        })  # fmt: skip
+        verdicts.append(
+            {
+                **item,
+                "rows": len(frame),
+                "success": not failures,
+                "failures": failures,
+                "withheld_rows": len(held) + len(item["withheld"]),
+                "result_path": result.result_path,
+            }
+        )
     if staged:
         _write_report(Path(staged[0]["withheld_report"]), report)
     return verdicts
@@ -468,11 +489,14 @@ def release(cfg: RunConfig, verdicts: list[dict]) -> list[dict]:
             "rows": item["rows"],
             "withheld_rows": item["withheld_rows"],
             "files": [
-                {"path": p.relative_to(cfg.open_root).as_posix(), "bytes": p.stat().st_size,
-                 "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+                {
+                    "path": p.relative_to(cfg.open_root).as_posix(),
+                    "bytes": p.stat().st_size,
+                    "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                }
                 for p in files
             ],
-        }  # fmt: skip
+        }
         pointer = cfg.open_root / dataset / "latest.json"
         keys = put_tree(cfg.open_root, files, s3)
         write_pointer(pointer, json.dumps(manifest, ensure_ascii=False, indent=1))

@@ -189,9 +189,35 @@ def _clean_names(raw) -> tuple[str, ...]:
 
 
 def _build_analyzer():
-    from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
-    from presidio_analyzer import RecognizerResult as Result
+    """The Presidio engines (one for the recognizers that do not depend on the row, one for the
+    record's names), the empty NLP artifacts they are called with, and the two recognizers made
+    per call (the record's names, the register)."""
+    from presidio_analyzer import RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpArtifacts, NoOpNlpEngine
+
+    base, engine_class = _presidio_classes()
+    category, context_name, record_name, known_name = _chinese_recognizers(base)
+    nlp_engine = NoOpNlpEngine(models=[{"lang_code": "zh", "model_name": "no_op"}])
+    registry = RecognizerRegistry(supported_languages=["zh"])
+    for recognizer in (category, context_name):
+        registry.add_recognizer(recognizer())
+    engine = engine_class(registry=registry, nlp_engine=nlp_engine, supported_languages=["zh"])
+    # A second engine for the record's names (ad hoc per call; the registered one has none: an
+    # empty registry would make Presidio load its English defaults).
+    names_registry = RecognizerRegistry(supported_languages=["zh"])
+    names_registry.add_recognizer(record_name([], [], []))
+    names_engine = engine_class(registry=names_registry, nlp_engine=nlp_engine, supported_languages=["zh"])
+    empty = NlpArtifacts(
+        entities=[], tokens=[], tokens_indices=[], lemmas=[], nlp_engine=nlp_engine, language="zh"
+    )
+    return engine, names_engine, empty, record_name, known_name
+
+
+def _presidio_classes():
+    """The base of the Chinese recognizers and the analyzer engine that runs them (classes made
+    here, not at import: Presidio is imported only when a column is desensitised)."""
+    from presidio_analyzer import AnalyzerEngine, EntityRecognizer
+    from presidio_analyzer import RecognizerResult as Result
 
     class ChineseResult(Result):
         """Hashed as a tuple (Presidio's own hash formats a string; its duplicate removal puts
@@ -221,7 +247,21 @@ def _build_analyzer():
                 for s, e, entity, score in self.find(text)
             ]
 
-    class CategoryRecognizer(ChineseRecognizer):
+    class ChineseAnalyzerEngine(AnalyzerEngine):
+        """Context is part of each recognizer here: Presidio's context pass (which deep-copies
+        every result) has nothing to add, so it is skipped."""
+
+        def _enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+            return raw_results
+
+    return ChineseRecognizer, ChineseAnalyzerEngine
+
+
+def _chinese_recognizers(base):
+    """The recognizers, each a subclass of `base` (`_presidio_classes`): the categories, names by
+    context, the record's own names, the register's names."""
+
+    class CategoryRecognizer(base):
         """Numbers and codes, plates, contacts, home addresses and birth dates (their modules)."""
 
         ENTITIES = tuple(e for e in ENTITIES if e != PERSON)
@@ -229,7 +269,7 @@ def _build_analyzer():
         def find(self, text):
             return _categories(text)
 
-    class ContextNameRecognizer(ChineseRecognizer):
+    class ContextNameRecognizer(base):
         """Names by context, lists, minority and Latin-script names, statistics (`names`)."""
 
         ENTITIES = (PERSON,)
@@ -240,7 +280,7 @@ def _build_analyzer():
         def find(self, text):
             return [(s, e, PERSON, score) for s, e, score, _how in names.context_names(text)]
 
-    class RecordNameRecognizer(ChineseRecognizer):
+    class RecordNameRecognizer(base):
         """The record's own names, per text of a batch (ad hoc, one per analyze call)."""
 
         ENTITIES = (PERSON,)
@@ -256,7 +296,7 @@ def _build_analyzer():
                 for s, e in own.find(text, start, end)
             ]
 
-    class KnownNameRecognizer(ChineseRecognizer):
+    class KnownNameRecognizer(base):
         """Natural persons the platform knows (`KnownPeople`), wherever they appear."""
 
         ENTITIES = (PERSON,)
@@ -268,29 +308,7 @@ def _build_analyzer():
         def find(self, text):
             return [(s, e, PERSON, 0.9) for s, e in self.known.find(text)]
 
-    class ChineseAnalyzerEngine(AnalyzerEngine):
-        """Context is part of each recognizer here: Presidio's context pass (which deep-copies
-        every result) has nothing to add, so it is skipped."""
-
-        def _enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
-            return raw_results
-
-    nlp_engine = NoOpNlpEngine(models=[{"lang_code": "zh", "model_name": "no_op"}])
-    registry = RecognizerRegistry(supported_languages=["zh"])
-    for recognizer in (CategoryRecognizer, ContextNameRecognizer):
-        registry.add_recognizer(recognizer())
-    engine = ChineseAnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["zh"])
-    # A second engine for the record's names (ad hoc per call; the registered one has none: an
-    # empty registry would make Presidio load its English defaults).
-    names_registry = RecognizerRegistry(supported_languages=["zh"])
-    names_registry.add_recognizer(RecordNameRecognizer([], [], []))
-    names_engine = ChineseAnalyzerEngine(
-        registry=names_registry, nlp_engine=nlp_engine, supported_languages=["zh"]
-    )
-    empty = NlpArtifacts(
-        entities=[], tokens=[], tokens_indices=[], lemmas=[], nlp_engine=nlp_engine, language="zh"
-    )
-    return engine, names_engine, empty, RecordNameRecognizer, KnownNameRecognizer
+    return CategoryRecognizer, ContextNameRecognizer, RecordNameRecognizer, KnownNameRecognizer
 
 
 @cache

@@ -195,20 +195,33 @@ def find_numbers(text: str) -> list[Number]:
             if code is not None:
                 out.append(code)
             continue
-        spelt = _spelt_code(text, start, end, spec)
-        if spelt is not None:
-            if spelt.kind != "exempt":
-                out.append(spelt)
-            continue
-        for a, b in _between_dates(text, start, end, spec):
-            number = _judge(text, a, b, spec)
-            if number is not None:
-                if number.kind in ("mobile", "landline") and (ext := _EXTENSION.match(text, number.end)):
-                    number = number._replace(end=ext.end())
-                elif permit := _PERMIT_LETTER.match(text, number.end):
-                    number = number._replace(end=permit.end())
-                out.append(number)
+        out += _run_numbers(text, start, end, spec)
     return out
+
+
+def _run_numbers(text: str, start: int, end: int, spec: Shapes) -> list[Number]:
+    """The personal numbers of a digit run no letter touches: a code spelt out with letters before
+    it (E 2345 6789) as one, else each piece between the dates in it, with a phone's extension
+    or a permit's letter after it."""
+    spelt = _spelt_code(text, start, end, spec)
+    if spelt is not None:
+        return [spelt] if spelt.kind != "exempt" else []
+    out = []
+    for a, b in _between_dates(text, start, end, spec):
+        number = _judge(text, a, b, spec)
+        if number is not None:
+            out.append(_with_suffix(text, number))
+    return out
+
+
+def _with_suffix(text: str, number: Number) -> Number:
+    """A phone with its extension (0431-81234567转8012), any other number with a permit's letter
+    after it (1012345678(B))."""
+    if number.kind in ("mobile", "landline") and (ext := _EXTENSION.match(text, number.end)):
+        return number._replace(end=ext.end())
+    if permit := _PERMIT_LETTER.match(text, number.end):
+        return number._replace(end=permit.end())
+    return number
 
 
 def _spelt_code(text: str, start: int, end: int, spec: Shapes) -> Number | None:
@@ -273,27 +286,50 @@ def _code_at(text: str, start: int, end: int, spec: Shapes) -> tuple[Number | No
         a -= 1
     while b < len(text) and text[b].isascii() and text[b].isalnum():
         b += 1
+    return _judge_code(text, start, end, a, b, spec), b
+
+
+def _judge_code(text: str, start: int, end: int, a: int, b: int, spec: Shapes) -> Number | None:
+    """The verdict on the token text[a:b] around the run text[start:end], first rule that
+    applies: the record's own id stays; after a personal document's word it is a passport; the
+    digits of an ID or a mobile in it go (the letters stay); after a non-personal code's word it
+    stays; a personal code's shape is a passport; a harmless code stays; else it is a number."""
     if spec.platform_key.fullmatch(text, a, b):  # the record's own id
-        return None, b
+        return None
     token = text[a:b].upper()
     before = text[max(0, a - 24) : a]
     if spec.personal_code_before.search(before):
-        return Number(a, b, "passport"), b
+        return Number(a, b, "passport")
+    personal = _personal_digits_in(token, a)
+    if personal is not None:
+        return personal
+    if spec.non_personal_code_before.search(before):
+        return None
+    if spec.personal_codes.fullmatch(token):
+        return Number(a, b, "passport")
+    if _harmless_code(text, start, end, token, spec):
+        return None
+    return Number(a, b, "number")
+
+
+def _personal_digits_in(token: str, a: int) -> Number | None:
+    """The first digit group of a token (at `a`) with a citizen ID's or a mobile's shape:
+    Tel13812345678, ID220102198503121234 (the digits go, the letters stay)."""
     for group in re.finditer(r"[0-9]+X?", token):
         kind = personal_kind(group.group())
-        if kind in ("citizen_id", "mobile"):  # the digits go, the letters (Tel, ID) stay
-            return Number(a + group.start(), a + group.end(), kind), b
-    if spec.non_personal_code_before.search(before):
-        return None, b
-    if spec.personal_codes.fullmatch(token):
-        return Number(a, b, "passport"), b
-    if sum(c.isdigit() for c in token) < spec.min_digits:
-        return None, b
-    if exempt(text, start, end, text[start:end], None) is not None:  # 1234567mg: a quantity
-        return None, b
-    if spec.non_personal_codes.fullmatch(token):
-        return None, b
-    return Number(a, b, "number"), b
+        if kind in ("citizen_id", "mobile"):
+            return Number(a + group.start(), a + group.end(), kind)
+    return None
+
+
+def _harmless_code(text: str, start: int, end: int, token: str, spec: Shapes) -> bool:
+    """Whether a token with no personal shape may stay: too few digits, a declared non-personal
+    number (1234567mg: a quantity) or a non-personal code's shape."""
+    return (
+        sum(c.isdigit() for c in token) < spec.min_digits
+        or exempt(text, start, end, text[start:end], None) is not None
+        or spec.non_personal_codes.fullmatch(token) is not None
+    )
 
 
 # --- vehicle plates --------------------------------------------------------------------------------

@@ -111,9 +111,21 @@ def test_hl_draft_period_runs_from_the_end_of_continuing_conduct(built):
             "serious",
             "general",
         ),
-        ("penalty_tiers.minor_only_categories", [], {"CF_CFLB": "通报批评", "CF_NR_FK": ""}, "minor", "general"),
+        (
+            "penalty_tiers.minor_only_categories",
+            [],
+            {"CF_CFLB": "通报批评", "CF_NR_FK": ""},
+            "minor",
+            "general",
+        ),
         ("penalty_tiers.serious_fine_wan", 1000, {"CF_NR_FK": "150"}, "serious", "general"),
-        ("penalty_tiers.minor_fine_categories", ["警告"], {"CF_CFLB": "罚款", "CF_NR_FK": "0.2"}, "minor", "general"),
+        (
+            "penalty_tiers.minor_fine_categories",
+            ["警告"],
+            {"CF_CFLB": "罚款", "CF_NR_FK": "0.2"},
+            "minor",
+            "general",
+        ),
     ],
 )
 def test_penalty_tiers_set_the_class(built, profile_with, key, value, record, before, after):

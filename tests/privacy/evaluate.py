@@ -52,8 +52,19 @@ from pathlib import Path
 from typing import NamedTuple
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-KINDS = ("citizen_id", "mobile", "landline", "bank_card", "email", "passport", "wechat", "qq", "birth_date",
-         "address", "name")  # fmt: skip
+KINDS = (
+    "citizen_id",
+    "mobile",
+    "landline",
+    "bank_card",
+    "email",
+    "passport",
+    "wechat",
+    "qq",
+    "birth_date",
+    "address",
+    "name",
+)
 ORDINARY = "ordinary"
 
 
@@ -79,69 +90,17 @@ class CorpusError(ValueError):
     pass
 
 
-def _read(directory: Path) -> tuple[list[Entry], list[str]]:
+def read_corpus(directory: Path) -> tuple[list[Entry], list[str]]:
     """Every entry of every file, and what is wrong with the files (labels that cannot be
     evaluated are left out of the entries). Scalars are read as strings (YAML's base loader):
     an unquoted 0431777 or 1985-03-12 stays the text it is, not an octal number or a date."""
-    import yaml
-
     entries: list[Entry] = []
     problems: list[str] = []
     files = sorted(Path(directory).glob("*.yml"))
     if not files:
         return [], [f"no *.yml file in {directory}"]
     for path in files:
-        try:
-            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
-        except (yaml.YAMLError, UnicodeDecodeError) as e:
-            problems.append(f"{path.name}: not readable YAML: {e}")
-            continue
-        if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
-            problems.append(f"{path.name}: no `entries` list")
-            continue
-        category = doc.get("category")
-        if not isinstance(category, str) or not category:
-            problems.append(f"{path.name}: no `category`")
-            category = path.stem
-        for unknown in sorted(set(doc) - {"category", "entries"}):
-            problems.append(f"{path.name}: unknown key {unknown!r}")
-        for n, raw in enumerate(doc["entries"], 1):
-            where = f"{path.name}#{n}"
-            if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"]:
-                problems.append(f"{where}: no `text`")
-                continue
-            text = raw["text"]
-            for unknown in sorted(set(raw) - {"text", "pii", "names", "note"}):
-                problems.append(f"{where}: unknown key {unknown!r}")
-            items = raw.get("pii") or []  # `pii:` with nothing after it reads as ''
-            if not isinstance(items, list):
-                problems.append(f"{where}: `pii` is not a list")
-                items = []
-            labels = []
-            for item in items:
-                if not isinstance(item, dict) or not isinstance(item.get("kind"), str) or "value" not in item:
-                    problems.append(f"{where}: pii item without kind and value: {item!r}")
-                elif item["kind"] not in KINDS:
-                    problems.append(f"{where}: unknown kind {item['kind']!r}")
-                elif not isinstance(item["value"], str) or not item["value"].strip():
-                    problems.append(f"{where}: empty or non-text value for {item['kind']}")
-                elif item["value"] not in text:
-                    problems.append(f"{where}: {item['kind']} value {item['value']!r} is not in the text")
-                else:
-                    labels.append(Label(item["kind"], item["value"]))
-            for (kind, value), count in Counter(labels).items():
-                if count > 1 and count != text.count(value):  # once per occurrence is how to label a repeat
-                    problems.append(
-                        f"{where}: {kind} {value!r} labelled {count} times, written {text.count(value)}"
-                    )
-            names = raw.get("names") or []
-            if isinstance(names, str) or not all(isinstance(x, str) and x for x in names):
-                problems.append(f"{where}: `names` is not a list of names: {names!r}")
-                names = [names] if isinstance(names, str) else []
-            if category == ORDINARY and labels:
-                problems.append(f"{where}: an ordinary entry with pii")
-            note = raw.get("note") if isinstance(raw.get("note"), str) else ""
-            entries.append(Entry(text, tuple(labels), tuple(names), category, where, note))
+        entries += _read_corpus_file(path, problems)
     seen: dict[tuple, str] = {}
     for e in entries:
         key = (e.text, e.names)
@@ -151,16 +110,96 @@ def _read(directory: Path) -> tuple[list[Entry], list[str]]:
     return entries, problems
 
 
+def _read_corpus_file(path: Path, problems: list[str]) -> list[Entry]:
+    """The entries of one corpus file; what is wrong with it is added to `problems`."""
+    import yaml
+
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        problems.append(f"{path.name}: not readable YAML: {e}")
+        return []
+    if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
+        problems.append(f"{path.name}: no `entries` list")
+        return []
+    category = doc.get("category")
+    if not isinstance(category, str) or not category:
+        problems.append(f"{path.name}: no `category`")
+        category = path.stem
+    for unknown in sorted(set(doc) - {"category", "entries"}):
+        problems.append(f"{path.name}: unknown key {unknown!r}")
+    entries = []
+    for n, raw in enumerate(doc["entries"], 1):
+        entry = _read_corpus_entry(raw, f"{path.name}#{n}", category, problems)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _read_corpus_entry(raw, where: str, category: str, problems: list[str]) -> Entry | None:
+    """One entry (`where`: file#position), or None when it has no text; what is wrong with it is
+    added to `problems`."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"]:
+        problems.append(f"{where}: no `text`")
+        return None
+    text = raw["text"]
+    for unknown in sorted(set(raw) - {"text", "pii", "names", "note"}):
+        problems.append(f"{where}: unknown key {unknown!r}")
+    labels = _read_labels(
+        raw.get("pii") or [], text, where, problems
+    )  # `pii:` with nothing after it reads as ''
+    names = raw.get("names") or []
+    if isinstance(names, str) or not all(isinstance(x, str) and x for x in names):
+        problems.append(f"{where}: `names` is not a list of names: {names!r}")
+        names = [names] if isinstance(names, str) else []
+    if category == ORDINARY and labels:
+        problems.append(f"{where}: an ordinary entry with pii")
+    note = raw.get("note") if isinstance(raw.get("note"), str) else ""
+    return Entry(text, tuple(labels), tuple(names), category, where, note)
+
+
+def _read_labels(items, text: str, where: str, problems: list[str]) -> list[Label]:
+    """The labels of an entry's `pii` that can be evaluated; what is wrong with the others, and a
+    value labelled more than once but not once per occurrence, is added to `problems`."""
+    if not isinstance(items, list):
+        problems.append(f"{where}: `pii` is not a list")
+        items = []
+    labels = []
+    for item in items:
+        problem = _label_problem(item, text)
+        if problem:
+            problems.append(f"{where}: {problem}")
+        else:
+            labels.append(Label(item["kind"], item["value"]))
+    for (kind, value), count in Counter(labels).items():
+        if count > 1 and count != text.count(value):  # once per occurrence is how to label a repeat
+            problems.append(f"{where}: {kind} {value!r} labelled {count} times, written {text.count(value)}")
+    return labels
+
+
+def _label_problem(item, text: str) -> str | None:
+    """What makes a `pii` item impossible to evaluate, or None."""
+    if not isinstance(item, dict) or not isinstance(item.get("kind"), str) or "value" not in item:
+        return f"pii item without kind and value: {item!r}"
+    if item["kind"] not in KINDS:
+        return f"unknown kind {item['kind']!r}"
+    if not isinstance(item["value"], str) or not item["value"].strip():
+        return f"empty or non-text value for {item['kind']}"
+    if item["value"] not in text:
+        return f"{item['kind']} value {item['value']!r} is not in the text"
+    return None
+
+
 def load_corpus(directory: Path | str | None = None) -> list[Entry]:
     """The labelled entries of every `*.yml` in `directory` (default `CORPUS`), in file order.
     Labels that cannot be evaluated (unknown kind, value not in the text...) are left out:
     `corpus_problems` lists them."""
-    return _read(Path(directory or CORPUS))[0]
+    return read_corpus(Path(directory or CORPUS))[0]
 
 
 def corpus_problems(directory: Path | str | None = None) -> list[str]:
     """What is wrong with the corpus files (empty when nothing is)."""
-    return _read(Path(directory or CORPUS))[1]
+    return read_corpus(Path(directory or CORPUS))[1]
 
 
 # --- the evaluation -------------------------------------------------------------------------------
@@ -307,17 +346,23 @@ class Report:
     def table(self) -> str:
         lines = [f"{'kind':<12} {'entities':>9} {'found':>7} {'recall':>8}"]
         for kind in [*KINDS, *sorted(set(self.entities) - set(KINDS))]:
-            lines.append(f"{kind:<12} {self.entities.get(kind, 0):>9,} {self.found.get(kind, 0):>7,} "
-                         f"{_pct(self.found.get(kind, 0), self.entities.get(kind, 0)):>8}")  # fmt: skip
+            lines.append(
+                f"{kind:<12} {self.entities.get(kind, 0):>9,} {self.found.get(kind, 0):>7,} "
+                f"{_pct(self.found.get(kind, 0), self.entities.get(kind, 0)):>8}"
+            )
         total, found = sum(self.entities.values()), sum(self.found.values())
         lines += ["-" * 39, f"{'(all)':<12} {total:>9,} {found:>7,} {_pct(found, total):>8}", ""]
         changed = self.changed_at_labels + self.false_positive_chars
-        lines.append(f"precision: {self.clean:,} of {self.texts:,} texts changed only at labelled values "
-                     f"({_pct(self.clean, self.texts).strip()}); {self.false_positive_chars:,} characters changed "
-                     f"outside labels, {self.changed_at_labels:,} inside ({_pct(self.changed_at_labels, changed).strip()}"
-                     " of changed characters at labels)")  # fmt: skip
-        lines.append(f"ordinary sentences unchanged: {self.ordinary_unchanged:,} of {self.ordinary:,} "
-                     f"({_pct(self.ordinary_unchanged, self.ordinary).strip()})")  # fmt: skip
+        lines.append(
+            f"precision: {self.clean:,} of {self.texts:,} texts changed only at labelled values "
+            f"({_pct(self.clean, self.texts).strip()}); {self.false_positive_chars:,} characters changed "
+            f"outside labels, {self.changed_at_labels:,} inside ({_pct(self.changed_at_labels, changed).strip()}"
+            " of changed characters at labels)"
+        )
+        lines.append(
+            f"ordinary sentences unchanged: {self.ordinary_unchanged:,} of {self.ordinary:,} "
+            f"({_pct(self.ordinary_unchanged, self.ordinary).strip()})"
+        )
         return "\n".join(lines)
 
     def misses_text(self, kind: str | None = None, limit: int | None = None) -> str:
@@ -348,8 +393,10 @@ class Report:
 
     def __repr__(self) -> str:
         found, total = sum(self.found.values()), sum(self.entities.values())
-        return (f"Report({found}/{total} entities found, {len(self.misses)} misses, {self.clean}/{self.texts} texts "
-                f"clean, {self.ordinary_unchanged}/{self.ordinary} ordinary unchanged)")  # fmt: skip
+        return (
+            f"Report({found}/{total} entities found, {len(self.misses)} misses, {self.clean}/{self.texts} texts "
+            f"clean, {self.ordinary_unchanged}/{self.ordinary} ordinary unchanged)"
+        )
 
     def __str__(self) -> str:
         return "\n\n".join((self.table(), self.misses_text(), self.changes_text(), self.ordinary_text()))
@@ -370,65 +417,87 @@ def evaluate(outputs: Sequence[str], entries: Sequence[Entry]) -> Report:
         raise ValueError(f"{len(outputs)} outputs for {len(entries)} entries")
     report = Report()
     for entry, output in zip(entries, outputs, strict=True):
-        text = entry.text
         report.texts += 1
         if entry.category == ORDINARY:
-            report.ordinary += 1
-            if output == text:
-                report.ordinary_unchanged += 1
-            else:
-                report.ordinary_changed.append((entry.source, text, output))
-        alignment = _align(text, output)
-        kept = [False] * len(text)  # the text's characters the output still holds in place
+            _judge_ordinary(report, entry, output)
+        alignment = _align(entry.text, output)
+        kept = [False] * len(entry.text)  # the text's characters the output still holds in place
         for tag, i1, i2, _j1, _j2 in alignment.opcodes:
             if tag == "equal":
                 kept[i1:i2] = [True] * (i2 - i1)
-        labelled = [False] * len(text)
-        for (kind, value), count in Counter(entry.pii).items():
-            allowed = _kept_prefix(value, kind)
-            stayed = []  # per occurrence, what of the value the output holds in place
-            for start in _occurrences(text, value):
-                end = start + len(value)
-                labelled[start:end] = [True] * len(value)
-                stayed.append(
-                    "".join(text[i] for i in range(start + allowed, end) if kept[i] and _significant(text[i]))
-                )
-            elsewhere = not any(stayed) and _anywhere(value, kind, output)
-            # a value labelled once per occurrence is judged per occurrence; else each label on all of them
-            verdicts = stayed if 1 < count == len(stayed) else ["".join(stayed)] * count
-            ambiguous = (
-                f"; written {len(stayed)} times, labelled {count}: every occurrence judged"
-                if count < len(stayed) and not all(stayed)
-                else ""
-            )
-            for kept_here in verdicts:
-                report.entities[kind] = report.entities.get(kind, 0) + 1
-                if kept_here:
-                    report.misses.append(
-                        Miss(kind, value, output, entry.source, f"kept {kept_here!r}{ambiguous}")
-                    )
-                elif elsewhere:
-                    report.misses.append(
-                        Miss(kind, value, output, entry.source, "found elsewhere in the output")
-                    )
-                else:
-                    report.found[kind] = report.found.get(kind, 0) + 1
-        _widen(text, labelled)
-        clean = True
-        for tag, i1, i2, j1, j2 in alignment.opcodes:
-            if tag == "equal":
-                continue
-            outside = sum(1 for i in range(i1, i2) if not labelled[i])
-            report.changed_at_labels += (i2 - i1) - outside
-            report.false_positive_chars += outside
-            touches = any(labelled[i] for i in (i1 - 1, i1) if 0 <= i < len(text))
-            if outside or (i1 == i2 and not touches):
-                clean = False
-                report.changes.append(
-                    Change(entry.source, text[i1:i2], alignment.output(j1, j2), text, output)
-                )
-        report.clean += clean
+        labelled = [False] * len(entry.text)
+        for label, count in Counter(entry.pii).items():
+            _judge_value(report, entry, output, label, count, kept, labelled)
+        _widen(entry.text, labelled)
+        report.clean += _judge_changes(report, entry, output, alignment, labelled)
     return report
+
+
+def _judge_ordinary(report: Report, entry: Entry, output: str) -> None:
+    """An ordinary sentence counts as left alone only when it comes out exactly as it went in."""
+    report.ordinary += 1
+    if output == entry.text:
+        report.ordinary_unchanged += 1
+    else:
+        report.ordinary_changed.append((entry.source, entry.text, output))
+
+
+def _judge_value(
+    report: Report,
+    entry: Entry,
+    output: str,
+    label: Label,
+    count: int,
+    kept: list[bool],
+    labelled: list[bool],
+) -> None:
+    """Count the entities of one labelled value (`count`: how often it is labelled) as found or
+    missed, and mark its occurrences in `labelled`."""
+    text, (kind, value) = entry.text, label
+    allowed = _kept_prefix(value, kind)
+    stayed = []  # per occurrence, what of the value the output holds in place
+    for start in _occurrences(text, value):
+        end = start + len(value)
+        labelled[start:end] = [True] * len(value)
+        stayed.append(
+            "".join(text[i] for i in range(start + allowed, end) if kept[i] and _significant(text[i]))
+        )
+    elsewhere = not any(stayed) and _anywhere(value, kind, output)
+    # a value labelled once per occurrence is judged per occurrence; else each label on all of them
+    verdicts = stayed if 1 < count == len(stayed) else ["".join(stayed)] * count
+    ambiguous = (
+        f"; written {len(stayed)} times, labelled {count}: every occurrence judged"
+        if count < len(stayed) and not all(stayed)
+        else ""
+    )
+    for kept_here in verdicts:
+        report.entities[kind] = report.entities.get(kind, 0) + 1
+        if kept_here:
+            report.misses.append(Miss(kind, value, output, entry.source, f"kept {kept_here!r}{ambiguous}"))
+        elif elsewhere:
+            report.misses.append(Miss(kind, value, output, entry.source, "found elsewhere in the output"))
+        else:
+            report.found[kind] = report.found.get(kind, 0) + 1
+
+
+def _judge_changes(
+    report: Report, entry: Entry, output: str, alignment: _Alignment, labelled: list[bool]
+) -> bool:
+    """Count the changed characters inside and outside labelled values, record every change away
+    from them; whether the text changed only at labelled values."""
+    text = entry.text
+    clean = True
+    for tag, i1, i2, j1, j2 in alignment.opcodes:
+        if tag == "equal":
+            continue
+        outside = sum(1 for i in range(i1, i2) if not labelled[i])
+        report.changed_at_labels += (i2 - i1) - outside
+        report.false_positive_chars += outside
+        touches = any(labelled[i] for i in (i1 - 1, i1) if 0 <= i < len(text))
+        if outside or (i1 == i2 and not touches):
+            clean = False
+            report.changes.append(Change(entry.source, text[i1:i2], alignment.output(j1, j2), text, output))
+    return clean
 
 
 def _widen(text: str, labelled: list[bool]) -> None:

@@ -934,77 +934,115 @@ def _s_contact(t: _Text, rng: random.Random, rec: dict) -> None:
 
 
 def _s_decoys(t: _Text, rng: random.Random, rec: dict) -> None:
-    """Numbers and phrases that look like personal data and are not."""
-    form = rng.randrange(12)
-    if form == 0:
-        t.add("执法人员于")
-        t.decoy(_date_compact(rng), "date_compact")
-        t.add("进行现场检查，")
-    elif form == 1:
-        t.add("核查时发现其登记的身份证号")
-        t.decoy(make_citizen_id(rng, valid=False), "id_bad_checksum")
-        t.add(rng.choice(("与实际不符，", "无法通过校验，")))
-    elif form == 2:
-        t.add("其提供的银行卡号")
-        card = make_card(rng, valid=False)
-        t.decoy(card, "card_bad_luhn")
-        t.add("无效，")
-    elif form == 3:
-        t.add("营业执照注册号")
-        reg = (
-            rng.choice(DIVISIONS)
-            + rng.choice("0123456")
-            + "".join(rng.choice("0123456789") for _ in range(8))
+    """Numbers and phrases that look like personal data and are not: one of `_DECOY_CLAUSES`,
+    each equally likely."""
+    _DECOY_CLAUSES[rng.randrange(len(_DECOY_CLAUSES))](t, rng)
+
+
+def _decoy_date_compact(t: _Text, rng: random.Random) -> None:
+    t.add("执法人员于")
+    t.decoy(_date_compact(rng), "date_compact")
+    t.add("进行现场检查，")
+
+
+def _decoy_bad_citizen_id(t: _Text, rng: random.Random) -> None:
+    t.add("核查时发现其登记的身份证号")
+    t.decoy(make_citizen_id(rng, valid=False), "id_bad_checksum")
+    t.add(rng.choice(("与实际不符，", "无法通过校验，")))
+
+
+def _decoy_bad_card(t: _Text, rng: random.Random) -> None:
+    t.add("其提供的银行卡号")
+    card = make_card(rng, valid=False)
+    t.decoy(card, "card_bad_luhn")
+    t.add("无效，")
+
+
+def _decoy_registration_number(t: _Text, rng: random.Random) -> None:
+    t.add("营业执照注册号")
+    reg = rng.choice(DIVISIONS) + rng.choice("0123456") + "".join(rng.choice("0123456789") for _ in range(8))
+    t.decoy(reg, "reg_no")
+    t.add("，")
+
+
+def _decoy_licence_number(t: _Text, rng: random.Random) -> None:
+    lic = rng.choice(
+        (
+            "JY" + rng.choice(("1", "2")) + rng.choice(DIVISIONS) + f"{rng.randint(0, 9_999_999):07d}",
+            f"吉AA{rng.randint(4310000, 4319999)}",
+            f"吉交运管许可长字{rng.choice(DIVISIONS)}{rng.randint(0, 999999):06d}号",
+            make_uscc(rng) + f"{rng.randint(1, 9):03d}P",
         )
-        t.decoy(reg, "reg_no")
-        t.add("，")
-    elif form == 4:
-        lic = rng.choice(
-            (
-                "JY" + rng.choice(("1", "2")) + rng.choice(DIVISIONS) + f"{rng.randint(0, 9_999_999):07d}",
-                f"吉AA{rng.randint(4310000, 4319999)}",
-                f"吉交运管许可长字{rng.choice(DIVISIONS)}{rng.randint(0, 999999):06d}号",
-                make_uscc(rng) + f"{rng.randint(1, 9):03d}P",
-            )
-        )
-        t.add(rng.choice(("食品经营许可证编号", "许可证编号：", "许可证号", "排污许可证编号")))
-        t.decoy(lic, "licence_no")
-        t.add("，")
-    elif form == 5:
-        t.add("网店订单号")
-        t.decoy(str(rng.randint(10**17, 10**19 - 1)), "order_no")
-        t.add("，")
-    elif form == 6:
-        t.add("发票代码")
-        t.decoy("0" + "".join(rng.choice("0123456789") for _ in range(11)), "invoice_code")
-        t.add("，")
-    elif form == 7:
-        t.add("网站备案号")
-        t.decoy(
-            f"{rng.choice('吉粤黑京')}ICP备{rng.randint(2015, 2025)}{rng.randint(0, 999999):06d}号", "icp_no"
-        )
-        t.add("，")
-    elif form == 8:
-        masked = rng.choice(SURNAMES) + rng.choice(("某", "某某", "*", "**"))
-        t.add(rng.choice(("员工", "当事人", "驾驶人", "消费者")))
-        t.decoy(masked, "masked_name")
-        t.add(rng.choice(("在场，", "证实，", "反映，")))
-    elif form == 9:
-        t.add("联系电话")
-        m = make_mobile(rng)
-        t.decoy(m[:3] + "****" + m[7:], "masked_phone")
-        t.add("，")
-    elif form == 10:
-        before, phrase, after = rng.choice(SURNAME_PHRASES)
-        t.add(before)
-        t.decoy(phrase, "phrase")
-        t.add(after)
-    else:
-        t.add(
-            rng.choice(("负责人", "法定代表人", "员工", "当事人")),
-            rng.choice(("未到场", "拒绝签字", "不在现场", "表示无异议")),
-            "，",
-        )
+    )
+    t.add(rng.choice(("食品经营许可证编号", "许可证编号：", "许可证号", "排污许可证编号")))
+    t.decoy(lic, "licence_no")
+    t.add("，")
+
+
+def _decoy_order_number(t: _Text, rng: random.Random) -> None:
+    t.add("网店订单号")
+    t.decoy(str(rng.randint(10**17, 10**19 - 1)), "order_no")
+    t.add("，")
+
+
+def _decoy_invoice_code(t: _Text, rng: random.Random) -> None:
+    t.add("发票代码")
+    t.decoy("0" + "".join(rng.choice("0123456789") for _ in range(11)), "invoice_code")
+    t.add("，")
+
+
+def _decoy_icp_number(t: _Text, rng: random.Random) -> None:
+    t.add("网站备案号")
+    t.decoy(f"{rng.choice('吉粤黑京')}ICP备{rng.randint(2015, 2025)}{rng.randint(0, 999999):06d}号", "icp_no")
+    t.add("，")
+
+
+def _decoy_masked_name(t: _Text, rng: random.Random) -> None:
+    masked = rng.choice(SURNAMES) + rng.choice(("某", "某某", "*", "**"))
+    t.add(rng.choice(("员工", "当事人", "驾驶人", "消费者")))
+    t.decoy(masked, "masked_name")
+    t.add(rng.choice(("在场，", "证实，", "反映，")))
+
+
+def _decoy_masked_phone(t: _Text, rng: random.Random) -> None:
+    t.add("联系电话")
+    m = make_mobile(rng)
+    t.decoy(m[:3] + "****" + m[7:], "masked_phone")
+    t.add("，")
+
+
+def _decoy_phrase_after_role(t: _Text, rng: random.Random) -> None:
+    """A role word before a word that starts with a surname character: 当事人于当日, 经营者张贴."""
+    before, phrase, after = rng.choice(SURNAME_PHRASES)
+    t.add(before)
+    t.decoy(phrase, "phrase")
+    t.add(after)
+
+
+def _decoy_role_without_name(t: _Text, rng: random.Random) -> None:
+    t.add(
+        rng.choice(("负责人", "法定代表人", "员工", "当事人")),
+        rng.choice(("未到场", "拒绝签字", "不在现场", "表示无异议")),
+        "，",
+    )
+
+
+# The decoy clauses `_s_decoys` picks from. Their order is the corpus: a seed gives the same
+# samples only as long as each clause keeps its place (and its draws from `rng`).
+_DECOY_CLAUSES = (
+    _decoy_date_compact,
+    _decoy_bad_citizen_id,
+    _decoy_bad_card,
+    _decoy_registration_number,
+    _decoy_licence_number,
+    _decoy_order_number,
+    _decoy_invoice_code,
+    _decoy_icp_number,
+    _decoy_masked_name,
+    _decoy_masked_phone,
+    _decoy_phrase_after_role,
+    _decoy_role_without_name,
+)
 
 
 def _s_penalty(t: _Text, rng: random.Random, rec: dict) -> None:

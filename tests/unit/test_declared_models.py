@@ -71,8 +71,13 @@ def test_ambiguous_declarations_fail_closed(tmp_path):
 def test_dbt_sees_the_same_declarations(tmp_path):
     """What Python reads from the YAML files is what dbt puts in the manifest (`dbt parse`)."""
     lake = tmp_path / "lake"
-    proc = subprocess.run([CREDITLAKE, "dbt", "--lake", str(lake), "--as-of", "2026-11-22", "--", "parse"],
-                          capture_output=True, text=True, check=False, timeout=180)  # fmt: skip
+    proc = subprocess.run(
+        [CREDITLAKE, "dbt", "--lake", str(lake), "--as-of", "2026-11-22", "--", "parse"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     manifest = json.loads((lake / "warehouse" / "dbt_target" / "manifest.json").read_text(encoding="utf-8"))
     in_manifest = {

@@ -97,9 +97,23 @@ def test_every_defect_kind_is_planted_in_every_dataset_that_can_carry_it(full):
     kinds = {v.get("kind") for v in truth["expected"].values()}
     assert {"id_junk", "date_format", "uscc_pilot", "masked_name", "other_document", "id_legacy_15"} <= kinds
     reasons = {v["reason"] for v in truth["expected"].values()}
-    assert {"uscc_checksum", "uscc_length", "id_excel_scientific", "id_excel_float", "id_checksum", "date_invalid",
-            "date_in_future", "required_missing", "enum_invalid", "amount_invalid", "amount_unit", "date_order",
-            "duplicate_in_batch", "excluded_simple_procedure", "row_malformed"} <= reasons  # fmt: skip
+    assert {
+        "uscc_checksum",
+        "uscc_length",
+        "id_excel_scientific",
+        "id_excel_float",
+        "id_checksum",
+        "date_invalid",
+        "date_in_future",
+        "required_missing",
+        "enum_invalid",
+        "amount_invalid",
+        "amount_unit",
+        "date_order",
+        "duplicate_in_batch",
+        "excluded_simple_procedure",
+        "row_malformed",
+    } <= reasons
 
 
 def test_the_columns_a_defect_damages_are_the_layouts_own():
@@ -213,8 +227,15 @@ def test_events_point_at_records_that_loaded(full):
             assert rec["decision_number"] in event_row.tolist()
     assert checked > 50
     kinds = {(e["dataset"], e["event"]) for e in events}
-    assert {("revocations", "撤销"), ("revocations", "删除"), ("revocations", "更正"), ("objections", "受理"),
-            ("objections", "办结"), ("subject_requests", "删除荣誉信息"), ("subject_requests", "不公示守信信息")} <= kinds  # fmt: skip
+    assert {
+        ("revocations", "撤销"),
+        ("revocations", "删除"),
+        ("revocations", "更正"),
+        ("objections", "受理"),
+        ("objections", "办结"),
+        ("subject_requests", "删除荣誉信息"),
+        ("subject_requests", "不公示守信信息"),
+    } <= kinds
     objections = [e for e in events if e["dataset"] == "objections" and e["fate"] == "loaded"]
     assert any(e["open_on_as_of"] for e in objections)
     assert {e["result"] for e in objections if e["event"] == "办结"} == {"维持", "更正", "撤销"}
@@ -300,8 +321,26 @@ def test_defect_shares_are_configurable(tmp_path):
 def test_cli_generate_writes_every_dataset_unless_told_penalties_only(tmp_path, capsys):
     from creditlake.cli import main
 
-    assert main(["generate", "--out", str(tmp_path / "all"), "--penalties", "120", "--formats", "csv,jsonl",
-                 "--as-of", "2026-11-22", "--seed", "5", "--commitments", "20"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "generate",
+                "--out",
+                str(tmp_path / "all"),
+                "--penalties",
+                "120",
+                "--formats",
+                "csv,jsonl",
+                "--as-of",
+                "2026-11-22",
+                "--seed",
+                "5",
+                "--commitments",
+                "20",
+            ]
+        )
+        == 0
+    )
     truth = read_truth(tmp_path / "all")
     assert {f["format"] for f in truth["files"].values()} == {"csv", "jsonl"}
     assert {f["dataset"] for f in truth["files"].values()} == set(DATASETS)
