@@ -284,11 +284,11 @@ def _land_table(cfg: RunConfig, extract: Extract, result: FileResult, mapped=Non
     landed_at = datetime.now(UTC).isoformat(timespec="seconds")
     raw = _raw_table(result, cols, lines, landed_at, subject_type, subject_key, decision, flags, record_key)
     refused = verdict.quarantined_rows(raw)
+    if malformed or result.skipped:  # who gets a report no refused row names
+        result.provider = _usual_provider(spec, cols)
     if malformed:
         header_codes = [renamed.get(name) for name in table.column_names]
-        unreadable = _malformed_rows(
-            malformed, result, spec, landed_at, header_codes, _usual_provider(spec, cols)
-        )
+        unreadable = _malformed_rows(malformed, result, spec, landed_at, header_codes, result.provider)
         refused = _concat(refused, unreadable)
     _write_batch(cfg, result, raw, verdict, refused)
     return result.as_dict()

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -522,3 +523,19 @@ def test_a_bad_map_stops_a_run_before_airflow_starts(tmp_path, monkeypatch, caps
     ]
     assert main(args) == 2
     assert "typo.yml: dataset: 'penalty' is none of" in capsys.readouterr().err
+
+
+def test_the_provider_is_told_what_was_skipped(tmp_path):
+    """A file that loads whole still gets a report when lines were skipped: the provider sees
+    which lines the platform did not take as records, and why."""
+    from creditlake import feedback
+
+    cfg = RunConfig(landing=tmp_path / "landing", lake=tmp_path / "lake", as_of=AS_OF)
+    result, _ = land_bytes(tmp_path, *footer_csv())
+    written = feedback.write_feedback(cfg, result)
+    report = json.loads(
+        next(p for p in map(Path, written) if p.suffix == ".json").read_text(encoding="utf-8")
+    )
+    assert report["provider"] == AGENCY and report["rows"] == []
+    assert report["skipped"] == {"footer": 3}
+    assert [s["text"] for s in report["skipped_lines"]][0] == "合计：5条"
