@@ -43,9 +43,11 @@ browser:
 	  (apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null) || \
 	  echo "WARNING: could not install chromium; the portal's browser tests will be skipped"
 
-# pytest exits 5 when it collected no test: make (and CI) treat that as a failure.
+# pytest exits 5 when it collected no test: make (and CI) treat that as a failure. Two
+# workers, one per core, each taking whole test files (their module fixtures run once):
+# most tests wait on one single-threaded process (dbt, Airflow, Great Expectations).
 test: env lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 test-fast: env
 	$(BIN)/pytest tests/unit

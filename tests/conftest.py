@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import date
@@ -14,6 +15,14 @@ from creditlake.settings import PROJECT_ROOT, RunConfig
 
 AS_OF = date(2026, 11, 22)
 CREDITLAKE = str(Path(sys.executable).parent / "creditlake")
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` runs two workers), each worker runs its DAG runs on an
+    Airflow home of its own: two `airflow dags test` on one SQLite database lock each other."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and "CREDITLAKE_AIRFLOW_HOME" not in os.environ:
+        os.environ["CREDITLAKE_AIRFLOW_HOME"] = str(PROJECT_ROOT / ".airflow" / f"pytest-{worker}")
 
 
 @pytest.fixture

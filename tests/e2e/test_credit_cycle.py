@@ -369,18 +369,15 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     assert run_cli("audit", "verify", "--lake", str(lake)).stdout.startswith("OK  ")
 
 
-# The same scenario under each profile, run on 2026-11-22 through the DAG. Penalty A, a
-# general one decided 2025-06-02, is published or archived as the profile says; B has an
-# objection open since 2026-11-20, so it is published and marked (jl-draft Art 36,
-# city-2022 Art 42, gd-draft Art 40); C was revoked on 2026-10-08, so it is withdrawn
-# (city-2022 Art 45, hl-2022 Art 38); D was decided under the simple procedure: excluded.
+# One scenario run on 2026-11-22 through the DAG under two profiles whose answers differ (all
+# six are built in tests/law/test_each_profile.py). Penalty A, a general one decided
+# 2025-06-02, is published or archived as the profile says; B has an objection open since
+# 2026-11-20, so it is published and marked (jl-draft Art 36); C was revoked on 2026-10-08, so
+# it is withdrawn (city-2022 Art 45, hl-2022 Art 38); D was decided under the simple
+# procedure: excluded.
 PROFILE_ANSWERS = {
     "jl-draft": False,  # jl-draft Art 19: general at most 1 year -> A ended 2026-06-02
-    "hl-draft": False,  # hl-draft Art 51: 3 months to 1 year
-    "gd-draft": True,  # gd-draft Art 24: 3 years from determination
     "national": True,  # NDRC Order 58 in force on 2025-06-02: at most 3 years
-    "hl-2022": True,  # hl-2022 Art 37: per national rules (Order 58 on that date)
-    "city-2022": True,  # city-2022 Art 13: per the catalog item, i.e. national rules
 }
 
 
