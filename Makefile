@@ -50,7 +50,7 @@ test: env lint browser
 	$(BIN)/pytest -n 2 --dist loadfile
 
 test-fast: env
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest -n 2 --dist loadfile tests/unit
 
 bench: env
 	$(BIN)/python -m bench
