@@ -29,6 +29,7 @@ PROFILES_DIR = Path(__file__).parent / "jurisdictions"
 CITED = ("article", "basis")  # where a rule's value comes from
 UNITS = {"days", "working_days", "months", "years", "long_term"}
 NATURE_CLASSES = ("minor", "general", "serious")
+AUTHORISATION_TERM_UNITS = ("days", "months", "years")
 TOP_LEVEL = {
     "name",
     "title",
@@ -45,6 +46,7 @@ TOP_LEVEL = {
     "deadlines",
     "query_log_retention",
     "authorisation_end_date_required",
+    "authorisation_max_term",
     "positive_withheld_on_request",
     "honours_deleted_on_request",
     "long_term_categories",
@@ -413,12 +415,40 @@ def _check_period(version: dict, cls: str, file: str, where: str) -> None:
         raise ProfileError(f"{file}: {where}.{cls}: min ({lo} months) is longer than max ({hi} months)")
 
 
+def _check_authorisation_max_term(rules: dict, file: str) -> None:
+    """The longest term an authorisation may run (where it must end): a positive whole number of
+    days, months or years that a date can reach."""
+    term = rules["authorisation_max_term"]
+    value, unit = term.get("value"), term.get("unit")
+    if unit not in AUTHORISATION_TERM_UNITS or isinstance(value, bool) or not isinstance(value, int):
+        raise ProfileError(
+            f"{file}: authorisation_max_term: needs a whole value and a unit of "
+            f"{', '.join(AUTHORISATION_TERM_UNITS)} (got {value!r} {unit!r})"
+        )
+    if value <= 0:
+        raise ProfileError(f"{file}: authorisation_max_term: {value} {unit} is not a positive term")
+    try:
+        term_end(date(2000, 1, 1), term)
+    except (OverflowError, ValueError):
+        raise ProfileError(f"{file}: authorisation_max_term: {value} {unit} runs past any date") from None
+
+
+def term_end(start: date, term: dict) -> date:
+    """The last day a term of days, months or years starting on `start` reaches (Civil Code
+    Arts 201-203: months and years end on the same-numbered day). Raises OverflowError or
+    ValueError past the calendar's end."""
+    if term["unit"] == "days":
+        return start + timedelta(days=term["value"])
+    return add_months(start, term["value"] * (12 if term["unit"] == "years" else 1))
+
+
 # In order: the first problem found is the one reported.
 _PROFILE_CHECKS = (
     _check_required,
     _check_citations,
     _check_choices,
     _check_serious_list,
+    _check_authorisation_max_term,
     _check_group_citations,
     _check_periods_by_version,
 )

@@ -1,4 +1,4 @@
-"""The access log (查询日志): who read what, when, for what purpose — append-only and hash-chained.
+"""The access log (查询日志): who read what, when, for what purpose — append-only and MAC-chained.
 
 Every feed delivery and every request to the sharing API appends one entry (hl-draft Art 25,
 gd-draft Art 22: who, when, what, for what purpose). An entry is one JSON line:
@@ -6,11 +6,18 @@ gd-draft Art 22: who, when, what, for what purpose). An entry is one JSON line:
     {"seq": 42, "time": "2026-11-22T09:30:00+08:00", "institution": "<USCC>", "licence": "LIC-..",
      "purpose": "credit_assessment", "action": "delivery" | "GET /delta-sharing/shares" | ...,
      "read": {"table": "...", "records": 17} | null, "result": "ok" | "refused", "why": "..." | null,
-     "prev_hash": "<hash of the entry before>", "hash": "<sha256 of this entry without 'hash'>"}
+     "token": "tok_..", "client": "10.0.0.7", "request": "GET /delta-sharing/...?..", "status": 200,
+     "subjects": ["<subject_key>", ...] | null,
+     "prev_hash": "<hash of the entry before>", "hash": "<HMAC-SHA256 of this entry without 'hash'>"}
 
-`hash` is sha256 over the canonical JSON (sorted keys, no spaces, UTF-8) of the entry without
-its `hash`; `prev_hash` links it to the entry before, so an edited, deleted, inserted or
-reordered line breaks the chain and `verify` names it.
+`hash` is HMAC-SHA256, under the audit key, of the canonical JSON (sorted keys, no spaces,
+UTF-8) of the entry without its `hash`; `prev_hash` links it to the entry before, so an edited,
+deleted, inserted or reordered line breaks the chain and `verify` names it. A plain hash could
+be recomputed by whoever edits the files; the MAC cannot be without the key, which lives outside
+the lake (`CREDITLAKE_AUDIT_KEY_FILE`, else `~/.config/creditlake/audit.key`, created with mode
+0600 on the first write of an empty log; a key inside the lake or beside the log is refused).
+`subjects` are the subject keys in what was served (a downloaded file, a delivery), so
+`who_read` answers "who saw my record, and when" (hl-draft Art 25, gd-draft Art 22 查询人员).
 
 Logs are never altered or deleted (jl-draft Art 40), yet kept only as long as the profile
 says: 3 years (jl-draft Art 20) or long-term (gd-draft Art 22). The log is therefore written
@@ -20,14 +27,17 @@ only whole segments that lie entirely outside the retention period, after append
 `prune` entry that records what it deleted and the last hash before the cut — the chain is
 never edited, and `verify` accepts a missing head only when a prune entry accounts for it.
 
-What a local hash chain cannot show is the loss of the newest entries (a truncated tail);
-`head()` gives the latest hash so it can be anchored outside the platform.
+What a chain cannot show alone is the loss of the newest entries (a cut tail, a deleted newest
+segment, every segment deleted): `head_for_publication()` gives a MAC'd head (seq, last hash,
+entry count, time) to publish outside the platform each run, and `verify(..., head=...)` fails
+when the log no longer reaches the published head.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -41,6 +51,9 @@ GENESIS = "0" * 64
 SEGMENT = re.compile(r"^access-(\d{6})\.jsonl$")
 CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving: a fixed offset is exact
 RESULTS = ("ok", "refused")
+KEY_ENV = "CREDITLAKE_AUDIT_KEY_FILE"
+_ENTRY_DOMAIN = b"creditlake audit entry\n"
+_HEAD_DOMAIN = b"creditlake audit head\n"
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 _GUARD = threading.Lock()
 
@@ -63,8 +76,72 @@ def canonical(obj) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def entry_hash(entry: dict) -> str:
-    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
+def entry_hash(entry: dict, key: bytes) -> str:
+    """HMAC-SHA256 under the audit key of the entry without its `hash`."""
+    body = canonical({k: v for k, v in entry.items() if k != "hash"})
+    return hmac.new(key, _ENTRY_DOMAIN + body, hashlib.sha256).hexdigest()
+
+
+# --- the audit key ---------------------------------------------------------------------------
+
+
+def audit_key_path() -> Path:
+    """`CREDITLAKE_AUDIT_KEY_FILE`, else `$XDG_CONFIG_HOME/creditlake/audit.key` (`~/.config`):
+    outside the lake, so whoever can rewrite the lake's files cannot recompute the chain."""
+    named = os.environ.get(KEY_ENV)
+    if named:
+        return Path(named).expanduser()
+    config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(config) / "creditlake" / "audit.key"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def audit_key(root: Path, *, lake: Path | None = None, create: bool = False) -> bytes:
+    """The key the log under `root` is chained with. Refused inside the log's folder or the lake
+    (`lake`, else the folder holding a default `<lake>/audit`). Generated (0600) only when
+    `create` and the log is still empty: a new key for an existing log would orphan it."""
+    path, root = audit_key_path(), Path(root)
+    lake = Path(lake) if lake else (root.parent if root.name == "audit" else root)
+    for folder in (root, lake):
+        if _inside(path, folder):
+            raise AuditError(
+                f"audit key {path} is inside {folder}: keep it outside the lake and the log ({KEY_ENV})"
+            )
+    if not path.exists():
+        if create and not segments(root):
+            _create_key(path)
+        elif not path.exists():  # (re-checked: another writer may have just created it)
+            raise AuditError(f"no audit key at {path} ({KEY_ENV}): the log cannot be written or verified")
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except ValueError as err:
+        raise AuditError(f"audit key {path} is not hex") from err
+    if len(key) < 32:
+        raise AuditError(f"audit key {path} is shorter than 32 bytes")
+    return key
+
+
+def _create_key(path: Path) -> None:
+    """Written whole under a temporary name, then linked into place: a concurrent writer either
+    creates it first (theirs is used) or sees the complete key, never a half-written file."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(os.urandom(32).hex() + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+
+
+def key_id(key: bytes) -> str:
+    return hmac.new(key, b"creditlake key id", hashlib.sha256).hexdigest()[:16]
 
 
 def segment_name(number: int) -> str:
@@ -82,9 +159,23 @@ def segments(root: Path) -> list[tuple[int, Path]]:
 class AccessLog:
     """Appends entries to the log under `root`; safe across threads and processes (flock)."""
 
-    def __init__(self, root: Path, clock: Callable[[], datetime] = now_china):
+    def __init__(
+        self,
+        root: Path,
+        clock: Callable[[], datetime] = now_china,
+        *,
+        key: bytes | None = None,
+        lake: Path | None = None,
+    ):
         self.root = Path(root)
         self.clock = clock
+        self._key, self._lake = key, lake
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            self._key = audit_key(self.root, lake=self._lake, create=True)
+        return self._key
 
     def record(
         self,
@@ -96,10 +187,15 @@ class AccessLog:
         purpose: str | None = None,
         read: dict | None = None,
         why: str | None = None,
+        **details,
     ) -> dict:
-        """Append one entry and return it (with its hash)."""
+        """Append one entry and return it (with its hash). `details` may name the API request:
+        token (id), client (address), request (method, path and query), status, subjects."""
         if result not in RESULTS:
             raise ValueError(f"result must be one of {RESULTS}, got {result!r}")
+        unknown = set(details) - {"token", "client", "request", "status", "subjects"}
+        if unknown:
+            raise TypeError(f"unknown access-log fields {sorted(unknown)}")
         entry = {
             "institution": institution,
             "licence": licence,
@@ -108,6 +204,7 @@ class AccessLog:
             "read": read,
             "result": result,
             "why": why,
+            **{k: details.get(k) for k in ("token", "client", "request", "status", "subjects")},
         }
         with self._locked():
             return self._append(entry, rotate_monthly=True)
@@ -125,6 +222,7 @@ class AccessLog:
     @contextmanager
     def _locked(self):
         self.root.mkdir(parents=True, exist_ok=True)
+        self.key  # noqa: B018 - the key is checked (or created for an empty log) before any write
         key = str(self.root.resolve())
         with _GUARD:
             lock = _THREAD_LOCKS.setdefault(key, threading.Lock())
@@ -154,7 +252,7 @@ class AccessLog:
             **fields,
             "prev_hash": last["hash"],
         }
-        entry["hash"] = entry_hash(entry)
+        entry["hash"] = entry_hash(entry, self.key)
         _write_line(current, entry)
         return entry
 
@@ -172,8 +270,9 @@ class AccessLog:
             "previous_segment": previous,
             "result": "ok",
             "prev_hash": prev_hash,
+            "key_id": key_id(self.key),
         }
-        entry["hash"] = entry_hash(entry)
+        entry["hash"] = entry_hash(entry, self.key)
         _write_line(path, entry)
         return path
 
@@ -196,8 +295,41 @@ class AccessLog:
 
 
 def head(root: Path) -> dict | None:
-    """The newest entry's segment, seq and hash (publish it elsewhere to detect a truncated tail)."""
+    """The newest entry's segment, seq and hash (see `head_for_publication` for what to publish)."""
     return AccessLog(root).head()
+
+
+def head_for_publication(
+    root: Path,
+    *,
+    key: bytes | None = None,
+    lake: Path | None = None,
+    clock: Callable[[], datetime] = now_china,
+) -> dict:
+    """The log's head, MAC'd under the audit key: seq and hash of the newest entry, how many
+    entries the log holds, and when. Publish it outside the platform after every run (the run
+    summary, the portal, a letter to the supervisor): `creditlake audit verify --head FILE`
+    then fails if the log was cut, its newest segment deleted, or every segment deleted."""
+    log = AccessLog(root, clock, key=key, lake=lake)
+    with log._locked():
+        found = segments(log.root)
+        last = _last_entry(found[-1][1]) if found else None
+        count = sum(file.read_bytes().count(b"\n") for _, file in found)
+    body = {
+        "log": "creditlake access log",
+        "seq": last["seq"] if last else 0,
+        "hash": last["hash"] if last else GENESIS,
+        "segment": found[-1][1].name if found else None,
+        "entries": count,
+        "time": clock().astimezone(CHINA).isoformat(timespec="seconds"),
+        "key_id": key_id(log.key),
+    }
+    return body | {"mac": _head_mac(body, log.key)}
+
+
+def _head_mac(head: dict, key: bytes) -> str:
+    body = canonical({k: v for k, v in head.items() if k != "mac"})
+    return hmac.new(key, _HEAD_DOMAIN + body, hashlib.sha256).hexdigest()
 
 
 def _write_line(path: Path, entry: dict) -> None:
@@ -245,23 +377,38 @@ def _last_entry(path: Path) -> dict | None:
 # --- verification ----------------------------------------------------------------------------
 
 
-def verify(path: Path) -> tuple[bool, list[str]]:
-    """Check the chain of a log folder (every segment) or of one segment file.
+def verify(
+    path: Path, *, key: bytes | None = None, head: dict | None = None, lake: Path | None = None
+) -> tuple[bool, list[str]]:
+    """Check the chain of a log folder (every segment) or of one segment file, under the audit key.
 
-    Reports edited entries (hash does not match the content), deleted, inserted or reordered
-    entries (prev_hash or seq does not follow), missing segments not accounted for by a
-    `prune` entry, and lines that are not JSON.
+    Reports edited entries (MAC does not match the content, even if a plain hash was recomputed),
+    deleted, inserted or reordered entries (prev_hash or seq does not follow), missing segments
+    not accounted for by a `prune` entry, lines that are not JSON, and an empty log. Given the
+    last published `head`, also a log that no longer reaches it (a cut tail, a deleted newest
+    segment, every segment deleted) or a head whose MAC does not verify.
     """
     path = Path(path)
-    problems: list[str] = []
     if path.is_file():
         files = [(int(m.group(1)) if (m := SEGMENT.match(path.name)) else 0, path)]
     elif path.is_dir():
         files = segments(path)
     else:
         return False, [f"{path}: no such log file or folder"]
-    if not files:
-        return True, []
+    try:
+        key = key or audit_key(path if path.is_dir() else path.parent, lake=lake)
+    except AuditError as err:
+        return False, [str(err)]
+    problems = _verify_chain(path, files, key)
+    if head is not None:
+        _check_head(head, files, key, problems)
+    elif not files:
+        problems.append(f"{path}: no segments (the log is empty or its segments were deleted)")
+    return not problems, problems
+
+
+def _verify_chain(path: Path, files: list[tuple[int, Path]], key: bytes) -> list[str]:
+    problems: list[str] = []
 
     parsed = [(number, file, _read_entries(file, problems)) for number, file in files]
     prunes = [e for _, _, entries in parsed for _, e in entries if e.get("action") == "prune"]
@@ -279,10 +426,54 @@ def verify(path: Path) -> tuple[bool, list[str]]:
                 f"{segment_name(number - 1)} are missing"
             )
         for line_no, entry in entries:
-            _check_entry(f"{file.name} line {line_no}", entry, prev_hash, prev_seq, problems)
+            _check_entry(f"{file.name} line {line_no}", entry, prev_hash, prev_seq, key, problems)
             prev_hash, prev_seq = entry.get("hash"), entry.get("seq")
         prev_number = number
-    return not problems, problems
+    return problems
+
+
+def _check_head(head: dict, files: list[tuple[int, Path]], key: bytes, problems: list[str]) -> None:
+    """The log must still reach the published head: its entry present with the same hash, and
+    as many entries up to it as the head counted (less what prune entries since account for)."""
+    if not isinstance(head, dict) or not hmac.compare_digest(str(head.get("mac", "")), _head_mac(head, key)):
+        problems.append(
+            "the published head's MAC does not verify under the audit key (forged head or wrong key)"
+        )
+        return
+    seq = head.get("seq", 0)
+    entries = [e for _, file in files for _, e in _read_entries(file, [])]
+    by_seq = {e.get("seq"): e for e in entries}
+    prunes = [e for e in entries if e.get("action") == "prune"]
+    at_head = by_seq.get(seq)
+    where = f"the published head (seq {seq}, {head.get('time')})"
+    if seq and at_head is None and not _pruned(seq, prunes):
+        problems.append(f"{where} is not in the log: its newest entries or segments were removed")
+    elif at_head is not None and at_head.get("hash") != head.get("hash"):
+        problems.append(f"{where}: entry {seq} has another hash now (the log was rewritten)")
+    held = sum(1 for e in entries if isinstance(e.get("seq"), int) and e["seq"] <= seq)
+    held += sum(_pruned_since(p, seq) for p in prunes)
+    if held != head.get("entries"):
+        problems.append(f"{where} counted {head.get('entries')} entries; the log holds {held} of them now")
+
+
+def _pruned(seq: int, prunes: list[dict]) -> bool:
+    """Was the entry `seq` in a segment a prune entry deleted?"""
+    return any(
+        s.get("first_seq", 0) <= seq <= s.get("last_seq", -1)
+        for p in prunes
+        for s in (p.get("pruned") or {}).get("segments", [])
+    )
+
+
+def _pruned_since(prune: dict, seq: int) -> int:
+    """Entries up to `seq` that a prune written after `seq` deleted (they were there at the head)."""
+    if prune.get("seq", 0) <= seq:
+        return 0
+    spans = [
+        (s.get("first_seq", 0), s.get("last_seq", -1))
+        for s in (prune.get("pruned") or {}).get("segments", [])
+    ]
+    return sum(max(0, min(last, seq) - first + 1) for first, last in spans)
 
 
 def _check_segment_start(file: Path, first: tuple[int, dict], problems: list[str]) -> None:
@@ -292,9 +483,9 @@ def _check_segment_start(file: Path, first: tuple[int, dict], problems: list[str
         problems.append(f"{file.name} line {first_line}: a segment must open with its segment_start entry")
 
 
-def _check_entry(where: str, entry: dict, prev_hash, prev_seq, problems: list[str]) -> None:
-    """One entry against its own content and the entry before it in the chain."""
-    if entry.get("hash") != entry_hash(entry):
+def _check_entry(where: str, entry: dict, prev_hash, prev_seq, key: bytes, problems: list[str]) -> None:
+    """One entry against its own content (its MAC) and the entry before it in the chain."""
+    if not hmac.compare_digest(str(entry.get("hash", "")), entry_hash(entry, key)):
         problems.append(f"{where}: hash does not match the entry's content (the entry was edited)")
     if prev_hash is not None and entry.get("prev_hash") != prev_hash:
         problems.append(
@@ -458,3 +649,56 @@ def _entry_date(entry: dict | None) -> date:
     if entry is None:
         return date.max
     return datetime.fromisoformat(entry["time"]).astimezone(CHINA).date()
+
+
+# --- who read a subject's records ------------------------------------------------------------
+
+
+def who_read(root: Path, subject: str) -> list[dict]:
+    """Every served read that included a subject's records (hl-draft Art 25, gd-draft Art 22
+    查询人员): time, institution, licence, purpose, token, client, request and what was read."""
+    wanted = str(subject).strip().upper()
+    found = []
+    for _, file in segments(root):
+        for _, entry in _read_entries(file, []):
+            if wanted in (entry.get("subjects") or []) and entry.get("result") == "ok":
+                found.append(entry)
+    return found
+
+
+def served_subjects(files) -> list[str]:
+    """The distinct subject keys in Parquet files (only the `subject_key` column is read)."""
+    import pyarrow.parquet as pq
+
+    keys: set[str] = set()
+    for file in files:
+        if "subject_key" in pq.read_schema(file).names:
+            column = pq.read_table(file, columns=["subject_key"]).column("subject_key")
+            keys.update(str(k).strip().upper() for k in column.to_pylist() if k is not None)
+    return sorted(keys)
+
+
+def log_delivery_reads(
+    root: Path, deliveries: list[dict], clock: Callable[[], datetime] = now_china
+) -> list[dict]:
+    """After `publishing.feeds.deliver`: one `delivery_read` entry per delivery made, naming the
+    subject keys in its files (what `who_read` finds), read from the delivery's manifest."""
+    log, written = AccessLog(root, clock), []
+    for delivery in deliveries:
+        if delivery.get("status") != "delivered" or not delivery.get("manifest"):
+            continue
+        manifest_path = Path(delivery["manifest"])
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        names = [f["name"] for f in manifest.get("files", [])]
+        written.append(
+            log.record(
+                action="delivery_read",
+                result="ok",
+                institution=delivery["institution"],
+                licence=delivery["licence"],
+                purpose=(manifest.get("licence") or {}).get("purpose"),
+                read={"delivery_id": delivery["delivery_id"], "files": names},
+                subjects=served_subjects(manifest_path.parent / name for name in names),
+            )
+        )
+    return written

@@ -3,11 +3,15 @@ core command line (`creditlake.cli`) through the `creditlake.commands` entry poi
 never imports this package. The registry is `--registry DIR` or `CREDITLAKE_REGISTRY`.
 
     creditlake serve --lake DIR [--registry DIR] [--host 127.0.0.1] [--port 8080] [--public-url URL]
+                     [--tls-cert FILE --tls-key FILE]
     creditlake tokens issue --lake DIR --institution USCC --profile-file FILE [--days N] [--endpoint URL]
     creditlake tokens list --lake DIR
     creditlake tokens revoke --lake DIR TOKEN_ID
-    creditlake audit verify --lake DIR
-    creditlake feeds verify DIR --key FILE [--institution USCC]     (what an institution runs)
+    creditlake audit verify --lake DIR [--head FILE]
+    creditlake audit head --lake DIR [--out FILE]      (the MAC'd head to publish)
+    creditlake audit who-read SUBJECT --lake DIR       (who saw a subject's records, and when)
+    creditlake feeds verify DIR (--key FILE | --key-set FILE) [--institution USCC]   (what an institution runs)
+    creditlake feeds rotate-key --lake DIR     (a new signing key; the old one retired in the key set)
 """
 
 from __future__ import annotations
@@ -29,8 +33,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--profile", default="national", help="jurisdiction profile (default: national)")
     serve.add_argument(
-        "--public-url", help="the URL institutions reach (a TLS proxy in front), for file links"
+        "--public-url",
+        help="the https URL institutions reach (a TLS proxy in front), for file links; required off loopback",
     )
+    serve.add_argument("--tls-cert", type=Path, help="serve TLS with this certificate (PEM)")
+    serve.add_argument("--tls-key", type=Path, help="the TLS certificate's private key (PEM)")
 
     tokens = sub.add_parser("tokens", help="bearer tokens of institutions for the sharing API")
     tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True)
@@ -67,9 +74,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     audit = sub.add_parser("audit", help="the access log of deliveries and API requests")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser(
-        "verify", help="check the hash chain: any edited or deleted entry fails"
-    ).add_argument("--lake", type=Path, required=True)
+    audit_verify = audit_sub.add_parser(
+        "verify", help="check the MAC chain: any edited, deleted or forged entry fails"
+    )
+    audit_verify.add_argument("--lake", type=Path, required=True)
+    audit_verify.add_argument(
+        "--head",
+        type=Path,
+        help="the last published head (audit head): also fails if the log no longer reaches it",
+    )
+    audit_head = audit_sub.add_parser("head", help="the log's MAC'd head, to publish outside the platform")
+    audit_head.add_argument("--lake", type=Path, required=True)
+    audit_head.add_argument("--out", type=Path, help="also write it to this file")
+    who_read = audit_sub.add_parser(
+        "who-read", help="which institution, token and request read a subject's records, and when"
+    )
+    who_read.add_argument("subject", metavar="SUBJECT", help="the subject key (USCC or ID number)")
+    who_read.add_argument("--lake", type=Path, required=True)
 
     feeds = sub.add_parser("feeds", help="push deliveries to institutions")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True)
@@ -79,15 +100,25 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     verify.add_argument(
         "path", type=Path, metavar="DIR", help="a delivery folder, its manifest.json, or a licence folder"
     )
-    verify.add_argument(
+    key = verify.add_mutually_exclusive_group(required=True)
+    key.add_argument(
         "--key",
         type=Path,
-        required=True,
         help="the platform's Ed25519 public key (.pub.pem) or, for HMAC feeds, the shared secret file",
+    )
+    key.add_argument(
+        "--key-set",
+        type=Path,
+        metavar="FILE",
+        help="the platform's key set (keys.json): each delivery verified with the key it names",
     )
     verify.add_argument(
         "--institution", metavar="USCC", help="also check the delivery is addressed to this USCC"
     )
+    feeds_sub.add_parser(
+        "rotate-key",
+        help="make a new Ed25519 signing key and retire the old one in the key set (keys.json)",
+    ).add_argument("--lake", type=Path, required=True, help="lake whose keys (keys/feeds) are rotated")
     serve.set_defaults(handler=_serve)
     tokens.set_defaults(handler=_tokens)
     audit.set_defaults(handler=_audit)
@@ -138,7 +169,7 @@ def _lake_config(lake: Path, profile: str = "national"):
 
 def _serve(args) -> int:
     from creditlake.jurisdiction import ProfileError, load_profile
-    from publishing.sharing import PREFIX, serve
+    from publishing.sharing import PREFIX, serve, serving_refusal
 
     try:
         load_profile(args.profile)
@@ -151,8 +182,13 @@ def _serve(args) -> int:
     if not args.lake.is_dir():
         print(f"error: lake folder {args.lake} does not exist", file=sys.stderr)
         return 2
+    refusal = serving_refusal(args.host, args.public_url, args.tls_cert, args.tls_key)
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 2
+    scheme = "https" if args.tls_cert else "http"
     print(
-        f"Delta Sharing endpoint  http://{args.host}:{args.port}{PREFIX}  (registry {registry.root})",
+        f"Delta Sharing endpoint  {scheme}://{args.host}:{args.port}{PREFIX}  (registry {registry.root})",
         flush=True,
     )
     serve(
@@ -161,6 +197,8 @@ def _serve(args) -> int:
         host=args.host,
         port=args.port,
         public_url=args.public_url,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
     return 0
 
@@ -230,13 +268,32 @@ def _tokens(args) -> int:
 
 
 def _audit(args) -> int:
-    from publishing.audit import audit_root, segments, verify
+    from publishing.audit import audit_root
 
     root = audit_root(_lake_config(args.lake))
     if not root.is_dir():
         print(f"error: no access log at {root}", file=sys.stderr)
         return 1
-    ok, problems = verify(root)
+    if args.audit_command == "head":
+        return _audit_head(root, args.out)
+    if args.audit_command == "who-read":
+        return _who_read(root, args.subject)
+    return _audit_verify(root, args.head)
+
+
+def _audit_verify(root: Path, head_file: Path | None) -> int:
+    import json
+
+    from publishing.audit import segments, verify
+
+    head = None
+    if head_file is not None:
+        try:
+            head = json.loads(head_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            print(f"error: cannot read the published head {head_file}: {err}", file=sys.stderr)
+            return 2
+    ok, problems = verify(root, head=head)
     if not ok:
         for problem in problems:
             print(f"FAILED  {problem}", file=sys.stderr)
@@ -244,24 +301,96 @@ def _audit(args) -> int:
         return 1
     found = segments(root)
     entries = sum(1 for _, file in found for line in file.read_bytes().split(b"\n") if line.strip())
-    print(f"OK  {entries} entries in {len(found)} segment(s) under {root}, hash chain intact")
+    reaches = f", reaches the published head (seq {head['seq']})" if head else ""
+    print(f"OK  {entries} entries in {len(found)} segment(s) under {root}, MAC chain intact{reaches}")
+    return 0
+
+
+def _audit_head(root: Path, out: Path | None) -> int:
+    import json
+
+    from publishing.audit import AuditError, head_for_publication
+
+    try:
+        head = head_for_publication(root)
+    except AuditError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    text = json.dumps(head, ensure_ascii=False, indent=2) + "\n"
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    print(text, end="")
+    return 0
+
+
+def _who_read(root: Path, subject: str) -> int:
+    """Each read that served the subject's records: when, institution, token, client, what."""
+    from publishing.audit import verify, who_read
+
+    ok, problems = verify(root)
+    for entry in who_read(root, subject):
+        read = entry.get("read") or {}
+        what = (
+            f"delivery {read['delivery_id']}" if read.get("delivery_id") else f"file {read.get('file', '?')}"
+        )
+        print(
+            f"{entry['time']}  institution {entry['institution']}  licence {entry['licence']}  "
+            f"purpose {entry['purpose']}  token {entry.get('token') or '-'}  "
+            f"client {entry.get('client') or '-'}  {what}  ({entry.get('request') or entry['action']})"
+        )
+    if not ok:
+        print(
+            f"warning: the access log at {root} does not verify ({len(problems)} problem(s)): "
+            "run creditlake audit verify; this answer may be incomplete",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
 def _feeds(args) -> int:
-    from publishing.feeds import verify_path
+    if args.feeds_command == "rotate-key":
+        return _rotate_key(args)
+    return _verify_feed(args)
+
+
+def _verify_feed(args) -> int:
+    from publishing.feeds import KeySet, verify_path
 
     if not args.path.exists():
         print(f"error: {args.path} does not exist", file=sys.stderr)
         return 2
-    if not args.key.is_file():
-        print(f"error: key file {args.key} does not exist", file=sys.stderr)
+    key_file = args.key or args.key_set
+    if not key_file.is_file():
+        print(f"error: key file {key_file} does not exist", file=sys.stderr)
         return 2
-    ok, problems = verify_path(args.path, args.key, institution=args.institution)
+    try:
+        key = KeySet.load(args.key_set) if args.key_set else args.key
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    ok, problems = verify_path(args.path, key, institution=args.institution)
     if not ok:
         for problem in problems:
             print(f"FAILED  {problem}", file=sys.stderr)
         print(f"{args.path}: does NOT verify ({len(problems)} problem(s)): do not use it", file=sys.stderr)
         return 1
     print(f"OK  {args.path}: signature and every file's sha256 and row count match the manifest")
+    return 0
+
+
+def _rotate_key(args) -> int:
+    from publishing.feeds import FeedError, FeedKeys
+
+    keys = FeedKeys.for_run(_lake_config(args.lake))
+    try:
+        retired, new = keys.rotate()
+    except FeedError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if retired:
+        print(f"retired  key {retired}  (deliveries it signed still verify with the key set)")
+    print(f"signing  key {new}")
+    print(f"key set  {keys.key_set_path}  (give it to every institution: feeds verify --key-set)")
     return 0

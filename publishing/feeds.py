@@ -36,6 +36,14 @@ writer (fastparquet) has no DATE type, and a midnight timestamp invites timezone
 
 An institution checks a delivery with `verify_delivery(folder, key)` (the CLI's
 `creditlake feeds verify DIR --key FILE`); see that function for the recipe in other languages.
+A licence folder is checked whole (`verify_feed`): numbered without a gap, chained, and
+`latest.json` naming the newest delivery and its manifest's sha256.
+
+Every signature names its key (`signature.key_id`). The platform's Ed25519 keys are listed in a
+key set, `keys.json` in the keys folder (`KeySet`: id, public key, valid from and until), which
+institutions receive instead of a single public key: `creditlake feeds rotate-key` makes a new
+key, retires the old one (its private key is destroyed) and lists both, so deliveries signed
+before the rotation still verify (`feeds verify DIR --key-set keys.json`).
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -286,6 +295,7 @@ class FeedKeys:
     def sign(self, institution: str, payload: bytes) -> dict:
         if self.algorithm == "ed25519":
             private = self._ed25519_private()
+            self._publish(private.public_key())
             value = private.sign(payload)
             return {
                 "alg": "ed25519",
@@ -325,10 +335,8 @@ class FeedKeys:
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
             _write_secret(path, pem)
-            public = key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            path.with_name(path.name.replace(".pem", ".pub.pem")).write_bytes(public)
+            path.with_name(path.name.replace(".pem", ".pub.pem")).write_bytes(_public_pem(key.public_key()))
+            self._publish(key.public_key(), valid_from=now_china().isoformat(timespec="seconds"))
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise FeedError(f"{path}: not an Ed25519 private key")
@@ -342,6 +350,165 @@ class FeedKeys:
         if not path.exists():
             _write_secret(path, os.urandom(32).hex().encode())
         return bytes.fromhex(path.read_text().strip())
+
+    @property
+    def key_set_path(self) -> Path:
+        """The published key set (`KeySet`): public keys only, for institutions."""
+        return self.root / KEY_SET_FILE
+
+    def _publish(self, public, valid_from: str | None = None) -> None:
+        """List a signing key in the key set if it is not there yet (a key older than the key
+        set is listed without a start)."""
+        entries = _read_key_set_entries(self.key_set_path)
+        key_id = _ed25519_key_id(public)
+        if any(e.get("kid") == key_id for e in entries):
+            return
+        entries.append(_key_entry(public, valid_from))
+        _write_key_set(self.key_set_path, entries)
+
+    def rotate(self, clock: Callable[[], datetime] = now_china) -> tuple[str | None, str]:
+        """A new Ed25519 signing key; the old one is retired (listed until now, its private key
+        destroyed). Returns (retired key id or None, new key id)."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        if self.algorithm != "ed25519":
+            raise FeedError("rotate-key rotates the platform's Ed25519 key; HMAC secrets are per institution")
+        if os.environ.get("CREDITLAKE_FEEDS_SIGNING_KEY"):
+            raise FeedError("CREDITLAKE_FEEDS_SIGNING_KEY names the signing key: rotate it where it is kept")
+        path = self.root / "platform-ed25519.pem"
+        now = clock().isoformat(timespec="seconds")
+        old_id = None
+        if path.exists():
+            old = self._ed25519_private().public_key()
+            self._publish(old)
+            old_id = _ed25519_key_id(old)
+        new = Ed25519PrivateKey.generate()
+        entries = [
+            e | {"valid_until": now} if e.get("kid") == old_id else e
+            for e in _read_key_set_entries(self.key_set_path)
+        ]
+        _write_key_set(self.key_set_path, [*entries, _key_entry(new.public_key(), now)])
+        staged = path.with_name(path.name + ".new")
+        staged.unlink(missing_ok=True)
+        _write_secret(
+            staged,
+            new.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+        )
+        os.replace(staged, path)  # the old private key is gone: it can sign nothing more
+        path.with_name(path.name.replace(".pem", ".pub.pem")).write_bytes(_public_pem(new.public_key()))
+        return old_id, _ed25519_key_id(new.public_key())
+
+
+KEY_SET_FILE = "keys.json"
+
+
+def _public_pem(public) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _key_entry(public, valid_from: str | None) -> dict:
+    return {
+        "kid": _ed25519_key_id(public),
+        "alg": "ed25519",
+        "public_key": _public_pem(public).decode(),
+        "valid_from": valid_from,
+        "valid_until": None,
+    }
+
+
+def _read_key_set_entries(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8")).get("keys") or [])
+
+
+def _write_key_set(path: Path, entries: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(path.name + ".tmp")
+    staged.write_text(json.dumps({"keys": entries}, indent=2) + "\n", encoding="utf-8")
+    os.replace(staged, path)
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """The platform's published verification keys (`keys.json`, like a JWKS): each with its id
+    (`kid`, the first 16 hex digits of the sha256 of the raw public key), `alg`, `public_key`
+    (PEM), `valid_from` and `valid_until` (ISO timestamps; null: unknown, or still in use). A
+    delivery verifies with the key its signature names; one signed after that key's
+    `valid_until` does not."""
+
+    keys: dict
+    source: str
+
+    @classmethod
+    def load(cls, path: Path | str) -> KeySet:
+        """Read and check a key set; ValueError naming the file and the entry."""
+        path = Path(path)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path}: not a readable key set ({err})") from None
+        entries = doc.get("keys") if isinstance(doc, dict) else None
+        if not isinstance(entries, list) or not entries:
+            raise ValueError(f'{path}: a key set is {{"keys": [...]}} with at least one key')
+        keys = {}
+        for i, entry in enumerate(entries):
+            kid, public = _key_set_entry(entry, f"{path}: keys[{i}]")
+            keys[kid] = entry | {"public": public}
+        return cls(keys, str(path))
+
+    def lookup(self, manifest: dict) -> tuple[tuple[str, object] | None, list[str]]:
+        """The key the manifest's signature names: ((alg, public key), []) or (None, why not)."""
+        key_id = (manifest.get("signature") or {}).get("key_id")
+        entry = self.keys.get(key_id) if isinstance(key_id, str) else None
+        if entry is None:
+            return None, [f"signed with key id {key_id!r}, which is not in the key set {self.source}"]
+        until, created = entry.get("valid_until"), manifest.get("created_at")
+        if until and not _before(created, until):
+            return None, [f"signed at {created} with key {key_id}, which was retired at {until}"]
+        return ("ed25519", entry["public"]), []
+
+
+def _before(created, until: str) -> bool:
+    """Was a delivery created (its signed `created_at`) no later than a key's retirement?"""
+    try:
+        return _instant(str(created)) <= _instant(str(until))
+    except (ValueError, TypeError):  # no, or an unreadable, time: not provably before
+        return False
+
+
+def _key_set_entry(entry, where: str) -> tuple[str, object]:
+    """One key of a key set, checked: an Ed25519 public key listed under its own id."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    if not isinstance(entry, dict) or entry.get("alg") != "ed25519":
+        raise ValueError(f"{where}: alg: only ed25519 keys are published in a key set")
+    try:
+        public = serialization.load_pem_public_key(str(entry.get("public_key", "")).encode())
+    except (ValueError, UnsupportedAlgorithm):
+        public = None
+    if not isinstance(public, Ed25519PublicKey):
+        raise ValueError(f"{where}: public_key: not an Ed25519 public key (PEM)")
+    if entry.get("kid") != _ed25519_key_id(public):
+        raise ValueError(f"{where}: kid: {entry.get('kid')!r} is not the id of its public key")
+    for bound in ("valid_from", "valid_until"):
+        if entry.get(bound) is not None:
+            _instant(str(entry[bound]), f"{where}: {bound}")
+    return entry["kid"], public
+
+
+def _instant(text: str, where: str = "created_at") -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{where}: {text!r} is not an ISO 8601 timestamp") from None
 
 
 def _write_secret(path: Path, data: bytes) -> None:
@@ -837,8 +1004,10 @@ def verify_delivery(path: Path | str, key, *, institution: str | None = None) ->
     """Check one delivery folder (or its manifest.json) against the platform's key.
 
     `key`: the platform's Ed25519 public key (PEM bytes, or a path to the .pub.pem file) or,
-    for HMAC deliveries, the institution's shared secret (hex, or a path to the file holding it).
-    The algorithm comes from the key, never from the manifest. Checks: the signature over the
+    for HMAC deliveries, the institution's shared secret (hex, or a path to the file holding it);
+    or a `KeySet`, and then the key listed under the id the signature names (`key_id`), which
+    must not have been retired before the delivery was made. The algorithm comes from the key,
+    never from the manifest. Checks: the signature over the
     canonical manifest; every listed file's size, sha256 and row count; no unlisted file;
     the schema version; and, when `institution` is given, that the delivery is addressed to it.
 
@@ -903,28 +1072,57 @@ def _check_addressee(manifest: dict, institution: str) -> list[str]:
 
 def verify_path(path: Path | str, key, *, institution: str | None = None) -> tuple[bool, list[str]]:
     """What `creditlake feeds verify DIR` runs: one delivery (a folder with manifest.json, or the
-    manifest itself) or a licence folder (every delivery and their chain)."""
+    manifest itself) or a licence folder (every delivery and their chain). `key`: one key (see
+    `verify_delivery`) or a `KeySet`, each delivery then checked with the key it names."""
     path = Path(path)
     if path.is_file() or (path / "manifest.json").exists():
         return verify_delivery(path, key, institution=institution)
     return verify_feed(path, key, institution=institution)
 
 
+DELIVERY_ID = re.compile(r"^(\d{6})-\d{4}-\d{2}-\d{2}$")
+
+
 def verify_feed(folder: Path | str, key, *, institution: str | None = None) -> tuple[bool, list[str]]:
-    """Check every delivery of one licence folder and that they chain: each names the one before
-    as `previous_delivery`, and watermarks never go back."""
+    """Check a licence folder whole: every delivery (`verify_delivery`); their numbers run from
+    000001 without a gap; each names the one before as `previous_delivery` and watermarks never
+    go back; and `latest.json` names the newest delivery, with its manifest's sha256. A deleted
+    delivery, the newest included, or a stale or edited `latest.json` fails."""
     folder = Path(folder)
-    deliveries = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "manifest.json").exists())
+    deliveries = sorted(p for p in folder.iterdir() if p.is_dir() and DELIVERY_ID.match(p.name))
     if not deliveries:
         return False, [f"{folder}: no deliveries"]
+    problems = _check_numbering(deliveries)
+    problems += _check_chain(deliveries, key, institution)
+    problems += _check_latest(folder, deliveries[-1])
+    return not problems, problems
+
+
+def _check_numbering(deliveries: list[Path]) -> list[str]:
+    """Delivery numbers run 000001, 000002, ... : a gap is a delivery deleted or never received."""
+    problems, expected = [], 1
+    for delivery in deliveries:
+        seq = int(delivery.name[:6])
+        if seq > expected:
+            gap = f"{expected:06d}" if seq == expected + 1 else f"{expected:06d} to {seq - 1:06d}"
+            problems.append(f"{delivery.name}: delivery {gap} before it is missing (deleted or not received)")
+        elif seq < expected:
+            problems.append(f"{delivery.name}: delivery number {seq:06d} is used twice")
+        expected = seq + 1
+    return problems
+
+
+def _check_chain(deliveries: list[Path], key, institution: str | None) -> list[str]:
+    """Each delivery verifies, names the one before it, and keeps or advances the watermark."""
     problems, previous, watermark = [], None, ""
     for delivery in deliveries:
-        ok, found = verify_delivery(delivery, key, institution=institution)
+        _, found = verify_delivery(delivery, key, institution=institution)
         problems += [f"{delivery.name}: {p}" for p in found]
-        try:
-            manifest = json.loads((delivery / "manifest.json").read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        manifest = _read_manifest(delivery)
+        if manifest is None:
             continue
+        if manifest.get("delivery_id") != delivery.name:
+            problems.append(f"{delivery.name}: its manifest names delivery {manifest.get('delivery_id')}")
         if manifest.get("previous_delivery") != previous:
             problems.append(
                 f"{delivery.name}: previous_delivery is {manifest.get('previous_delivery')}, "
@@ -935,7 +1133,47 @@ def verify_feed(folder: Path | str, key, *, institution: str | None = None) -> t
                 f"{delivery.name}: watermark {manifest.get('watermark')} goes back from {watermark}"
             )
         previous, watermark = delivery.name, str(manifest.get("watermark", ""))
-    return not problems, problems
+    return problems
+
+
+def _read_manifest(delivery: Path) -> dict | None:
+    try:
+        manifest = json.loads((delivery / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _check_latest(folder: Path, newest: Path) -> list[str]:
+    """`latest.json`, the pointer an institution reads first, names the newest delivery and the
+    sha256 of its manifest: otherwise the newest delivery was deleted or the pointer is stale or
+    forged."""
+    path = folder / "latest.json"
+    try:
+        pointer = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [f"latest.json: missing (the newest delivery here is {newest.name})"]
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        return [f"latest.json: not readable JSON ({err})"]
+    named = str((pointer if isinstance(pointer, dict) else {}).get("delivery_id"))
+    if named != newest.name and not (folder / named).is_dir() and named > newest.name:
+        return [f"latest.json: names delivery {named}, which is missing: the newest delivery was deleted"]
+    if named != newest.name:
+        return [f"latest.json: names delivery {named}, but the newest is {newest.name} (stale or forged)"]
+    problems = []
+    if pointer.get("manifest") != f"{named}/manifest.json":
+        problems.append(f"latest.json: manifest is {pointer.get('manifest')!r}, not {named}/manifest.json")
+    if pointer.get("manifest_sha256") != _sha256_file(newest / "manifest.json"):
+        problems.append(
+            f"latest.json: manifest_sha256 is not the sha256 of {named}/manifest.json "
+            "(the pointer or the manifest was altered)"
+        )
+    manifest = _read_manifest(newest) or {}
+    if pointer.get("watermark") != manifest.get("watermark"):
+        problems.append(
+            f"latest.json: watermark {pointer.get('watermark')} is not {named}'s {manifest.get('watermark')}"
+        )
+    return problems
 
 
 def _check_signature(manifest: dict, key) -> list[str]:
@@ -943,10 +1181,10 @@ def _check_signature(manifest: dict, key) -> list[str]:
     if not isinstance(signature, dict):
         return ["the manifest is not signed"]
     payload = canonical({k: v for k, v in manifest.items() if k != "signature"})
-    try:
-        kind, material = _parse_key(key)
-    except (ValueError, OSError) as err:
-        return [f"unusable key: {err}"]
+    found, problems = _verification_key(manifest, key)
+    if found is None:
+        return problems
+    kind, material = found
     if signature.get("alg") != kind:
         return [f"the manifest is signed with {signature.get('alg')!r} but the key given is {kind}"]
     if kind == "ed25519":
@@ -955,12 +1193,31 @@ def _check_signature(manifest: dict, key) -> list[str]:
         try:
             material.verify(base64.b64decode(str(signature.get("value", ""))), payload)
         except (InvalidSignature, ValueError):
-            return ["signature does not verify (the manifest was altered or signed with another key)"]
+            return [_not_verified(signature, _ed25519_key_id(material))]
         return []
     expected = hmac.new(material, payload, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, str(signature.get("value", ""))):
-        return ["signature does not verify (the manifest was altered or signed with another key)"]
+        return [_not_verified(signature, _hmac_key_id(material))]
     return []
+
+
+def _verification_key(manifest: dict, key) -> tuple[tuple[str, object] | None, list[str]]:
+    """(alg, key material) to verify with: the one given, or the one a key set lists under the
+    id the signature names; (None, why) if there is none."""
+    if isinstance(key, KeySet):
+        return key.lookup(manifest)
+    try:
+        return _parse_key(key), []
+    except (ValueError, OSError) as err:
+        return None, [f"unusable key: {err}"]
+
+
+def _not_verified(signature: dict, given_id: str) -> str:
+    why = "signature does not verify (the manifest was altered or signed with another key)"
+    named = signature.get("key_id")
+    if named and named != given_id:
+        return f"{why}: it names key {named}, the key given is {given_id} (a rotated key: verify with the key set)"
+    return why
 
 
 def _parse_key(key):

@@ -12,8 +12,10 @@ institutions for the demo and the tests, and is never used unless named):
   institution and one purpose over some catalog items (jl-draft Art 21, city-2022 Art 24,
   gd-draft Art 22). Where the run's jurisdiction profile says `authorisation_end_date_required`
   (city-2022 Art 39, hl-draft Art 56, hl-2022 Art 36), it always ends: no end date, or one
-  further away than `max_term`, is "once for life" and refused. Where the profile does not,
-  an authorisation without an end date runs until it is withdrawn.
+  further away than the longest term, is "once for life" and refused. The longest term is the
+  profile's `authorisation_max_term`; the file's own `max_term` may shorten it, never lengthen
+  it. Where the profile does not require an end, an authorisation without one runs until it is
+  withdrawn.
 
 Loading validates every entry and fails with every problem at once, each naming the file,
 the entry and the field. Unknown fields are errors too: a misspelt `expires_on` must not
@@ -27,7 +29,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -42,10 +44,10 @@ SUBJECT_TYPES = ("organisation", "individual_business", "natural_person")
 # "share.schema.table" on them), no slashes.
 LICENCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 ENTRY_ID = LICENCE_ID
-# The law forbids "once for life" (city-2022 Art 39, hl-draft Art 56, hl-2022 Art 36) but names
-# no ceiling: this one is platform policy, and `authorisations.yml` may set its own `max_term`.
-DEFAULT_MAX_TERM = {"value": 1, "unit": "years"}
 TERM_UNITS = ("days", "months", "years")
+# Terms of different units are compared from one day; each authorisation is then held to every
+# ceiling from its own grant date, so the comparison only decides which ceiling a file may set.
+TERM_REFERENCE_DAY = date(2001, 1, 1)
 
 INSTITUTION_FIELDS = {"uscc", "name", "status", "qualified_from", "qualified_to"}
 LICENCE_FIELDS = {
@@ -138,7 +140,8 @@ class Registry:
     licences: dict[str, Licence]
     authorisations: tuple[Authorisation, ...]
     root: Path | None = None
-    max_term: dict = field(default_factory=lambda: dict(DEFAULT_MAX_TERM))
+    # the longest term an authorisation may run: the registry's `max_term`, else the profile's
+    max_term: dict = field(default_factory=lambda: {"value": 1, "unit": "years"})
     digest: str = ""  # sha256 over the three files: the server reloads when it changes
     profile: str = "national"  # the jurisdiction profile it was validated under (reloads keep it)
 
@@ -169,19 +172,21 @@ def load_registry(root: Path | str, profile: str = "national") -> Registry:
     root = Path(root)
     problems: list[str] = []
     end_date = end_date_rule(profile)
+    law_term = authorisation_max_term(profile)
     items = set(catalog())
     docs = {name: _read(root / name, problems) for name in FILES}
 
     institutions = _institutions(docs["institutions.yml"], root / "institutions.yml", problems)
     licences = _licences(docs["licences.yml"], root / "licences.yml", institutions, items, problems)
     auth_doc = docs["authorisations.yml"]
-    max_term = _max_term(auth_doc, root / "authorisations.yml", problems)
+    ceilings = _ceilings(auth_doc, root / "authorisations.yml", law_term, problems)
     authorisations = _authorisations(
-        auth_doc, root / "authorisations.yml", institutions, items, max_term, end_date, problems
+        auth_doc, root / "authorisations.yml", institutions, items, ceilings, end_date, problems
     )
 
     if problems:
         raise RegistryError(problems)
+    max_term = {"value": ceilings[0][0]["value"], "unit": ceilings[0][0]["unit"]}
     return Registry(
         institutions, licences, tuple(authorisations), root, max_term, registry_digest(root), profile
     )
@@ -220,7 +225,7 @@ def _authorisations(
     path: Path,
     institutions: dict,
     items: set[str],
-    max_term: dict,
+    ceilings: list[tuple[dict, str]],
     end_date: str | None,
     problems: list[str],
 ) -> list[Authorisation]:
@@ -228,7 +233,7 @@ def _authorisations(
     authorisations: list[Authorisation] = []
     seen: set[str] = set()
     for where, entry in _entries(doc, "authorisations", path, problems):
-        auth = _authorisation(where, entry, institutions, items, max_term, end_date, problems)
+        auth = _authorisation(where, entry, institutions, items, ceilings, end_date, problems)
         if auth is None:
             continue
         if auth.id in seen:
@@ -246,6 +251,14 @@ def end_date_rule(profile: str) -> str | None:
     rule = load_profile(profile).rules["authorisation_end_date_required"]
     # fails closed: only an explicit `false` lets an authorisation run without an end date
     return None if rule["value"] is False else f"authorisation_end_date_required: {rule_source(rule)}"
+
+
+def authorisation_max_term(profile: str) -> dict:
+    """The longest an authorisation may run under `profile` (`authorisation_max_term`), with
+    the article or basis it comes from."""
+    from creditlake.jurisdiction import load_profile
+
+    return load_profile(profile).rules["authorisation_max_term"]
 
 
 # --- decisions -----------------------------------------------------------------------------
@@ -324,7 +337,7 @@ def _entries(doc: dict, key: str, path: Path, problems: list[str]):
     if not doc:
         return
     allowed = {"__path__", key} | ({"max_term"} if key == "authorisations" else set())
-    for unknown in sorted(set(doc) - allowed):
+    for unknown in sorted(set(doc) - allowed, key=str):
         problems.append(f"{path}: unknown top-level key {unknown!r} (expected {key!r})")
     entries = doc.get(key) or []
     if not isinstance(entries, list):
@@ -340,7 +353,7 @@ def _entries(doc: dict, key: str, path: Path, problems: list[str]):
 
 
 def _unknown(where: str, entry: dict, allowed: set[str], problems: list[str]) -> None:
-    for name in sorted(set(entry) - allowed):
+    for name in sorted(set(entry) - allowed, key=str):
         problems.append(f"{where}: {name}: unknown field (allowed: {', '.join(sorted(allowed))})")
 
 
@@ -357,6 +370,9 @@ def _date(where: str, entry: dict, name: str, problems: list[str], required: boo
     if value is None:
         if required:
             problems.append(f"{where}: {name}: required (YYYY-MM-DD)")
+        return None
+    if isinstance(value, datetime):
+        problems.append(f"{where}: {name}: {value!r} is a timestamp, not a YYYY-MM-DD date")
         return None
     if isinstance(value, date):
         return value
@@ -382,7 +398,7 @@ def _list(
     if not isinstance(value, list) or not value:
         problems.append(f"{where}: {name}: required, a non-empty list")
         return None
-    bad = [v for v in value if v not in allowed]
+    bad = [v for v in value if not isinstance(v, str) or v not in allowed]
     if bad:
         problems.append(
             f"{where}: {name}: {', '.join(map(str, bad))} not known (known: {', '.join(sorted(allowed))})"
@@ -447,28 +463,71 @@ def _licence(
     return Licence(lic_id, inst, catalog_items, subject_types, purpose, start, end, delivery, status)
 
 
-def _max_term(doc: dict, path: Path, problems: list[str]) -> dict:
-    term = doc.get("max_term") if doc else None
+def _ceilings(doc: dict, path: Path, law: dict, problems: list[str]) -> list[tuple[dict, str]]:
+    """The longest terms an authorisation may run, each with where it comes from: the file's own
+    `max_term` where it sets one, then the law's (`authorisation_max_term`). The file may shorten
+    the law's term, never lengthen it: a longer or unreadable `max_term` is a problem."""
+    from creditlake.jurisdiction import rule_source
+
+    law_term = {"value": law["value"], "unit": law["unit"]}
+    ceilings = [(law_term, f"authorisation_max_term: {rule_source(law)}")]
+    raw = doc.get("max_term") if doc else None
+    if raw is None:
+        return ceilings
+    term = parse_term(raw)
     if term is None:
-        return dict(DEFAULT_MAX_TERM)
-    if (
-        not isinstance(term, dict)
-        or term.get("unit") not in TERM_UNITS
-        or not isinstance(term.get("value"), int)
-        or term["value"] <= 0
-    ):
-        problems.append(f"{path}: max_term: must be {{value: <positive int>, unit: {'|'.join(TERM_UNITS)}}}")
-        return dict(DEFAULT_MAX_TERM)
-    return {"value": term["value"], "unit": term["unit"]}
+        problems.append(
+            f"{path}: max_term: {raw!r} is not a term: write {{value: <positive whole number>, "
+            f"unit: {'|'.join(TERM_UNITS)}}}"
+        )
+    elif _longer(term, law_term):
+        problems.append(
+            f"{path}: max_term: {_term_text(term)} is longer than the law allows "
+            f"({_term_text(law_term)}, {ceilings[0][1]}): a registry may shorten it, never lengthen it"
+        )
+    else:
+        ceilings.insert(0, (term, f"max_term of {path.name}"))
+    return ceilings
+
+
+def parse_term(raw) -> dict | None:
+    """A term as `{value: 6, unit: months}` (or the text "6 months"); None if it is not a
+    positive whole number of days, months or years."""
+    if isinstance(raw, str) and len(raw.split()) == 2:
+        number, unit = raw.split()
+        raw = {"value": int(number) if number.isdigit() else number, "unit": unit}
+    if not isinstance(raw, dict) or set(raw) != {"value", "unit"}:
+        return None
+    value, unit = raw["value"], raw["unit"]
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or unit not in TERM_UNITS:
+        return None
+    return {"value": value, "unit": unit}
+
+
+def _term_text(term: dict) -> str:
+    return f"{term['value']} {term['unit']}"
+
+
+def _longer(term: dict, than: dict) -> bool:
+    try:
+        return term_end(TERM_REFERENCE_DAY, term) > term_end(TERM_REFERENCE_DAY, than)
+    except (OverflowError, ValueError):  # runs past the calendar: longer than any law's term
+        return True
 
 
 def term_end(start: date, term: dict) -> date:
     """The last day a term starting on `start` may reach (Civil Code Art 201-203 for months and years)."""
-    from creditlake.workdays import add_months
+    from creditlake.jurisdiction import term_end as law_term_end
 
-    if term["unit"] == "days":
-        return start + timedelta(days=term["value"])
-    return add_months(start, term["value"] * (12 if term["unit"] == "years" else 1))
+    return law_term_end(start, term)
+
+
+def _beyond(start: date, end: date, term: dict) -> bool:
+    """Does `end` fall after the term from `start`? (A term running past the calendar holds any date.)"""
+    try:
+        return end > term_end(start, term)
+    except (OverflowError, ValueError):
+        return False
 
 
 def _authorisation(
@@ -476,7 +535,7 @@ def _authorisation(
     entry: dict,
     institutions: dict,
     items: set[str],
-    max_term: dict,
+    ceilings: list[tuple[dict, str]],
     end_date: str | None,
     problems: list[str],
 ) -> Authorisation | None:
@@ -494,8 +553,10 @@ def _authorisation(
     purpose = _text(where, entry, "purpose", problems)
     scope = _list(where, entry, "scope", items, problems)
     granted = _date(where, entry, "granted_on", problems)
-    expires = _expiry(where, entry, granted, max_term, end_date, problems)
+    expires = _expiry(where, entry, granted, ceilings, end_date, problems)
     withdrawn = _date(where, entry, "withdrawn_on", problems, required=False)
+    if granted and withdrawn and withdrawn < granted:
+        problems.append(f"{where}: withdrawn_on: {withdrawn} is before granted_on {granted}")
     if len(problems) > before:
         return None
     return Authorisation(auth_id, key, inst, purpose, scope, granted, expires, withdrawn)
@@ -518,10 +579,15 @@ def _subject_key(where: str, entry: dict, problems: list[str]) -> str | None:
 
 
 def _expiry(
-    where: str, entry: dict, granted: date | None, max_term: dict, end_date: str | None, problems: list[str]
+    where: str,
+    entry: dict,
+    granted: date | None,
+    ceilings: list[tuple[dict, str]],
+    end_date: str | None,
+    problems: list[str],
 ) -> date | None:
-    """When an authorisation ends: required, and within `max_term`, where `end_date` (the rule
-    against "once for life") applies; never before it was granted."""
+    """When an authorisation ends: required, and within every ceiling (`_ceilings`), where
+    `end_date` (the rule against "once for life") applies; never before it was granted."""
     if entry.get("expires_on") is None and end_date:
         problems.append(
             f"{where}: expires_on: required — an authorisation without an end date is "
@@ -532,11 +598,14 @@ def _expiry(
         return expires
     if expires < granted:
         problems.append(f"{where}: expires_on: {expires} is before granted_on {granted}")
+        return expires
     # the ceiling makes "not once for life" checkable; where the profile allows no end at
     # all, a far end is no worse than none
-    elif end_date and expires > term_end(granted, max_term):
+    beyond = [(term, source) for term, source in ceilings if end_date and _beyond(granted, expires, term)]
+    if beyond:
+        term, source = beyond[0]
         problems.append(
-            f"{where}: expires_on: {expires} is more than {max_term['value']} {max_term['unit']} after "
-            f"granted_on {granted} (max_term; {end_date}: not once for life)"
+            f"{where}: expires_on: {expires} is more than {_term_text(term)} after "
+            f"granted_on {granted} ({source}; {end_date}: not once for life)"
         )
     return expires

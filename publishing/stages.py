@@ -52,6 +52,7 @@ def deliver_feeds(conf: dict, run_id: str) -> dict:
     warehouse the feeds cannot read, refuses the stage; a licence that may receive nothing today
     (expired, suspended) is a result with its reason, not a failure.
     """
+    from publishing.audit import audit_root, head_for_publication, log_delivery_reads
     from publishing.feeds import FeedError, deliver
     from publishing.registry import RegistryError, load_registry
 
@@ -67,7 +68,10 @@ def deliver_feeds(conf: dict, run_id: str) -> dict:
         raise StageFailed(f"feeds registry {root} is invalid:\n  " + "\n  ".join(err.problems)) from err
     except FeedError as err:
         raise StageFailed(f"feeds not delivered: {err}") from err
-    return {"registry": str(root), "deliveries": deliveries, "why": None}
+    # who-read: the subjects each delivery carried; then the log's head, to publish (README 'Access log')
+    log_delivery_reads(audit_root(cfg), deliveries)
+    head = head_for_publication(audit_root(cfg))
+    return {"registry": str(root), "deliveries": deliveries, "why": None, "audit_head": head}
 
 
 def _feed_line(delivery: dict) -> dict:
@@ -120,6 +124,7 @@ def summarise(
         "portal": next((p["portal"] for p in published if p.get("portal")), None),
         "feeds_registry": str(registry) if registry else None,
         "feeds": [_feed_line(d) for d in (feeds or {}).get("deliveries", [])],
+        "audit_head": (feeds or {}).get("audit_head"),  # publish it: `audit verify --head` checks it
     }
     write_summary(cfg, run_id, result)
     return result

@@ -25,6 +25,16 @@ def pytest_configure(config):
         os.environ["CREDITLAKE_AIRFLOW_HOME"] = str(PROJECT_ROOT / ".airflow" / f"pytest-{worker}")
 
 
+@pytest.fixture(autouse=True)
+def audit_key_file(tmp_path_factory, monkeypatch) -> Path:
+    """Each test's audit key, outside its lake and log (as `CREDITLAKE_AUDIT_KEY_FILE` would be),
+    for every test: a cycle that delivers feeds writes the access log, and no test may create
+    or share the operator's default key (~/.config/creditlake/audit.key)."""
+    path = tmp_path_factory.mktemp("audit-key") / "audit.key"
+    monkeypatch.setenv("CREDITLAKE_AUDIT_KEY_FILE", str(path))
+    return path
+
+
 @pytest.fixture
 def cfg(tmp_path) -> RunConfig:
     return RunConfig(landing=tmp_path / "landing", lake=tmp_path / "lake", as_of=AS_OF)

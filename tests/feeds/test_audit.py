@@ -1,6 +1,7 @@
 """The access log: hash-chained JSON Lines that show any edit, deletion, insertion or reordering,
 and pruning that never touches the retention period nor edits the chain."""
 
+import hashlib
 import json
 import threading
 from datetime import date
@@ -8,8 +9,19 @@ from datetime import date
 import pytest
 
 from creditlake.jurisdiction import profile_names
-from publishing.audit import AccessLog, entry_hash, head, prune_before, segments, verify
-from tests.feeds.conftest import LIC_A, A, Clock
+from publishing.audit import (
+    GENESIS,
+    AccessLog,
+    AuditError,
+    canonical,
+    entry_hash,
+    head,
+    head_for_publication,
+    prune_before,
+    segments,
+    verify,
+)
+from tests.feeds.conftest import LIC_A, A, B, Clock
 
 
 def fill(root, clock, n=5):
@@ -31,13 +43,13 @@ def lines_of(path):
 
 
 def test_an_untouched_log_verifies(tmp_path):
-    fill(tmp_path, Clock(date(2026, 11, 22)))
+    log = fill(tmp_path, Clock(date(2026, 11, 22)))
     assert verify(tmp_path) == (True, [])
     [(_, segment)] = segments(tmp_path)
     entries = [json.loads(line) for line in lines_of(segment)]
     assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5, 6]
     assert entries[0]["action"] == "segment_start" and entries[1]["time"] == "2026-11-22T10:00:00+08:00"
-    assert all(e["hash"] == entry_hash(e) for e in entries)
+    assert all(e["hash"] == entry_hash(e, log.key) for e in entries)
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(entries, entries[1:], strict=False))
 
 
@@ -54,12 +66,12 @@ def test_an_edited_line_is_found(tmp_path):
 
 
 def test_an_edit_that_recomputes_its_own_hash_still_breaks_the_chain(tmp_path):
-    fill(tmp_path, Clock(date(2026, 11, 22)))
+    log = fill(tmp_path, Clock(date(2026, 11, 22)))
     [(_, segment)] = segments(tmp_path)
     lines = lines_of(segment)
     entry = json.loads(lines[3])
     entry["read"]["records"] = 0
-    entry["hash"] = entry_hash(entry)
+    entry["hash"] = entry_hash(entry, log.key)  # even an insider with the key breaks the next link
     lines[3] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
     segment.write_text("".join(lines), encoding="utf-8")
     ok, problems = verify(tmp_path)
@@ -97,7 +109,7 @@ def test_an_inserted_line_is_found(tmp_path):
     [(_, segment)] = segments(tmp_path)
     lines = lines_of(segment)
     forged = json.loads(lines[2]) | {"institution": "someone else"}
-    forged["hash"] = entry_hash(forged)
+    forged["hash"] = entry_hash(forged, log.key)
     lines.insert(3, json.dumps(forged, ensure_ascii=False) + "\n")
     segment.write_text("".join(lines), encoding="utf-8")
     assert not verify(tmp_path)[0]
@@ -207,3 +219,129 @@ def test_every_profile_states_how_long_the_log_is_kept(profile):
     years, article = RETENTION.get(profile, (3, "basis: borrowed from jl-draft Art 20"))
     rule = retention_for(profile)
     assert rule["years"] == years and rule["article"].startswith(article)
+
+
+# --- the keyed chain and the published head (issue 18) ----------------------------------------
+
+
+def plain_sha256(entry: dict) -> str:
+    """What someone without the audit key can compute: the old, unkeyed hash."""
+    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
+
+
+def rewrite(segment, entries):
+    segment.write_text(
+        "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in entries),
+        encoding="utf-8",
+    )
+
+
+def test_deleting_an_institutions_entries_and_recomputing_the_chain_without_the_key_fails(tmp_path):
+    log = fill(tmp_path, Clock(date(2026, 11, 22)))
+    log.record(action="delivery", result="ok", institution=B, licence="LIC-B-2026-001")
+    [(_, segment)] = segments(tmp_path)
+    kept = [json.loads(line) for line in lines_of(segment)]
+    kept = [e for e in kept if e.get("institution") != A]
+    prev = GENESIS
+    for seq, entry in enumerate(kept, start=1):  # seq, prev_hash and hash all recomputed
+        entry["seq"], entry["prev_hash"] = seq, prev
+        entry["hash"] = prev = plain_sha256(entry)
+    rewrite(segment, kept)
+    ok, problems = verify(tmp_path)
+    assert not ok and len(problems) == 2
+    assert all("hash does not match the entry's content" in p for p in problems)
+
+
+def test_a_forged_appended_entry_fails(tmp_path):
+    fill(tmp_path, Clock(date(2026, 11, 22)))
+    [(_, segment)] = segments(tmp_path)
+    entries = [json.loads(line) for line in lines_of(segment)]
+    forged = entries[-1] | {"seq": 7, "prev_hash": entries[-1]["hash"], "institution": B}
+    forged["hash"] = plain_sha256(forged)
+    rewrite(segment, [*entries, forged])
+    ok, problems = verify(tmp_path)
+    assert not ok and problems == [
+        f"{segment.name} line 7: hash does not match the entry's content (the entry was edited)"
+    ]
+
+
+def published_head(tmp_path, clock):
+    log = fill(tmp_path, clock)
+    head = head_for_publication(tmp_path, clock=clock)
+    assert head["seq"] == head["entries"] == log.head()["seq"] and head["hash"] == log.head()["hash"]
+    assert verify(tmp_path, head=head) == (True, [])
+    return head
+
+
+def test_a_cut_tail_fails_against_the_published_head(tmp_path):
+    head = published_head(tmp_path, Clock(date(2026, 11, 22)))
+    [(_, segment)] = segments(tmp_path)
+    segment.write_text("".join(lines_of(segment)[:-2]), encoding="utf-8")
+    assert verify(tmp_path) == (True, [])  # the chain alone cannot tell
+    ok, problems = verify(tmp_path, head=head)
+    assert not ok and "is not in the log: its newest entries or segments were removed" in problems[0]
+
+
+def test_a_deleted_newest_segment_fails_against_the_published_head(tmp_path):
+    clock = Clock(date(2026, 10, 20))
+    fill(tmp_path, clock, 2)
+    clock.set(date(2026, 11, 22))
+    head = published_head(tmp_path, clock)
+    assert len(segments(tmp_path)) == 2
+    segments(tmp_path)[-1][1].unlink()
+    ok, problems = verify(tmp_path, head=head)
+    assert not ok and any("is not in the log" in p for p in problems)
+
+
+def test_every_segment_deleted_fails_with_or_without_the_head(tmp_path):
+    head = published_head(tmp_path, Clock(date(2026, 11, 22)))
+    for _, segment in segments(tmp_path):
+        segment.unlink()
+    ok, problems = verify(tmp_path)
+    assert not ok and problems == [f"{tmp_path}: no segments (the log is empty or its segments were deleted)"]
+    ok, problems = verify(tmp_path, head=head)
+    assert not ok and "is not in the log" in problems[0]
+
+
+def test_a_forged_head_or_a_wrong_key_fails(tmp_path):
+    head = published_head(tmp_path, Clock(date(2026, 11, 22)))
+    ok, problems = verify(tmp_path, head=head | {"seq": 4})
+    assert not ok and "MAC does not verify" in problems[0]
+    ok, problems = verify(tmp_path, key=b"k" * 32)
+    assert not ok and all("hash does not match" in p for p in problems)
+
+
+def test_a_head_published_before_a_prune_still_verifies(tmp_path):
+    clock = Clock(date(2022, 1, 15))
+    log = AccessLog(tmp_path, clock)
+    for month in range(14):
+        year, m = divmod(month, 12)
+        clock.set(date(2022 + year, m + 1, 15))
+        log.record(action="delivery", result="ok", institution=A, licence=LIC_A)
+    head = head_for_publication(tmp_path, clock=clock)
+    clock.set(date(2026, 11, 22))
+    report = prune_before(
+        tmp_path, date(2026, 1, 1), profile="jl-draft", today=date(2026, 11, 22), clock=clock
+    )
+    assert len(report["pruned"]) == 14  # every segment, the head's too: the prune entry accounts for it
+    assert verify(tmp_path, head=head) == (True, [])
+    later = head_for_publication(tmp_path, clock=clock)
+    assert verify(tmp_path, head=later) == (True, [])
+
+
+def test_the_key_is_kept_outside_the_lake_and_never_replaced_under_an_existing_log(
+    tmp_path, monkeypatch, audit_key_file
+):
+    lake = tmp_path / "lake"
+    monkeypatch.setenv("CREDITLAKE_AUDIT_KEY_FILE", str(lake / "keys" / "audit.key"))
+    with pytest.raises(AuditError, match="inside"):
+        AccessLog(lake / "audit").record(action="delivery", result="ok")
+    monkeypatch.setenv("CREDITLAKE_AUDIT_KEY_FILE", str(audit_key_file))
+    AccessLog(lake / "audit").record(action="delivery", result="ok")
+    assert oct(audit_key_file.stat().st_mode & 0o777) == "0o600"
+    audit_key_file.unlink()  # a lost key is not silently replaced: the log would be orphaned
+    with pytest.raises(AuditError, match="no audit key"):
+        AccessLog(lake / "audit").record(action="delivery", result="ok")
+    assert verify(lake / "audit")[1] == [
+        f"no audit key at {audit_key_file} (CREDITLAKE_AUDIT_KEY_FILE): the log cannot be written or verified"
+    ]

@@ -210,7 +210,11 @@ def server(delivered, tmp_path):
     lake.edit("licences.yml", "licences", {"id": LIC_A}, valid_to="2099-12-31")
     lake.edit("institutions.yml", "institutions", {"uscc": A}, qualified_to=None)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITLAKE_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CREDITLAKE_") or k == "CREDITLAKE_AUDIT_KEY_FILE"
+    }
     log = (tmp_path / "serve.log").open("w")  # a file, not a pipe nobody drains
     proc = subprocess.Popen(
         [

@@ -106,12 +106,50 @@ def test_an_authorisation_longer_than_max_term_is_once_for_life_and_refused(lake
     lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, expires_on=date(2036, 5, 31))
     [problem] = _problems(lake)
     assert "authorisations[0] (AUTH-2026-0001): expires_on: 2036-05-31 is more than 1 years after" in problem
-    # the ceiling is policy in the file, not code
+    # a registry may shorten the law's term: the example's one-year authorisation is then too long
+    lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, expires_on=date(2027, 5, 31))
+    _set_max_term(lake, {"value": 6, "unit": "months"})
+    problem, _ = _problems(lake)  # and AUTH-2026-0002's twelve months
+    assert problem.startswith(
+        f"{lake.registry_root / 'authorisations.yml'}: authorisations[0] (AUTH-2026-0001): expires_on: "
+        "2027-05-31 is more than 6 months after granted_on 2026-06-01 (max_term of authorisations.yml;"
+    )
+    # ... never lengthen it: ten years is refused, naming the file and the key
+    _set_max_term(lake, {"value": 10, "unit": "years"})
+    [problem] = _problems(lake)
+    assert problem.startswith(
+        f"{lake.registry_root / 'authorisations.yml'}: max_term: 10 years is longer than the law allows "
+        "(1 years, authorisation_max_term: basis: platform policy:"
+    )
+
+
+def _set_max_term(lake, term) -> None:
     path = lake.registry_root / "authorisations.yml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    doc["max_term"] = {"value": 10, "unit": "years"}
+    doc["max_term"] = term
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    assert lake.registry().max_term == {"value": 10, "unit": "years"}
+
+
+def test_authorisation_max_term_of_the_profile_decides_how_long_an_authorisation_may_run(lake, profile_with):
+    """The law's longest term comes from the profile (`authorisation_max_term`): two years lets
+    an 18-month authorisation and a registry's two-year `max_term` load that national refuses."""
+    lake.edit("authorisations.yml", "authorisations", {"id": "AUTH-2026-0001"}, expires_on=date(2027, 11, 30))
+    _set_max_term(lake, {"value": 2, "unit": "years"})
+    national = _problems(lake)
+    assert any("max_term: 2 years is longer than the law allows (1 years" in p for p in national)
+    assert any(
+        "expires_on: 2027-11-30 is more than 1 years after granted_on 2026-06-01" in p for p in national
+    )
+    longer = profile_with({"authorisation_max_term": {"value": 2, "unit": "years"}})
+    registry = load_registry(lake.registry_root, longer)
+    assert registry.max_term == {"value": 2, "unit": "years"}
+    ok = dict(
+        institution=A, subject_key=P1, catalog_item="administrative_penalty", purpose="credit_assessment"
+    )
+    assert authorised(registry, **ok, on_date=date(2027, 11, 30))
+    # without the file's own max_term, the profile's term is the ceiling
+    _set_max_term(lake, None)
+    assert load_registry(lake.registry_root, longer).max_term == {"value": 2, "unit": "years"}
 
 
 def test_every_problem_is_reported_at_once_with_its_file_entry_and_field(lake):
