@@ -65,7 +65,14 @@ from pathlib import Path
 
 from creditlake.settings import RunConfig, S3Target
 from publishing import declared
-from publishing.audit import AccessLog, audit_root, canonical, now_china
+from publishing.audit import (
+    AccessLog,
+    audit_root,
+    canonical,
+    head_for_publication,
+    log_delivery_reads,
+    now_china,
+)
 from publishing.registry import Licence, Registry, authorised_pairs, licence_refusal
 
 SCHEMA_VERSION = "creditlake.feed/1"
@@ -598,6 +605,7 @@ def deliver(
             why=result.get("why"),
         )
         results.append(base | result)
+    log_delivery_reads(audit_root(cfg), results, clock)  # who read which subject (audit who-read)
     return results
 
 
@@ -810,6 +818,9 @@ def _manifest(cfg, registry, licence, run_id, clock, delivery_id, kind, last, fi
         "files": files,
         "counts": counts,
         "conventions": MANIFEST_CONVENTIONS,
+        # the access log's head as this delivery is made, signed with it: an institution holds
+        # evidence the platform cannot later rewrite (`creditlake audit verify --head`)
+        "access_log_head": head_for_publication(audit_root(cfg), clock=clock),
     }
 
 

@@ -52,7 +52,7 @@ def deliver_feeds(conf: dict, run_id: str) -> dict:
     warehouse the feeds cannot read, refuses the stage; a licence that may receive nothing today
     (expired, suspended) is a result with its reason, not a failure.
     """
-    from publishing.audit import audit_root, head_for_publication, log_delivery_reads
+    from publishing.audit import audit_root, head_for_publication
     from publishing.feeds import FeedError, deliver
     from publishing.registry import RegistryError, load_registry
 
@@ -68,8 +68,7 @@ def deliver_feeds(conf: dict, run_id: str) -> dict:
         raise StageFailed(f"feeds registry {root} is invalid:\n  " + "\n  ".join(err.problems)) from err
     except FeedError as err:
         raise StageFailed(f"feeds not delivered: {err}") from err
-    # who-read: the subjects each delivery carried; then the log's head, to publish (README 'Access log')
-    log_delivery_reads(audit_root(cfg), deliveries)
+    # the log's head after the deliveries, to publish (README 'Access log')
     head = head_for_publication(audit_root(cfg))
     return {"registry": str(root), "deliveries": deliveries, "why": None, "audit_head": head}
 

@@ -88,8 +88,9 @@ def test_feeds_verify_with_the_wrong_key_fails(delivered, tmp_path, capsys):
 def test_audit_verify_counts_an_intact_log(delivered, capsys):
     lake, _, _ = delivered
     assert main(["audit", "verify", "--lake", str(lake.cfg().lake)]) == 0
-    # segment_start + one entry per licence in the registry (two delivered, one refused)
-    assert capsys.readouterr().out.startswith("OK  4 entries in 1 segment(s)")
+    # segment_start, one entry per licence in the registry (two delivered, one refused), and
+    # one per delivery naming the subjects it carried
+    assert capsys.readouterr().out.startswith("OK  6 entries in 1 segment(s)")
 
 
 def test_audit_verify_fails_on_an_edited_or_deleted_entry(delivered, capsys):

@@ -282,11 +282,14 @@ def test_every_delivery_is_in_the_access_log(lake):
     deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
     root = audit.audit_root(lake.cfg())
     entries = [json.loads(line) for line in next(root.glob("access-*.jsonl")).read_text().splitlines()][1:]
-    by = {e["licence"]: e for e in entries}
-    assert by[LIC_A]["result"] == "ok" and by[LIC_A]["action"] == "delivery"
+    by = {e["licence"]: e for e in entries if e["action"] == "delivery"}
+    assert by[LIC_A]["result"] == "ok"
     assert by[LIC_A]["read"] == {"delivery_id": "000001-2026-11-22", "records": 7, "withdrawals": 0}
     assert by[LIC_A]["purpose"] == "credit_assessment" and by[LIC_A]["institution"] == A
     assert by[LIC_C]["result"] == "refused" and by[LIC_C]["why"] == f"institution {C} is suspended"
+    # and what each delivery carried, subject by subject (audit who-read)
+    reads = {e["licence"]: e for e in entries if e["action"] == "delivery_read"}
+    assert set(reads) == {LIC_A, LIC_B} and all(reads[lic]["subjects"] for lic in reads)
     assert audit.verify(root) == (True, [])
 
 

@@ -41,10 +41,10 @@ TABLE = f"/delta-sharing/shares/{LIC_A}/schemas/administrative_penalty/tables/re
 
 @pytest.fixture
 def sharing(lake):
-    """Day-one deliveries (their subjects logged, as the stage does), a token for A, the app."""
+    """Day-one deliveries (each logs the subjects it carried), a token for A, the app."""
     lake.warehouse(base_records())
     root = audit.audit_root(lake.cfg())
-    audit.log_delivery_reads(root, deliver(lake.cfg(), lake.registry(), "run-1", s3=None))
+    deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
     clock = Clock(AS_OF)
     token, record = issue_token(tokens_path(lake.cfg()), lake.registry(), A, days=30, clock=clock)
     app = create_app(lake.cfg(), lake.registry(), clock=clock)
@@ -228,3 +228,15 @@ def test_served_files_are_owner_only_per_institution_and_removed_when_their_urls
     sharing.clock.advance(minutes=16)
     assert client.get(file["url"]).status_code == 403  # expired
     assert not path.exists()  # and swept
+
+
+def test_each_delivery_carries_the_access_logs_head_under_its_signature(sharing):
+    """The head as each delivery was made, in its signed manifest: what the institution holds
+    lets `audit verify --head` prove the log still reaches that point."""
+    folder = next(sharing.lake.cfg().feeds_root.glob(f"{A}/{LIC_A}/0*"))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    head = manifest["access_log_head"]
+    assert set(head) >= {"seq", "hash", "entries", "mac", "key_id"}
+    assert audit.verify(sharing.audit_root, head=head) == (True, [])
+    reads = [e for e in entries(sharing.audit_root) if e["action"] == "delivery_read"]
+    assert {e["licence"] for e in reads} >= {LIC_A} and all(e["subjects"] for e in reads)
