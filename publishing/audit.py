@@ -35,7 +35,6 @@ when the log no longer reaches the published head.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import json
@@ -46,6 +45,8 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+
+from publishing.locks import exclusive
 
 GENESIS = "0" * 64
 SEGMENT = re.compile(r"^access-(\d{6})\.jsonl$")
@@ -226,12 +227,8 @@ class AccessLog:
         key = str(self.root.resolve())
         with _GUARD:
             lock = _THREAD_LOCKS.setdefault(key, threading.Lock())
-        with lock, open(self.root / ".lock", "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with lock, exclusive(self.root / ".lock"):
+            yield
 
     def _append(self, fields: dict, rotate_monthly: bool) -> dict:
         now = self.clock().astimezone(CHINA)

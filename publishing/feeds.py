@@ -49,7 +49,6 @@ before the rotation still verify (`feeds verify DIR --key-set keys.json`).
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import hmac
 import json
@@ -57,7 +56,6 @@ import os
 import re
 import shutil
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -73,6 +71,7 @@ from publishing.audit import (
     log_delivery_reads,
     now_china,
 )
+from publishing.locks import exclusive
 from publishing.registry import Licence, Registry, authorised_pairs, licence_refusal
 
 SCHEMA_VERSION = "creditlake.feed/1"
@@ -609,16 +608,9 @@ def deliver(
     return results
 
 
-@contextmanager
 def _licence_lock(folder: Path):
     """One delivery at a time per licence, even if two runs overlap (the ledger is append-only)."""
-    (folder / "_state").mkdir(parents=True, exist_ok=True)
-    with open(folder / "_state" / ".lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive(folder / "_state" / ".lock")
 
 
 def licence_folder(cfg: RunConfig, institution: str, licence_id: str) -> Path:

@@ -22,16 +22,15 @@ feed by its key columns only (`KEY_COLUMNS`: enough to find and delete it, city-
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from publishing.feeds import RECORD_COLUMNS, WITHDRAWAL_COLUMNS, FeedError, read_ledger
+from publishing.locks import exclusive
 
 # Platform policy: 30 days of history, long enough for an institution to catch up after a missed
 # month of deliveries by reading the change data feed, short enough that the platform does not
@@ -319,15 +318,8 @@ def _lines(log: Path) -> list[str]:
     return [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@contextmanager
 def _locked(log: Path):
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log.with_name(log.name + ".lock"), "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive(log.with_name(log.name + ".lock"))
 
 
 def _empty(columns: list[str]):

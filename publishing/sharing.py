@@ -37,7 +37,6 @@ Plain HTTP is for loopback only: in production put TLS in front (`public_url` na
 # route signatures, which are defined inside the route-registering functions (`_catalog_routes`,
 # `_table_routes`, `_file_routes`), where fastapi is imported lazily.
 import base64
-import fcntl
 import hashlib
 import hmac
 import ipaddress
@@ -48,7 +47,6 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -62,6 +60,7 @@ from publishing.feeds import (
     licence_folder,
     scope_filter,
 )
+from publishing.locks import exclusive
 from publishing.registry import Licence, Registry, RegistryError, licence_refusal, load_registry
 
 PREFIX = "/delta-sharing"
@@ -102,16 +101,9 @@ def read_tokens(path: Path) -> list[dict]:
     return json.loads(Path(path).read_text(encoding="utf-8")).get("tokens", [])
 
 
-@contextmanager
 def _tokens_locked(path: Path):
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive(path.with_name(path.name + ".lock"))
 
 
 def _write_tokens(path: Path, tokens: list[dict]) -> None:
