@@ -44,13 +44,13 @@ browser:
 	  echo "WARNING: could not install chromium; the portal's browser tests will be skipped"
 
 # pytest exits 5 when it collected no test: make (and CI) treat that as a failure. Two
-# workers, one per core, each taking whole test files (their module fixtures run once):
-# most tests wait on one single-threaded process (dbt, Airflow, Great Expectations).
+# workers, one per core: most tests wait on one single-threaded process (dbt, Airflow, Great
+# Expectations). A file sharing a module fixture stays on one worker (tests/conftest.py).
 test: env lint browser
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: env
-	$(BIN)/pytest -n 2 --dist loadfile tests/unit
+	$(BIN)/pytest -n 2 --dist loadgroup tests/unit
 
 bench: env
 	$(BIN)/python -m bench

@@ -17,6 +17,16 @@ AS_OF = date(2026, 11, 22)
 CREDITLAKE = str(Path(sys.executable).parent / "creditlake")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under `--dist loadgroup` (make test): a file whose tests share a module-scoped fixture goes
+    whole to one worker, so the fixture (a DAG run, a built lake) runs once; every other test
+    goes to whichever worker is free, so no long file keeps one worker busy at the end."""
+    for item in items:
+        scopes = {defs[-1].scope for defs in item._fixtureinfo.name2fixturedefs.values()}
+        if scopes & {"module", "package", "class"}:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 def pytest_configure(config):
     """Under pytest-xdist (`make test` runs two workers), each worker runs its DAG runs on an
     Airflow home of its own: two `airflow dags test` on one SQLite database lock each other."""
