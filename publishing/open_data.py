@@ -164,13 +164,16 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
 def write_version(
     folder: Path, dataset: str, version: str, as_of: str, frame, columns: dict[str, dict]
 ) -> None:
-    """The files of one version: Parquet, CSV (UTF-8 with BOM, so that Excel reads it), metadata."""
-    from publishing.metadata import write_metadata
+    """The files of one version: Parquet, with the English column names (for programs); CSV
+    (UTF-8 with BOM, so that Excel reads it), headed with the national template's Chinese field
+    names (for people: `publishing.metadata.csv_header`); metadata."""
+    from publishing.metadata import csv_header, write_metadata
     from publishing.targets import write_parquet
 
     folder.mkdir(parents=True, exist_ok=True)
     write_parquet(frame, folder / f"{dataset}.parquet")
-    frame.to_csv(folder / f"{dataset}.csv", index=False, encoding="utf-8-sig")
+    header = csv_header(dataset, frame.columns, columns)
+    frame.rename(columns=header).to_csv(folder / f"{dataset}.csv", index=False, encoding="utf-8-sig")
     write_metadata(folder, dataset, version, as_of, frame, columns)
 
 
@@ -428,9 +431,9 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
         else:  # the version holds exactly the rows that passed (rewritten on every check: retries agree)
             frame = frame[~frame["record_id"].isin(held)].reset_index(drop=True)
             meta = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+            parquet = next(r for r in meta["resources"] if r["format"] == "parquet")
             columns = {
-                f["name"]: {"description": f.get("description", "")}
-                for f in meta["resources"][0]["schema"]["fields"]
+                f["name"]: {"description": f.get("description", "")} for f in parquet["schema"]["fields"]
             }
             write_version(folder, item["dataset"], item["version"], cfg.as_of.isoformat(), frame, columns)
         result = suites.run_suite(
@@ -503,12 +506,14 @@ def release(cfg: RunConfig, verdicts: list[dict]) -> list[dict]:
         keys += put_tree(cfg.open_root, [pointer], s3)  # the pointer moves last
         released.append(manifest | {"s3_keys": keys})
     if released:
+        from publishing.dcat import write_catalog
         from publishing.portal import build_portal
         from publishing.privacy.gate import Gate
 
         known = json.loads(Path(verdicts[0]["known_people"]).read_text(encoding="utf-8"))
         gate = Gate(known_people=known["people"], organisations=known["organisations"])
         portal_files = [build_portal(cfg, released, gate), cfg.open_root / "portal" / "search-index.js"]
+        portal_files.append(write_catalog(cfg.open_root))  # DCAT-AP catalogue of the current versions
         portal_keys = put_tree(cfg.open_root, portal_files, s3)
         for item in released:
             item["portal"] = str(portal_files[0])

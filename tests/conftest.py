@@ -137,11 +137,12 @@ def s3_env(s3_server, monkeypatch):
     return env | {"client": client}
 
 
-def run_cli(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    import os
-
+def run_cli(
+    *args: str, env: dict | None = None, check: bool = True, program: str = "creditlake"
+) -> subprocess.CompletedProcess:
+    """A command of the venv (`creditlake` unless named), as a person types it."""
     proc = subprocess.run(
-        [CREDITLAKE, *args],
+        [str(Path(sys.executable).parent / program), *args],
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
@@ -150,7 +151,7 @@ def run_cli(*args: str, env: dict | None = None, check: bool = True) -> subproce
     )
     if check and proc.returncode != 0:
         raise AssertionError(
-            f"creditlake {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+            f"{program} {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
         )
     return proc
 

@@ -54,6 +54,11 @@ def test_generated_cycle_lands_gates_builds_and_publishes(tmp_path, s3_env):
         SUMMARY_KEYS <= set(summary) and summary["profile"] == "national" and summary["as_of"] == "2026-11-22"
     )
     assert summary["failed"] == []
+    # every published package validates strictly on generated data: keys, patterns, enums, hashes
+    for published in summary["published"]:
+        package = lake / "open" / published["dataset"] / published["version"] / "datapackage.json"
+        report = run_cli("validate", str(package), env={}, check=False, program="frictionless")
+        assert report.returncode == 0, report.stdout[-3000:]
     files = {Path(f["path"]).name: f for f in summary["files"]}
     assert set(files) == set(truth["files"]) and {f["dataset"] for f in files.values()} >= {
         "penalties",

@@ -201,7 +201,7 @@ def test_each_version_carries_a_valid_datapackage_dcat_and_dictionary(built):
     assert package["licenses"] and package["version"] == released["court_dishonest"]["version"]
     assert {r["path"] for r in package["resources"]} == {"court_dishonest.csv", "court_dishonest.parquet"}
     dcat = json.loads((folder / "dcat.jsonld").read_text(encoding="utf-8"))
-    assert dcat["dct:temporal"] == {"dcat:startDate": "2025-03-01", "dcat:endDate": "2025-03-01"}
+    assert dcat["dct:temporal"]["dcat:startDate"] == dcat["dct:temporal"]["dcat:endDate"] == "2025-03-01"
     assert len(dcat["dcat:distribution"]) == 2
     dictionary = (folder / "data_dictionary.md").read_text(encoding="utf-8")
     assert "`case_number`" in dictionary and "案号" in dictionary
