@@ -24,6 +24,12 @@ PATHS = ["dbt_project/models", "dbt_project/macros", "dbt_project/tests"]
 
 
 def main(argv: list[str]) -> int:
+    os.chdir(ROOT)  # .sqlfluff's project_dir is relative to the repository root
+    with tempfile.TemporaryDirectory(prefix="creditlake-sqlfluff-") as folder:
+        return _lint(Path(folder), argv)
+
+
+def _lint(lake: Path, argv: list[str]) -> int:
     import logging
 
     from sqlfluff.core import FluffConfig, Linter
@@ -32,8 +38,6 @@ def main(argv: list[str]) -> int:
     from creditlake.settings import RunConfig
     from creditlake.warehouse import dbt_vars
 
-    os.chdir(ROOT)  # .sqlfluff's project_dir is relative to the repository root
-    lake = Path(tempfile.mkdtemp(prefix="creditlake-sqlfluff-"))
     # compile only: sources' locations name the lake, the profile a warehouse; neither is read
     os.environ.setdefault("CREDITLAKE_LAKE", str(lake))
     os.environ.setdefault("CREDITLAKE_WAREHOUSE", ":memory:")
