@@ -143,7 +143,8 @@ PAGE = """<!doctype html>
    text = text.trim().toUpperCase();
    list.innerHTML = "";
    if (!text) { count.textContent = ""; return; }
-   const hits = index.filter(r => r.n.toUpperCase().includes(text) || (r.c || "").toUpperCase() === text);
+   // a name holds the text anywhere; a code starts with it (a prefix finds the code's region)
+   const hits = index.filter(r => r.n.toUpperCase().includes(text) || (r.c || "").toUpperCase().startsWith(text));
    count.textContent = hits.length + " 条结果 results";
    for (const r of hits.slice(0, 200)) {
      const li = document.createElement("li");

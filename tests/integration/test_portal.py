@@ -155,3 +155,44 @@ def test_a_withdrawn_record_leaves_the_next_version_and_the_portal(tmp_path, mon
     gone = browse(f"file://{portal}?q=甲环保", tmp_path, "--dump-dom")
     assert "0 条结果 results" in gone and orgs[0][2] not in gone  # ...nor does the portal
     assert "1 条结果 results" in browse(f"file://{portal}?q=乙化工", tmp_path, "--dump-dom")
+
+
+def test_a_code_prefix_finds_the_organisation(portal, tmp_path):
+    dom = browse(f"file://{portal}?q=912201", tmp_path, "--dump-dom")
+    assert "长春市金源商贸有限公司（91220104MA0Y123404）" in dom
+
+
+def test_markup_in_an_agencys_value_is_shown_as_text_never_run(cfg, monkeypatch, tmp_path):
+    """Values carrying markup reach the page through search: they stay text. (A name with
+    markup is no organisation's name: the desensitiser masks it whole, failing closed.)"""
+    import csv
+
+    from tests.integration.test_open_data import COURT_HEADER
+
+    monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
+    markup = '<img src=x onerror="document.title=1">'
+    row = [
+        f"长春市{markup}有限公司",
+        "91220104MA0Y123404",
+        "",
+        "长春市朝阳区人民法院",
+        "2025-01-02",
+        f"(2025)吉0104执9号{markup}",
+        "支付货款",
+        "全部未履行",
+        "有履行能力而拒不履行",
+        "2025-03-01",
+    ]
+    folder = cfg.landing / "court_dishonest"
+    folder.mkdir(parents=True)
+    with (folder / "court.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([COURT_HEADER, row])
+    conf = cfg.to_conf()
+    pipeline.validate_raw(conf, [pipeline.land(conf, f) for f in pipeline.discover(conf)])
+    pipeline.build(conf)
+    released = stages.publish(conf, stages.validate_outputs(conf, stages.prepare_open_data(conf, "run-h")))
+    dom = browse(f"file://{released[0]['portal']}?q=91220104", tmp_path, "--dump-dom")
+    results = dom.split('id="results"')[1].split("</ul>")[0]
+    assert "1 条结果 results" in dom and "长*" in results  # the name masked whole
+    assert "&lt;img" in results and "<img" not in results  # the case number's markup shown as text
+    assert "<title>1</title>" not in dom  # its handler never ran
