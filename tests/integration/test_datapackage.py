@@ -3,7 +3,6 @@
 with the national template's Chinese field names; a data dictionary with no blank entry that
 explains every code. One cycle for the module: the warehouse build is the slow part."""
 
-import csv
 import json
 import re
 import shutil
@@ -15,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from creditlake import pipeline
 from creditlake.settings import RunConfig
-from publishing import stages
+from tests.integration.court_list import land_and_build, publish
 
 HEADER = [
     "被执行人姓名/名称",
@@ -48,15 +46,9 @@ def published(tmp_path_factory) -> dict[str, Path]:
     """dataset -> its published version folder, after one cycle over two court records."""
     root = tmp_path_factory.mktemp("datapackage")
     cfg = RunConfig(landing=root / "landing", lake=root / "lake", as_of=date(2026, 11, 22))
-    folder = cfg.landing / "court_dishonest"
-    folder.mkdir(parents=True)
-    with (folder / "court.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([HEADER, *ROWS])
-    conf = cfg.to_conf()
-    pipeline.validate_raw(conf, [pipeline.land(conf, f) for f in pipeline.discover(conf)])
-    pipeline.build(conf)
-    released = stages.publish(conf, stages.validate_outputs(conf, stages.prepare_open_data(conf, "run-dp")))
-    return {r["dataset"]: cfg.open_root / r["dataset"] / r["version"] for r in released}
+    land_and_build(cfg, ROWS, header=HEADER)
+    _, released = publish(cfg.to_conf(), "run-dp")
+    return {name: cfg.open_root / name / r["version"] for name, r in released.items()}
 
 
 def resource(folder: Path, fmt: str) -> dict:

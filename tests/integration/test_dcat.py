@@ -2,18 +2,16 @@
 open root conform to the official DCAT-AP 3.0.1 SHACL shapes (tests/fixtures/dcat-ap-3.0.1),
 mandatory and recommended; a catalogue without a contact point is refused."""
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
 
-from creditlake import pipeline
 from creditlake.settings import RunConfig
-from publishing import dcat, stages
+from publishing import dcat
 from publishing.metadata import catalogue
 from tests.conftest import AS_OF
-from tests.integration.test_open_data import COURT_HEADER
+from tests.integration.court_list import land_and_build, publish
 
 SHAPES = Path(__file__).parents[1] / "fixtures" / "dcat-ap-3.0.1"
 # The release publishes the shapes twice: the generated files under shacl/ (mandatory and ranges)
@@ -52,23 +50,14 @@ COURT_ROWS = [
 
 @pytest.fixture(scope="module")
 def open_root(tmp_path_factory):
-    """One court list landed, built and published, as tests/integration/test_open_data.py does."""
+    """One court list landed, built and published (tests/integration/court_list.py)."""
     root = tmp_path_factory.mktemp("dcat")
     cfg = RunConfig(landing=root / "landing", lake=root / "lake", as_of=AS_OF)
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
         mp.setenv("CREDITLAKE_AUDIT_KEY_FILE", str(root / "audit.key"))
-        folder = cfg.landing / "court_dishonest"
-        folder.mkdir(parents=True)
-        with (folder / "court.csv").open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows([COURT_HEADER, *COURT_ROWS])
-        conf = cfg.to_conf()
-        landed = [pipeline.land(conf, f) for f in pipeline.discover(conf)]
-        pipeline.validate_raw(conf, landed)
-        pipeline.build(conf)
-        released = stages.publish(
-            conf, stages.validate_outputs(conf, stages.prepare_open_data(conf, "run-dcat"))
-        )
+        land_and_build(cfg, COURT_ROWS)
+        _, released = publish(cfg.to_conf(), "run-dcat")
     assert released, "the run published nothing"
     return cfg.open_root
 

@@ -1,90 +1,14 @@
 """Open data from a built warehouse: column policy, masking of the court's list, the gate that
 withholds rows, individual businesses, register poisoning."""
 
-import csv
 import json
 
 import pandas as pd
 import pytest
-from stdnum.cn import uscc
 
 from creditlake import pipeline
-from creditlake.identifiers import check_uscc
 from publishing import stages
-
-COURT_HEADER = [
-    "被执行人姓名/名称",
-    "身份证号码/组织机构代码",
-    "法定代表人或者负责人姓名",
-    "执行法院",
-    "立案时间",
-    "案号",
-    "生效法律文书确定的义务",
-    "被执行人的履行情况",
-    "失信被执行人行为具体情形",
-    "发布时间",
-]
-
-
-@pytest.fixture
-def built(cfg, monkeypatch):
-    monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
-    folder = cfg.landing / "court_dishonest"
-    folder.mkdir(parents=True)
-    rows = [
-        [
-            "张三丰",
-            "2201041990****1238",
-            "",
-            "长春市朝阳区人民法院",
-            "2025-01-02",
-            "(2025)吉0104执1号",
-            "偿还借款10万元，联系电话13911112222",
-            "全部未履行",
-            "有履行能力而拒不履行",
-            "2025-03-01",
-        ],
-        [
-            "长春市金源商贸有限公司",
-            "91220104MA0Y123404",
-            "王伟",
-            "长春市朝阳区人民法院",
-            "2025-01-02",
-            "(2025)吉0104执2号",
-            "支付货款",
-            "部分未履行",
-            "违反限制消费令，法定代表人王伟仍乘坐飞机",
-            "2025-03-01",
-        ],
-        # A creditor named in free text is another record's subject (张三丰) or nobody's (陶平):
-        [
-            "吉林市恒通物流有限公司",
-            "91220104MA0Y12345X",
-            "李娜",
-            "长春市朝阳区人民法院",
-            "2025-01-02",
-            "(2025)吉0104执3号",
-            "支付张三丰劳动报酬5万元，支付陶平劳动报酬2万元",
-            "全部未履行",
-            "有履行能力而拒不履行",
-            "2025-03-01",
-        ],
-    ]
-    code = rows[2][1]  # make the third code valid whatever its check character
-    rows[2][1] = code if check_uscc(code).ok else code[:17] + uscc.calc_check_digit(code[:17] + "0")
-    with (folder / "court.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([COURT_HEADER, *rows])
-    conf = cfg.to_conf()
-    landed = [pipeline.land(conf, f) for f in pipeline.discover(conf)]
-    pipeline.validate_raw(conf, landed)
-    pipeline.build(conf)
-    return cfg
-
-
-def publish(conf: dict, run_id: str) -> tuple[list[dict], dict]:
-    """One open-data branch of a cycle: prepare, the gate's verdicts, release."""
-    verdicts = stages.validate_outputs(conf, stages.prepare_open_data(conf, run_id))
-    return verdicts, {r["dataset"]: r for r in stages.publish(conf, verdicts)}
+from tests.integration.court_list import land_and_build, publish
 
 
 def test_court_list_is_published_with_natural_persons_desensitised(built):
@@ -269,8 +193,6 @@ def built_subjects(cfg, monkeypatch):
     (codes starting 92) named after their operator or not, and a known person's name that also
     arrived as an 'organisation' (register poisoning)."""
     monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
-    folder = cfg.landing / "court_dishonest"
-    folder.mkdir(parents=True)
     court, day = "长春市朝阳区人民法院", "2025-01-02"
     rows = [
         [
@@ -335,12 +257,7 @@ def built_subjects(cfg, monkeypatch):
             "2025-03-01",
         ],
     ]
-    with (folder / "court.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([COURT_HEADER, *rows])
-    conf = cfg.to_conf()
-    pipeline.validate_raw(conf, [pipeline.land(conf, f) for f in pipeline.discover(conf)])
-    pipeline.build(conf)
-    return cfg
+    return land_and_build(cfg, rows)
 
 
 def test_subjects_are_checked_not_taken_at_their_label(built_subjects):

@@ -8,7 +8,7 @@ import pytest
 
 from creditlake import pipeline
 from publishing import stages
-from tests.integration.test_open_data import built  # noqa: F401 (fixture)
+from tests.integration.court_list import land_and_build, publish
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -165,10 +165,6 @@ def test_a_code_prefix_finds_the_organisation(portal, tmp_path):
 def test_markup_in_an_agencys_value_is_shown_as_text_never_run(cfg, monkeypatch, tmp_path):
     """Values carrying markup reach the page through search: they stay text. (A name with
     markup is no organisation's name: the desensitiser masks it whole, failing closed.)"""
-    import csv
-
-    from tests.integration.test_open_data import COURT_HEADER
-
     monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
     markup = '<img src=x onerror="document.title=1">'
     row = [
@@ -183,15 +179,9 @@ def test_markup_in_an_agencys_value_is_shown_as_text_never_run(cfg, monkeypatch,
         "有履行能力而拒不履行",
         "2025-03-01",
     ]
-    folder = cfg.landing / "court_dishonest"
-    folder.mkdir(parents=True)
-    with (folder / "court.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([COURT_HEADER, row])
-    conf = cfg.to_conf()
-    pipeline.validate_raw(conf, [pipeline.land(conf, f) for f in pipeline.discover(conf)])
-    pipeline.build(conf)
-    released = stages.publish(conf, stages.validate_outputs(conf, stages.prepare_open_data(conf, "run-h")))
-    dom = browse(f"file://{released[0]['portal']}?q=91220104", tmp_path, "--dump-dom")
+    land_and_build(cfg, [row])
+    _, released = publish(cfg.to_conf(), "run-h")
+    dom = browse(f"file://{released['court_dishonest']['portal']}?q=91220104", tmp_path, "--dump-dom")
     results = dom.split('id="results"')[1].split("</ul>")[0]
     assert "1 条结果 results" in dom and "长*" in results  # the name masked whole
     assert "&lt;img" in results and "<img" not in results  # the case number's markup shown as text

@@ -1,0 +1,56 @@
+"""Fixtures the integration tests share."""
+
+import pytest
+from stdnum.cn import uscc
+
+from creditlake.identifiers import check_uscc
+from tests.integration.court_list import land_and_build
+
+
+@pytest.fixture
+def built(cfg, monkeypatch):
+    """Three court records built: a person, an organisation, and one whose free text names
+    the person and a stranger."""
+    monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
+    rows = [
+        [
+            "张三丰",
+            "2201041990****1238",
+            "",
+            "长春市朝阳区人民法院",
+            "2025-01-02",
+            "(2025)吉0104执1号",
+            "偿还借款10万元，联系电话13911112222",
+            "全部未履行",
+            "有履行能力而拒不履行",
+            "2025-03-01",
+        ],
+        [
+            "长春市金源商贸有限公司",
+            "91220104MA0Y123404",
+            "王伟",
+            "长春市朝阳区人民法院",
+            "2025-01-02",
+            "(2025)吉0104执2号",
+            "支付货款",
+            "部分未履行",
+            "违反限制消费令，法定代表人王伟仍乘坐飞机",
+            "2025-03-01",
+        ],
+        # A creditor named in free text is another record's subject (张三丰) or nobody's (陶平):
+        [
+            "吉林市恒通物流有限公司",
+            "91220104MA0Y12345X",
+            "李娜",
+            "长春市朝阳区人民法院",
+            "2025-01-02",
+            "(2025)吉0104执3号",
+            "支付张三丰劳动报酬5万元，支付陶平劳动报酬2万元",
+            "全部未履行",
+            "有履行能力而拒不履行",
+            "2025-03-01",
+        ],
+    ]
+    code = rows[2][1]  # make the third code valid whatever its check character
+    rows[2][1] = code if check_uscc(code).ok else code[:17] + uscc.calc_check_digit(code[:17] + "0")
+    return land_and_build(cfg, rows)
