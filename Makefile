@@ -36,12 +36,17 @@ lint: env
 	# SQL: sqlfluff's dbt templater needs the vars `creditlake dbt` computes (.sqlfluff; ~20 s)
 	$(BIN)/python dbt_project/sqlfluff_lint.py
 
-# Debian's Chromium and a CJK font, for the portal's browser tests. Installed once; when
-# apt cannot run here the portal tests are skipped, and this says so loudly.
-browser:
+# Debian's Chromium and a CJK font, for the portal's browser tests (driven by Playwright, from
+# the lock file), and axe-core from the npm registry (tests/browser/package-lock.json). Installed
+# once; when apt cannot run here the portal tests are skipped, and this says so loudly.
+browser: tests/browser/node_modules/.installed
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy || \
 	  (apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null) || \
 	  echo "WARNING: could not install chromium; the portal's browser tests will be skipped"
+
+tests/browser/node_modules/.installed: tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # pytest exits 5 when it collected no test: make (and CI) treat that as a failure. Two
 # workers, one per core: most tests wait on one single-threaded process (dbt, Airflow, Great

@@ -107,10 +107,14 @@ class StagedDataset:
 VERSION_LETTERS = "bcdfghjkmnprstxz"
 
 
+def as_letters(digest: bytes) -> str:
+    """A digest written in `VERSION_LETTERS`, one letter per byte (16 values: 4 bits each)."""
+    return "".join(VERSION_LETTERS[b % 16] for b in digest)
+
+
 def version_id(cfg: RunConfig, run_id: str) -> str:
     """One immutable version per run: the as-of date plus a digest of the run id, in letters."""
-    digest = hashlib.sha256(run_id.encode()).digest()
-    return f"{cfg.as_of.isoformat()}-{''.join(VERSION_LETTERS[b % 16] for b in digest[:8])}"
+    return f"{cfg.as_of.isoformat()}-{as_letters(hashlib.sha256(run_id.encode()).digest()[:8])}"
 
 
 def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
@@ -472,8 +476,10 @@ def _write_report(path: Path, rows: list[dict]) -> None:
 
 
 def release(cfg: RunConfig, verdicts: list[dict]) -> list[dict]:
-    """Install each version the gate passed under open_root, mirror to S3, then move `latest`."""
-    from publishing.targets import install_version, put_tree, write_pointer
+    """Install each version the gate passed under open_root, mirror to S3, then move `latest`;
+    then the changelog, the retention of old versions, the DCAT catalogue and the portal."""
+    from publishing.portal import changelog
+    from publishing.targets import delete_tree, install_version, put_tree, write_pointer
 
     s3 = S3Target.from_env("OPEN")
     released = []
@@ -501,7 +507,9 @@ def release(cfg: RunConfig, verdicts: list[dict]) -> list[dict]:
             ],
         }
         pointer = cfg.open_root / dataset / "latest.json"
+        previous = json.loads(pointer.read_text(encoding="utf-8")) if pointer.exists() else None
         keys = put_tree(cfg.open_root, files, s3)
+        changelog.record_version(cfg, manifest, previous, item.get("withheld_report"))
         write_pointer(pointer, json.dumps(manifest, ensure_ascii=False, indent=1))
         keys += put_tree(cfg.open_root, [pointer], s3)  # the pointer moves last
         released.append(manifest | {"s3_keys": keys})
@@ -510,12 +518,13 @@ def release(cfg: RunConfig, verdicts: list[dict]) -> list[dict]:
         from publishing.portal import build_portal
         from publishing.privacy.gate import Gate
 
+        removed = changelog.apply_retention(cfg)
         known = json.loads(Path(verdicts[0]["known_people"]).read_text(encoding="utf-8"))
-        gate = Gate(known_people=known["people"], organisations=known["organisations"])
-        portal_files = [build_portal(cfg, released, gate), cfg.open_root / "portal" / "search-index.js"]
-        portal_files.append(write_catalog(cfg.open_root))  # DCAT-AP catalogue of the current versions
-        portal_keys = put_tree(cfg.open_root, portal_files, s3)
+        built = build_portal(cfg, Gate(known_people=known["people"], organisations=known["organisations"]))
+        extra = [*built.written, cfg.open_root / changelog.LOG, write_catalog(cfg.open_root)]
+        portal_keys = put_tree(cfg.open_root, extra, s3)  # DCAT-AP catalogue of the current versions
+        delete_tree(cfg.open_root, removed + built.deleted, s3)
         for item in released:
-            item["portal"] = str(portal_files[0])
+            item["portal"] = str(cfg.open_root / "index.html")
         released[-1]["s3_keys"] = released[-1]["s3_keys"] + portal_keys
     return released

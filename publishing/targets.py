@@ -8,6 +8,7 @@ one never finds a half-published version.
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import shutil
 from pathlib import Path
@@ -21,16 +22,40 @@ def s3_client(target: S3Target):
     return boto3.client("s3", endpoint_url=target.endpoint_url)
 
 
+def _key(s3: S3Target, local_root: Path, path: Path) -> str:
+    return "/".join(p for p in (s3.prefix, path.relative_to(local_root).as_posix()) if p)
+
+
 def put_tree(local_root: Path, files: list[Path], s3: S3Target | None) -> list[str]:
-    """Mirror `files` (already under `local_root`) to S3; returns the object keys written."""
+    """Mirror `files` (already under `local_root`) to S3; returns the object keys written. Each
+    object gets its media type (a static website serves pages as pages); a file named after its
+    content's hash (`name.<hash>.ext`, the portal's index and assets) may be cached for ever."""
     if s3 is None:
         return []
     client = s3_client(s3)
     keys = []
     for path in files:
-        key = "/".join(p for p in (s3.prefix, path.relative_to(local_root).as_posix()) if p)
-        client.upload_file(str(path), s3.bucket, key)
+        key = _key(s3, local_root, path)
+        media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if media.startswith("text/") or media in ("application/json", "text/javascript"):
+            media += "; charset=utf-8"
+        hashed = len(path.name.split(".")) == 3 and path.parent.name in ("portal", "search")
+        cache = "public, max-age=31536000, immutable" if hashed else "no-cache"
+        client.upload_file(str(path), s3.bucket, key, ExtraArgs={"ContentType": media, "CacheControl": cache})
         keys.append(key)
+    return keys
+
+
+def delete_tree(local_root: Path, files: list[Path], s3: S3Target | None) -> list[str]:
+    """Delete from S3 the objects of `files` (already deleted under `local_root`)."""
+    if s3 is None or not files:
+        return []
+    client = s3_client(s3)
+    keys = [_key(s3, local_root, path) for path in files]
+    for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
+        client.delete_objects(
+            Bucket=s3.bucket, Delete={"Objects": [{"Key": k} for k in keys[start : start + 1000]]}
+        )
     return keys
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from creditlake import pipeline
 from publishing import stages
+from publishing.portal import portal_files
 from tests.integration.court_list import land_and_build, publish
 
 
@@ -280,7 +281,7 @@ def test_subjects_are_checked_not_taken_at_their_label(built_subjects):
     assert all(v["withheld_rows"] == 0 for v in verdicts)
     text = (folder / "court_dishonest.csv").read_text(encoding="utf-8-sig")
     assert "王建国" not in text and "赵建军" not in text and "孙丽华" not in text
-    index = (built_subjects.open_root / "portal" / "search-index.js").read_text(encoding="utf-8")
+    index = "".join(p.read_text(encoding="utf-8") for p in portal_files(built_subjects.open_root))
     assert "烧烤店" not in index and "赵" not in index  # persons are not searchable
     assert "鑫康五金店" in index and "长春市李娜商贸有限公司" in index
 

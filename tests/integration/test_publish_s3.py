@@ -9,19 +9,19 @@ from publishing import open_data
 from publishing.metadata import write_metadata
 
 
-def staged_version(cfg, rows=3):
-    folder = cfg.staging_root / "run1" / "penalties" / "v1"
+def staged_version(cfg, rows=3, version="v1"):
+    folder = cfg.staging_root / "run1" / "penalties" / version
     frame = pd.DataFrame({"record_id": [f"r{i}" for i in range(rows)], "subject_name": ["甲公司"] * rows})
     write_parquet(frame, folder / "penalties.parquet")
     frame.to_csv(folder / "penalties.csv", index=False, encoding="utf-8-sig")
-    write_metadata(folder, "penalties", "v1", "2026-11-22", frame, {c: {} for c in frame.columns})
+    write_metadata(folder, "penalties", version, "2026-11-22", frame, {c: {} for c in frame.columns})
     known = folder.parent.parent / "_known_people.json"
     known.write_text(json.dumps({"people": [], "organisations": []}), encoding="utf-8")
     # as the publish gate passed it
     return [
         {
             "dataset": "penalties",
-            "version": "v1",
+            "version": version,
             "folder": str(folder),
             "rows": rows,
             "success": True,
@@ -59,6 +59,32 @@ def test_release_mirrors_every_file_to_s3_and_moves_latest_last(cfg, s3_env):
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, so Excel opens it
     local = cfg.open_root / "penalties" / "v1" / "penalties.csv"
     assert local.read_bytes() == body
+    # a static website serves each object as what it is; files named by their hash are cached for ever
+    page = client.head_object(Bucket=bucket, Key="open-data/index.html")
+    assert (page["ContentType"], page["CacheControl"]) == ("text/html; charset=utf-8", "no-cache")
+    script = next(k for k in keys if k.startswith("open-data/portal/app."))
+    assert (
+        client.head_object(Bucket=bucket, Key=script)["CacheControl"] == "public, max-age=31536000, immutable"
+    )
+
+
+def test_versions_past_retention_and_unused_index_files_leave_s3_too(cfg, s3_env, monkeypatch):
+    """With one version kept, the second release deletes the first version's objects, and the
+    index files no kept portal build uses: the bucket holds what the open root holds."""
+    monkeypatch.setenv("CREDITLAKE_OPEN_VERSIONS_KEPT", "1")
+    client, bucket = s3_env["client"], s3_env["CREDITLAKE_OPEN_S3_BUCKET"]
+    for rows, version in ((3, "v1"), (4, "v2"), (5, "v3")):
+        open_data.release(cfg, staged_version(cfg, rows, version))
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"])
+    local = sorted(
+        "open-data/" + p.relative_to(cfg.open_root).as_posix()
+        for p in cfg.open_root.rglob("*")
+        if p.is_file()
+    )
+    assert keys == local
+    assert (
+        not any("/v1/" in k or "/v2/" in k for k in keys) and "open-data/penalties/v3/penalties.csv" in keys
+    )
 
 
 def test_without_bucket_publishing_stays_local(cfg, monkeypatch):

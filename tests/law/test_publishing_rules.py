@@ -16,6 +16,7 @@ import pytest
 from creditlake import landing, pipeline, warehouse
 from creditlake.settings import RunConfig
 from publishing import stages
+from publishing.portal import portal_files
 from tests.conftest import open_text
 from tests.law.conftest import ORGS, write_extract
 
@@ -99,7 +100,7 @@ def published(lake: RunConfig, profile: str, run_id: str, monkeypatch) -> tuple[
         parquet = next(f["path"] for f in item["files"] if f["path"].endswith(".parquet"))
         rows[dataset] = pd.read_parquet(cfg.open_root / parquet).set_index(key)
     text = "\n".join(open_text(cfg.open_root / d / released[d]["version"]) for d in released)
-    return rows, verdicts, text, (cfg.open_root / "portal" / "search-index.js").read_text(encoding="utf-8")
+    return rows, verdicts, text, "".join(p.read_text(encoding="utf-8") for p in portal_files(cfg.open_root))
 
 
 def test_natural_persons_public_opens_their_penalties_desensitised(lake, profile_with, monkeypatch):

@@ -1,0 +1,235 @@
+"""Builds the portal's files (what they are: publishing/portal/__init__.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from creditlake.jurisdiction import load_profile, rule_source
+from creditlake.settings import RunConfig
+from publishing import metadata
+from publishing.open_data import as_letters
+from publishing.portal import changelog, pages
+from publishing.portal.search import Organisation, write_index
+
+STATIC = Path(__file__).parent / "static"
+ASSETS = ("app.js", "style.css")
+GENERATIONS = "generations.json"  # the files of the current and the previous portal build
+
+
+@dataclass
+class Built:
+    """What a portal build changed, for the S3 mirror."""
+
+    written: list[Path]
+    deleted: list[Path]
+
+
+def build_portal(cfg: RunConfig, gate) -> Built:
+    """Regenerate the portal from every dataset's current version. `gate`: the publish gate; a
+    page or manifest it finds anything in leaves the previous portal in place (ValueError)."""
+    info = metadata.catalogue()
+    current = current_versions(cfg.open_root)
+    portal = cfg.open_root / "portal"
+    (portal / "search").mkdir(parents=True, exist_ok=True)
+    before = set(portal.rglob("*"))
+    fields = {dataset: _fields(cfg.open_root, m) for dataset, m in current.items()}
+    organisations = collect(cfg.open_root, current, fields)
+    header = {
+        "as_of": cfg.as_of.isoformat(),
+        "profile": cfg.profile,
+        "regulation": load_profile(cfg.profile).rules.get("title", ""),
+        "versions": {d: m["version"] for d, m in current.items()},
+        "titles": {d: [info["datasets"][d]["title_zh"], info["datasets"][d]["title_en"]] for d in current},
+        "fields": fields,
+        "guidance": guidance(cfg.profile, info),
+    }
+    manifest = write_index(portal / "search", organisations, list(current), header)
+    assets = {name: _asset(portal, name) for name in ASSETS}
+    context = pages.Context(info, cfg, current, assets, f"portal/search/{manifest}")
+    texts = {
+        "index.html": pages.index(context),
+        "org.html": pages.shell(context, "org", "企业信用报告 Organisation credit report"),
+        "record.html": pages.shell(context, "record", "信用记录 Credit record"),
+        "changelog.html": pages.changelog(context, changelog.read_log(cfg.open_root)),
+    }
+    scanned = [portal / "search" / manifest, *(portal / name for name in assets.values())]
+    _replace_checked(cfg.open_root, texts, scanned, gate)
+    keep = _remember(portal, [manifest, *assets.values()])
+    deleted = _sweep(portal, keep)
+    written = sorted(p for p in portal.rglob("*") if p.is_file() and p not in before)
+    return Built([cfg.open_root / name for name in texts] + [portal / GENERATIONS] + written, deleted)
+
+
+def portal_files(open_root: Path) -> list[Path]:
+    """Every file the current portal serves (pages, assets, index), for whoever checks it whole."""
+    portal = open_root / "portal"
+    manifest, *assets = json.loads((portal / GENERATIONS).read_text(encoding="utf-8"))[0]
+    content = json.loads((portal / "search" / manifest).read_text(encoding="utf-8"))
+    index = [manifest, *(name for chunk in content["chunks"] for name in chunk[1:]), *content["names"]]
+    return (
+        [open_root / n for n in ("index.html", "org.html", "record.html", "changelog.html")]
+        + [portal / name for name in assets]
+        + [portal / "search" / name for name in index]
+    )
+
+
+def current_versions(open_root: Path) -> dict[str, dict]:
+    """dataset -> its `latest.json` (the current version and its files' sha256), by dataset name."""
+    return {
+        p.parent.name: json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted(open_root.glob("*/latest.json"))
+    }
+
+
+def collect(open_root: Path, current: dict[str, dict], fields: dict[str, list]) -> list[Organisation]:
+    """Organisations with their published records, from the current versions' Parquet files."""
+    organisations: dict[str, Organisation] = {}
+    for index, (dataset, manifest) in enumerate(current.items()):
+        frame = _verified_frame(open_root, manifest)
+        if "subject_type" in frame:
+            frame = frame[frame["subject_type"] == "organisation"]
+        code = next((c for c in ("subject_uscc", "subject_identifier") if c in frame), None)
+        columns = [f[0] for f in fields[dataset]]
+        keys = (frame[code] if code else frame["subject_name"].map(lambda _: None)).tolist()
+        for key, name, values in zip(
+            keys, frame["subject_name"].tolist(), _plain(frame[columns]), strict=True
+        ):
+            key = key or f"~{name}"
+            organisation = organisations.setdefault(key, Organisation(key, name))
+            organisation.counts[dataset] = organisation.counts.get(dataset, 0) + 1
+            organisation.records.append([index, *values])
+    return list(organisations.values())
+
+
+def guidance(profile: str, info: dict) -> dict:
+    """What repair and an objection mean for a record, per nature class, under the profile, and
+    where to apply (shown on each record page)."""
+    rules = load_profile(profile).rules
+    repair, deadlines = rules["repair"], rules["deadlines"]
+    effect = repair["effect"]
+    stops = effect["value"] == "stop"
+    out = {
+        "apply": info["applications"],
+        "objection": {
+            "mark_days": deadlines["objection_mark"]["value"],
+            "decide_days": deadlines["objection_decide"]["value"],
+            "source": "; ".join(
+                dict.fromkeys(rule_source(deadlines[k]) for k in ("objection_mark", "objection_decide"))
+            ),
+        },
+        "repair": {},
+    }
+    for nature, rule in repair.items():
+        if isinstance(rule, dict) and "repairable" in rule:
+            out["repair"][nature] = {
+                "repairable": rule["repairable"],
+                "wait": rule["wait"],
+                "stops": stops,
+                "source": "; ".join(dict.fromkeys((rule_source(rule), rule_source(effect)))),
+            }
+    return out
+
+
+def _fields(open_root: Path, manifest: dict) -> list[list]:
+    """[name, Chinese title, English description, {code: [zh, en]}] of each published column."""
+    import pyarrow.parquet as pq
+
+    dataset = manifest["dataset"]
+    path = open_root / dataset / manifest["version"] / f"{dataset}.parquet"
+    out = []
+    for name in pq.read_schema(path).names:
+        doc = metadata.describe(dataset, name)
+        out.append(
+            [name, doc["title"], doc["english"], {k: [v["zh"], v["en"]] for k, v in doc["codes"].items()}]
+        )
+    return out
+
+
+def _verified_frame(open_root: Path, manifest: dict):
+    """The version's Parquet file, read only if it is the file the publish gate passed."""
+    import pandas as pd
+
+    entry = next(f for f in manifest["files"] if f["path"].endswith(".parquet"))
+    path = open_root / entry["path"]
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise ValueError(f"{entry['path']} is not the file the publish gate passed (its sha256 differs)")
+    return pd.read_parquet(path)
+
+
+def _plain(frame) -> list[list]:
+    """Rows as JSON values: days as YYYY-MM-DD, missing values as null, numpy scalars as Python's."""
+    import pandas as pd
+
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        if str(series.dtype).startswith("datetime64"):
+            values = series.dt.strftime("%Y-%m-%d").astype(object)
+        else:
+            values = series.astype(object).map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+        columns.append(values.where(pd.notna(series), None).map(_scalar).tolist())
+    return [list(row) for row in zip(*columns, strict=True)] if columns else []
+
+
+def _scalar(value):
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    if type(value).__name__ == "Decimal":
+        return float(value)
+    return value
+
+
+def _asset(portal: Path, name: str) -> str:
+    """Copy a static asset under a name with its content's hash; returns that name."""
+    data = (STATIC / name).read_bytes()
+    stem, suffix = name.rsplit(".", 1)
+    hashed = f"{stem}.{as_letters(hashlib.sha256(data).digest()[:12])}.{suffix}"
+    if not (portal / hashed).exists():
+        (portal / hashed).write_bytes(data)
+    return hashed
+
+
+def _replace_checked(open_root: Path, texts: dict[str, str], scanned: list[Path], gate) -> None:
+    """Every page written beside its place and scanned with the manifest; all replace the
+    previous pages, or none does."""
+    staged = {open_root / f"{name}.tmp": open_root / name for name in texts}
+    for tmp, name in zip(staged, texts, strict=True):
+        tmp.write_text(texts[name], encoding="utf-8")
+    findings = sorted({k for path in [*staged, *scanned] for k in gate.scan_file(path)})
+    if findings:
+        for tmp in staged:  # the index files stay until a build no longer uses them (_sweep)
+            tmp.unlink()
+        raise ValueError(f"the portal page was not replaced: the publish gate found {', '.join(findings)}")
+    for tmp, final in staged.items():
+        tmp.replace(final)
+
+
+def _remember(portal: Path, names: list[str]) -> set[str]:
+    """Record this build's manifest and assets; returns every file the current and the previous
+    build use (a page loaded before the switch still finds its files)."""
+    record = portal / GENERATIONS
+    generations = json.loads(record.read_text(encoding="utf-8")) if record.exists() else []
+    generations = [names, *generations[:1]]
+    record.write_text(json.dumps(generations), encoding="utf-8")
+    keep = {GENERATIONS}
+    for manifest, *assets in generations:
+        keep |= {manifest, *assets}
+        content = json.loads((portal / "search" / manifest).read_text(encoding="utf-8"))
+        keep |= {name for chunk in content["chunks"] for name in chunk[1:]} | set(content["names"])
+    return keep
+
+
+def _sweep(portal: Path, keep: set[str]) -> list[Path]:
+    """Delete the index files and assets no kept build uses; returns them."""
+    deleted = [
+        p
+        for p in [*portal.glob("*.*"), *(portal / "search").glob("*.json")]
+        if p.is_file() and p.name not in keep
+    ]
+    for path in deleted:
+        path.unlink()
+    return deleted
