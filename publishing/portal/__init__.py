@@ -19,8 +19,9 @@ pages, even where a profile opens their records (platform policy: a masked perso
 in the open files, but a page per person would make them browsable and linkable).
 
 Every string comes from the files the publish gate passed (their sha256 checked against each
-dataset's `latest.json` before they are read) or from the catalogue and the profile; each page
-and the index's manifest are scanned by the gate again before they replace the previous ones.
+dataset's `latest.json` before they are read) or from the catalogue and the profile; each page,
+the assets and what the index adds (labels, guidance) are scanned by the gate again before they
+replace the previous ones.
 """
 
 from publishing.portal.site import build_portal, portal_files

@@ -60,7 +60,7 @@ def changelog(ctx: Context, log: list[dict]) -> str:
     rows = []
     for entry in reversed(log):
         left = "；".join(
-            f"{REASONS[r][0]} <span lang='en'>{REASONS[r][1]}</span> {n}" for r, n in entry["left"].items()
+            f"{REASONS[r][0]} <span lang='en'>{REASONS[r][1]}</span> {n:,}" for r, n in entry["left"].items()
         )
         if entry["removed_on"]:
             files = (
@@ -71,7 +71,7 @@ def changelog(ctx: Context, log: list[dict]) -> str:
         rows.append(
             f"<tr><td>{escape(titles.get(entry['dataset'], entry['dataset']))}</td>"
             f"<td><code>{escape(entry['version'])}</code></td><td>{escape(entry['as_of'])}</td>"
-            f"<td>{entry['rows']}</td><td>{entry['added']}</td><td>{left or '—'}</td><td>{files}</td></tr>"
+            f"<td>{entry['rows']:,}</td><td>{entry['added']:,}</td><td>{left or '—'}</td><td>{files}</td></tr>"
         )
     kept = versions_kept()
     body = f"""
@@ -113,7 +113,7 @@ def _card(ctx: Context, dataset: str, latest: dict) -> str:
   <h3 id="{dataset}-title">{escape(about["title_zh"])} <small lang="en">{escape(about["title_en"])}</small></h3>
   <p>{escape(zh)} <span lang="en">{escape(en)}</span></p>
   <dl>
-    <dt>记录数 Records</dt><dd class="rows">{latest["rows"]}</dd>
+    <dt>记录数 Records</dt><dd class="rows">{latest["rows"]:,}</dd>
     <dt>覆盖时间 Coverage</dt><dd>{temporal["dcat:startDate"] or "-"} — {temporal["dcat:endDate"] or "-"}</dd>
     <dt>版本 Version</dt><dd><code>{escape(version)}</code>，截至 as of {escape(day(latest["as_of"]))}
       （<a href="{dataset}/latest.json">latest.json</a>）</dd>

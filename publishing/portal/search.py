@@ -7,10 +7,14 @@ first key, so a code prefix or an organisation's page needs only its chunk.
 
 Names are found by the characters they contain: each name's character pairs (bigrams, after
 NFKC and upper case, as the page's script does) point to the positions of the organisations
-holding them, in shards chosen by a hash of the pair. A query's pairs give candidates, which
-the page checks against the names themselves, so a hit always contains the query. A pair held
-by too many names (有限, 公司) is left out of the shards and listed in the manifest as common:
-it narrows nothing, and the page looks the query up by its other pairs.
+holding them. A query's pairs give candidates, which the page checks against the names
+themselves, so a hit always contains the query. Pairs come in three kinds, by how many names
+hold them:
+
+* most pairs: the positions (as gaps), in shards chosen by a hash of the pair;
+* dense pairs (a city's, a big trade's: more than `DENSE_SHARE` of the names): a bitset over
+  all positions, one file each, read only when the other pairs leave too many candidates;
+* common pairs (有限, 公司: more than `COMMON_SHARE`): listed, never read; they narrow nothing.
 
 Every file is named after its content's hash (in letters, as version ids are): a browser or CDN may keep it for ever, and a new
 version of the data is new names, listed by a new manifest.
@@ -18,6 +22,7 @@ version of the data is new names, listed by a new manifest.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import unicodedata
@@ -27,10 +32,11 @@ from pathlib import Path
 from publishing.open_data import as_letters
 
 CHUNK = 256  # organisations per chunk: a chunk's two files stay a few tens of kilobytes
-SHARD_POSTINGS = 20_000  # positions per name shard, about 60 KB of JSON
-# A pair in more names than this is common (platform policy: at a million records, 有限 and 公司
-# would each weigh megabytes and tell nothing; under 1,000 names every pair is indexed).
-COMMON_SHARE, COMMON_MIN = 0.02, 1_000
+SHARD_POSTINGS = 20_000  # positions per name shard, about 80 KB of JSON
+# Platform policy, measured at a million records (bench/portal_bench.py): a pair in more than 5%
+# of the names would weigh more as positions than as a bitset; one in more than half tells
+# nothing. Under 1,000 names every pair is a list of positions.
+DENSE_SHARE, COMMON_SHARE, DENSE_MIN = 0.05, 0.5, 1_000
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
 
 
@@ -79,10 +85,14 @@ def write_index(folder: Path, organisations: list[Organisation], datasets: list[
     for position, organisation in enumerate(organisations):
         for pair in bigrams(organisation.name):
             postings.setdefault(pair, []).append(position)
-    limit = max(COMMON_MIN, COMMON_SHARE * len(organisations))
-    common = sorted(p for p, where in postings.items() if len(where) > limit)
-    for pair in common:
+    count = len(organisations)
+    dense = {p: w for p, w in postings.items() if len(w) > max(DENSE_MIN, DENSE_SHARE * count)}
+    for pair in dense:
         del postings[pair]
+    common = sorted(p for p, where in dense.items() if len(where) > COMMON_SHARE * count)
+    bitsets = {
+        p: _write(folder, "bits", bitset(w, count)) for p, w in sorted(dense.items()) if p not in common
+    }
     shards = max(1, -(-sum(map(len, postings.values())) // SHARD_POSTINGS))
     grouped: list[dict[str, list[int]]] = [{} for _ in range(shards)]
     for pair, where in postings.items():
@@ -91,12 +101,22 @@ def write_index(folder: Path, organisations: list[Organisation], datasets: list[
     manifest = header | {
         "datasets": datasets,
         "chunk": CHUNK,
-        "organisations": len(organisations),
+        "organisations": count,
         "chunks": chunks,
         "names": [_write(folder, "names", shard) for shard in grouped],
+        "dense": bitsets,
         "common": common,
     }
     return _write(folder, "manifest", manifest)
+
+
+def bitset(positions: list[int], size: int) -> str:
+    """Bit p (byte p // 8, bit p % 8) set for each position, base64."""
+    import numpy as np
+
+    bits = np.zeros(size, dtype=bool)
+    bits[positions] = True
+    return base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode()
 
 
 def _write(folder: Path, kind: str, content) -> str:

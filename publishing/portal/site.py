@@ -55,8 +55,7 @@ def build_portal(cfg: RunConfig, gate) -> Built:
         "record.html": pages.shell(context, "record", "信用记录 Credit record"),
         "changelog.html": pages.changelog(context, changelog.read_log(cfg.open_root)),
     }
-    scanned = [portal / "search" / manifest, *(portal / name for name in assets.values())]
-    _replace_checked(cfg.open_root, texts, scanned, gate)
+    _replace_checked(cfg.open_root, texts, gate, [portal / name for name in assets.values()], header)
     keep = _remember(portal, [manifest, *assets.values()])
     deleted = _sweep(portal, keep)
     written = sorted(p for p in portal.rglob("*") if p.is_file() and p not in before)
@@ -68,7 +67,7 @@ def portal_files(open_root: Path) -> list[Path]:
     portal = open_root / "portal"
     manifest, *assets = json.loads((portal / GENERATIONS).read_text(encoding="utf-8"))[0]
     content = json.loads((portal / "search" / manifest).read_text(encoding="utf-8"))
-    index = [manifest, *(name for chunk in content["chunks"] for name in chunk[1:]), *content["names"]]
+    index = [manifest, *_index_files(content)]
     return (
         [open_root / n for n in ("index.html", "org.html", "record.html", "changelog.html")]
         + [portal / name for name in assets]
@@ -193,17 +192,23 @@ def _asset(portal: Path, name: str) -> str:
     return hashed
 
 
-def _replace_checked(open_root: Path, texts: dict[str, str], scanned: list[Path], gate) -> None:
-    """Every page written beside its place and scanned with the manifest; all replace the
-    previous pages, or none does."""
-    staged = {open_root / f"{name}.tmp": open_root / name for name in texts}
+def _replace_checked(open_root: Path, texts: dict[str, str], gate, assets: list[Path], header: dict) -> None:
+    """Every page written beside its place and scanned, with the assets and what the manifest
+    adds to the published values (labels, guidance); all replace the previous pages, or none
+    does. The manifest's keys and the chunks are the organisations' names and codes from the
+    files the gate passed, and are not scanned again: out of their columns, a public code
+    such as 91220106WXE3CXYRC5 reads to the gate as a WeChat ID."""
+    staged = {open_root / name.replace(".", ".new.", 1): open_root / name for name in texts}
     for tmp, name in zip(staged, texts, strict=True):
         tmp.write_text(texts[name], encoding="utf-8")
-    findings = sorted({k for path in [*staged, *scanned] for k in gate.scan_file(path)})
+    findings = {k for path in [*staged, *assets] for k in gate.scan_file(path)}
+    findings |= set(gate.scan_text(json.dumps(header, ensure_ascii=False)))
     if findings:
         for tmp in staged:  # the index files stay until a build no longer uses them (_sweep)
             tmp.unlink()
-        raise ValueError(f"the portal page was not replaced: the publish gate found {', '.join(findings)}")
+        raise ValueError(
+            f"the portal page was not replaced: the publish gate found {', '.join(sorted(findings))}"
+        )
     for tmp, final in staged.items():
         tmp.replace(final)
 
@@ -219,8 +224,14 @@ def _remember(portal: Path, names: list[str]) -> set[str]:
     for manifest, *assets in generations:
         keep |= {manifest, *assets}
         content = json.loads((portal / "search" / manifest).read_text(encoding="utf-8"))
-        keep |= {name for chunk in content["chunks"] for name in chunk[1:]} | set(content["names"])
+        keep |= set(_index_files(content))
     return keep
+
+
+def _index_files(manifest: dict) -> list[str]:
+    """The files a manifest names: its chunks, name shards and bitsets."""
+    chunks = [name for chunk in manifest["chunks"] for name in chunk[1:]]
+    return chunks + manifest["names"] + list(manifest["dense"].values())
 
 
 def _sweep(portal: Path, keep: set[str]) -> list[Path]:

@@ -94,26 +94,43 @@
     return { hits, more: false };
   }
 
+  function bitset(text) {
+    const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    return (p) => (bytes[p >> 3] & (1 << (p & 7))) !== 0;
+  }
+
   async function byName(text, want) {
-    const common = new Set(manifest.common);
+    const common = new Set(manifest.common), dense = manifest.dense;
     const asked = pairs(text);
     if (!asked.length) return { hits: [], more: false, note: "short" };
-    const useful = asked.filter((p) => !common.has(p));
-    if (!useful.length) return { hits: [], more: false, note: "common" };
-    const lists = await Promise.all(useful.map(async (p) => {
-      const shard = await load(manifest.names[shardOf(p, manifest.names.length)]);
-      return positions(shard[p] || []);
-    }));
-    const candidates = intersect(lists);
+    const listed = asked.filter((p) => !common.has(p) && !(p in dense));
+    const big = asked.filter((p) => p in dense);
+    if (!listed.length && !big.length) return { hits: [], more: false, note: "common" };
+    let candidates = null;
+    if (listed.length) {
+      candidates = intersect(await Promise.all(listed.map(async (p) => {
+        const shard = await load(manifest.names[shardOf(p, manifest.names.length)]);
+        return positions(shard[p] || []);
+      })));
+    }
+    // a city's or a big trade's pairs, as bitsets: only when the other pairs leave many candidates
+    if (big.length && (candidates === null || candidates.length > want)) {
+      const sets = await Promise.all(big.map(async (p) => bitset(await load(dense[p]))));
+      const inAll = (p) => sets.every((has) => has(p));
+      if (candidates === null) {
+        candidates = [];
+        for (let p = 0; p < manifest.organisations; p++) if (inAll(p)) candidates.push(p);
+      } else candidates = candidates.filter(inAll);
+    }
     const needle = compact(text), hits = [];
-    // candidates in code order: load their chunks a few at a time until a page is full
+    // candidates in code order: load their chunks eight at a time until a page is full
     const chunkSize = manifest.chunk;
     let i = 0;
     while (i < candidates.length && hits.length <= want) {
       const batch = [], wanted = new Set();
       while (i < candidates.length) {
         const c = Math.floor(candidates[i] / chunkSize);
-        if (!wanted.has(c) && wanted.size === 4) break;
+        if (!wanted.has(c) && wanted.size === 8) break;
         wanted.add(c);
         batch.push(candidates[i++]);
       }
@@ -141,10 +158,18 @@
     const query = compact(text);
     if (!query) { list.replaceChildren(); count.textContent = ""; return; }
     const codeLike = /^[0-9A-Z]{2,18}$/.test(query);
-    const [codes, names] = await Promise.all([
-      codeLike ? byCode(query, PAGE) : { hits: [], more: false },
-      byName(text, PAGE),
-    ]);
+    // letters and digits together are a code, never a name: no name shard is fetched for them
+    const onlyCode = codeLike && /[0-9]/.test(query) && query.length >= 6;
+    let codes, names;
+    try {
+      [codes, names] = await Promise.all([
+        codeLike ? byCode(query, PAGE) : { hits: [], more: false },
+        onlyCode ? { hits: [], more: false } : byName(text, PAGE),
+      ]);
+    } catch (err) {
+      if (mine === asked) count.textContent = `查询失败，请稍后再试 / the search failed: ${err.message}`;
+      return;
+    }
     if (mine !== asked) return; // a newer query is on its way
     const seen = new Set(), hits = [];
     for (const org of [...codes.hits, ...names.hits]) {
