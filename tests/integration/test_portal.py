@@ -213,7 +213,9 @@ def test_every_page_kind_passes_axe_and_fits_a_phone(built, browser):
 def test_a_withdrawn_record_leaves_the_next_version_the_portal_and_says_why(tmp_path, monkeypatch, browser):
     """A penalty revoked between two runs (city-2022 Art 45, hl-2022 Art 38) is in the first
     version's search and gone from the second's, while its neighbour stays; the changelog says
-    one record left, revoked; with one version kept, the first version's files are deleted."""
+    one record left, revoked; with one version kept, the first version's files are deleted. The
+    neighbour, under objection by then, is marked so on its pages (jl-draft Art 36, city-2022
+    Art 42); screenshots of its record page at 1366 and 390 px are kept with the test's files."""
     monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
     monkeypatch.setenv("CREDITLAKE_OPEN_VERSIONS_KEPT", "1")
     landing, lake = tmp_path / "landing", tmp_path / "lake"
@@ -279,6 +281,14 @@ def test_a_withdrawn_record_leaves_the_next_version_the_portal_and_says_why(tmp_
                 ["CX-1", orgs[0][1], "行政处罚", orgs[0][2], "撤销", "2026-08-10", "吉林省生态环境厅"],
             ]
         )
+    (landing / "objections").mkdir()
+    with (landing / "objections" / "o.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(
+            [
+                ["异议编号", "主体代码", "原信息类别", "原决定书文号", "状态", "日期", "处理结果", "说明"],
+                ["YY-1", orgs[1][1], "行政处罚", orgs[1][2], "受理", "2026-08-20", "", "企业申请异议"],
+            ]
+        )
     second, numbers = run(date(2026, 9, 1), "run-2")
     assert numbers == {orgs[1][2]}  # the next version no longer has it...
     with serve(lake / "open") as url:
@@ -287,6 +297,17 @@ def test_a_withdrawn_record_leaves_the_next_version_the_portal_and_says_why(tmp_
         )  # ...nor the portal
         assert searched(browser, url, "乙化工").inner_text("#count") == "1 条结果 results"
         changes = opened(browser, f"{url}changelog.html").inner_text("main")
+        page = opened(browser, f"{url}org.html?c={orgs[1][1]}")
+        assert "异议处理中" in page.inner_text(".record .objection")
+        page.click(".record h3 a")
+        page.wait_for_selector("#view .guidance")
+        assert "异议处理中" in page.inner_text(".objection") and "有异议在办理中" in page.inner_text(
+            "#view dl"
+        )
+        for width, height in ((1366, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(tmp_path / f"record-{width}.png"), full_page=True)
+            assert (tmp_path / f"record-{width}.png").stat().st_size > 20_000
     log = {
         e["version"]: e for e in json.loads((lake / "open" / "changelog.json").read_text(encoding="utf-8"))
     }
