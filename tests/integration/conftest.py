@@ -1,17 +1,32 @@
 """Fixtures the integration tests share."""
 
+import shutil
+
 import pytest
 from stdnum.cn import uscc
 
 from creditlake.identifiers import check_uscc
+from creditlake.settings import RunConfig
+from tests.conftest import AS_OF
 from tests.integration.court_list import land_and_build
 
 
 @pytest.fixture
-def built(cfg, monkeypatch):
+def built(court_list_lake, cfg, monkeypatch):
     """Three court records built: a person, an organisation, and one whose free text names
-    the person and a stranger."""
+    the person and a stranger. Each test gets its own copy of a lake built once per worker
+    (the build is the same for all; what a test publishes or lands next stays in its copy)."""
     monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
+    shutil.copytree(court_list_lake.landing, cfg.landing)
+    shutil.copytree(court_list_lake.lake, cfg.lake)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def court_list_lake(tmp_path_factory):
+    """The court list of `built`, landed and built once. Its staging views read its own raw
+    files, which no test changes; a test that lands more rebuilds its copy's views."""
+    root = tmp_path_factory.mktemp("court-list")
     rows = [
         [
             "张三丰",
@@ -53,4 +68,4 @@ def built(cfg, monkeypatch):
     ]
     code = rows[2][1]  # make the third code valid whatever its check character
     rows[2][1] = code if check_uscc(code).ok else code[:17] + uscc.calc_check_digit(code[:17] + "0")
-    return land_and_build(cfg, rows)
+    return land_and_build(RunConfig(landing=root / "landing", lake=root / "lake", as_of=AS_OF), rows)

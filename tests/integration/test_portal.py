@@ -25,7 +25,7 @@ PAGES = ("index.html", "org.html", "record.html", "changelog.html")
 JINYUAN = "91220104MA0Y123404"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     with chromium() as launched:
         yield launched

@@ -157,6 +157,12 @@
     const mine = ++asked;
     const query = compact(text);
     if (!query) { list.replaceChildren(); count.textContent = ""; return; }
+    try {
+      await ready;
+    } catch (err) {
+      count.textContent = `索引无法读取 / the index could not be read: ${err.message}`;
+      return;
+    }
     const codeLike = /^[0-9A-Z]{2,18}$/.test(query);
     // letters and digits together are a code, never a name: no name shard is fetched for them
     const onlyCode = codeLike && /[0-9]/.test(query) && query.length >= 6;
@@ -318,11 +324,14 @@
       recordArticle(record, key, false), guidanceFor(values));
   }
 
+  // the manifest is on its way while the page listens: what is typed before it arrives waits for it
+  const ready = load(manifestUrl.pathname.split("/").pop()).then((m) => { manifest = m; });
+
   async function start() {
-    manifest = await load(manifestUrl.pathname.split("/").pop());
     const page = script.dataset.page;
     if (page === "search") searchPage();
-    else if (page === "org") await orgPage();
+    await ready;
+    if (page === "org") await orgPage();
     else if (page === "record") await recordPage();
   }
 
