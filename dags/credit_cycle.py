@@ -24,27 +24,88 @@ Run it with `creditlake run --landing DIR --as-of YYYY-MM-DD --profile P --lake 
 `max_active_runs=1`. `deliver_feeds` and the open-data branch only read it and do not wait
 for each other: a refused publication still delivers feeds, a failed delivery still
 publishes, and either fails the run.
+
+**Scheduled, asset-aware** (`creditlake/schedule.py`): daily at `CREDITLAKE_SCHEDULE` (02:00) in
+`CREDITLAKE_TIMEZONE` (Asia/Shanghai), and whenever the `agency_landing` asset is updated: an
+agency (or the job syncing its exchange folder) writes a `_READY` file into the landing folder
+when its upload is complete, and the asset's watcher (in Airflow's triggerer) consumes it and
+starts a run. A run without a conf (scheduled, asset-triggered, backfilled) takes landing, lake,
+profile and registry from the Airflow Variables `creditlake_<key>`, else `CREDITLAKE_<KEY>`, and
+is as of its logical date. `publish` updates one asset per open dataset released
+(`creditlake://open/<dataset>`), `deliver_feeds` one per licence delivered
+(`creditlake://feeds/<licence>`), through asset aliases; the summary lists them (`outlets`).
+Failed tasks and a cycle past its deadline alert the operators (`creditlake/alerts.py`).
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import (
+    Asset,
+    AssetAlias,
+    AssetOrTimeSchedule,
+    AssetWatcher,
+    CronTriggerTimetable,
+    Param,
+    Variable,
+    dag,
+    get_current_context,
+    task,
+)
 
-from creditlake import pipeline
+from creditlake import alerts, pipeline, schedule
 from publishing import stages
 
 DEFAULT_ARGS = {
     "owner": "creditlake-data-engineering",
     "retries": 2,
     "retry_delay": timedelta(minutes=2),
+    "on_failure_callback": alerts.failure_notifiers(),
 }
+OPEN_DATA, FEEDS = AssetAlias("creditlake_open_data"), AssetAlias("creditlake_feeds")
+READY_MARKER = "_READY"
+
+
+def landing_asset() -> Asset:
+    """The agencies' landing location; watched (a `_READY` file, consumed) when it is a folder
+    the environment names. An S3 landing has no watcher here: its runs are the schedule's."""
+    folder = os.environ.get("CREDITLAKE_LANDING", "")
+    watchers = []
+    if folder and "://" not in folder:
+        from airflow.providers.standard.triggers.file import DirectoryFileDeleteTrigger
+
+        trigger = DirectoryFileDeleteTrigger(directory=folder, filename=READY_MARKER, poke_interval=30)
+        watchers = [AssetWatcher(name="agency_ready_marker", trigger=trigger)]
+    return Asset(name="agency_landing", uri="creditlake://landing", watchers=watchers)
+
+
+def dag_schedule():
+    cron, zone = schedule.schedule()
+    if cron is None:
+        return None
+    return AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone=zone), assets=[landing_asset()])
 
 
 def _conf() -> dict:
-    return dict(get_current_context()["params"])
+    """The run's settings: its conf, else Variables and the environment (creditlake/schedule.py)."""
+    context = get_current_context()
+    run_date = context.get("logical_date") or context["dag_run"].run_after
+    return schedule.resolve(context["params"], run_date, lambda key: Variable.get(key, default=None))
+
+
+def _updated(outlet_events, alias: AssetAlias, updated: list[dict]) -> None:
+    """An asset event per dataset or licence this task updated, through its alias; logged."""
+    import logging
+
+    for outlet in updated:
+        uri = outlet["uri"]
+        outlet_events[alias].add(
+            Asset(name=uri.removeprefix("creditlake://").replace("/", "."), uri=uri), extra=outlet
+        )
+        logging.getLogger(__name__).info("updated asset %s: %s", uri, outlet)
 
 
 def _run_id() -> str:
@@ -103,9 +164,11 @@ def validate_outputs(staged: list[dict]) -> list[dict]:
     return _stage(stages.validate_outputs, _conf(), staged)
 
 
-@task
+@task(outlets=[OPEN_DATA])
 def publish(verdicts: list[dict]) -> list[dict]:
-    return _stage(stages.publish, _conf(), verdicts)
+    published = _stage(stages.publish, _conf(), verdicts)
+    _updated(get_current_context()["outlet_events"], OPEN_DATA, stages.outlets(published, None))
+    return published
 
 
 @task
@@ -113,9 +176,11 @@ def refusals(verdicts: list[dict]) -> None:
     return _stage(stages.refusals, _conf(), verdicts)
 
 
-@task
+@task(outlets=[FEEDS])
 def deliver_feeds() -> dict:
-    return _stage(stages.deliver_feeds, _conf(), _run_id())
+    delivered = _stage(stages.deliver_feeds, _conf(), _run_id())
+    _updated(get_current_context()["outlet_events"], FEEDS, stages.outlets(None, delivered))
+    return delivered
 
 
 @task(trigger_rule="all_done", retries=0)
@@ -134,18 +199,31 @@ def run_failed() -> None:
 
 @dag(
     dag_id="credit_cycle",
-    schedule=None,
+    schedule=dag_schedule(),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
-    catchup=False,
+    catchup=False,  # missed days are a backfill, on purpose (README "Operating it")
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    deadline=alerts.deadline(),
     doc_md=__doc__,
     tags=["creditlake"],
     params={
-        "landing": Param("", type="string", description="landing folder with penalties/, licenses/, ..."),
-        "lake": Param("", type="string", description="lake folder the run writes"),
-        "as_of": Param("", type="string", description="the run's 'today', YYYY-MM-DD"),
-        "profile": Param("national", type="string", description="jurisdiction profile"),
+        "landing": Param(
+            "",
+            type="string",
+            description="landing folder with penalties/, licenses/, ... (empty: the Variable or environment)",
+        ),
+        "lake": Param(
+            "", type="string", description="lake folder the run writes (empty: the Variable or environment)"
+        ),
+        "as_of": Param(
+            "", type="string", description="the run's 'today', YYYY-MM-DD (empty: its logical date)"
+        ),
+        "profile": Param(
+            "",
+            type="string",
+            description="jurisdiction profile (empty: the Variable or environment, else national)",
+        ),
         "summary": Param("", type="string", description="where to write the summary JSON (optional)"),
         "registry": Param(
             "",

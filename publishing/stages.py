@@ -92,6 +92,26 @@ def _feed_line(delivery: dict) -> dict:
     }
 
 
+def outlets(published: list[dict] | None, feeds: dict | None) -> list[dict]:
+    """The assets a run updated, for Airflow's outlet events and the run summary: each open
+    dataset released (its new version) and each licence a delivery reached. A dataset the gate
+    refused, or a licence that received nothing, is not updated."""
+    updated = [
+        {"uri": f"creditlake://open/{p['dataset']}", "version": p["version"], "rows": p["rows"]}
+        for p in published or []
+    ]
+    updated += [
+        {
+            "uri": f"creditlake://feeds/{d['licence']}",
+            "delivery_id": d.get("delivery_id"),
+            "kind": d.get("kind"),
+        }
+        for d in (feeds or {}).get("deliveries", [])
+        if d["status"] == "delivered"
+    ]
+    return updated
+
+
 def summarise(
     conf: dict,
     run_id: str,
@@ -124,6 +144,7 @@ def summarise(
         "feeds_registry": str(registry) if registry else None,
         "feeds": [_feed_line(d) for d in (feeds or {}).get("deliveries", [])],
         "audit_head": (feeds or {}).get("audit_head"),  # publish it: `audit verify --head` checks it
+        "outlets": [o["uri"] for o in outlets(published, feeds)],
     }
     write_summary(cfg, run_id, result)
     return result

@@ -148,3 +148,56 @@ def test_feeds_are_delivered_after_the_build_beside_open_data(bag):
     open_data = {"prepare_open_data", "validate_outputs", "publish", "refusals"}
     assert ancestors("deliver_feeds") == {"discover", "land", "validate_raw", "build"}
     assert all("deliver_feeds" not in ancestors(task) for task in open_data)
+
+
+_SCHEDULE_PROBE = r"""
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+dag = DagBag(dag_folder=sys.argv[1]).dags["credit_cycle"]
+timetable = dag.timetable
+assets = getattr(timetable, "asset_condition", None)
+landing = next(iter(assets.objects)) if assets else None
+print("RESULT" + json.dumps({
+    "cron": getattr(getattr(timetable, "timetable", None), "expression", None),
+    "timezone": str(getattr(getattr(timetable, "timetable", None), "timezone", "")) or None,
+    "landing": landing.uri if landing else None,
+    "watched": [w.trigger.directory for w in landing.watchers] if landing else [],
+    "outlets": {t.task_id: [o.name for o in t.outlets] for t in dag.tasks if t.outlets},
+    "deadline_minutes": [d.interval.total_seconds() / 60 for d in dag.deadline or []],
+    "on_failure": sorted({type(c).__name__ for t in dag.tasks for c in (t.on_failure_callback or [])}),
+}))
+"""
+
+
+def parsed_with(env: dict) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", _SCHEDULE_PROBE, str(DAGS_DIR)],
+        env=airflow_env() | env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(line[len("RESULT") :])
+
+
+def test_the_cycle_is_scheduled_daily_watches_its_landing_updates_assets_and_alerts(tmp_path):
+    """Daily at 02:00 in Asia/Shanghai, or when an agency's `_READY` marker lands; publish and
+    deliver_feeds update assets through aliases; failures and a late cycle alert the operators.
+    Each of these follows the environment, as the platform's operators configure it."""
+    dag = parsed_with(
+        {
+            "CREDITLAKE_LANDING": str(tmp_path),
+            "CREDITLAKE_ALERT_WEBHOOK": "http://127.0.0.1:9/hook",
+            "CREDITLAKE_CYCLE_DEADLINE_MINUTES": "240",
+        }
+    )
+    assert (dag["cron"], dag["timezone"]) == ("0 2 * * *", "Asia/Shanghai")
+    assert dag["landing"] == "creditlake://landing/" and dag["watched"] == [str(tmp_path)]
+    assert dag["outlets"] == {"publish": ["creditlake_open_data"], "deliver_feeds": ["creditlake_feeds"]}
+    assert dag["deadline_minutes"] == [240.0] and dag["on_failure"] == ["WebhookNotifier"]
+    other = parsed_with({"CREDITLAKE_SCHEDULE": "30 1 * * 1-5", "CREDITLAKE_LANDING": "s3://agencies/in"})
+    assert other["cron"] == "30 1 * * 1-5" and other["watched"] == []  # S3: the schedule's runs only
+    assert other["deadline_minutes"] == [] and other["on_failure"] == []  # `creditlake run` sets none
+    assert parsed_with({"CREDITLAKE_SCHEDULE": "none"})["cron"] is None

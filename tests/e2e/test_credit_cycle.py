@@ -196,13 +196,29 @@ def test_a_landing_folder_it_did_not_generate(tmp_path):
     assert not [line for line in log.splitlines() if "[error" in line]
 
 
-def test_an_empty_landing_folder_still_builds_and_publishes(tmp_path):
-    """Nothing arrived today: no `land` task is mapped, and records still expire by the day."""
+def test_a_scheduled_run_on_an_empty_landing_still_builds_publishes_and_names_its_outlets(tmp_path):
+    """As the scheduler starts it: no conf. Landing and lake come from the environment, the
+    profile from an Airflow Variable (which wins over the environment's), and the run is as of
+    its logical date in Asia/Shanghai (18:00 UTC is the next day there). Nothing arrived: no
+    `land` task is mapped, and records still expire by the day. The assets it updated are in
+    the summary and in the task logs."""
+    from creditlake.runner import airflow_env, ensure_metadata_db
+
     (tmp_path / "landing").mkdir()
-    cycle(tmp_path / "landing", tmp_path / "lake", tmp_path / "summary.json")
-    summary = read_summary(tmp_path / "summary.json")
+    ensure_metadata_db()
+    env = airflow_env() | {
+        "CREDITLAKE_LANDING": str(tmp_path / "landing"),
+        "CREDITLAKE_LAKE": str(tmp_path / "lake"),
+        "CREDITLAKE_PROFILE": "national",
+        "AIRFLOW_VAR_CREDITLAKE_PROFILE": "hl-2022",
+    }
+    proc = run_cli("dags", "test", "credit_cycle", "2026-11-22T18:00:00+00:00", env=env, program="airflow")
+    summary = read_summary(next((tmp_path / "lake" / "runs").glob("*/summary.json")))
+    assert (summary["as_of"], summary["profile"]) == ("2026-11-23", "hl-2022")
     assert summary["files"] == [] and not summary.get("failed")
     assert (Path(summary["open_root"]) / "index.html").exists()
+    assert "creditlake://open/penalties" in summary["outlets"]
+    assert "updated asset creditlake://open/penalties" in proc.stdout + proc.stderr
 
 
 def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
