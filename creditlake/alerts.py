@@ -23,8 +23,6 @@ import urllib.request
 from collections.abc import Mapping
 from datetime import timedelta
 
-from airflow.sdk import AsyncCallback, BaseNotifier, DeadlineAlert, DeadlineReference
-
 log = logging.getLogger(__name__)
 DEFAULT_DEADLINE_MINUTES = 360
 
@@ -59,24 +57,29 @@ def failure(context: Mapping) -> dict:
     }
 
 
-class WebhookNotifier(BaseNotifier):
-    """A JSON POST per failed task."""
+def webhook_notifier(url: str):
+    """Airflow's notifier for a JSON POST per failed task (Airflow is imported here, not with
+    this module: the triggerer and the package's other users need none of it)."""
+    from airflow.sdk import BaseNotifier
 
-    template_fields = ("url",)
+    class WebhookNotifier(BaseNotifier):
+        template_fields = ("url",)
 
-    def __init__(self, url: str):
-        super().__init__()
-        self.url = url
+        def __init__(self, url: str):
+            super().__init__()
+            self.url = url
 
-    def notify(self, context) -> None:
-        post(self.url, failure(context))
+        def notify(self, context) -> None:
+            post(self.url, failure(context))
+
+    return WebhookNotifier(url)
 
 
 def failure_notifiers(env: Mapping[str, str] = os.environ) -> list:
     """The notifiers for a failed task, from the environment (empty: no alert)."""
     notifiers: list = []
     if url := env.get("CREDITLAKE_ALERT_WEBHOOK"):
-        notifiers.append(WebhookNotifier(url))
+        notifiers.append(webhook_notifier(url))
     if addresses := env.get("CREDITLAKE_ALERT_EMAIL"):
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
@@ -89,8 +92,11 @@ def failure_notifiers(env: Mapping[str, str] = os.environ) -> list:
     return notifiers
 
 
-def deadline(env: Mapping[str, str] = os.environ) -> DeadlineAlert | None:
-    """The cycle's deadline: an alert when a run is not finished this long after it was queued."""
+def deadline(env: Mapping[str, str] = os.environ):
+    """The cycle's deadline (Airflow's DeadlineAlert): an alert when a run is not finished this
+    long after it was queued; None when the environment says "none"."""
+    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+
     raw = env.get("CREDITLAKE_CYCLE_DEADLINE_MINUTES", str(DEFAULT_DEADLINE_MINUTES)).strip()
     if raw.lower() == "none":
         return None

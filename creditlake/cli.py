@@ -1,6 +1,6 @@
 """`creditlake`: the operator's command line.
 
-    creditlake run --landing DIR --as-of YYYY-MM-DD --profile PROFILE --lake DIR --summary FILE [--registry DIR]
+    creditlake run --landing DIR|s3://BUCKET/PREFIX --as-of YYYY-MM-DD --profile PROFILE --lake DIR --summary FILE [--registry DIR]
     creditlake generate --out DIR [--seed N] [--penalties N] [--penalties-only] [--defect KIND=SHARE]
     creditlake profiles list | show NAME
     creditlake dbt [--lake DIR] [--profile NAME] [--as-of YYYY-MM-DD] -- <dbt arguments>
@@ -28,12 +28,39 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from err
 
 
+def _landing(text: str) -> Path | str:
+    """A landing folder, or an `s3://bucket/prefix` URI kept as typed (creditlake.sources)."""
+    from creditlake.settings import landing_location
+
+    return landing_location(text)
+
+
+def _landing_problem(location: Path | str) -> str | None:
+    """Why the run cannot read its landing location (None: it can), before Airflow starts."""
+    from creditlake.settings import is_s3_uri
+
+    if not is_s3_uri(location):
+        return None if location.is_dir() else f"landing folder {location} does not exist"
+    from creditlake.sources import SourceError, check
+
+    try:
+        check(location)
+    except SourceError as err:
+        return str(err)
+    return None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="creditlake", description="Public credit information platform pipeline.")
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one cycle through the Airflow DAG: land, gate, build, publish")
-    run.add_argument("--landing", type=Path, required=True, help="folder with penalties/, licenses/, ...")
+    run.add_argument(
+        "--landing",
+        type=_landing,
+        required=True,
+        help="folder with penalties/, licenses/, ...; or s3://bucket/prefix laid out the same way",
+    )
     run.add_argument("--as-of", type=_date, default=date.today(), help="the run's 'today' (default: today)")
     run.add_argument("--profile", default="national", help="jurisdiction profile (default: national)")
     run.add_argument("--lake", type=Path, required=True, help="lake folder the run writes")
@@ -225,8 +252,9 @@ def _run(args) -> int:
     from creditlake.runner import run_cycle
     from creditlake.settings import RunConfig
 
-    if not args.landing.is_dir():
-        print(f"error: landing folder {args.landing} does not exist", file=sys.stderr)
+    problem = _landing_problem(args.landing)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
         load_profile(args.profile)  # a bad profile fails here, before Airflow starts
@@ -242,7 +270,7 @@ def _run(args) -> int:
     if problems or not all(entry.load()(args) for entry in entry_points(group="creditlake.run_checks")):
         return 2
     cfg = RunConfig(
-        args.landing.resolve(),
+        args.landing,  # already absolute (a folder) or a URI
         args.lake.resolve(),
         args.as_of,
         args.profile,

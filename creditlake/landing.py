@@ -56,7 +56,9 @@ class FileResult:
     loaded: int = 0
     quarantined: int = 0
     excluded: int = 0
-    status: str = "landed"  # landed | refused | already_landed | gate_failed
+    # landed | refused | already_landed | gate_failed | fetch_failed (an S3 object's download
+    # did not match it: creditlake.sources; nothing landed, not in the ledger, tried again next run)
+    status: str = "landed"
     reason: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)  # reason code -> rows
     ignored_columns: list[str] = field(default_factory=list)
@@ -129,22 +131,36 @@ def prohibited_in(header: list[str], profile: str) -> list[str]:
     return found
 
 
+def landing_folders() -> dict[str, str]:
+    """Dataset -> the folder its files land in (`penalties`, ...): under a landing folder, or a
+    landing prefix in object storage (`creditlake.sources`)."""
+    return {dataset: layout(dataset)["landing_folder"] for dataset in datasets()}
+
+
+def is_landing_name(name: str) -> bool:
+    """Whether a file in a dataset folder is an extract to land (hidden files are not)."""
+    return bool(name) and not name.startswith(".")
+
+
+def entries(path: Path, dataset: str) -> list[dict]:
+    """The files to land in one landing file: itself, or each member of a ZIP bundle (`member`)."""
+    names = bundles.member_names(path) if bundles.is_bundle(path) else None
+    if names is None:  # a plain file, or a bundle that is unreadable (refused when landed)
+        return [{"path": str(path), "dataset": dataset}]
+    return [{"path": str(path), "dataset": dataset, "member": name} for name in names]
+
+
 def discover(cfg: RunConfig) -> list[dict]:
     """Every file in the landing folders of the known datasets, in a stable order; each member
     of a ZIP bundle as a file of its own (`member`)."""
     found = []
-    for dataset in datasets():
-        folder = cfg.landing / layout(dataset)["landing_folder"]
+    for dataset, folder_name in landing_folders().items():
+        folder = cfg.landing / folder_name
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
-            if not path.is_file() or path.name.startswith("."):
-                continue
-            names = bundles.member_names(path) if bundles.is_bundle(path) else None
-            if names is None:  # a plain file, or a bundle that is unreadable (refused when landed)
-                found.append({"path": str(path), "dataset": dataset})
-            else:
-                found += [{"path": str(path), "dataset": dataset, "member": name} for name in names]
+            if path.is_file() and is_landing_name(path.name):
+                found += entries(path, dataset)
     return found
 
 
@@ -173,10 +189,14 @@ def record_in_ledger(cfg: RunConfig, result: FileResult) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def land_file(cfg: RunConfig, path: str, dataset: str, member: str | None = None) -> dict:
+def land_file(
+    cfg: RunConfig, path: str, dataset: str, member: str | None = None, shown_as: str | None = None
+) -> dict:
     """Land one file (or one `member` of a ZIP bundle at `path`). Never raises on bad input: a
-    bad file is refused with a reason."""
+    bad file is refused with a reason. `shown_as`: the file's name in its lineage and results
+    where `path` is only a local copy (an object fetched from S3: its `s3://` URI)."""
     source = Path(path)
+    shown = shown_as or str(source)
     name = member or source.name
     spec = layout(dataset)
     maps = column_maps.load_maps(dataset, spec["header_map"])
@@ -192,7 +212,7 @@ def land_file(cfg: RunConfig, path: str, dataset: str, member: str | None = None
     else:
         parsed = None
     # a member refused unread is known by its place: its bytes were never taken
-    fingerprint = data if parsed is None else f"{source}{bundles.SEPARATOR}{member}".encode()
+    fingerprint = data if parsed is None else f"{shown}{bundles.SEPARATOR}{member}".encode()
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(fingerprint).hexdigest())
         if parsed is None:
@@ -201,7 +221,7 @@ def land_file(cfg: RunConfig, path: str, dataset: str, member: str | None = None
             except Refusal as refusal:
                 parsed = refusal
         result = FileResult(
-            path=f"{source}{bundles.SEPARATOR}{member}" if member else str(source),
+            path=f"{shown}{bundles.SEPARATOR}{member}" if member else shown,
             dataset=dataset,
             sha256=digest.result(),
             received_at=received_on(source),

@@ -36,17 +36,22 @@ def _failures(cfg: RunConfig, run_id: str) -> list[dict]:
 
 
 def discover(conf: dict) -> list[dict]:
-    from creditlake import landing
+    """The files to land: in the landing folder, or fetched from an `s3://` landing prefix
+    (`creditlake.sources`, whose files carry their `s3_key`)."""
+    from creditlake import landing, sources
 
     cfg = RunConfig.from_conf(conf)
     landing.ensure_raw_schema(cfg)
-    return landing.discover(cfg)
+    return sources.discover(cfg) if cfg.landing_in_s3 else landing.discover(cfg)
 
 
 def land(conf: dict, file: dict) -> dict:
-    from creditlake import landing
+    from creditlake import landing, sources
 
-    return landing.land_file(RunConfig.from_conf(conf), file["path"], file["dataset"], file.get("member"))
+    cfg = RunConfig.from_conf(conf)
+    if "s3_key" in file:
+        return sources.land(cfg, file)
+    return landing.land_file(cfg, file["path"], file["dataset"], file.get("member"))
 
 
 def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
@@ -55,11 +60,12 @@ def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
     gate runs (a batch the gate refuses gets its report again, with the whole batch in it).
 
     The ledger is written once each file's fate is final, after its gate, so a failed run
-    reruns cleanly and a file that passed is never loaded twice.
+    reruns cleanly and a file that passed is never loaded twice. Only then are objects from
+    an `s3://` landing prefix moved to its processed prefix (`sources.move_processed`).
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from creditlake import feedback
+    from creditlake import feedback, sources
 
     cfg = RunConfig.from_conf(conf)
     owed = [
@@ -78,7 +84,7 @@ def validate_raw(conf: dict, landed: list[dict]) -> list[dict]:
             result["feedback"] = feedback.write_feedback(cfg, result)
         elif report is not None:
             result["feedback"] = report.result()
-    return final
+    return sources.move_processed(cfg, final) if cfg.landing_in_s3 else final
 
 
 def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
@@ -86,7 +92,9 @@ def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
 
     final = []
     suites = None  # GX is started only when a batch has rows to gate
+    seen: dict[str, dict] = {}
     for result in landed:
+        _mark_repeat(seen, result)
         if result["status"] != "landed":
             if result["status"] == "refused":
                 landing.record_in_ledger(cfg, landing.FileResult(**result))
@@ -120,6 +128,19 @@ def _gate_batches(cfg: RunConfig, landed: list[dict]) -> list[dict]:
     if suites is not None:
         suites.finish()
     return final
+
+
+def _mark_repeat(seen: dict[str, dict], result: dict) -> None:
+    """The same bytes twice in one run (two files, or two keys of an S3 landing prefix) land
+    as one batch: the later file is `already_landed`, as it would be in the next run."""
+    if result["status"] != "landed":
+        return
+    first = seen.setdefault(result["sha256"], result)
+    if first is not result:
+        result |= {
+            "status": "already_landed",
+            "reason": f"identical file landed in this run as batch {first['batch_id']} ({first['path']})",
+        }
 
 
 def _file_fields(result: dict) -> dict:

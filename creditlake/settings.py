@@ -20,9 +20,11 @@ DAGS_DIR = PROJECT_ROOT / "dags"
 
 @dataclass(frozen=True)
 class RunConfig:
-    """One cycle: the landing folder it reads, the lake it writes, its date and its law."""
+    """One cycle: the landing folder it reads, the lake it writes, its date and its law.
 
-    landing: Path
+    `landing` is a folder, or an `s3://bucket/prefix` URI kept as text (`creditlake.sources`)."""
+
+    landing: Path | str
     lake: Path
     as_of: date
     profile: str = "national"
@@ -42,7 +44,7 @@ class RunConfig:
         except ValueError as err:
             raise ValueError(f"run conf as_of={conf['as_of']!r} is not a YYYY-MM-DD date") from err
         return cls(
-            landing=Path(conf["landing"]).resolve(),
+            landing=landing_location(str(conf["landing"])),
             lake=Path(conf["lake"]).resolve(),
             as_of=as_of,
             profile=conf.get("profile") or "national",
@@ -50,10 +52,19 @@ class RunConfig:
             registry=Path(conf["registry"]).resolve() if conf.get("registry") else None,
         )
 
+    @property
+    def landing_in_s3(self) -> bool:
+        return is_s3_uri(self.landing)
+
     def to_conf(self) -> dict:
         return {k: (str(v) if v is not None else None) for k, v in asdict(self).items()}
 
     # The lake's layout: one folder per stage.
+    @property
+    def incoming_root(self) -> Path:
+        """Objects fetched from an S3 landing prefix wait here, by sha256, until they are moved."""
+        return self.lake / "incoming"
+
     @property
     def raw_root(self) -> Path:
         return self.lake / "raw"
@@ -96,6 +107,20 @@ class RunConfig:
         return self.lake / "runs" / safe_name(run_id)
 
 
+def is_s3_uri(location) -> bool:
+    return isinstance(location, str) and location.startswith("s3://")
+
+
+def landing_location(text: str) -> Path | str:
+    """A landing folder as an absolute path; an `s3://bucket/prefix` URI unchanged."""
+    return text if is_s3_uri(text) else Path(text).resolve()
+
+
+def s3_endpoint_url() -> str | None:
+    """`CREDITLAKE_S3_ENDPOINT_URL` (MinIO, moto, a private cloud); None: AWS itself."""
+    return os.environ.get("CREDITLAKE_S3_ENDPOINT_URL") or None
+
+
 def safe_name(text: str) -> str:
     """A run id or batch id as a folder name."""
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
@@ -121,5 +146,5 @@ class S3Target:
         return cls(
             bucket=bucket,
             prefix=os.environ.get(f"CREDITLAKE_{kind}_S3_PREFIX", "").strip("/"),
-            endpoint_url=os.environ.get("CREDITLAKE_S3_ENDPOINT_URL") or None,
+            endpoint_url=s3_endpoint_url(),
         )
