@@ -29,7 +29,7 @@ class Built:
 
 def build_portal(cfg: RunConfig, gate) -> Built:
     """Regenerate the portal from every dataset's current version. `gate`: the publish gate; a
-    page or manifest it finds anything in leaves the previous portal in place (ValueError)."""
+    page, asset or label it finds anything in leaves the previous portal in place (ValueError)."""
     info = metadata.catalogue()
     current = current_versions(cfg.open_root)
     portal = cfg.open_root / "portal"
@@ -92,7 +92,7 @@ def collect(open_root: Path, current: dict[str, dict], fields: dict[str, list]) 
             frame = frame[frame["subject_type"] == "organisation"]
         code = next((c for c in ("subject_uscc", "subject_identifier") if c in frame), None)
         columns = [f[0] for f in fields[dataset]]
-        keys = (frame[code] if code else frame["subject_name"].map(lambda _: None)).tolist()
+        keys = frame[code].tolist() if code else [None] * len(frame)
         for key, name, values in zip(
             keys, frame["subject_name"].tolist(), _plain(frame[columns]), strict=True
         ):
