@@ -12,7 +12,7 @@ PROFILE ?= national
 # itself delivers none unless given --registry or CREDITLAKE_REGISTRY.
 REGISTRY ?= publishing/registry_example
 
-.PHONY: env demo test test-fast lint bench clean browser
+.PHONY: env demo test test-fast lint bench clean browser postgres
 
 # One environment, .venv at the project root, from the lock file. uv comes from pip when absent.
 $(VENV)/.synced: pyproject.toml uv.lock
@@ -44,6 +44,14 @@ browser: tests/browser/node_modules/.installed
 	  (apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null) || \
 	  echo "WARNING: could not install chromium; the portal's browser tests will be skipped"
 
+# Debian's PostgreSQL server, for the production-path test (tests/e2e/test_production_path.py
+# starts its own server, as the `postgres` user when run as root). Installed once; when apt
+# cannot run here that test is skipped, and this says so loudly.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null) || \
+	  echo "WARNING: could not install postgresql; the production-path test will be skipped"
+
 tests/browser/node_modules/.installed: tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -51,7 +59,7 @@ tests/browser/node_modules/.installed: tests/browser/package-lock.json
 # pytest exits 5 when it collected no test: make (and CI) treat that as a failure. Two
 # workers, one per core: most tests wait on one single-threaded process (dbt, Airflow, Great
 # Expectations). A file sharing a module fixture stays on one worker (tests/conftest.py).
-test: env lint browser
+test: env lint browser postgres
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: env

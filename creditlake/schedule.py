@@ -6,9 +6,9 @@ the Airflow Variable `creditlake_<key>`, else the environment's `CREDITLAKE_<KEY
 names `creditlake run` reads), and the run's date is its logical date in the platform's time
 zone (an asset-triggered run has none: the day it was queued for). A conf value always wins.
 
-    CREDITLAKE_SCHEDULE   cron of the daily run, in CREDITLAKE_TIMEZONE; "none": no schedule
-                          (platform policy: 02:00, after agencies' overnight exports and before
-                          offices open)
+    CREDITLAKE_SCHEDULE   cron of the daily run, in CREDITLAKE_TIMEZONE; "none": runs only when
+                          the landing asset is updated (platform policy: 02:00, after agencies'
+                          overnight exports and before offices open)
     CREDITLAKE_TIMEZONE   Asia/Shanghai (China Standard Time, the agencies' calendar)
 """
 

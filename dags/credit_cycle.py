@@ -83,9 +83,10 @@ def landing_asset() -> Asset:
 
 
 def dag_schedule():
+    """Daily, or when the landing asset is updated; without a cron, only the latter."""
     cron, zone = schedule.schedule()
     if cron is None:
-        return None
+        return [landing_asset()]
     return AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone=zone), assets=[landing_asset()])
 
 

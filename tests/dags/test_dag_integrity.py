@@ -200,4 +200,5 @@ def test_the_cycle_is_scheduled_daily_watches_its_landing_updates_assets_and_ale
     other = parsed_with({"CREDITLAKE_SCHEDULE": "30 1 * * 1-5", "CREDITLAKE_LANDING": "s3://agencies/in"})
     assert other["cron"] == "30 1 * * 1-5" and other["watched"] == []  # S3: the schedule's runs only
     assert other["deadline_minutes"] == [] and other["on_failure"] == []  # `creditlake run` sets none
-    assert parsed_with({"CREDITLAKE_SCHEDULE": "none"})["cron"] is None
+    only_files = parsed_with({"CREDITLAKE_SCHEDULE": "none", "CREDITLAKE_LANDING": str(tmp_path)})
+    assert only_files["cron"] is None and only_files["watched"] == [str(tmp_path)]
