@@ -61,7 +61,7 @@ def changelog(ctx: Context, log: list[dict]) -> str:
     for entry in reversed(log):
         left = "；".join(
             f"{REASONS[r][0]} <span lang='en'>{REASONS[r][1]}</span> {n:,}" for r, n in entry["left"].items()
-        )
+        ) + _organisations_left(entry["organisations_left"])
         if entry["removed_on"]:
             files = (
                 f"已于 {escape(entry['removed_on'])} 按保留期删除 <span lang='en'>removed (retention)</span>"
@@ -76,10 +76,10 @@ def changelog(ctx: Context, log: list[dict]) -> str:
     kept = versions_kept()
     body = f"""
 <h1>版本与变更 <small lang="en">Versions and changes</small></h1>
-<p>每次发布生成一个不可变版本。下表列出每个版本的记录数、新增记录数，以及自上一版本以来移出的记录数及原因（只计数，不含个人信息）。
+<p>每次发布生成一个不可变版本。下表列出每个版本的记录数、新增记录数，以及自上一版本以来移出的记录数及原因；移出的法人和非法人组织记录逐条列出（不列自然人）。
 每个数据集保留最近 {kept} 个版本的文件，更早的版本只保留本表中的记录。
 <span lang="en">Each publication is an immutable version. Below: each version's records, the records added and
-those that left since the previous version, by reason (counts only, no personal data). The newest {kept}
+those that left since the previous version, by reason, and which of them were organisations' (no person's). The newest {kept}
 versions of each dataset keep their files; older ones keep only their line here.</span></p>
 <div class="scroll"><table>
 <thead><tr><th scope="col">数据集 Dataset</th><th scope="col">版本 Version</th><th scope="col">截至 As of</th>
@@ -87,6 +87,25 @@ versions of each dataset keep their files; older ones keep only their line here.
 <th scope="col">文件 Files</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table></div>"""
     return _document(ctx, "版本与变更 Versions and changes", body, "changelog")
+
+
+LISTED = 100  # records that left, listed per version on the page (all of them: changelog.json)
+
+
+def _organisations_left(records: list[dict]) -> str:
+    """The organisations' records that left, by record id and reason (never a person's)."""
+    if not records:
+        return ""
+    items = "".join(
+        f"<li><code>{escape(r['record_id'])}</code> {REASONS[r['reason']][0]} "
+        f"<span lang='en'>{REASONS[r['reason']][1]}</span></li>"
+        for r in records[:LISTED]
+    )
+    more = f"<li>… changelog.json: {len(records) - LISTED:,}</li>" if len(records) > LISTED else ""
+    return (
+        f"<details><summary>法人和非法人组织的记录 <span lang='en'>organisations' records</span> "
+        f"{len(records):,}</summary><ul>{items}{more}</ul></details>"
+    )
 
 
 def _card(ctx: Context, dataset: str, latest: dict) -> str:

@@ -296,7 +296,9 @@ def test_a_withdrawn_record_leaves_the_next_version_the_portal_and_says_why(tmp_
             searched(browser, url, "甲环保").inner_text("#count") == "0 条结果 results"
         )  # ...nor the portal
         assert searched(browser, url, "乙化工").inner_text("#count") == "1 条结果 results"
-        changes = opened(browser, f"{url}changelog.html").inner_text("main")
+        page = opened(browser, f"{url}changelog.html")
+        page.click("td details summary")  # the organisations' records that left, listed
+        changes = page.inner_text("main")
         page = opened(browser, f"{url}org.html?c={orgs[1][1]}")
         assert "异议处理中" in page.inner_text(".record .objection")
         page.click(".record h3 a")
@@ -314,6 +316,8 @@ def test_a_withdrawn_record_leaves_the_next_version_the_portal_and_says_why(tmp_
     assert (log[second]["previous"], log[second]["left"], log[second]["added"]) == (first, {"revoked": 1}, 0)
     assert log[second]["organisations_left"][0]["reason"] == "revoked"
     assert "决定被撤销 decision revoked 1" in changes and "removed (retention)" in changes
+    revoked = log[second]["organisations_left"][0]["record_id"]
+    assert f"{revoked} 决定被撤销 decision revoked" in changes  # the record itself, with its reason
     assert not (lake / "open" / "penalties" / first).exists() and log[first]["removed_on"] == "2026-09-01"
     assert (lake / "open" / "penalties" / second / "penalties.csv").exists()  # the current is kept
 
