@@ -81,9 +81,14 @@ def test_a_missed_deadline_is_posted(webhook, monkeypatch):
 
     url, received = webhook
     monkeypatch.setenv("CREDITLAKE_ALERT_WEBHOOK", url)
-    asyncio.run(
-        alerts.deadline_missed(minutes=360, context={"dag_run": {"dag_id": "credit_cycle", "run_id": "r1"}})
+    # on a thread of its own, as Airflow's triggerer runs it: this worker's main thread may hold
+    # the browser tests' event loop (Playwright's sync API)
+    missed = alerts.deadline_missed(
+        minutes=360, context={"dag_run": {"dag_id": "credit_cycle", "run_id": "r1"}}
     )
+    worker = threading.Thread(target=asyncio.run, args=(missed,))
+    worker.start()
+    worker.join()
     assert (
         received[0]["alert"] == "deadline_missed"
         and received[0]["run_id"] == "r1"
