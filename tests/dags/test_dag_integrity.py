@@ -26,7 +26,6 @@ HEAVY = [
 ]
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
 
-# Parsed in a child process with the project's Airflow settings, as the dag-processor would.
 _PROBE = r"""
 import json, sys
 from airflow.dag_processing.dagbag import DagBag
@@ -46,11 +45,12 @@ print("RESULT" + json.dumps(out))
 """
 
 
-@pytest.fixture(scope="module")
-def bag():
+def probe(script: str, *args: str, env: dict | None = None) -> dict:
+    """What `script` prints after RESULT, run in a child process with the project's Airflow
+    settings (and `env`), as the dag-processor would parse the DAGs."""
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(DAGS_DIR), json.dumps(HEAVY)],
-        env=airflow_env(),
+        [sys.executable, "-c", script, str(DAGS_DIR), *args],
+        env=airflow_env() | (env or {}),
         capture_output=True,
         text=True,
         check=False,
@@ -58,6 +58,11 @@ def bag():
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(line[len("RESULT") :])
+
+
+@pytest.fixture(scope="module")
+def bag():
+    return probe(_PROBE, json.dumps(HEAVY))
 
 
 def test_every_dag_imports(bag):
@@ -170,16 +175,7 @@ print("RESULT" + json.dumps({
 
 
 def parsed_with(env: dict) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-c", _SCHEDULE_PROBE, str(DAGS_DIR)],
-        env=airflow_env() | env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT")), None)
-    assert line, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return json.loads(line[len("RESULT") :])
+    return probe(_SCHEDULE_PROBE, env=env)
 
 
 def test_the_cycle_is_scheduled_daily_watches_its_landing_updates_assets_and_alerts(tmp_path):

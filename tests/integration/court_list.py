@@ -23,6 +23,20 @@ COURT_HEADER = [
     "发布时间",
 ]
 
+# An organisation's entry as a court's list gives it (what several tests land as it is)
+ORGANISATION_ROW = [
+    "长春市金源商贸有限公司",
+    "91220104MA0Y123404",
+    "王伟",
+    "长春市朝阳区人民法院",
+    "2025-01-02",
+    "(2025)吉0104执2号",
+    "支付货款",
+    "部分未履行",
+    "违反限制消费令",
+    "2025-03-01",
+]
+
 
 def land_and_build(cfg: RunConfig, rows: list[list[str]], header: list[str] = COURT_HEADER) -> RunConfig:
     """The rows as the court list's CSV under `cfg.landing`, landed, gated and built."""

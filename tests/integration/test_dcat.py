@@ -11,7 +11,7 @@ from creditlake.settings import RunConfig
 from publishing import dcat
 from publishing.metadata import catalogue
 from tests.conftest import AS_OF
-from tests.integration.court_list import land_and_build, publish
+from tests.integration.court_list import ORGANISATION_ROW, land_and_build, publish
 
 SHAPES = Path(__file__).parents[1] / "fixtures" / "dcat-ap-3.0.1"
 # The release publishes the shapes twice: the generated files under shacl/ (mandatory and ranges)
@@ -21,18 +21,7 @@ SHAPE_SETS = {
     "html/shacl": ("shapes.ttl", "shapes_recommended.ttl", "range.ttl"),
 }
 COURT_ROWS = [
-    [
-        "长春市金源商贸有限公司",
-        "91220104MA0Y123404",
-        "王伟",
-        "长春市朝阳区人民法院",
-        "2025-01-02",
-        "(2025)吉0104执2号",
-        "支付货款",
-        "部分未履行",
-        "违反限制消费令",
-        "2025-03-01",
-    ],
+    ORGANISATION_ROW,
     [
         "张三丰",
         "2201041990****1238",

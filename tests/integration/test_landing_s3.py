@@ -16,7 +16,7 @@ from creditlake import cli, landing, pipeline, sources
 from creditlake.settings import RunConfig
 from creditlake.synthetic import PENALTY_HEADERS_ZH
 from tests.conftest import AS_OF
-from tests.integration.court_list import COURT_HEADER
+from tests.integration.court_list import COURT_HEADER, ORGANISATION_ROW
 
 PENALTY = {
     "行政相对人名称": "长春市金源商贸有限公司",
@@ -31,18 +31,6 @@ PENALTY = {
     "数据来源单位": "长春市市场监督管理局",
     "案件程序类别": "02",
 }
-COURT_ROW = [
-    "长春市金源商贸有限公司",
-    "91220104MA0Y123404",
-    "王伟",
-    "长春市朝阳区人民法院",
-    "2025-01-02",
-    "(2025)吉0104执2号",
-    "支付货款",
-    "部分未履行",
-    "违反限制消费令",
-    "2025-03-01",
-]
 
 
 def penalties_csv(*numbers: int) -> bytes:
@@ -55,7 +43,7 @@ def penalties_csv(*numbers: int) -> bytes:
 
 def court_csv() -> bytes:
     buf = io.StringIO()
-    csv.writer(buf).writerows([COURT_HEADER, COURT_ROW])
+    csv.writer(buf).writerows([COURT_HEADER, ORGANISATION_ROW])
     return buf.getvalue().encode("utf-8")
 
 
