@@ -317,6 +317,14 @@ _ACCOUNT = re.compile(
     re.I,
 )
 _ACCOUNT_HINTS = ("微信", "扣扣", "wechat", "weixin", "vx", "wx", "qq")
+# A unified social credit code may hold the letters QQ, WX or VX (11230100QQL237XDNX): a code
+# whose check character holds is an organisation's, not an account, so it is set aside before
+# accounts are read. Any other run of letters and digits is still read.
+_CODE_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{18}(?![0-9A-Za-z])")
+
+
+def _without_codes(text: str) -> str:
+    return _CODE_TOKEN.sub(lambda m: " " if uscc.is_valid(m.group()) else m.group(), text)
 
 _RESIDENCE = "家庭住址|户籍所在地|户籍地|居住地|居住于|现住|家住|住址|住在|暂住"
 # Finer than a district: an address that names only its province, city and district (住址长春市
@@ -474,7 +482,7 @@ class Gate:
         if ("@" in lower or "at" in lower) and _EMAIL.search(text):
             found.add("email")
         if any(cue in lower for cue in _ACCOUNT_HINTS):
-            found.update(m.lastgroup for m in _ACCOUNT.finditer(text) if m.lastgroup)
+            found.update(m.lastgroup for m in _ACCOUNT.finditer(_without_codes(text)) if m.lastgroup)
         if not text.isascii() and _ADDRESS_HINT.search(text) and _ADDRESS.search(text):
             found.add("address")
         if (self._people.has_ascii or not plain.isascii()) and self._names_a_person(plain):

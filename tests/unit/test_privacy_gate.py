@@ -221,6 +221,10 @@ def test_not_addresses(gate, text):
         ("QQ：12345678", ["number", "qq"]),
         ("微信公众号：长春市场监管", []),
         ("QQ群", []),
+        # codes whose letters read as a cue: an organisation's code is not an account
+        ("11230100QQL237XDNX", []),
+        ("主体代码912203032WXCE8Y67K", []),
+        ("11230100QQL237XDN0", ["qq"]),  # check character wrong: not a code, read as written
     ],
 )
 def test_wechat_and_qq_accounts(gate, text, kinds):
