@@ -512,100 +512,115 @@ def test_the_run_summary_lists_what_is_overdue_and_what_falls_due_within_3_worki
 # ---------------------------------------------------------------------------------------
 
 
-def due(lake, profile: str, process: str, name: str, event: str) -> str | None:
-    return step(build(lake, profile), process, name, event)["due_by"]
+_changed: dict[str, dict] = {}
 
 
-def test_changing_deadlines_submission_moves_the_push_due_date(lake, profile_with):
+@pytest.fixture
+def changed(lake, profile_with):
+    """hl-2022 with every deadline it sets changed at once, built once for the module; each
+    test below reads the step its setting moves. How a referred objection is counted moves the
+    same step as its number of days, so that change has a build of its own."""
+
+    def get(which: str = "days") -> dict:
+        if which not in _changed:
+            if which == "days":
+                name = profile_with(
+                    {
+                        "deadlines.submission": 6,
+                        "deadlines.submission_check": 4,
+                        "deadlines.correction": 4,
+                        "deadlines.revocation_report": 3,
+                        "deadlines.revocation_withdraw": 2,
+                        "deadlines.objection_mark": 2,
+                        "deadlines.objection_decide": 4,
+                        "deadlines.objection_decide_referred.value": 8,
+                        "deadlines.objection_serious_list": 4,
+                        "deadlines.objection_assist_reply": 3,
+                        "deadlines.objection_shared_copies": 4,
+                        "deadlines.repair_mark": 3,
+                    },
+                    base="hl-2022",
+                )
+            else:
+                name = profile_with(
+                    {"deadlines.objection_decide_referred.counted_from": "referral"}, base="hl-2022"
+                )
+            _changed[which] = build(lake, name)
+        return _changed[which]
+
+    return get
+
+
+def due(result: dict, process: str, name: str, event: str) -> str | None:
+    return step(result, process, name, event)["due_by"]
+
+
+def test_changing_deadlines_submission_moves_the_push_due_date(lake, changed):
     # hl-2022 Art 21 with 6 days: the 6th working day after 09-24 is the worked Saturday 10-10
-    name = profile_with({"deadlines.submission": 6}, base="hl-2022")
-    result = build(lake, name)
-    assert (
-        step(result, "submission", "submit", batch_of(lake, "penalties", "p1.csv"))["due_by"] == "2026-10-10"
-    )
+    assert due(changed(), "submission", "submit", batch_of(lake, "penalties", "p1.csv")) == "2026-10-10"
 
 
-def test_changing_deadlines_submission_check_moves_the_check_due_date(lake, profile_with):
+def test_changing_deadlines_submission_check_moves_the_check_due_date(lake, changed):
     # gd-draft Art 19 with 4 days: 10-10, 10-12, 10-13, 10-14
-    name = profile_with({"deadlines.submission_check": 4}, base="hl-2022")
-    result = build(lake, name)
-    assert (
-        step(result, "submission_check", "check", batch_of(lake, "penalties", "p1.csv"))["due_by"]
-        == "2026-10-14"
-    )
+    assert due(changed(), "submission_check", "check", batch_of(lake, "penalties", "p1.csv")) == "2026-10-14"
 
 
-def test_changing_deadlines_correction_moves_the_resubmission_due_date(lake, profile_with):
+def test_changing_deadlines_correction_moves_the_resubmission_due_date(lake, changed):
     # hl-2022 Art 38 with 4 days from the refusal on 11-02: 11-06
-    name = profile_with({"deadlines.correction": 4}, base="hl-2022")
-    assert (
-        due(lake, name, "correction", "resubmit", f"{batch_of(lake, 'penalties', 'p2.csv')}#2")
-        == "2026-11-06"
-    )
+    event = f"{batch_of(lake, 'penalties', 'p2.csv')}#2"
+    assert due(changed(), "correction", "resubmit", event) == "2026-11-06"
 
 
-def test_changing_deadlines_revocation_report_moves_the_report_due_date(lake, profile_with):
+def test_changing_deadlines_revocation_report_moves_the_report_due_date(changed):
     # hl-2022 Art 38 with 3 days after 02-12: 02-13, 02-14 (worked), 02-24
-    name = profile_with({"deadlines.revocation_report": 3}, base="hl-2022")
-    assert due(lake, name, "revocation", "report", "CX-1") == "2026-02-24"
+    assert due(changed(), "revocation", "report", "CX-1") == "2026-02-24"
 
 
-def test_changing_deadlines_revocation_withdraw_moves_both_withdrawal_due_dates(lake, profile_with):
+def test_changing_deadlines_revocation_withdraw_moves_both_withdrawal_due_dates(changed):
     # hl-2022 Art 38 with 2 days after the report on 02-14: 02-24, 02-25
-    name = profile_with({"deadlines.revocation_withdraw": 2}, base="hl-2022")
-    result = build(lake, name)
-    assert step(result, "revocation", "withdraw", "CX-1")["due_by"] == "2026-02-25"
+    result = changed()
+    assert due(result, "revocation", "withdraw", "CX-1") == "2026-02-25"
     revoked = result["withdrawals"][result["withdrawals"].reason == "revoked"].iloc[0]
     assert str(revoked.withdraw_due_by)[:10] == "2026-02-25"
 
 
-def test_changing_deadlines_objection_mark_moves_the_mark_due_date(lake, profile_with):
+def test_changing_deadlines_objection_mark_moves_the_mark_due_date(changed):
     # hl-2022 Art 39 with 2 days after 09-30: 10-08, 10-09
-    name = profile_with({"deadlines.objection_mark": 2}, base="hl-2022")
-    assert due(lake, name, "objection", "mark", "YY-1") == "2026-10-09"
+    assert due(changed(), "objection", "mark", "YY-1") == "2026-10-09"
 
 
-def test_changing_deadlines_objection_decide_moves_the_decision_due_date(lake, profile_with):
+def test_changing_deadlines_objection_decide_moves_the_decision_due_date(changed):
     # hl-2022 Art 39 with 4 days after 09-30: 10-08, 10-09, 10-10 (worked), 10-12
-    name = profile_with({"deadlines.objection_decide": 4}, base="hl-2022")
-    assert due(lake, name, "objection", "decide", "YY-1") == "2026-10-12"
+    assert due(changed(), "objection", "decide", "YY-1") == "2026-10-12"
 
 
-def test_changing_deadlines_objection_decide_referred_days_moves_the_referred_due_date(lake, profile_with):
+def test_changing_deadlines_objection_decide_referred_days_moves_the_referred_due_date(changed):
     # hl-2022 Art 39 with 8 days from receipt (09-21): the 8th working day is 10-09
-    name = profile_with({"deadlines.objection_decide_referred.value": 8}, base="hl-2022")
-    assert due(lake, name, "objection", "decide_referred", "YY-4") == "2026-10-09"
+    assert due(changed(), "objection", "decide_referred", "YY-4") == "2026-10-09"
 
 
-def test_changing_deadlines_objection_decide_referred_counted_from_counts_from_the_referral(
-    lake, profile_with
-):
+def test_changing_deadlines_objection_decide_referred_counted_from_counts_from_the_referral(changed):
     # hl-2022 Art 39's 7 days counted as jl-draft Art 36 counts them, from the referral (09-29):
     # 09-30, 10-08, 10-09, 10-10 (worked), 10-12, 10-13, 10-14
-    name = profile_with({"deadlines.objection_decide_referred.counted_from": "referral"}, base="hl-2022")
-    assert due(lake, name, "objection", "decide_referred", "YY-4") == "2026-10-14"
+    assert due(changed("counted_from"), "objection", "decide_referred", "YY-4") == "2026-10-14"
 
 
-def test_changing_deadlines_objection_serious_list_moves_a_listing_objections_due_date(lake, profile_with):
+def test_changing_deadlines_objection_serious_list_moves_a_listing_objections_due_date(changed):
     # hl-2022 Art 35 with 4 days after 11-16: 11-17, 11-18, 11-19, 11-20
-    name = profile_with({"deadlines.objection_serious_list": 4}, base="hl-2022")
-    assert due(lake, name, "objection", "decide", "YY-6") == "2026-11-20"
+    assert due(changed(), "objection", "decide", "YY-6") == "2026-11-20"
 
 
-def test_changing_deadlines_objection_assist_reply_moves_the_answer_due_date(lake, profile_with):
+def test_changing_deadlines_objection_assist_reply_moves_the_answer_due_date(changed):
     # hl-2022 Art 39 with 3 days after the referral (09-29): 09-30, 10-08, 10-09
-    name = profile_with({"deadlines.objection_assist_reply": 3}, base="hl-2022")
-    assert due(lake, name, "objection", "assist_reply", "YY-4") == "2026-10-09"
+    assert due(changed(), "objection", "assist_reply", "YY-4") == "2026-10-09"
 
 
-def test_changing_deadlines_objection_shared_copies_moves_the_shared_copies_due_date(lake, profile_with):
+def test_changing_deadlines_objection_shared_copies_moves_the_shared_copies_due_date(changed):
     # hl-2022 Art 39 with 4 days after the decision on 11-11: 11-12, 11-13, 11-16, 11-17
-    name = profile_with({"deadlines.objection_shared_copies": 4}, base="hl-2022")
-    assert due(lake, name, "objection", "shared_copies", "YY-5") == "2026-11-17"
+    assert due(changed(), "objection", "shared_copies", "YY-5") == "2026-11-17"
 
 
-def test_changing_deadlines_repair_mark_starts_tracking_repair_marks(lake, profile_with):
+def test_changing_deadlines_repair_mark_starts_tracking_repair_marks(changed):
     # jl-draft Art 38's 3 days under hl-2022 (which sets none): from the decision's arrival
     # on 09-30: 10-08, 10-09, 10-10 (worked)
-    name = profile_with({"deadlines.repair_mark": 3}, base="hl-2022")
-    assert due(lake, name, "repair", "mark", "XF-1") == "2026-10-10"
+    assert due(changed(), "repair", "mark", "XF-1") == "2026-10-10"
