@@ -630,20 +630,22 @@ def _strings(series):
     return series.to_numpy(dtype=object, na_value=None)
 
 
-def _walk_json(node, strings: set[str], numbers: set[str]) -> None:
+def _walk_json(node, strings: set[str], numbers: set[str], key: str = "") -> None:
     if isinstance(node, str):
-        strings.add(node)
+        # DCAT writes a byte count as a typed string ("dcat:byteSize": "3750903"): a count, read
+        # as a number (personal shapes only), as when it is written bare
+        (numbers if key.endswith("byteSize") and node.isdigit() else strings).add(node)
     elif isinstance(node, bool) or node is None:
         return
     elif isinstance(node, int | float):
         numbers.add(str(node))
     elif isinstance(node, dict):
-        for key, value in node.items():
-            strings.add(str(key))
-            _walk_json(value, strings, numbers)
+        for name, value in node.items():
+            strings.add(str(name))
+            _walk_json(value, strings, numbers, str(name))
     elif isinstance(node, list):
         for value in node:
-            _walk_json(value, strings, numbers)
+            _walk_json(value, strings, numbers, key)
 
 
 def _unescape_js(text: str) -> str:

@@ -409,6 +409,11 @@ def test_scan_file_csv_json_html(gate, tmp_path):
     json_file = tmp_path / "d.jsonld"
     json_file.write_text('{"@context": "x", "rows": [{"note": "zhang\\uff20163.com", "bytes": 12345678}]}')
     assert gate.scan_file(json_file) == ["email"]
+    # a byte count DCAT writes as a typed string is a count; any other string of digits is read
+    json_file.write_text('{"dcat:byteSize": "3750903", "note": "3750903"}')
+    assert gate.scan_file(json_file) == ["number"]
+    json_file.write_text('{"dcat:byteSize": "13812345678"}')  # a phone is a phone wherever it is
+    assert gate.scan_file(json_file) == ["mobile"]
     html_file = tmp_path / "d.html"
     html_file.write_text(
         "<p>&#49;&#51;&#56;<b>1234</b>5678</p><p>長春市張偉商貿有限公司</p>", encoding="utf-8"
