@@ -131,12 +131,36 @@ def _categories(text: str) -> list[tuple[int, int, str, float]]:
 # --- the record's own names ----------------------------------------------------------------------
 
 
+@lru_cache(maxsize=20_000)
+def _compiled(latin: tuple[str, ...]) -> re.Pattern:
+    """One case-insensitive pattern for the pinyin forms, longest first, spaces optional."""
+    words = sorted(
+        {r"\s*".join(map(re.escape, v.split())) if " " in v else re.escape(v) for v in latin},
+        key=len,
+        reverse=True,
+    )
+    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(words) + r")(?![A-Za-z])", re.IGNORECASE)
+
+
+def _squashed(text: str) -> str:
+    return "".join(text.lower().split())
+
+
 class RecordNames(NamedTuple):
     """How a record's names are looked for: their Chinese forms (normalised: simplified, no
-    spaces) by substring search, their pinyin forms by one case-insensitive pattern."""
+    spaces) by substring search, their pinyin forms by one case-insensitive pattern. The
+    pattern is compiled only for a text that holds one of the pinyin forms, spaces aside:
+    compiling one per record cost more than the rest of desensitisation (2 ms a record)."""
 
     forms: tuple[str, ...]
-    latin: re.Pattern | None
+    latin: tuple[str, ...]  # the pinyin forms
+    latin_keys: tuple[str, ...]  # each lower-cased, without spaces
+
+    def _latin_in(self, text: str) -> re.Pattern | None:
+        if not self.latin:
+            return None
+        squashed = _squashed(text)
+        return _compiled(self.latin) if any(key in squashed for key in self.latin_keys) else None
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         end = len(text) if end is None else end
@@ -146,14 +170,16 @@ class RecordNames(NamedTuple):
             while at >= 0:
                 out.append((at, at + len(form)))
                 at = text.find(form, at + len(form), end)
-        if self.latin is not None:
-            out += [m.span() for m in self.latin.finditer(text, start, end)]
+        latin = self._latin_in(text[start:end])
+        if latin is not None:
+            out += [m.span() for m in latin.finditer(text, start, end)]
         return out
 
     def occurs_in(self, text: str) -> bool:
-        return any(form in text for form in self.forms) or (
-            self.latin is not None and self.latin.search(text) is not None
-        )
+        if any(form in text for form in self.forms):
+            return True
+        latin = self._latin_in(text)
+        return latin is not None and latin.search(text) is not None
 
 
 @lru_cache(maxsize=200_000)
@@ -163,15 +189,8 @@ def record_names(cleaned: tuple[str, ...]) -> RecordNames:
     for name in cleaned:
         for variant in names.record_name_variants(normalise_name(name)):
             (latin if variant.isascii() else forms).add(variant)
-    pattern = None
-    if latin:
-        words = sorted(
-            {r"\s*".join(map(re.escape, v.split())) if " " in v else re.escape(v) for v in latin},
-            key=len,
-            reverse=True,
-        )
-        pattern = re.compile(r"(?<![A-Za-z])(?:" + "|".join(words) + r")(?![A-Za-z])", re.IGNORECASE)
-    return RecordNames(tuple(sorted(f for f in forms if len(f) >= 2)), pattern)
+    keys = tuple(sorted({_squashed(v) for v in latin}))
+    return RecordNames(tuple(sorted(f for f in forms if len(f) >= 2)), tuple(sorted(latin)), keys)
 
 
 def _clean_names(raw) -> tuple[str, ...]:
