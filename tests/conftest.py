@@ -20,11 +20,19 @@ CREDITLAKE = str(Path(sys.executable).parent / "creditlake")
 def pytest_collection_modifyitems(config, items):
     """Under `--dist loadgroup` (make test): a file whose tests share a module-scoped fixture goes
     whole to one worker, so the fixture (a DAG run, a built lake) runs once; every other test
-    goes to whichever worker is free, so no long file keeps one worker busy at the end."""
+    goes to whichever worker is free, so no long file keeps one worker busy at the end.
+
+    xdist groups by a suffix on the node id (`test_x@group`), which xdist 3.8 writes to
+    `item._nodeid`; pytest 9.2 keeps the id in `item._id`, so the suffix is written here: without
+    it each worker ran its own copy of every module fixture."""
+    grouping = config.getoption("dist", "no") == "loadgroup" or getattr(config.option, "loadgroup", False)
     for item in items:
         scopes = {defs[-1].scope for defs in item._fixtureinfo.name2fixturedefs.values()}
         if scopes & {"module", "package", "class"}:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+            group = item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(group))
+            if grouping and hasattr(item, "_id") and "@" not in item.nodeid:
+                item._id = type(item._id).parse(f"{item.nodeid}@{group}")
 
 
 def pytest_configure(config):
