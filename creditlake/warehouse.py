@@ -52,6 +52,12 @@ def dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:
     for the life of the process, which would lock the warehouse against the publisher that
     reads it next in the same Airflow worker (DuckDB is a single writer).
     """
+    command, env = dbt_command(cfg, *args)
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+def dbt_command(cfg: RunConfig, *args: str) -> tuple[list[str], dict[str, str]]:
+    """The dbt command line and environment of `dbt(cfg, *args)`."""
     cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
     env = os.environ | {
         "CREDITLAKE_LAKE": str(cfg.lake),
@@ -71,7 +77,7 @@ def dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:
         "--vars",
         json.dumps(dbt_vars(cfg)),
     ]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    return command, env
 
 
 def export_working_days(cfg: RunConfig) -> Path:

@@ -326,6 +326,7 @@ _CODE_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{18}(?![0-9A-Za-z])")
 def _without_codes(text: str) -> str:
     return _CODE_TOKEN.sub(lambda m: " " if uscc.is_valid(m.group()) else m.group(), text)
 
+
 _RESIDENCE = "家庭住址|户籍所在地|户籍地|居住地|居住于|现住|家住|住址|住在|暂住"
 # Finer than a district: an address that names only its province, city and district (住址长春市
 # 二道区[住址], as the desensitiser leaves it) locates no one.
