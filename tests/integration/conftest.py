@@ -23,6 +23,22 @@ def built(court_list_lake, cfg, monkeypatch):
 
 
 @pytest.fixture(scope="session")
+def court_list_published(court_list_lake, tmp_path_factory):
+    """The court list published once per worker (national), for the tests that only read what
+    was published: a copy of the lake of `built`, never written after."""
+    from tests.integration.court_list import publish
+
+    root = tmp_path_factory.mktemp("court-list-published")
+    cfg = RunConfig(landing=root / "landing", lake=root / "lake", as_of=AS_OF)
+    shutil.copytree(court_list_lake.landing, cfg.landing)
+    shutil.copytree(court_list_lake.lake, cfg.lake)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
+        publish(cfg.to_conf(), "run-portal")
+    return cfg
+
+
+@pytest.fixture(scope="session")
 def court_list_lake(tmp_path_factory):
     """The court list of `built`, landed and built once. Its staging views read its own raw
     files, which no test changes; a test that lands more rebuilds its copy's views."""

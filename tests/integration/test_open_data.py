@@ -12,11 +12,15 @@ from publishing.portal import portal_files
 from tests.integration.court_list import land_and_build, publish
 
 
-def test_court_list_is_published_with_natural_persons_desensitised(built):
-    _verdicts, released = publish(built.to_conf(), "run-1")
-    court = released["court_dishonest"]
+def latest(cfg, dataset: str) -> dict:
+    return json.loads((cfg.open_root / dataset / "latest.json").read_text(encoding="utf-8"))
+
+
+def test_court_list_is_published_with_natural_persons_desensitised(court_list_published):
+    published = court_list_published
+    court = latest(published, "court_dishonest")
     frame = pd.read_parquet(
-        built.open_root / next(f["path"] for f in court["files"] if f["path"].endswith(".parquet"))
+        published.open_root / next(f["path"] for f in court["files"] if f["path"].endswith(".parquet"))
     )
     people = frame.set_index("case_number")
     assert people.loc["(2025)吉0104执1号", "subject_name"] == "张**"
@@ -24,7 +28,7 @@ def test_court_list_is_published_with_natural_persons_desensitised(built):
     assert people.loc["(2025)吉0104执1号", "subject_identifier"] == "220104********1238"
     assert people.loc["(2025)吉0104执2号", "subject_name"] == "长春市金源商贸有限公司"
     assert "legal_representative" not in frame.columns
-    text = (built.open_root / court["files"][0]["path"]).read_text(encoding="utf-8-sig")
+    text = (published.open_root / court["files"][0]["path"]).read_text(encoding="utf-8-sig")
     assert "张三丰" not in text and "13911112222" not in text and "王伟" not in text
 
 
@@ -113,17 +117,15 @@ def test_unclassified_columns_are_never_published(built, monkeypatch):
     assert "court" not in staged["court_dishonest"]["columns"]
 
 
-def test_each_version_carries_a_valid_datapackage_dcat_and_dictionary(built):
-    import json
-
+def test_each_version_carries_a_valid_datapackage_dcat_and_dictionary(court_list_published):
     import frictionless
 
-    _verdicts, released = publish(built.to_conf(), "run-4")
-    folder = built.open_root / "court_dishonest" / released["court_dishonest"]["version"]
+    version = latest(court_list_published, "court_dishonest")["version"]
+    folder = court_list_published.open_root / "court_dishonest" / version
     report = frictionless.validate(str(folder / "datapackage.json"))
     assert report.valid, report.flatten(["type", "note"])
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    assert package["licenses"] and package["version"] == released["court_dishonest"]["version"]
+    assert package["licenses"] and package["version"] == version
     assert {r["path"] for r in package["resources"]} == {"court_dishonest.csv", "court_dishonest.parquet"}
     dcat = json.loads((folder / "dcat.jsonld").read_text(encoding="utf-8"))
     assert dcat["dct:temporal"]["dcat:startDate"] == dcat["dct:temporal"]["dcat:endDate"] == "2025-03-01"
@@ -132,14 +134,13 @@ def test_each_version_carries_a_valid_datapackage_dcat_and_dictionary(built):
     assert "`case_number`" in dictionary and "案号" in dictionary
 
 
-def test_published_parquet_is_written_by_fastparquet(built):
+def test_published_parquet_is_written_by_fastparquet(court_list_published):
     import pyarrow.parquet as pq
 
-    conf = built.to_conf()
-    staged = stages.prepare_open_data(conf, "run-5")
-    for item in staged:
-        meta = pq.ParquetFile(f"{item['folder']}/{item['dataset']}.parquet").metadata
-        assert "fastparquet" in meta.created_by
+    for dataset in ("court_dishonest", "penalties", "licenses"):
+        files = latest(court_list_published, dataset)["files"]
+        parquet = next(f["path"] for f in files if f["path"].endswith(".parquet"))
+        assert "fastparquet" in pq.ParquetFile(court_list_published.open_root / parquet).metadata.created_by
 
 
 def _leak_into_one_row(item: dict, case_number: str, text: str) -> str:

@@ -32,9 +32,8 @@ def browser():
 
 
 @pytest.fixture
-def site(built):
-    publish(built.to_conf(), "run-portal")
-    with serve(built.open_root) as url:
+def site(court_list_published):
+    with serve(court_list_published.open_root) as url:
         yield url
 
 
@@ -184,14 +183,14 @@ def test_markup_in_every_published_value_is_shown_as_text_never_run(cfg, browser
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="make browser installs axe-core (tests/browser)")
-def test_every_page_kind_passes_axe_and_fits_a_phone(built, browser):
+def test_every_page_kind_passes_axe_and_fits_a_phone(court_list_published, browser):
     """axe-core (npm) finds no serious or critical violation on any page kind, and none scrolls
     sideways at 390 px. axe is injected, so this context ignores the pages' policy."""
-    publish(built.to_conf(), "run-axe")
-    record = pd.read_parquet(next((built.open_root / "court_dishonest").glob("*/court_dishonest.parquet")))
+    open_root = court_list_published.open_root
+    record = pd.read_parquet(next((open_root / "court_dishonest").glob("*/court_dishonest.parquet")))
     record_id = record.set_index("case_number").loc["(2025)吉0104执2号", "record_id"]
     phone = {"viewport": {"width": 390, "height": 844}, "bypass_csp": True}
-    with serve(built.open_root) as url:
+    with serve(open_root) as url:
         pages = [
             searched(browser, url, "金源", **phone),
             opened(browser, f"{url}org.html?c={JINYUAN}", **phone),
@@ -322,13 +321,12 @@ def test_a_withdrawn_record_leaves_the_next_version_the_portal_and_says_why(tmp_
     assert (lake / "open" / "penalties" / second / "penalties.csv").exists()  # the current is kept
 
 
-def test_the_portal_holds_no_person_and_every_file_passes_the_gate(built):
+def test_the_portal_holds_no_person_and_every_file_passes_the_gate(court_list_published):
     """What the portal serves, file by file, is clean; the court list's person is in none."""
     from publishing.privacy.gate import Gate
 
-    publish(built.to_conf(), "run-files")
     gate = Gate(known_people=["张三丰", "王伟", "李娜"], organisations=[])
-    files = portal_files(built.open_root)
+    files = portal_files(court_list_published.open_root)
     assert any(p.name.startswith("records.") for p in files) and any(
         p.name.startswith("names.") for p in files
     )
