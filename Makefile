@@ -56,12 +56,13 @@ tests/browser/node_modules/.installed: tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# pytest exits 5 when it collected no test: make (and CI) treat that as a failure. Three
+# pytest exits 5 when it collected no test: make (and CI) treat that as a failure. Four
 # workers on two cores: the production-path test spends most of its four minutes waiting on
-# Airflow's scheduler, and a third worker keeps both cores busy meanwhile (two workers: 756 s,
-# three: 624 s). A file sharing a module fixture stays on one worker (tests/conftest.py).
+# Airflow's scheduler, and the DAG runs wait on their children; more workers keep both cores
+# busy meanwhile (pytest alone, 2026-12-07: two workers 756 s, three 624-631 s, four 606 s).
+# A file sharing a module fixture stays on one worker (tests/conftest.py).
 test: env lint browser postgres
-	$(BIN)/pytest -n 3 --dist loadgroup
+	$(BIN)/pytest -n 4 --dist loadgroup
 
 test-fast: env
 	$(BIN)/pytest -n 2 --dist loadgroup tests/unit
