@@ -53,7 +53,7 @@ def _lint(lake: Path, argv: list[str]) -> int:
     # the dbt templater skips macro files (one warning each): they are linted as the models that
     # call them render
     logging.getLogger("sqlfluff.linter").setLevel(logging.ERROR)
-    result = Linter(config=config).lint_paths(tuple(argv or PATHS), processes=1)
+    result = Linter(config=config).lint_paths(tuple(argv or PATHS), processes=2)
     problems = 0
     for record in result.as_records():
         for v in record["violations"]:

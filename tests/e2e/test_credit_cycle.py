@@ -196,31 +196,6 @@ def test_a_landing_folder_it_did_not_generate(tmp_path):
     assert not [line for line in log.splitlines() if "[error" in line]
 
 
-def test_a_scheduled_run_on_an_empty_landing_still_builds_publishes_and_names_its_outlets(tmp_path):
-    """As the scheduler starts it: no conf. Landing and lake come from the environment, the
-    profile from an Airflow Variable (which wins over the environment's), and the run is as of
-    its logical date in Asia/Shanghai (18:00 UTC is the next day there). Nothing arrived: no
-    `land` task is mapped, and records still expire by the day. The assets it updated are in
-    the summary and in the task logs."""
-    from creditlake.runner import airflow_env, ensure_metadata_db
-
-    (tmp_path / "landing").mkdir()
-    ensure_metadata_db()
-    env = airflow_env() | {
-        "CREDITLAKE_LANDING": str(tmp_path / "landing"),
-        "CREDITLAKE_LAKE": str(tmp_path / "lake"),
-        "CREDITLAKE_PROFILE": "national",
-        "AIRFLOW_VAR_CREDITLAKE_PROFILE": "hl-2022",
-    }
-    proc = run_cli("dags", "test", "credit_cycle", "2026-11-22T18:00:00+00:00", env=env, program="airflow")
-    summary = read_summary(next((tmp_path / "lake" / "runs").glob("*/summary.json")))
-    assert (summary["as_of"], summary["profile"]) == ("2026-11-23", "hl-2022")
-    assert summary["files"] == [] and not summary.get("failed")
-    assert (Path(summary["open_root"]) / "index.html").exists()
-    assert "creditlake://open/penalties" in summary["outlets"]
-    assert "updated asset creditlake://open/penalties" in proc.stdout + proc.stderr
-
-
 def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     """A revocation and a repair take effect between two runs: the second run's open data no
     longer has them, the warehouse's withdrawals say when and why, and the signed feed delta
@@ -390,15 +365,15 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     assert run_cli("audit", "verify", "--lake", str(lake)).stdout.startswith("OK  ")
 
 
-# One scenario run on 2026-11-22 through the DAG under two profiles whose answers differ (all
-# six are built in tests/law/test_each_profile.py). Penalty A, a general one decided
+# One scenario run on 2026-11-22 through the DAG under jl-draft, whose answer differs from the
+# default profile's (national publishes A): the run's profile reaches the build. All six are
+# built, without Airflow, in tests/law/test_each_profile.py. Penalty A, a general one decided
 # 2025-06-02, is published or archived as the profile says; B has an objection open since
 # 2026-11-20, so it is published and marked (jl-draft Art 36); C was revoked on 2026-10-08, so
 # it is withdrawn (city-2022 Art 45, hl-2022 Art 38); D was decided under the simple
 # procedure: excluded.
 PROFILE_ANSWERS = {
     "jl-draft": False,  # jl-draft Art 19: general at most 1 year -> A ended 2026-06-02
-    "national": True,  # NDRC Order 58 in force on 2025-06-02: at most 3 years
 }
 
 

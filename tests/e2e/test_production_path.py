@@ -228,6 +228,9 @@ def production_env(home: Path, database: str, api_port: int, landing: Path, lake
             # folder the landing asset's watcher looks at (creditlake/schedule.py)
             "CREDITLAKE_LANDING": str(landing),
             "CREDITLAKE_LAKE": str(lake),
+            # a Variable wins over the environment; a run's conf wins over both
+            "CREDITLAKE_PROFILE": "national",
+            "AIRFLOW_VAR_CREDITLAKE_PROFILE": "hl-2022",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -323,6 +326,7 @@ def test_a_triggered_cycle_runs_on_postgres_with_parallel_task_processes(cluster
 
     summary = read_summary(summary_path)
     assert summary["failed"] == [] and summary["as_of"] == AS_OF.isoformat(), summary
+    assert summary["profile"] == "national"  # the conf's, over the Variable's hl-2022
     assert {f["status"] for f in summary["files"]} == {"landed"}
     assert summary["feeds"], "the example registry's licences got no feed"
     published = {p["dataset"]: p for p in summary["published"]}
@@ -360,7 +364,10 @@ def run_summary(lake: Path, run_id: str) -> dict:
 
 def unpausing_started_the_latest_scheduled_cycle(cluster: Cluster, lake: Path) -> None:
     """Unpaused, the DAG ran its latest daily slot (02:00 in Asia/Shanghai, catchup off): with no
-    conf, on the environment's landing folder (empty here) and lake, as of its logical date."""
+    conf, on the environment's landing folder (empty here) and lake, under the profile of the
+    Airflow Variable (which wins over the environment's), as of its logical date. Nothing
+    arrived: no `land` task is mapped, and the run still builds and publishes; the assets it
+    updated are in the summary and in the task's log."""
     from zoneinfo import ZoneInfo
 
     wait_for(
@@ -372,6 +379,11 @@ def unpausing_started_the_latest_scheduled_cycle(cluster: Cluster, lake: Path) -
     assert (local.hour, local.minute) == (2, 0)
     summary = run_summary(lake, run_id)
     assert summary["as_of"] == local.date().isoformat() and summary["files"] == [] and not summary["failed"]
+    assert summary["profile"] == "hl-2022"
+    assert (Path(summary["open_root"]) / "index.html").exists()
+    assert "creditlake://open/penalties" in summary["outlets"]
+    logs = cluster.home / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / "task_id=publish"
+    assert any("updated asset creditlake://open/penalties" in log.read_text() for log in logs.glob("*.log"))
 
 
 def an_agency_marker_starts_a_run(cluster: Cluster, landing: Path, lake: Path) -> None:

@@ -1,6 +1,6 @@
 """One scenario under each of the six profiles, built as a run builds it: the answers the law
 gives differ by profile, and the warehouse gives each. (The same scenario runs through the
-Airflow DAG for two of them in tests/e2e/test_credit_cycle.py.)
+Airflow DAG for jl-draft in tests/e2e/test_credit_cycle.py.)
 
 On 2026-11-22: penalty A, a general one decided 2025-06-02, is published or archived as the
 profile says; B has an objection open since 2026-11-20, so it is published and marked
