@@ -16,6 +16,22 @@ from creditlake.settings import PROJECT_ROOT, RunConfig
 AS_OF = date(2026, 11, 22)
 CREDITLAKE = str(Path(sys.executable).parent / "creditlake")
 
+# One penalty as an agency's extract gives it, under the Chinese headers (hand-written: an
+# organisation, a warning, a date written the Chinese way)
+PENALTY_ROW_ZH = {
+    "行政相对人名称": "长春市金源商贸有限公司",
+    "行政相对人类别": "法人及非法人组织",
+    "统一社会信用代码": "91220104MA0Y123404",
+    "法定代表人": "王伟",
+    "行政处罚决定书文号": "长市监罚〔2026〕1号",
+    "违法事实": "未按规定公示年度报告",
+    "处罚类别": "警告",
+    "处罚决定日期": "2026年5月1日",
+    "处罚机关": "长春市市场监督管理局",
+    "数据来源单位": "长春市市场监督管理局",
+    "案件程序类别": "02",
+}
+
 
 def pytest_collection_modifyitems(config, items):
     """Under `--dist loadgroup` (make test): a file whose tests share a module-scoped fixture goes

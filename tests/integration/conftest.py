@@ -8,7 +8,7 @@ from stdnum.cn import uscc
 from creditlake.identifiers import check_uscc
 from creditlake.settings import RunConfig
 from tests.conftest import AS_OF
-from tests.integration.court_list import land_and_build
+from tests.integration.court_list import ORGANISATION_ROW, land_and_build
 
 
 @pytest.fixture
@@ -56,18 +56,7 @@ def court_list_lake(tmp_path_factory):
             "有履行能力而拒不履行",
             "2025-03-01",
         ],
-        [
-            "长春市金源商贸有限公司",
-            "91220104MA0Y123404",
-            "王伟",
-            "长春市朝阳区人民法院",
-            "2025-01-02",
-            "(2025)吉0104执2号",
-            "支付货款",
-            "部分未履行",
-            "违反限制消费令，法定代表人王伟仍乘坐飞机",
-            "2025-03-01",
-        ],
+        ORGANISATION_ROW[:8] + ["违反限制消费令，法定代表人王伟仍乘坐飞机", "2025-03-01"],
         # A creditor named in free text is another record's subject (张三丰) or nobody's (陶平):
         [
             "吉林市恒通物流有限公司",

@@ -15,29 +15,15 @@ import pytest
 from creditlake import cli, landing, pipeline, sources
 from creditlake.settings import RunConfig
 from creditlake.synthetic import PENALTY_HEADERS_ZH
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, PENALTY_ROW_ZH
 from tests.integration.court_list import COURT_HEADER, ORGANISATION_ROW
-
-PENALTY = {
-    "行政相对人名称": "长春市金源商贸有限公司",
-    "行政相对人类别": "法人及非法人组织",
-    "统一社会信用代码": "91220104MA0Y123404",
-    "法定代表人": "王伟",
-    "行政处罚决定书文号": "长市监罚〔2026〕1号",
-    "违法事实": "未按规定公示年度报告",
-    "处罚类别": "警告",
-    "处罚决定日期": "2026年5月1日",
-    "处罚机关": "长春市市场监督管理局",
-    "数据来源单位": "长春市市场监督管理局",
-    "案件程序类别": "02",
-}
 
 
 def penalties_csv(*numbers: int) -> bytes:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=PENALTY_HEADERS_ZH, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(PENALTY | {"行政处罚决定书文号": f"长市监罚〔2026〕{n}号"} for n in numbers)
+    writer.writerows(PENALTY_ROW_ZH | {"行政处罚决定书文号": f"长市监罚〔2026〕{n}号"} for n in numbers)
     return buf.getvalue().encode("utf-8")
 
 

@@ -9,20 +9,7 @@ import pytest
 
 from creditlake import landing
 from creditlake.synthetic import PENALTY_HEADERS_ZH
-
-GOOD = {
-    "行政相对人名称": "长春市金源商贸有限公司",
-    "行政相对人类别": "法人及非法人组织",
-    "统一社会信用代码": "91220104MA0Y123404",
-    "法定代表人": "王伟",
-    "行政处罚决定书文号": "长市监罚〔2026〕1号",
-    "违法事实": "未按规定公示年度报告",
-    "处罚类别": "警告",
-    "处罚决定日期": "2026年5月1日",
-    "处罚机关": "长春市市场监督管理局",
-    "数据来源单位": "长春市市场监督管理局",
-    "案件程序类别": "02",
-}
+from tests.conftest import PENALTY_ROW_ZH as GOOD
 
 
 def write_csv(path, rows, headers=PENALTY_HEADERS_ZH, encoding="utf-8"):
