@@ -41,7 +41,7 @@ def pytest_collection_modifyitems(config, items):
     xdist groups by a suffix on the node id (`test_x@group`), which xdist 3.8 writes to
     `item._nodeid`; pytest 9.2 keeps the id in `item._id`, so the suffix is written here: without
     it each worker ran its own copy of every module fixture."""
-    grouping = config.getoption("dist", "no") == "loadgroup" or getattr(config.option, "loadgroup", False)
+    grouping = getattr(config.option, "loadgroup", False)  # set on xdist's workers, where items are collected
     for item in items:
         scopes = {defs[-1].scope for defs in item._fixtureinfo.name2fixturedefs.values()}
         if scopes & {"module", "package", "class"}:
