@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -78,6 +79,7 @@ def _forked_dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:
 
     from creditlake.warehouse import dbt_command
 
+    _warm_dbt()
     command, env = dbt_command(cfg, *args)
     read, write = os.pipe()
     pid = os.fork()
@@ -100,6 +102,32 @@ def _forked_dbt(cfg: RunConfig, *args: str) -> subprocess.CompletedProcess:
         output = pipe.read()
     _, status = os.waitpid(pid, 0)
     return subprocess.CompletedProcess(command, os.waitstatus_to_exitcode(status), output, "")
+
+
+@functools.cache
+def _warm_dbt() -> None:
+    """Parse the project once in the worker itself, on a lake of its own, so that every forked
+    child starts with what dbt builds on its first parse in a process: measured, a build of
+    tests/law takes 2.0 s instead of 3.3 s. A parse opens no DuckDB connection; the static
+    parser is off here because its Rust thread pool would not survive the fork (the child
+    waits on the pool's threads forever), and the children still use it."""
+    import tempfile
+
+    from dbt.cli.main import dbtRunner
+
+    from creditlake.warehouse import dbt_command
+
+    lake = Path(tempfile.mkdtemp(prefix="dbt-warm-"))
+    command, env = dbt_command(
+        RunConfig(landing=lake, lake=lake, as_of=AS_OF), "parse", "--quiet", "--no-static-parser"
+    )
+    saved = dict(os.environ)
+    try:
+        os.environ.update(env)
+        dbtRunner().invoke(command[1:])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture(autouse=True)
