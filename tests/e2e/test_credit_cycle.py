@@ -18,7 +18,7 @@ FILE_KEYS = {"path", "dataset", "rows_in", "loaded", "quarantined", "excluded", 
 ORGS = "subject_type = 'organisation'"  # the publish models carry every subject; the profile opens these
 
 
-def cycle(landing, lake, summary, env=None):
+def cycle(landing, lake, summary, env=None, profile="national"):
     return run_cli(
         "run",
         "--landing",
@@ -26,7 +26,7 @@ def cycle(landing, lake, summary, env=None):
         "--as-of",
         AS_OF.isoformat(),
         "--profile",
-        "national",
+        profile,
         "--lake",
         str(lake),
         "--summary",
@@ -128,72 +128,6 @@ def test_generated_cycle_lands_gates_builds_and_publishes(tmp_path, s3_env):
     assert {
         r[0] for r in query(lake, f"select decision_number from pub_open__penalties where {ORGS}")
     } == expected
-
-
-def test_a_landing_folder_it_did_not_generate(tmp_path):
-    """Hand-made extracts: GB18030 with Chinese headers, code headers, a bad file, a stray file."""
-    landing, lake, summary_path = tmp_path / "landing", tmp_path / "lake", tmp_path / "out" / "summary.json"
-    folder = landing / "penalties"
-    folder.mkdir(parents=True)
-    row = [
-        "吉林省𠀀源食品有限公司",
-        "法人及非法人组织",
-        "91220104MA0Y123404",
-        "李强",
-        "身份证",
-        "220104199003071238",
-        "",
-        "",
-        "吉市监罚〔2026〕7号",
-        "销售过期食品",
-        "当事人销售过期食品，负责人李强（电话13900001111）承认。",
-        "《食品安全法》",
-        "罚款",
-        "罚款0.5万元",
-        "0.5",
-        "",
-        "",
-        "2026/3/2",
-        "2099-12-31",
-        "",
-        "吉林市市场监督管理局",
-        "",
-        "吉林市市场监督管理局",
-        "",
-        "02",
-        "",
-    ]
-    with (folder / "gb.csv").open("w", encoding="gb18030", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(PENALTY_HEADERS_ZH)
-        w.writerow(row)
-        w.writerow(row[:2] + ["91220104MA0Y123405"] + row[3:8] + ["吉市监罚〔2026〕8号"] + row[9:])
-    (folder / "broken.csv").write_bytes(b"\x81\x30\xff\xfe\xfd")
-    (folder / "notes.txt").write_text("not an extract", encoding="utf-8")
-
-    cycle(landing, lake, summary_path)
-    files = {f["path"].rsplit("/", 1)[1]: f for f in read_summary(summary_path)["files"]}
-    assert (files["gb.csv"]["loaded"], files["gb.csv"]["quarantined"]) == (1, 1)
-    assert files["broken.csv"]["status"] == "refused" and files["broken.csv"]["reason"].startswith(
-        "file_encoding"
-    )
-    assert files["notes.txt"]["status"] == "refused"
-    for f in files.values():
-        assert f["rows_in"] == f["loaded"] + f["quarantined"] + f["excluded"]
-    report = read_summary(summary_path)["quarantine_report"]
-    with open(report, encoding="utf-8-sig") as fh:
-        rows = list(csv.DictReader(fh))
-    assert [(r["dataset"], r["row"], r["natural_key"], r["reason_code"]) for r in rows] == [
-        ("penalties", "3", "吉市监罚〔2026〕8号", "uscc_checksum")
-    ]
-    text = open_text(lake / "open")
-    assert "吉林省𠀀源食品有限公司" in text  # GB18030-only character survived to open data
-    assert "13900001111" not in text and "李强" not in text
-    # the run's log is for the operator: no Great Expectations bookkeeping, and in a run that
-    # succeeded (refusing a bad file is not an error of the run) no error line
-    log = (lake / "runs" / "last_airflow.log").read_text(encoding="utf-8")
-    assert "validate_raw" in log and "[great_expectations" not in log
-    assert not [line for line in log.splitlines() if "[error" in line]
 
 
 def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
@@ -365,43 +299,50 @@ def test_two_as_of_dates_withdraw_what_left_publication(tmp_path):
     assert run_cli("audit", "verify", "--lake", str(lake)).stdout.startswith("OK  ")
 
 
-# One scenario run on 2026-11-22 through the DAG under jl-draft, whose answer differs from the
-# default profile's (national publishes A): the run's profile reaches the build. All six are
-# built, without Airflow, in tests/law/test_each_profile.py. Penalty A, a general one decided
-# 2025-06-02, is published or archived as the profile says; B has an objection open since
-# 2026-11-20, so it is published and marked (jl-draft Art 36); C was revoked on 2026-10-08, so
-# it is withdrawn (city-2022 Art 45, hl-2022 Art 38); D was decided under the simple
-# procedure: excluded.
-PROFILE_ANSWERS = {
-    "jl-draft": False,  # jl-draft Art 19: general at most 1 year -> A ended 2026-06-02
-}
+# Hand-made extracts, not the generator's, in one landing folder run once through the DAG under
+# jl-draft: the first test reads how the files were landed, the second what the profile made of
+# the events (a DAG run is the dearest thing the tests do; the two share it).
+#
+# Penalties: GB18030 with Chinese headers, one row with a wrong check character, a file that is
+# not GB18030 nor UTF-8, a stray file. And a scenario whose answer differs from the default
+# profile's (national publishes A), so the run's profile must reach the build (all six profiles
+# are built, without Airflow, in tests/law/test_each_profile.py): penalty A, a general one
+# decided 2025-06-02, is published or archived as the profile says; B has an objection open
+# since 2026-11-20, so it is published and marked (jl-draft Art 36); C was revoked on
+# 2026-10-08, so it is withdrawn (city-2022 Art 45, hl-2022 Art 38); D was decided under the
+# simple procedure: excluded.
+PROFILE = "jl-draft"
+A_IS_PUBLISHED = False  # jl-draft Art 19: general at most 1 year -> A ended 2026-06-02
+SCENARIO_USCC = "91230202J1XG612DDN"  # a valid check character (GB 32100-2015)
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILE_ANSWERS))
-def test_each_profile_through_the_dag(tmp_path, profile):
-    landing, lake = tmp_path / "landing", tmp_path / "lake"
+@pytest.fixture(scope="module")
+def hand_made(tmp_path_factory):
+    """(lake, summary) of one run under jl-draft on the hand-made landing folder."""
+    root = tmp_path_factory.mktemp("hand_made")
+    landing, lake, summary_path = root / "landing", root / "lake", root / "out" / "summary.json"
     for folder in ("penalties", "objections", "revocations"):
         (landing / folder).mkdir(parents=True)
     row = [
-        "丁食品有限公司",
+        "吉林省𠀀源食品有限公司",
         "法人及非法人组织",
         "91220104MA0Y123404",
+        "李强",
+        "身份证",
+        "220104199003071238",
         "",
         "",
-        "",
-        "",
-        "",
-        "A",
+        "吉市监罚〔2026〕7号",
         "销售过期食品",
-        "销售过期食品",
+        "当事人销售过期食品，负责人李强（电话13900001111）承认。",
         "《食品安全法》",
         "罚款",
-        "罚款2万元",
-        "2",
+        "罚款0.5万元",
+        "0.5",
         "",
         "",
-        "2025-06-02",
-        "",
+        "2026/3/2",
+        "2099-12-31",
         "",
         "吉林市市场监督管理局",
         "",
@@ -410,9 +351,20 @@ def test_each_profile_through_the_dag(tmp_path, profile):
         "02",
         "",
     ]
+    with (landing / "penalties" / "gb.csv").open("w", encoding="gb18030", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(PENALTY_HEADERS_ZH)
+        w.writerow(row)
+        w.writerow(row[:2] + ["91220104MA0Y123405"] + row[3:8] + ["吉市监罚〔2026〕8号"] + row[9:])
+    (landing / "penalties" / "broken.csv").write_bytes(b"\x81\x30\xff\xfe\xfd")
+    (landing / "penalties" / "notes.txt").write_text("not an extract", encoding="utf-8")
+
+    scenario = ["丁食品有限公司", "法人及非法人组织", SCENARIO_USCC] + [""] * 23
+    scenario[9:15] = ["销售过期食品", "销售过期食品", "《食品安全法》", "罚款", "罚款2万元", "2"]
+    scenario[20], scenario[22] = "吉林市市场监督管理局", "吉林市市场监督管理局"
 
     def penalty(number, decided, procedure="02"):
-        return row[:8] + [number] + row[9:17] + [decided] + row[18:24] + [procedure, ""]
+        return scenario[:8] + [number] + scenario[9:17] + [decided] + scenario[18:24] + [procedure, ""]
 
     with (landing / "penalties" / "p.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(
@@ -428,7 +380,7 @@ def test_each_profile_through_the_dag(tmp_path, profile):
         csv.writer(fh).writerows(
             [
                 ["异议编号", "主体代码", "原信息类别", "原决定书文号", "状态", "日期"],
-                ["YY-1", "91220104MA0Y123404", "行政处罚", "B", "受理", "2026-11-20"],
+                ["YY-1", SCENARIO_USCC, "行政处罚", "B", "受理", "2026-11-20"],
             ]
         )
     with (landing / "revocations" / "r.csv").open("w", encoding="utf-8", newline="") as fh:
@@ -446,7 +398,7 @@ def test_each_profile_through_the_dag(tmp_path, profile):
                 ],
                 [
                     "CX-1",
-                    "91220104MA0Y123404",
+                    SCENARIO_USCC,
                     "行政处罚",
                     "C",
                     "撤销",
@@ -456,29 +408,46 @@ def test_each_profile_through_the_dag(tmp_path, profile):
                 ],
             ]
         )
-    run_cli(
-        "run",
-        "--landing",
-        str(landing),
-        "--as-of",
-        "2026-11-22",
-        "--profile",
-        profile,
-        "--lake",
-        str(lake),
-        "--summary",
-        str(tmp_path / "s.json"),
-    )
-    summary = read_summary(tmp_path / "s.json")
-    assert summary["profile"] == profile
-    penalties = next(f for f in summary["files"] if f["dataset"] == "penalties")
-    assert (penalties["loaded"], penalties["excluded"]) == (3, 1)  # D: simple procedure, under all six
+    cycle(landing, lake, summary_path, profile=PROFILE)
+    return lake, read_summary(summary_path)
 
+
+def test_a_landing_folder_it_did_not_generate(hand_made):
+    """GB18030 with Chinese headers, a bad row, a bad file, a stray file: each accounted for."""
+    lake, summary = hand_made
+    files = {f["path"].rsplit("/", 1)[1]: f for f in summary["files"]}
+    assert (files["gb.csv"]["loaded"], files["gb.csv"]["quarantined"]) == (1, 1)
+    assert files["broken.csv"]["status"] == "refused" and files["broken.csv"]["reason"].startswith(
+        "file_encoding"
+    )
+    assert files["notes.txt"]["status"] == "refused"
+    for f in files.values():
+        assert f["rows_in"] == f["loaded"] + f["quarantined"] + f["excluded"]
+    assert (files["p.csv"]["loaded"], files["p.csv"]["excluded"]) == (
+        3,
+        1,
+    )  # D: simple procedure, under all six
+    with open(summary["quarantine_report"], encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["dataset"], r["row"], r["natural_key"], r["reason_code"]) for r in rows] == [
+        ("penalties", "3", "吉市监罚〔2026〕8号", "uscc_checksum")
+    ]
+    text = open_text(lake / "open")
+    assert "吉林省𠀀源食品有限公司" in text  # GB18030-only character survived to open data
+    assert "13900001111" not in text and "李强" not in text
+    # the run's log is for the operator: no Great Expectations bookkeeping, and in a run that
+    # succeeded (refusing a bad file is not an error of the run) no error line
+    log = (lake / "runs" / "last_airflow.log").read_text(encoding="utf-8")
+    assert "validate_raw" in log and "[great_expectations" not in log
+    assert not [line for line in log.splitlines() if "[error" in line]
+
+
+def test_the_run_s_profile_reaches_the_build(hand_made):
+    lake, summary = hand_made
+    assert summary["profile"] == PROFILE
     published = dict(query(lake, "select decision_number, under_objection from pub_open__penalties"))
-    assert ("A" in published) == PROFILE_ANSWERS[profile]  # published...
-    assert (query(lake, "select count(*) from fct_archive") == [(1,)]) != PROFILE_ANSWERS[
-        profile
-    ]  # ...or archived
+    assert ("A" in published) == A_IS_PUBLISHED  # published...
+    assert (query(lake, "select count(*) from fct_archive") == [(1,)]) != A_IS_PUBLISHED  # ...or archived
     assert published["B"] is True  # marked while the objection is open
     assert "C" not in published
     assert query(
@@ -489,8 +458,8 @@ def test_each_profile_through_the_dag(tmp_path, profile):
     from creditlake.jurisdiction import load_profile
     from creditlake.workdays import add_working_days
 
-    days = load_profile(profile).rules["deadlines"]["revocation_withdraw"]["value"]
+    days = load_profile(PROFILE).rules["deadlines"]["revocation_withdraw"]["value"]
     due = query(lake, "select withdraw_due_by from fct_withdrawals where reason = 'revoked'")
     assert due == [(add_working_days(date(2026, 10, 12), days),)]
     latest = json.loads((lake / "open" / "penalties" / "latest.json").read_text(encoding="utf-8"))
-    assert latest["rows"] == len(published) and latest["profile"] == profile
+    assert latest["rows"] == len(published) and latest["profile"] == PROFILE
