@@ -338,7 +338,7 @@ def test_a_triggered_cycle_runs_on_postgres_with_parallel_task_processes(cluster
     scheduler_log = (cluster.home / "scheduler.log").read_text(errors="replace")
     assert "creditlake: preloaded" in scheduler_log, "the executor's forkserver did not preload creditlake"
     unpausing_started_the_latest_scheduled_cycle(cluster, lake)
-    an_agency_marker_starts_a_run(cluster, tmp_path / "watched", lake)
+    an_agency_marker_starts_a_run(cluster, tmp_path / "watched", lake, staged_rows(lake))
     a_backfill_runs_one_cycle_per_day_in_order(cluster, lake)
 
 
@@ -386,10 +386,26 @@ def unpausing_started_the_latest_scheduled_cycle(cluster: Cluster, lake: Path) -
     assert any("updated asset creditlake://open/penalties" in log.read_text() for log in logs.glob("*.log"))
 
 
-def an_agency_marker_starts_a_run(cluster: Cluster, landing: Path, lake: Path) -> None:
+def staged_rows(lake: Path) -> dict[str, int]:
+    """Rows of each staging model of the warehouse, by model."""
+    import duckdb
+
+    with duckdb.connect(str(lake / "warehouse" / "creditlake.duckdb"), read_only=True) as con:
+        models = [r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()]
+        return {
+            m: con.execute(f'select count(*) from "{m}"').fetchone()[0]
+            for m in models
+            if m.startswith("stg_")
+        }
+
+
+def an_agency_marker_starts_a_run(
+    cluster: Cluster, landing: Path, lake: Path, staged: dict[str, int]
+) -> None:
     """The `_READY` marker an agency writes when its upload is complete: the landing asset's
     watcher (in the triggerer) consumes it and the scheduler starts a run, with no conf: landing
-    and lake from the environment, as of the day it was queued for in Asia/Shanghai."""
+    and lake from the environment, as of the day it was queued for in Asia/Shanghai. The file
+    it brings was landed by the first run already: the rerun loads nothing twice."""
     from zoneinfo import ZoneInfo
 
     (landing / "penalties").mkdir()
@@ -408,6 +424,7 @@ def an_agency_marker_starts_a_run(cluster: Cluster, landing: Path, lake: Path) -
     assert summary["as_of"] == run_after.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
     # the agency's file was landed by the first run already (the same bytes): nothing twice
     assert [f["status"] for f in summary["files"]] == ["already_landed"]
+    assert staged_rows(lake) == staged and staged["stg_landing__penalties"] > 0
     assert "creditlake://open/penalties" in summary["outlets"]
 
 
