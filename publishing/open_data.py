@@ -432,7 +432,7 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
                 f"{counted} of {total} rows withheld for personal data (more than {max_share:.0%} "
                 f"and more than {max_rows} rows): the dataset is refused; see the withheld report"
             )
-        else:  # the version holds exactly the rows that passed (rewritten on every check: retries agree)
+        elif held:  # the version holds exactly the rows that passed (a retry withholds the same)
             frame = frame[~frame["record_id"].isin(held)].reset_index(drop=True)
             meta = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
             parquet = next(r for r in meta["resources"] if r["format"] == "parquet")
@@ -447,6 +447,7 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
         for path in sorted(folder.iterdir()):
             if path.suffix != ".parquet":
                 failures += [f"{kind} in {path.name}" for kind in sorted(set(gate.scan_file(path)))]
+        gate.forget()
         rows = [dict(w, reason="prepare") for w in item["withheld"]] + [dict(f, reason="gate") for f in found]
         report += [{"dataset": item["dataset"], "version": item["version"], **r} for r in rows]
         verdicts.append(

@@ -48,8 +48,8 @@ def test_names_the_warehouse_knows_are_masked_in_other_records_and_guarded_by_th
 
 
 def leaking_dictionary(monkeypatch, leak: str) -> None:
-    """As if the court list's data dictionary carried `leak`: a file the gate reads whole, after
-    the rows were gated (what a bad catalogue description would do)."""
+    """As if the court list's data dictionary carried `leak` from the version prepared on: a
+    file the gate reads whole (what a bad catalogue description would do)."""
     from publishing import metadata
 
     real = metadata.write_metadata
@@ -66,8 +66,8 @@ def leaking_dictionary(monkeypatch, leak: str) -> None:
 
 def test_a_known_name_in_a_file_refuses_that_dataset_and_fails_the_run(built, monkeypatch):
     conf = built.to_conf()
-    staged = stages.prepare_open_data(conf, "run-6b")
     leaking_dictionary(monkeypatch, "补充说明：李娜未到庭")
+    staged = stages.prepare_open_data(conf, "run-6b")
     verdicts = {v["dataset"]: v for v in stages.validate_outputs(conf, staged)}
     assert not verdicts["court_dishonest"]["success"] and verdicts["penalties"]["success"]
     assert any("known_name" in f for f in verdicts["court_dishonest"]["failures"])
@@ -80,8 +80,8 @@ def test_a_known_name_in_a_file_refuses_that_dataset_and_fails_the_run(built, mo
 )
 def test_the_gate_refuses_landlines_and_full_width_numbers(built, leak, monkeypatch):
     conf = built.to_conf()
-    staged = stages.prepare_open_data(conf, "run-7")
     leaking_dictionary(monkeypatch, leak)
+    staged = stages.prepare_open_data(conf, "run-7")
     verdicts = {v["dataset"]: v for v in stages.validate_outputs(conf, staged)}
     assert not verdicts["court_dishonest"]["success"]
     assert any(
@@ -93,8 +93,8 @@ def test_the_gate_refuses_landlines_and_full_width_numbers(built, leak, monkeypa
 
 def test_the_gate_refuses_a_file_that_still_carries_a_phone(built, monkeypatch):
     conf = built.to_conf()
-    staged = stages.prepare_open_data(conf, "run-2")
     leaking_dictionary(monkeypatch, "漏网之鱼，联系电话13800001111")
+    staged = stages.prepare_open_data(conf, "run-2")
     verdicts = stages.validate_outputs(conf, staged)
     stages.publish(conf, verdicts)
     assert not (built.open_root / "court_dishonest").exists()  # nothing of it left the platform
