@@ -117,17 +117,18 @@ def _warm_dbt() -> None:
 
     from creditlake.warehouse import dbt_command
 
-    lake = Path(tempfile.mkdtemp(prefix="dbt-warm-"))
-    command, env = dbt_command(
-        RunConfig(landing=lake, lake=lake, as_of=AS_OF), "parse", "--quiet", "--no-static-parser"
-    )
     saved = dict(os.environ)
-    try:
-        os.environ.update(env)
-        dbtRunner().invoke(command[1:])
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with tempfile.TemporaryDirectory(prefix="dbt-warm-") as folder:
+        lake = Path(folder)
+        command, env = dbt_command(
+            RunConfig(landing=lake, lake=lake, as_of=AS_OF), "parse", "--quiet", "--no-static-parser"
+        )
+        try:
+            os.environ.update(env)
+            dbtRunner().invoke(command[1:])
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
 @pytest.fixture(autouse=True)
