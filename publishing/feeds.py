@@ -155,7 +155,7 @@ def normalise_records(frame):
     out = frame[RECORD_COLUMNS].copy()  # only contract columns leave the platform: default deny
     for column in RECORD_COLUMNS:
         if column not in DATE_COLUMNS and column != "under_objection":
-            out[column] = out[column].map(lambda v: None if _missing(v) else str(v)).astype(object)
+            out[column] = _as_text(out[column])
     for column in DATE_COLUMNS:
         out[column] = _iso_dates(out[column])
     if out["record_id"].isna().any():
@@ -168,7 +168,9 @@ def normalise_records(frame):
         raise FeedError("fct_shareable_records: under_objection is null on some rows")
     out["under_objection"] = out["under_objection"].astype(bool)
     out["subject_key"] = out["subject_key"].map(lambda v: v.strip().upper() if v else v)
-    out["content_hash"] = [content_hash(row) for row in out[RECORD_COLUMNS].to_dict("records")]
+    # Every value is native by now (text, None, a bool): hashed as it is, the bytes of content_hash.
+    rows = out[RECORD_COLUMNS].to_dict("records")
+    out["content_hash"] = [hashlib.sha256(canonical(row)).hexdigest() for row in rows]
     return out.reset_index(drop=True)
 
 
@@ -177,7 +179,7 @@ def normalise_withdrawals(frame):
     out = frame[WITHDRAWAL_COLUMNS].copy()
     for column in WITHDRAWAL_COLUMNS:
         if column != "withdrawn_on":
-            out[column] = out[column].map(lambda v: None if _missing(v) else str(v)).astype(object)
+            out[column] = _as_text(out[column])
     out["withdrawn_on"] = _iso_dates(out["withdrawn_on"])
     known = warehouse_reasons()
     unknown = sorted(set(out["reason"].dropna()) - set(known))
@@ -202,6 +204,12 @@ def _require(frame, columns: list[str], table: str) -> None:
         raise FeedError(
             f"{table}: missing column(s) {', '.join(missing)} (the interface is {', '.join(columns)})"
         )
+
+
+def _as_text(series):
+    """Each value as text (`str`), a missing one (None, NaN, NaT, pd.NA) as None; over the whole
+    column, not value by value."""
+    return series.map(str, na_action="ignore").astype(object).where(series.notna(), None)
 
 
 def _missing(value) -> bool:

@@ -307,6 +307,28 @@ def test_the_warehouse_interface_is_checked_before_anything_leaves(lake):
     assert not lake.cfg().feeds_root.exists()
 
 
+def test_a_record_hashes_the_same_whatever_types_the_warehouse_hands_over():
+    """The content hash decides what an institution receives again: a record read as dates,
+    numpy booleans and missing values hashes as its fields written as text do (`content_hash`),
+    so an unchanged record is never an upsert."""
+    from publishing.feeds import RECORD_COLUMNS, content_hash, normalise_records
+
+    as_text = pd.DataFrame(base_records())
+    typed = as_text.assign(
+        decision_date=pd.to_datetime(as_text["decision_date"]),
+        publicity_end=pd.to_datetime(as_text["publicity_end"]),
+        under_objection=as_text["under_objection"].astype("bool"),
+        subject_name=as_text["subject_name"].where(as_text.index != 0, float("nan")),
+    )
+    expected = [
+        content_hash(dict(r, subject_name=None if i == 0 else r["subject_name"]))
+        for i, r in enumerate(base_records())
+    ]
+    hashed = normalise_records(typed)
+    assert hashed["content_hash"].tolist() == expected
+    assert hashed[RECORD_COLUMNS].iloc[0]["subject_name"] is None
+
+
 def test_withdrawal_reasons_are_the_ones_the_warehouse_declares(tmp_path):
     """The reasons a feed accepts are read from fct_withdrawals' dbt YAML (its accepted_values):
     a reason the warehouse does not declare stops the delivery instead of travelling on."""
