@@ -432,7 +432,9 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
                 f"{counted} of {total} rows withheld for personal data (more than {max_share:.0%} "
                 f"and more than {max_rows} rows): the dataset is refused; see the withheld report"
             )
-        elif held:  # the version holds exactly the rows that passed (a retry withholds the same)
+        elif held:
+            # The version holds exactly the rows that passed: rewritten without the withheld ones
+            # (a retry withholds the same again); with none withheld it stays as prepare wrote it.
             frame = frame[~frame["record_id"].isin(held)].reset_index(drop=True)
             meta = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
             parquet = next(r for r in meta["resources"] if r["format"] == "parquet")

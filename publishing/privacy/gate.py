@@ -400,7 +400,7 @@ class Gate:
     # are judged from the values its frame scan already judged. Sized for one dataset of a
     # province (1M penalties hold ~3.5M distinct values; the keys are the frame's own strings);
     # `forget` empties it between datasets. Measured at 1M: with a limit of 1M the memo was
-    # emptied mid-dataset and the CSV scan judged every cell again (60 s instead of ~15 s).
+    # emptied mid-dataset and the CSV scan judged every cell again (61 s, not 17 s, profiled).
     _MEMO_LIMIT = 8_000_000
 
     def __init__(
