@@ -434,6 +434,7 @@ def test_a_landing_folder_it_did_not_generate(hand_made):
 
 
 def test_the_run_s_profile_reaches_the_build(hand_made):
+    """The run's profile (jl-draft) decides A, the objection marks B, the revocation withdraws C."""
     lake, summary = hand_made
     assert summary["profile"] == PROFILE
     published = dict(query(lake, "select decision_number, under_objection from pub_open__penalties"))
