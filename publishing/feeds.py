@@ -168,10 +168,32 @@ def normalise_records(frame):
         raise FeedError("fct_shareable_records: under_objection is null on some rows")
     out["under_objection"] = out["under_objection"].astype(bool)
     out["subject_key"] = out["subject_key"].map(lambda v: v.strip().upper() if v else v)
-    # Every value is native by now (text, None, a bool): hashed as it is, the bytes of content_hash.
-    rows = out[RECORD_COLUMNS].to_dict("records")
-    out["content_hash"] = [hashlib.sha256(canonical(row)).hexdigest() for row in rows]
+    out["content_hash"] = _content_hashes(out)
     return out.reset_index(drop=True)
+
+
+def _content_hashes(frame) -> list[str]:
+    """`content_hash` of every row, its canonical JSON built column by column: every value is
+    native by now (text, None, a bool), each key's `"key":value` made once per value over the
+    column, the row's members joined in sorted key order, the bytes `canonical` gives."""
+    from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
+
+    def member(key: str, values: list) -> list[str]:
+        head = encode_basestring(key) + ":"
+        return [
+            head + encode_basestring(v)
+            if type(v) is str
+            else head + "null"
+            if v is None
+            else head + json.dumps(v, ensure_ascii=False)  # a bool
+            for v in values
+        ]
+
+    members = [member(key, frame[key].tolist()) for key in sorted(RECORD_COLUMNS)]
+    return [
+        hashlib.sha256(("{" + ",".join(row) + "}").encode("utf-8")).hexdigest()
+        for row in zip(*members, strict=True)
+    ]
 
 
 def normalise_withdrawals(frame):
@@ -230,16 +252,16 @@ def _native(value):
 
 
 def _iso_dates(series):
+    """Each value as an ISO calendar day, a missing one as None; each distinct value once."""
     import pandas as pd
 
     def one(value):
-        if _missing(value):
-            return None
         if isinstance(value, str):
             return date.fromisoformat(value[:10]).isoformat()
         return pd.Timestamp(value).date().isoformat()
 
-    return series.map(one).astype(object)
+    days = {v: one(v) for v in series.dropna().unique()}
+    return series.map(days).astype(object).where(series.notna(), None)
 
 
 # --- scope -----------------------------------------------------------------------------------
@@ -734,15 +756,14 @@ MANIFEST_CONVENTIONS = {
 def _changes(held, scoped, records, withdrawals, licence: Licence, as_of: date):
     """(kind, upserts, withdrawals) of the next delivery: a snapshot of everything in scope
     before the first, else a delta against what the licence holds."""
+    import numpy as np
+
     if held is None:
         return "snapshot", scoped.assign(change="new"), _empty(WITHDRAWAL_COLUMNS)
-    before = dict(zip(held["record_id"], held["content_hash"], strict=True))
-    change = [
-        "new" if rid not in before else "changed" if before[rid] != digest else None
-        for rid, digest in zip(scoped["record_id"], scoped["content_hash"], strict=True)
-    ]
+    before = scoped["record_id"].map(held.set_index("record_id")["content_hash"])
+    change = np.where(before.isna(), "new", np.where(before != scoped["content_hash"], "changed", ""))
     upserts = scoped.assign(change=change)
-    upserts = upserts[upserts["change"].notna()]
+    upserts = upserts[upserts["change"] != ""].astype({"change": object})
     left = held[~held["record_id"].isin(set(scoped["record_id"]))]
     return "delta", upserts, _withdrawals(left, records, withdrawals, licence, as_of)
 

@@ -211,8 +211,8 @@ def write_metadata(
     types = {c: _field_type(frame[c]) for c in frame.columns}
     dates = frame[about["date_column"]].dropna() if about["date_column"] in frame else []
     coverage = {
-        "start": day(min(dates)) if len(dates) else None,
-        "end": day(max(dates)) if len(dates) else None,
+        "start": day(dates.min()) if len(dates) else None,
+        "end": day(dates.max()) if len(dates) else None,
     }
 
     package = {

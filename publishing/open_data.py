@@ -214,7 +214,7 @@ def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened):
         values = out[column]
         if values.dtype != object:  # dates, amounts, flags
             continue
-        text = values.map(lambda v: isinstance(v, str))
+        text = pd.Series([isinstance(v, str) for v in values], index=values.index)
         action = POLICY[meta[column]["privacy"]]
         if action == "mask_person_name":  # as on the court's list: a person's name keeps its surname
             out.loc[person & text, column] = values[person & text].map(mask_name)
@@ -259,7 +259,11 @@ def in_shape(values, column: str):
     pattern = _column_shapes().get(column)
     if pattern is None:
         return pd.Series(False, index=values.index)
-    return values.map(lambda v: isinstance(v, str) and pattern.fullmatch(v.strip()) is not None)
+    # judged once per distinct value: a column's values repeat (one subject, many records)
+    fits = {
+        v: isinstance(v, str) and pattern.fullmatch(v.strip()) is not None for v in values.dropna().unique()
+    }
+    return values.map(fits).eq(True)
 
 
 @cache
@@ -373,17 +377,20 @@ def _personal_names(frame) -> list[tuple[str, ...]]:
     )
     subject = frame["subject_name"] if "subject_name" in frame else reps.map(lambda _: None)
     organisation = _is_organisation(frame)
+    bare = _bare(subject)
     return [
-        tuple(n for n in (rep, None if org and not _bare(name) else name) if isinstance(n, str) and n)
-        for rep, name, org in zip(reps, subject, organisation, strict=True)
+        tuple(n for n in (rep, None if org and not is_bare else name) if isinstance(n, str) and n)
+        for rep, name, org, is_bare in zip(reps, subject, organisation, bare, strict=True)
     ]
 
 
-def _bare(name) -> bool:
-    """A subject name with no organisation's form: a person's name arrived as an organisation."""
+def _bare(names):
+    """Per subject name, whether it has no organisation's form: a person's name arrived as an
+    organisation (judged once per distinct name)."""
     from publishing.privacy.subjects import has_organisation_form
 
-    return isinstance(name, str) and not has_organisation_form(name)
+    bare = {n: not has_organisation_form(n) for n in names.dropna().unique() if isinstance(n, str)}
+    return names.map(bare).eq(True)
 
 
 WITHHOLD_MAX_SHARE = "CREDITLAKE_WITHHOLD_MAX_SHARE"  # platform policy: default 0.01

@@ -204,6 +204,21 @@ def _clean_names(raw) -> tuple[str, ...]:
     )
 
 
+def _cleaned_per_row(names_per_row: Sequence) -> list[tuple[str, ...]]:
+    """`_clean_names` of each row's names, once per distinct tuple (a subject's names repeat
+    over its records)."""
+    cleaned: dict = {}
+    out = []
+    for raw in names_per_row:
+        try:
+            out.append(cleaned[raw])
+        except KeyError:
+            out.append(cleaned.setdefault(raw, _clean_names(raw)))
+        except TypeError:  # a list is not hashable: cleaned as it is
+            out.append(_clean_names(raw))
+    return out
+
+
 # --- Presidio -----------------------------------------------------------------------------------
 
 
@@ -474,7 +489,7 @@ def analyse_column(
 ) -> list[list[Found]]:
     """What is found in each text (overlaps resolved, offsets into the text)."""
     with _gc_paused():
-        keys = [(t, _clean_names(n)) for t, n in zip(texts, names_per_row, strict=True)]
+        keys = list(zip(texts, _cleaned_per_row(names_per_row), strict=True))
         found = _analyse_keys(keys, known)
         return [found[k] for k in keys]
 
@@ -587,7 +602,7 @@ def desensitise_column(
     natural persons' names; `known`: the platform's register. `processes`: by default
     `PROCESSES` when the column has at least `PARALLEL_MIN` distinct texts, else one."""
     with _gc_paused():
-        keys = [(t, _clean_names(n)) for t, n in zip(texts, names_per_row, strict=True)]
+        keys = list(zip(texts, _cleaned_per_row(names_per_row), strict=True))
         distinct = list(dict.fromkeys(keys))
         if processes is None:
             many = len(distinct) >= PARALLEL_MIN and len({k[0] for k in distinct}) >= PARALLEL_MIN

@@ -329,6 +329,26 @@ def test_a_record_hashes_the_same_whatever_types_the_warehouse_hands_over():
     assert hashed[RECORD_COLUMNS].iloc[0]["subject_name"] is None
 
 
+def test_a_record_with_text_json_must_escape_hashes_as_content_hash_defines():
+    """Quotes, backslashes, line breaks, control characters, U+2028 and characters outside
+    the BMP: a record's hash is the sha256 of its canonical JSON whatever its text holds."""
+    from publishing.feeds import content_hash, normalise_records
+
+    odd = [
+        '某"公司"',
+        "C:\\处罚\\",
+        "第一行\n第二行\t末",
+        "\x01\x1f控制",
+        "\u2028分隔\u2029",
+        "𠀀𝄞 ＡＢＣ",
+        "",
+    ]
+    records = [dict(r, subject_name=text) for r, text in zip(base_records() * 7, odd, strict=False)]
+    hashed = normalise_records(pd.DataFrame(records))
+    assert hashed["content_hash"].tolist() == [content_hash(r) for r in records]
+    assert hashed["content_hash"].nunique() == len(records)
+
+
 def test_withdrawal_reasons_are_the_ones_the_warehouse_declares(tmp_path):
     """The reasons a feed accepts are read from fct_withdrawals' dbt YAML (its accepted_values):
     a reason the warehouse does not declare stops the delivery instead of travelling on."""
