@@ -180,14 +180,7 @@ def _content_hashes(frame) -> list[str]:
 
     def member(key: str, values: list) -> list[str]:
         head = encode_basestring(key) + ":"
-        return [
-            head + encode_basestring(v)
-            if type(v) is str
-            else head + "null"
-            if v is None
-            else head + json.dumps(v, ensure_ascii=False)  # a bool
-            for v in values
-        ]
+        return [head + (encode_basestring(v) if type(v) is str else _json_literal(v)) for v in values]
 
     members = [member(key, frame[key].tolist()) for key in sorted(RECORD_COLUMNS)]
     return [
@@ -218,6 +211,15 @@ def content_hash(record: dict) -> str:
     """sha256 over the canonical JSON of a record's shared fields: a changed mark, date or field
     makes a new hash, hence an upsert."""
     return hashlib.sha256(canonical({k: _native(record[k]) for k in RECORD_COLUMNS})).hexdigest()
+
+
+def _json_literal(value) -> str:
+    """A value that is not text, as canonical JSON writes it (None and the marks' booleans)."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _require(frame, columns: list[str], table: str) -> None:
