@@ -94,7 +94,7 @@ def collect(open_root: Path, current: dict[str, dict], fields: dict[str, list]) 
         columns = [f[0] for f in fields[dataset]]
         keys = frame[code].tolist() if code else [None] * len(frame)
         for key, name, values in zip(
-            keys, frame["subject_name"].tolist(), _plain(frame[columns]), strict=True
+            keys, frame["subject_name"].tolist(), json_rows(frame[columns]), strict=True
         ):
             key = key or f"~{name}"
             organisation = organisations.setdefault(key, Organisation(key, name))
@@ -159,7 +159,7 @@ def _verified_frame(open_root: Path, manifest: dict):
     return pd.read_parquet(path)
 
 
-def _plain(frame) -> list[list]:
+def json_rows(frame) -> list[list]:
     """Rows as JSON values: days as YYYY-MM-DD, missing values as null, numpy scalars as Python's."""
     import pandas as pd
 
@@ -169,12 +169,21 @@ def _plain(frame) -> list[list]:
         if str(series.dtype).startswith("datetime64"):
             values = series.dt.strftime("%Y-%m-%d").astype(object)
         else:
-            values = series.astype(object).map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
-        columns.append(values.where(pd.notna(series), None).map(_scalar).tolist())
+            values = series.astype(object)  # a numeric column's numbers become Python's
+            if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) not in (
+                "string",
+                "empty",
+            ):
+                values = values.map(_scalar).astype(object)  # dates, Decimals, numpy scalars
+        # None, never NaN, for a missing value: NaN is not JSON, and a chunk holding one fails
+        # to parse in the browser
+        columns.append(values.where(pd.notna(series), None).tolist())
     return [list(row) for row in zip(*columns, strict=True)] if columns else []
 
 
 def _scalar(value):
+    if hasattr(value, "isoformat"):  # a date
+        return value.isoformat()
     if hasattr(value, "item"):  # numpy scalar
         return value.item()
     if type(value).__name__ == "Decimal":

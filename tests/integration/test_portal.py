@@ -334,3 +334,7 @@ def test_the_portal_holds_no_person_and_every_file_passes_the_gate(court_list_pu
         assert gate.scan_file(path) == [], path
         text = path.read_text(encoding="utf-8")
         assert "张三丰" not in text and "(2025)吉0104执1号" not in text  # the person's record
+        if path.suffix == ".json":  # as strict as the browser's JSON.parse: no NaN for a missing fine
+            constants: list[str] = []  # NaN, Infinity: what JSON.parse refuses
+            json.loads(text, parse_constant=constants.append)
+            assert constants == [], path.name

@@ -90,3 +90,31 @@ def test_chunks_hold_organisations_in_code_order_and_pairs_are_kept_by_how_many_
         re.fullmatch(r"(orgs|records|names|bits|manifest)\.[a-z]{12}\.json", p.name)
         for p in tmp_path.iterdir()
     )
+
+
+def test_a_record_s_missing_values_reach_the_page_as_json_null_never_nan():
+    """A warning carries no fine: its record is written with null there. NaN is not JSON, and a
+    chunk holding one fails to parse in the browser (every organisation in it would be lost)."""
+    from datetime import date
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from publishing.portal.site import json_rows
+
+    frame = pd.DataFrame(
+        {
+            "penalty_content": ["警告", "罚款"],
+            "fine_amount": [float("nan"), 1200.0],
+            "confiscated": pd.array([None, 3], dtype="Int64"),
+            "decision_date": pd.to_datetime([None, "2026-03-01"]),
+            "publicity_end": [None, date(2029, 3, 1)],
+            "amount_text": [None, Decimal("1200.50")],
+            "under_objection": [False, True],
+        }
+    )
+    rows = json.loads(json.dumps(json_rows(frame), allow_nan=False))
+    assert rows == [
+        ["警告", None, None, None, None, None, False],
+        ["罚款", 1200.0, 3, "2026-03-01", "2029-03-01", 1200.5, True],
+    ]
