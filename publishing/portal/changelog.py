@@ -115,11 +115,13 @@ def apply_retention(cfg) -> list[Path]:
 def _record_ids(open_root: Path, manifest: dict) -> dict[str, bool]:
     """record id -> whether it is an organisation's, of one version (empty once it is deleted)."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
     parquet = open_root / manifest["dataset"] / manifest["version"] / f"{manifest['dataset']}.parquet"
     if not parquet.exists():
         return {}
-    frame = pd.read_parquet(parquet)
+    names = pq.read_schema(parquet).names
+    frame = pd.read_parquet(parquet, columns=[c for c in ("record_id", "subject_type") if c in names])
     organisation = (
         frame["subject_type"].eq("organisation") if "subject_type" in frame else pd.Series(True, frame.index)
     )

@@ -39,17 +39,13 @@ and the register). Measured by `bench/privacy_bench.py`.
 
 from __future__ import annotations
 
-import gc
 import re
-import threading
-import time
 from bisect import bisect_right
 from collections.abc import Sequence
-from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from publishing.privacy import addresses, contacts, names, numbers
+from publishing.privacy import addresses, contacts, forked, names, numbers
 from publishing.privacy.names import KnownPeople, mask_name
 from publishing.privacy.normalise import Normalised, normalise, normalise_name
 
@@ -428,19 +424,6 @@ def _in_original(norm: Normalised, found: list[Found]) -> list[Found]:
     return [Found(*norm.span(f.start, f.end), f.entity_type, f.score) for f in found]
 
 
-@contextmanager
-def _gc_paused():
-    """A column allocates millions of small objects and no cycles: the cyclic collector would walk
-    the caller's whole heap again and again. Reference counting still frees it all."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _analyse_keys(keys: list[tuple], known: KnownPeople | None = None) -> dict[tuple, list[Found]]:
     """What is found for each distinct key (text, names), in the text's own offsets. Each distinct
     text is normalised and analysed once; the record's names are looked for per key, only where
@@ -488,7 +471,7 @@ def analyse_column(
     texts: Sequence, names_per_row: Sequence, known: KnownPeople | None = None
 ) -> list[list[Found]]:
     """What is found in each text (overlaps resolved, offsets into the text)."""
-    with _gc_paused():
+    with forked.gc_paused():
         keys = list(zip(texts, _cleaned_per_row(names_per_row), strict=True))
         found = _analyse_keys(keys, known)
         return [found[k] for k in keys]
@@ -511,18 +494,6 @@ def apply(text: str, found: Sequence[Found]) -> str:
 # the fork and the transfer cost more than the second core gives back (bench/privacy_bench.py).
 PARALLEL_MIN = 4_000
 PROCESSES = 2
-WORKER_PATIENCE = 30.0  # seconds a worker may take beyond four times this process's own run
-_forked: tuple[list[list[tuple]], KnownPeople | None] | None = None  # what forked workers inherit
-_fork_lock = threading.Lock()
-
-
-def _can_fork() -> bool:
-    import multiprocessing as mp
-    import os
-
-    return (
-        (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
-    )
 
 
 def _split(keys: list[tuple], parts: int) -> list[list[tuple]]:
@@ -540,58 +511,23 @@ def _split(keys: list[tuple], parts: int) -> list[list[tuple]]:
 
 def _desensitised(keys: list[tuple], known: KnownPeople | None) -> list[str | None]:
     """The output for each distinct key, None where the text stays as it is."""
-    found = _analyse_keys(keys, known)
-    return [apply(key[0], spans) if (spans := found[key]) else None for key in keys]
-
-
-def _work(part: int) -> list[str | None]:
-    """In a forked worker: one run of `_forked` (the parent set it before forking)."""
-    assert _forked is not None
-    parts, known = _forked
-    with _gc_paused():
-        return _desensitised(parts[part], known)
+    with forked.gc_paused():
+        found = _analyse_keys(keys, known)
+        return [apply(key[0], spans) if (spans := found[key]) else None for key in keys]
 
 
 def _desensitise_parallel(keys: list[tuple], known: KnownPeople | None, processes: int) -> dict[tuple, str]:
-    """Distinct keys split over this process and forked workers, which inherit the analyzer and
-    `known` and send back only the texts that change. A worker that cannot start, fails or hangs
-    has its run done here."""
-    global _forked
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
+    """Distinct keys split over this process and forked workers (`forked.run_parts`), which
+    inherit the analyzer and `known` and send back only the texts that change."""
     _engine()  # built before forking, so that no worker builds it again
     parts = _split(keys, processes)
-    done: dict[tuple, str] = {}
-
-    def collect(run: list[tuple], outputs: list[str | None]) -> None:
-        done.update((key, out) for key, out in zip(run, outputs, strict=True) if out is not None)
-
-    with _fork_lock:  # another thread's column must not be what these workers inherit
-        _forked = (parts, known)
-        try:
-            pool = ProcessPoolExecutor(processes - 1, mp_context=mp.get_context("fork"))
-            futures = [pool.submit(_work, i) for i in range(1, processes)]
-        except OSError:
-            pool, futures = None, []
-        finally:
-            _forked = None
-    try:
-        start = time.perf_counter()
-        collect(parts[0], _desensitised(parts[0], known))
-        patience = WORKER_PATIENCE + 4 * (time.perf_counter() - start)
-        for i, run in enumerate(parts[1:]):
-            try:
-                outputs = futures[i].result(timeout=patience)
-            except Exception:  # no worker, one that died or hangs: its run is done here
-                for process in list((getattr(pool, "_processes", None) or {}).values()):
-                    process.terminate()
-                outputs = _desensitised(run, known)
-            collect(run, outputs)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-    return done
+    outputs = forked.run_parts(lambda run: _desensitised(run, known), parts)
+    return {
+        key: out
+        for run, done in zip(parts, outputs, strict=True)
+        for key, out in zip(run, done, strict=True)
+        if out is not None
+    }
 
 
 def desensitise_column(
@@ -601,12 +537,12 @@ def desensitise_column(
     Values that are not text (None, NaN) come back as they are. `names_per_row`: each row's own
     natural persons' names; `known`: the platform's register. `processes`: by default
     `PROCESSES` when the column has at least `PARALLEL_MIN` distinct texts, else one."""
-    with _gc_paused():
+    with forked.gc_paused():
         keys = list(zip(texts, _cleaned_per_row(names_per_row), strict=True))
         distinct = list(dict.fromkeys(keys))
         if processes is None:
             many = len(distinct) >= PARALLEL_MIN and len({k[0] for k in distinct}) >= PARALLEL_MIN
-            processes = PROCESSES if many and _can_fork() else 1
+            processes = PROCESSES if many and forked.can_fork() else 1
         if processes > 1:
             done = _desensitise_parallel(distinct, known, processes)
         else:

@@ -402,6 +402,9 @@ class Gate:
     # `forget` empties it between datasets. Measured at 1M: with a limit of 1M the memo was
     # emptied mid-dataset and the CSV scan judged every cell again (61 s, not 17 s, profiled).
     _MEMO_LIMIT = 8_000_000
+    # A frame with at least this many distinct strings not yet judged is judged in two processes
+    # (as desensitisation is: below it the fork costs more than the second core gives back).
+    _PARALLEL_MIN = 20_000
 
     def __init__(
         self,
@@ -435,16 +438,48 @@ class Gate:
         if key not in frame.columns:
             raise KeyError(f"the frame has no key column {key!r}")
         records = frame[key].to_numpy(dtype=object)
+        strings = {index: _strings(frame[column]) for index, column in enumerate(frame.columns)}
+        strings = {index: values for index, values in strings.items() if values is not None}
+        self._judge(strings.values())
         found: list[tuple[int, int, str]] = []
-        for index, column in enumerate(frame.columns):
-            values = _strings(frame[column])
-            if values is None:
-                continue
+        for index, values in strings.items():
             for row, kinds in self._rows_with_findings(values):
                 found += [(row, index, kind) for kind in kinds]
         found.sort()
         columns = list(frame.columns)
         return [Finding(records[row], str(columns[index]), kind) for row, index, kind in found]
+
+    def _judge(self, columns: Iterable) -> None:
+        """Judge the distinct strings of these columns not judged yet into the memo; when they are
+        many, half of them in a forked worker (`forked.run_parts`) at the same time."""
+        import pandas as pd
+
+        from publishing.privacy import forked
+
+        todo: dict[str, None] = {}
+        for values in columns:
+            try:
+                distinct = pd.unique(values)
+            except TypeError:  # unhashable objects: left to `_rows_with_findings`
+                continue
+            todo.update((v, None) for v in distinct if type(v) is str and v not in self._memo)
+        if (
+            len(todo) < self._PARALLEL_MIN
+            or len(self._memo) + len(todo) > self._MEMO_LIMIT
+            or not forked.can_fork()
+        ):
+            return  # judged one by one as the rows are read
+        texts = list(todo)
+        parts = [texts[0::2], texts[1::2]]  # every other value: long texts fall in both halves
+        with forked.gc_paused():
+            for part, kinds in zip(parts, forked.run_parts(self._judged, parts), strict=True):
+                self._memo.update(zip(part, kinds, strict=True))
+
+    def _judged(self, texts: list[str]) -> list[tuple[str, ...]]:
+        return [self._verdict(text) for text in texts]
+
+    def _verdict(self, raw: str) -> tuple[str, ...]:
+        return tuple(sorted(self._scan(raw)))
 
     def forget(self) -> None:
         """Drop the verdicts kept so far (between datasets: their values rarely repeat)."""
@@ -476,7 +511,7 @@ class Gate:
         if kinds is None:
             if len(self._memo) >= self._MEMO_LIMIT:
                 self._memo.clear()
-            kinds = self._memo[raw] = tuple(sorted(self._scan(raw)))
+            kinds = self._memo[raw] = self._verdict(raw)
         return kinds
 
     def _scan(self, raw: str, numbers_only: bool = False) -> set[str]:

@@ -473,12 +473,12 @@ def test_two_processes_give_what_one_gives():
 
 
 def test_a_failing_worker_is_redone_here(monkeypatch):
-    from publishing.privacy import desensitise as d
+    from publishing.privacy import forked
 
     def fail(part):
         raise MemoryError
 
-    monkeypatch.setattr(d, "_work", fail)  # forked workers inherit the patched module
+    monkeypatch.setattr(forked, "_work", fail)  # forked workers inherit the patched module
     samples = generate_corpus(200, seed=26)
     texts, names = [s.text for s in samples], [s.names for s in samples]
     assert desensitise_column(texts, names, processes=2) == desensitise_column(texts, names, processes=1)
@@ -487,13 +487,13 @@ def test_a_failing_worker_is_redone_here(monkeypatch):
 def test_a_hanging_worker_is_given_up(monkeypatch):
     import time
 
-    from publishing.privacy import desensitise as d
+    from publishing.privacy import forked
 
     def hang(part):
         time.sleep(60)
 
-    monkeypatch.setattr(d, "_work", hang)
-    monkeypatch.setattr(d, "WORKER_PATIENCE", 0.5)
+    monkeypatch.setattr(forked, "_work", hang)
+    monkeypatch.setattr(forked, "PATIENCE", 0.5)
     samples = generate_corpus(200, seed=27)
     texts, names = [s.text for s in samples], [s.names for s in samples]
     start = time.perf_counter()

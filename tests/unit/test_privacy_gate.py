@@ -398,6 +398,36 @@ def test_scan_frame_scans_each_distinct_value_once(monkeypatch):
     assert sorted(calls) == sorted({f"r{i}" for i in range(1000)} | {"张伟", "已履行"})
 
 
+@pytest.mark.parametrize("worker", ["works", "fails"])
+def test_a_frame_judged_in_two_processes_gives_what_one_gives(monkeypatch, worker):
+    """Many distinct values are judged half in a forked worker; a worker that fails has its half
+    judged here. Either way the findings are those of one process, row by row."""
+    from publishing.privacy import forked
+
+    leaks = ["13812345678", "张伟", "zhang＠163.com", "家住长春市朝阳区幸福小区", "长春市张伟商贸有限公司"]
+    frame = pd.DataFrame(
+        {
+            "record_id": [f"r{i}" for i in range(3000)],
+            "note": [leaks[i % 5] if i % 7 == 0 else f"第{i}号决定已履行" for i in range(3000)],
+            "contact": [f"0431-8{i:07d}" if i % 11 == 0 else "[电话]" for i in range(3000)],
+        }
+    )
+    one = Gate(known_people=PEOPLE, organisations=["长春市张伟商贸有限公司"])
+    one._PARALLEL_MIN = 10**9
+    two = Gate(known_people=PEOPLE, organisations=["长春市张伟商贸有限公司"])
+    two._PARALLEL_MIN = 100
+    splits = []
+    run_parts = forked.run_parts
+    monkeypatch.setattr(forked, "run_parts", lambda f, parts: splits.append(parts) or run_parts(f, parts))
+    if worker == "fails":
+        monkeypatch.setattr(forked, "_work", lambda index: 1 / 0)
+    expected = one.scan_frame(frame)
+    assert splits == []
+    assert two.scan_frame(frame) == expected
+    assert len(splits) == 1 and all(len(part) > 1000 for part in splits[0])
+    assert {f.kind for f in expected} >= {"mobile", "known_name", "email", "address", "landline"}
+
+
 def test_scan_file_csv_json_html(gate, tmp_path):
     csv_file = tmp_path / "d.csv"
     csv_file.write_text(
