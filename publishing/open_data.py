@@ -121,6 +121,7 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     """Column policy (default deny), then every string column desensitised or checked against
     its declared shape, into a version folder under staging."""
     from creditlake import warehouse
+    from publishing.privacy import remembered
     from publishing.privacy.names import KnownPeople
 
     version = version_id(cfg, run_id)
@@ -140,7 +141,10 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
         meta = warehouse.column_meta(cfg, model)
         opened = opened_subjects(cfg.profile, dataset)
         keep = [c for c in frame.columns if published_column(meta.get(c, {}).get("privacy"), opened)]
-        out, withheld = _desensitised(frame, keep, meta, known, opened)
+        # the last run's outputs that hold under today's register and detectors are reused
+        memory = remembered.load(cfg.staging_root, dataset, people, organisations)
+        out, withheld = _desensitised(frame, keep, meta, known, opened, memory)
+        remembered.save(cfg.staging_root, dataset, people, organisations, memory)
         folder = cfg.staging_root / safe_name(run_id) / dataset / version
         write_version(
             folder, dataset, version, cfg.as_of.isoformat(), out, {c: meta.get(c, {}) for c in keep}
@@ -181,7 +185,7 @@ def write_version(
     write_metadata(folder, dataset, version, as_of, frame, columns)
 
 
-def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened):
+def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened, memory=None):
     """The rows and columns that may be opened, every string desensitised or in its shape; and
     the rows kept back here (individual businesses named after a person where persons are not
     opened, court IDs that cannot be masked), each with its reason. Rows of a subject type the
@@ -193,7 +197,7 @@ def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened):
 
     names = _personal_names(frame)  # by row label, so computed before any row is left out
     person = ~_is_organisation(frame)
-    business = _handled_as_person(frame, names, known)
+    business = _handled_as_person(frame, names, known, memory)
     as_person = person | business
     shut = (as_person & (not opened.persons)) | (~as_person & (not opened.organisations))
     # A subject labelled an organisation but handled as a person is reported, for the operator to
@@ -218,7 +222,9 @@ def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened):
         action = POLICY[meta[column]["privacy"]]
         if action == "mask_person_name":  # as on the court's list: a person's name keeps its surname
             out.loc[person & text, column] = values[person & text].map(mask_name)
-            out.loc[business, column] = desensitise_series(values[business], names, known, bare_is_name=True)
+            out.loc[business, column] = desensitise_series(
+                values[business], names, known, bare_is_name=True, memory=memory
+            )
         elif action == "mask_person_id":  # a person without a code (no USCC) stays without one
             ids = values[person & text].map(court_id_mask)
             withheld.update((i, (column, "court_id_unmaskable")) for i in ids[ids.isna()].index)
@@ -228,7 +234,7 @@ def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened):
         if action != "desensitise":  # a value in its column's declared shape stays as it is
             rest &= ~in_shape(values, SHAPE_OF.get(column, column))
         if rest.any():
-            out.loc[rest, column] = desensitise_series(values[rest], names, known)
+            out.loc[rest, column] = desensitise_series(values[rest], names, known, memory=memory)
     if "subject_type" in out:
         out.loc[business, "subject_type"] = "individual_business"
     rows = [
@@ -238,11 +244,11 @@ def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened):
     return out.drop(index=list(withheld)).reset_index(drop=True), rows
 
 
-def _handled_as_person(frame, names, known):
+def _handled_as_person(frame, names, known, memory=None):
     """Rows whose subject is handled as a natural person in open data though not labelled one: an
     individual business by its type (a person's trade, Civil Code Art 54: its name and code are
     masked as a person's), or by its code (92) when named after a person."""
-    business = _named_after_person(frame, names, known)
+    business = _named_after_person(frame, names, known, memory)
     if "subject_type" in frame:
         business |= frame["subject_type"] == "individual_business"
     return business
@@ -279,10 +285,10 @@ def _column_shapes() -> dict:
     }
 
 
-def desensitise_series(values, names, known, bare_is_name: bool = False):
+def desensitise_series(values, names, known, bare_is_name: bool = False, memory=None):
     """`values` desensitised with each row's own names (`names[i]` for the row labelled i);
     `bare_is_name`: a value nothing was found in and that has no organisation's form is masked
-    as a name (a bare personal name)."""
+    as a name (a bare personal name). `memory`: `publishing.privacy.remembered.Remembered`."""
     import pandas as pd
 
     from publishing.privacy.desensitise import desensitise_column
@@ -291,7 +297,7 @@ def desensitise_series(values, names, known, bare_is_name: bool = False):
 
     if not len(values):
         return pd.Series(dtype=object)
-    out = desensitise_column(values.tolist(), [names[i] for i in values.index], known)
+    out = desensitise_column(values.tolist(), [names[i] for i in values.index], known, remembered=memory)
     if bare_is_name:
         out = [
             mask_name(v) if o == v and not has_organisation_form(v) else o
@@ -300,7 +306,7 @@ def desensitise_series(values, names, known, bare_is_name: bool = False):
     return pd.Series(out, index=values.index, dtype=object)
 
 
-def _named_after_person(frame, names, known):
+def _named_after_person(frame, names, known, memory=None):
     """Rows whose subject is an individual business (type, or a code starting 92) whose name is
     or holds a personal name: handled as a natural person's (publishing.privacy.subjects)."""
     import pandas as pd
@@ -318,7 +324,7 @@ def _named_after_person(frame, names, known):
     if not business.any():
         return business
     subject = frame["subject_name"][business]
-    checked = desensitise_series(subject, names, known)
+    checked = desensitise_series(subject, names, known, memory=memory)
     personal = (checked != subject) | ~subject.map(has_organisation_form)
     return business & personal.reindex(frame.index, fill_value=False)
 

@@ -48,6 +48,7 @@ from typing import NamedTuple
 from publishing.privacy import addresses, contacts, forked, names, numbers
 from publishing.privacy.names import KnownPeople, mask_name
 from publishing.privacy.normalise import Normalised, normalise, normalise_name
+from publishing.privacy.remembered import Remembered
 
 __all__ = ["KnownPeople", "analyse_column", "analyzer", "desensitise", "desensitise_column", "mask_name"]
 
@@ -424,12 +425,14 @@ def _in_original(norm: Normalised, found: list[Found]) -> list[Found]:
     return [Found(*norm.span(f.start, f.end), f.entity_type, f.score) for f in found]
 
 
-def _analyse_keys(keys: list[tuple], known: KnownPeople | None = None) -> dict[tuple, list[Found]]:
+def _analyse_keys(
+    keys: list[tuple], known: KnownPeople | None = None, norms: dict[str, Normalised] | None = None
+) -> dict[tuple, list[Found]]:
     """What is found for each distinct key (text, names), in the text's own offsets. Each distinct
-    text is normalised and analysed once; the record's names are looked for per key, only where
-    one of them occurs."""
+    text is normalised and analysed once (into `norms`, when given); the record's names are
+    looked for per key, only where one of them occurs."""
     engine, names_engine, empty, record_recognizer, known_recognizer = _engine()
-    norms: dict[str, Normalised] = {}
+    norms = {} if norms is None else norms
     named: list[tuple] = []
     for key in dict.fromkeys(keys):
         text, raw = key
@@ -509,49 +512,64 @@ def _split(keys: list[tuple], parts: int) -> list[list[tuple]]:
     return out
 
 
-def _desensitised(keys: list[tuple], known: KnownPeople | None) -> list[str | None]:
-    """The output for each distinct key, None where the text stays as it is."""
+def _desensitised(keys: list[tuple], known: KnownPeople | None) -> list[tuple[str | None, str | None]]:
+    """For each distinct key: its output (None where the text stays as it is), and its text as
+    normalised for detection (None where normalising changed nothing: `remembered` keeps it)."""
     with forked.gc_paused():
-        found = _analyse_keys(keys, known)
-        return [apply(key[0], spans) if (spans := found[key]) else None for key in keys]
+        norms: dict[str, Normalised] = {}
+        found = _analyse_keys(keys, known, norms)
+        return [
+            (
+                apply(key[0], spans) if (spans := found[key]) else None,
+                norm.text if (norm := norms.get(key[0])) is not None and norm.text != key[0] else None,
+            )
+            for key in keys
+        ]
 
 
-def _desensitise_parallel(keys: list[tuple], known: KnownPeople | None, processes: int) -> dict[tuple, str]:
-    """Distinct keys split over this process and forked workers (`forked.run_parts`), which
-    inherit the analyzer and `known` and send back only the texts that change."""
+def _desensitise_parallel(keys: list[tuple], known: KnownPeople | None, processes: int) -> list[tuple]:
+    """`_desensitised` with the distinct keys split over this process and forked workers
+    (`forked.run_parts`), which inherit the analyzer and `known`."""
     _engine()  # built before forking, so that no worker builds it again
     parts = _split(keys, processes)
     outputs = forked.run_parts(lambda run: _desensitised(run, known), parts)
-    return {
-        key: out
-        for run, done in zip(parts, outputs, strict=True)
-        for key, out in zip(run, done, strict=True)
-        if out is not None
+    done = {
+        key: out for run, part in zip(parts, outputs, strict=True) for key, out in zip(run, part, strict=True)
     }
+    return [done[key] for key in keys]
 
 
 def desensitise_column(
-    texts, names_per_row, known: KnownPeople | None = None, processes: int | None = None
+    texts,
+    names_per_row,
+    known: KnownPeople | None = None,
+    processes: int | None = None,
+    remembered: Remembered | None = None,
 ) -> list:
     """Desensitise a column; identical (text, names) pairs are analysed and replaced once.
     Values that are not text (None, NaN) come back as they are. `names_per_row`: each row's own
     natural persons' names; `known`: the platform's register. `processes`: by default
-    `PROCESSES` when the column has at least `PARALLEL_MIN` distinct texts, else one."""
+    `PROCESSES` when the column has at least `PARALLEL_MIN` distinct texts, else one.
+    `remembered`: the last run's outputs that hold under `known` are taken from it, and this
+    run's are kept in it (`publishing.privacy.remembered`)."""
     with forked.gc_paused():
         keys = list(zip(texts, _cleaned_per_row(names_per_row), strict=True))
         distinct = list(dict.fromkeys(keys))
+        reused = remembered.take(distinct) if remembered is not None else {}
+        todo = [k for k in distinct if k not in reused] if reused else distinct
         if processes is None:
-            many = len(distinct) >= PARALLEL_MIN and len({k[0] for k in distinct}) >= PARALLEL_MIN
+            many = len(todo) >= PARALLEL_MIN and len({k[0] for k in todo}) >= PARALLEL_MIN
             processes = PROCESSES if many and forked.can_fork() else 1
-        if processes > 1:
-            done = _desensitise_parallel(distinct, known, processes)
+        if not todo:
+            results = {}
+        elif processes > 1:
+            results = dict(zip(todo, _desensitise_parallel(todo, known, processes), strict=True))
         else:
-            done = {
-                k: out
-                for k, out in zip(distinct, _desensitised(distinct, known), strict=True)
-                if out is not None
-            }
-        return [done.get(key, key[0]) for key in keys]
+            results = dict(zip(todo, _desensitised(todo, known), strict=True))
+        results |= reused
+        if remembered is not None:
+            remembered.keep(results)
+        return [out if (out := results[key][0]) is not None else key[0] for key in keys]
 
 
 def desensitise(

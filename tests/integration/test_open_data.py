@@ -47,6 +47,26 @@ def test_names_the_warehouse_knows_are_masked_in_other_records_and_guarded_by_th
     assert all(v["success"] and not v["withheld_rows"] for v in stages.validate_outputs(conf, staged))
 
 
+def test_the_next_prepare_analyses_no_text_again_and_prepares_the_same_rows(built, monkeypatch):
+    """A cycle re-prepares what the last one did: its texts come from the memory the last run
+    kept (`publishing.privacy.remembered`, beside the run folders, never in a version)."""
+    from publishing.privacy import desensitise
+
+    conf = built.to_conf()
+    first = stages.prepare_open_data(conf, "run-a")
+    analysed: list[int] = []
+    analyse = desensitise._analyse_keys
+    monkeypatch.setattr(
+        desensitise, "_analyse_keys", lambda keys, *a: analysed.append(len(keys)) or analyse(keys, *a)
+    )
+    second = stages.prepare_open_data(conf, "run-b")
+    assert sum(analysed) == 0
+    for a, b in zip(first, second, strict=True):
+        pd.testing.assert_frame_equal(pd.read_parquet(a["prepared"]), pd.read_parquet(b["prepared"]))
+    memory = sorted(p.name for p in (built.staging_root / "_remembered").iterdir())
+    assert memory == sorted(f"{s['dataset']}.{ext}" for s in first for ext in ("json", "parquet"))
+
+
 def leaking_dictionary(monkeypatch, leak: str) -> None:
     """As if the court list's data dictionary carried `leak` from the version prepared on: a
     file the gate reads whole (what a bad catalogue description would do)."""
