@@ -629,15 +629,14 @@ class Gate:
         """Cell by cell (a row's last number does not join the next row's first). A column of
         plain numbers is a numeric column, as scan_frame skips them: there only the personal
         shapes are looked for (a fine of 1200000 yuan is not personal data, a mobile is)."""
-        rows = list(csv.reader(io.StringIO(text)))
+        header, columns = _csv_columns(text)
         kinds: set[str] = set()
-        width = max((len(r) for r in rows), default=0)
-        for index in range(width):
-            cells = {r[index] for r in rows[1:] if index < len(r) and r[index].strip()}
+        for column in columns:
+            cells = {c for c in column if c.strip()}
             numeric = bool(cells) and all(_PLAIN_NUMBER.fullmatch(c.strip()) for c in cells)
             for cell in cells:
                 kinds |= self._scan(cell, numbers_only=True) if numeric else set(self._kinds(cell))
-        for cell in rows[0] if rows else []:
+        for cell in header:
             kinds.update(self._kinds(cell))
         return kinds
 
@@ -660,6 +659,35 @@ class Gate:
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def _csv_columns(text: str) -> tuple[list[str], list[set[str]]]:
+    """A CSV's header cells, and each column's distinct cells below it (a short row has none in
+    the columns it lacks). Parsed by Arrow, every cell as text (1M rows: seconds, not tens);
+    a file Arrow cannot parse (rows of uneven width...) by the csv module."""
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    text = text.removeprefix("\ufeff")  # the BOM that lets Excel read UTF-8 is not a cell's
+    first = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
+    try:
+        table = arrow_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=arrow_csv.ReadOptions(column_names=[f"c{i}" for i in range(len(first))]),
+            parse_options=arrow_csv.ParseOptions(newlines_in_values=True),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(first))},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        rows = list(csv.reader(io.StringIO(text)))
+        width = max((len(r) for r in rows), default=0)
+        columns = [{r[i] for r in rows[1:] if i < len(r)} for i in range(width)]
+        return (rows[0] if rows else []), columns
+    header = [column[0].as_py() for column in table.columns] if table.num_rows else []
+    return header, [set(column.slice(1).unique().to_pylist()) for column in table.columns]
 
 
 def _strings(series):

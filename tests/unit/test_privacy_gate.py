@@ -454,6 +454,26 @@ def test_scan_file_csv_json_html(gate, tmp_path):
     assert gate.scan_file(md_file) == ["known_name"]
 
 
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ('id,note\nr1,"第一行\n联系电话13812345678"\n', ["mobile"]),  # a line break inside a cell
+        ('id,note\nr1,"他说""微信 zhangwei_1990"""\n', ["wechat"]),  # doubled quotes
+        ("id,note\nr1,已履行\nr2,已履行,13812345678\n", ["mobile"]),  # rows of uneven width
+        ("\ufeffid,13812345678\nr1,已履行\n", ["mobile"]),  # the header, after Excel's BOM
+        ("id,amount\r\nr1,1200000\r\nr2,13812345678\r\n", ["mobile"]),  # a number column: phones only
+        ('id,note\nr1,"张伟,到场"\n', ["known_name"]),  # a comma inside quotes
+        ('id,note\nr1,"未闭合的引号,13812345678\n', ["mobile"]),  # a quote never closed
+    ],
+)
+def test_a_csv_is_read_cell_by_cell_whatever_its_quoting_or_width(gate, tmp_path, text, kinds):
+    """The files a version holds are scanned as written; a CSV Arrow cannot parse whole is
+    read by the csv module, never skipped."""
+    path = tmp_path / "d.csv"
+    path.write_text(text, encoding="utf-8")
+    assert gate.scan_file(path) == kinds
+
+
 # --- shapes.yml is read at run time -------------------------------------------------------------
 
 
