@@ -34,7 +34,9 @@ depend on the row run over batches of distinct texts joined by NUL in one
 `AnalyzerEngine.analyze` call (no detector crosses a NUL); the record's names are looked for by a
 second engine only where one of them occurs. A column with at least `PARALLEL_MIN` distinct texts
 is split over `PROCESSES` processes (this one and a forked worker, which inherits the analyzer
-and the register). Measured by `bench/privacy_bench.py`.
+and the register: `publishing.privacy.forked`). Measured by `bench/privacy_bench.py`. Across
+runs, what the last run gave a (text, names) is taken again only where today's register and
+detectors would give the same (`publishing.privacy.remembered`).
 """
 
 from __future__ import annotations
