@@ -681,7 +681,7 @@ def _csv_columns(text: str) -> tuple[list[str], list[set[str]]]:
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, ValueError):
+    except (pa.ArrowException, ValueError):
         rows = list(csv.reader(io.StringIO(text)))
         width = max((len(r) for r in rows), default=0)
         columns = [{r[i] for r in rows[1:] if i < len(r)} for i in range(width)]
