@@ -656,8 +656,9 @@ def read_ledger(folder: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def current_state(folder: Path):
-    """What the licence holds as of its latest committed delivery (None before the first)."""
+def current_state(folder: Path, columns: list[str] | None = None):
+    """What the licence holds as of its latest committed delivery (None before the first);
+    `columns`: only these."""
     import pandas as pd
 
     ledger = read_ledger(folder)
@@ -669,7 +670,20 @@ def current_state(folder: Path):
             f"{path}: the state of delivery {ledger[-1]['delivery_id']} is missing; "
             "deltas cannot be computed without it"
         )
-    return pd.read_parquet(path)
+    return pd.read_parquet(path, columns=columns)
+
+
+# What a delivery reads of the state it follows: the delta's hashes, whose each record last came
+# in, and what a withdrawal names (the rest of each record is the sharing server's).
+HELD_COLUMNS = [
+    "record_id",
+    "content_hash",
+    "delivery_id",
+    "dataset",
+    "catalog_item",
+    "subject_type",
+    "subject_key",
+]
 
 
 def _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, keys, clock) -> dict:
@@ -682,7 +696,7 @@ def _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, k
             f"as-of {as_of} is before the last delivery's watermark {last['watermark']} "
             f"({last['delivery_id']}): deliveries never go back in time"
         )
-    held = current_state(folder)
+    held = current_state(folder, HELD_COLUMNS)
     scoped = scope_filter(records, registry, licence, cfg.as_of)
     kind, upserts, gone = _changes(held, scoped, records, withdrawals, licence, cfg.as_of)
     if last and last["watermark"] == as_of and upserts.empty and gone.empty:
