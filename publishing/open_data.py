@@ -265,11 +265,14 @@ def in_shape(values, column: str):
     pattern = _column_shapes().get(column)
     if pattern is None:
         return pd.Series(False, index=values.index)
-    # judged once per distinct value: a column's values repeat (one subject, many records)
-    fits = {
-        v: isinstance(v, str) and pattern.fullmatch(v.strip()) is not None for v in values.dropna().unique()
-    }
-    return values.map(fits).eq(True)
+    return _each_distinct(values, lambda v: pattern.fullmatch(v.strip()) is not None)
+
+
+def _each_distinct(values, test):
+    """`test` of each text of `values`, judged once per distinct value (a column's values repeat:
+    one subject, many records); False where the value is not text."""
+    verdicts = {v: test(v) for v in values.dropna().unique() if isinstance(v, str)}
+    return values.map(verdicts).eq(True)
 
 
 @cache
@@ -392,11 +395,10 @@ def _personal_names(frame) -> list[tuple[str, ...]]:
 
 def _bare(names):
     """Per subject name, whether it has no organisation's form: a person's name arrived as an
-    organisation (judged once per distinct name)."""
+    organisation."""
     from publishing.privacy.subjects import has_organisation_form
 
-    bare = {n: not has_organisation_form(n) for n in names.dropna().unique() if isinstance(n, str)}
-    return names.map(bare).eq(True)
+    return _each_distinct(names, lambda n: not has_organisation_form(n))
 
 
 WITHHOLD_MAX_SHARE = "CREDITLAKE_WITHHOLD_MAX_SHARE"  # platform policy: default 0.01
