@@ -11,8 +11,8 @@ authorised feeds to licensed credit service institutions.
 | `land` | one mapped task per file: decode, map headers, check rows; every row loaded, quarantined or excluded |
 | `validate_raw` | Great Expectations suite per batch (a failing batch is not loaded); feedback reports to providers |
 | `build` | `dbt build` on DuckDB with the run's `as_of` and profile |
-| `prepare_open_data` | column policy (default deny) and Presidio desensitisation, into staging |
-| `validate_outputs` | the publish gate, row by row: a row with personal data is withheld and reported (`runs/<run>/withheld.csv`), the rest passes; a dataset with too many withheld rows is refused |
+| `prepare_open_data` | column policy (default deny) and Presidio desensitisation, into the prepared rows under staging |
+| `validate_outputs` | the publish gate, row by row: a row with personal data is withheld and reported (`runs/<run>/withheld.csv`), the rest is written as the version's files (Parquet, CSV, metadata); a dataset with too many withheld rows is refused |
 | `publish` | installs each version the gate passed under `open_root` (and S3), moves `latest`, regenerates the portal |
 | `refusals` | after `publish`: fails the run when the gate refused a dataset (the others are published) |
 | `deliver_feeds` | after `build`, beside the open-data branch: one signed snapshot or delta (upserts and withdrawals) per licence in force, under `feeds_root` (and S3); nothing without a registry |

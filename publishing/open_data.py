@@ -6,9 +6,10 @@ Three steps, three DAG tasks, so nothing leaves before the gate has looked at it
    it (default deny), desensitises every string that is not in its column's declared shape
    (`publishing/privacy/shapes.yml`), handles individual businesses named after a person as
    persons, masks the court's IDs one way, opens each subject type only as the run's profile
-   says (`disclosure`: `opened_subjects`), and writes a version folder under staging;
+   says (`disclosure`: `opened_subjects`), and writes the prepared rows under staging;
 2. `check`    the publish gate, row by row (`publishing.privacy.gate`): a row with a finding is
-   withheld and reported, the rest publishes; then the outgoing GX suite and every file;
+   withheld and reported, the rest is written as a version folder under staging; then the
+   outgoing GX suite and every file;
 3. `release`  installs each version the gate passed under `open_root` (and S3), then moves
    `latest`, and rebuilds the portal.
 """
@@ -90,7 +91,7 @@ class StagedDataset:
     version: str
     folder: str
     rows: int
-    columns: list[str]
+    columns: dict[str, dict]  # each published column's meta (dbt YAML), for the version's metadata
     withheld_columns: list[str]
     withheld: list[dict]  # rows kept back in preparation: record, column, kind (never the value)
     prepared: str  # the prepared rows, beside the version folder: what the gate starts from
@@ -119,7 +120,7 @@ def version_id(cfg: RunConfig, run_id: str) -> str:
 
 def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     """Column policy (default deny), then every string column desensitised or checked against
-    its declared shape, into a version folder under staging."""
+    its declared shape, into the prepared rows under staging (the check writes the version)."""
     from creditlake import warehouse
     from publishing.privacy import remembered
     from publishing.privacy.names import KnownPeople
@@ -146,11 +147,10 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
         out, withheld = _desensitised(frame, keep, meta, known, opened, memory)
         remembered.save(cfg.staging_root, dataset, people, organisations, memory)
         folder = cfg.staging_root / safe_name(run_id) / dataset / version
-        write_version(
-            folder, dataset, version, cfg.as_of.isoformat(), out, {c: meta.get(c, {}) for c in keep}
-        )
-        # The gate starts from this copy, so that a retried check withholds the same rows again.
+        # The gate starts from these rows, so that a retried check withholds the same rows again;
+        # the version's files are written once, by the check, from the rows it passed.
         prepared = folder.with_name(f"{version}.prepared.parquet")
+        prepared.parent.mkdir(parents=True, exist_ok=True)
         out.to_parquet(prepared, index=False)
         staged.append(
             StagedDataset(
@@ -158,7 +158,7 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
                 version,
                 str(folder),
                 len(out),
-                keep,
+                {c: meta.get(c, {}) for c in keep},
                 [c for c in frame.columns if c not in keep],
                 withheld,
                 str(prepared),
@@ -448,15 +448,9 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
                 f"and more than {max_rows} rows): the dataset is refused; see the withheld report"
             )
         elif held:
-            # The version holds exactly the rows that passed: rewritten without the withheld ones
-            # (a retry withholds the same again); with none withheld it stays as prepare wrote it.
             frame = frame[~frame["record_id"].isin(held)].reset_index(drop=True)
-            meta = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-            parquet = next(r for r in meta["resources"] if r["format"] == "parquet")
-            columns = {
-                f["name"]: {"description": f.get("description", "")} for f in parquet["schema"]["fields"]
-            }
-            write_version(folder, item["dataset"], item["version"], cfg.as_of.isoformat(), frame, columns)
+        # The version holds exactly the rows that passed (a retry withholds the same again).
+        write_version(folder, item["dataset"], item["version"], cfg.as_of.isoformat(), frame, item["columns"])
         result = suites.run_suite(
             cfg, f"publish_{item['dataset']}", frame, f"open-{item['dataset']}-{item['version']}"
         )

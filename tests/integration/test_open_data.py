@@ -36,7 +36,7 @@ def test_names_the_warehouse_knows_are_masked_in_other_records_and_guarded_by_th
     conf = built.to_conf()
     staged = stages.prepare_open_data(conf, "run-6")
     court = next(s for s in staged if s["dataset"] == "court_dishonest")
-    frame = pd.read_parquet(f"{court['folder']}/court_dishonest.parquet").set_index("case_number")
+    frame = pd.read_parquet(court["prepared"]).set_index("case_number")
     # 张三丰 is the subject of another record; 陶平 is nobody's: found by the name statistics
     assert frame.loc["(2025)吉0104执3号", "obligation"] == "支付张**劳动报酬5万元，支付陶*劳动报酬2万元"
     known = json.loads(open(court["known_people"], encoding="utf-8").read())
