@@ -124,12 +124,14 @@ def build(cfg: RunConfig) -> BuildResult:
     return BuildResult(proc.returncode == 0, models, tests, failures, str(cfg.warehouse))
 
 
-def read_model(cfg: RunConfig, model: str):
-    """A built model as a DataFrame, read from the warehouse without writing to it."""
+def read_model(cfg: RunConfig, model: str, digest: str | None = None):
+    """A built model as a DataFrame, read from the warehouse without writing to it; `digest`:
+    the name of a column added with each row's sha256 (over its JSON: every column's value)."""
     import duckdb
 
+    extra = f", sha256(to_json(m)) as {digest}" if digest else ""
     with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
-        return con.sql(f"select * from main.{model}").df()
+        return con.sql(f"select *{extra} from main.{model} m").df()
 
 
 def column_meta(cfg: RunConfig, model: str) -> dict[str, dict]:

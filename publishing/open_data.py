@@ -127,7 +127,7 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
 
     version = version_id(cfg, run_id)
     open_models = declared.open_models()
-    frames = {model: warehouse.read_model(cfg, model) for model in open_models}
+    frames = {model: warehouse.read_model(cfg, model, digest=remembered.DIGEST) for model in open_models}
     people, organisations = known_subjects(cfg, frames.values())
     known = KnownPeople(people, organisations)
     # Beside the version folders, never inside one: what is inside a version folder is published.
@@ -139,13 +139,19 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     staged = []
     for model, dataset in open_models.items():
         frame = frames[model]
+        digests = frame.pop(remembered.DIGEST)
         meta = warehouse.column_meta(cfg, model)
         opened = opened_subjects(cfg.profile, dataset)
         keep = [c for c in frame.columns if published_column(meta.get(c, {}).get("privacy"), opened)]
-        # the last run's outputs that hold under today's register and detectors are reused
-        memory = remembered.load(cfg.staging_root, dataset, people, organisations)
-        out, withheld = _desensitised(frame, keep, meta, known, opened, memory)
-        remembered.save(cfg.staging_root, dataset, people, organisations, memory)
+        # the last run's rows that hold under today's register and rules are reused
+        context = {
+            "columns": {c: str(t) for c, t in frame.dtypes.items()},
+            "published": {c: meta[c]["privacy"] for c in keep},
+            "opened": list(opened),
+        }
+        memory = remembered.load(cfg.staging_root, dataset, context, people, organisations)
+        out, withheld, rows = prepared_rows(frame, digests, keep, meta, known, opened, memory)
+        remembered.save(cfg.staging_root, dataset, context, people, organisations, rows)
         folder = cfg.staging_root / safe_name(run_id) / dataset / version
         # The gate starts from these rows, so that a retried check withholds the same rows again;
         # the version's files are written once, by the check, from the rows it passed.
@@ -185,19 +191,54 @@ def write_version(
     write_metadata(folder, dataset, version, as_of, frame, columns)
 
 
-def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened, memory=None):
-    """The rows and columns that may be opened, every string desensitised or in its shape; and
-    the rows kept back here (individual businesses named after a person where persons are not
-    opened, court IDs that cannot be masked), each with its reason. Rows of a subject type the
-    profile does not open (`opened`) are left out."""
+def prepared_rows(frame, digests, keep: list[str], meta: dict, known, opened: Opened, memory):
+    """`_desensitised` for the rows whose last outcome `memory` cannot give (a
+    `publishing.privacy.remembered.Remembered`), the others as they were: the rows that may be
+    opened, in the frame's order; the rows kept back, each with its reason; and every row's
+    outcome (its prepared columns, its digest, the detection copies of its texts), to remember."""
+    import pandas as pd
+
+    from publishing.privacy import remembered as r
+
+    hit = memory.reusable(digests)
+    fresh = frame[~hit]
+    out, kept_back, copies = _desensitised(fresh, keep, meta, known, opened)
+    outcome = pd.Series(r.LEAVE, index=fresh.index, dtype=object)
+    outcome[out.index] = r.PUBLISH
+    outcome[list(kept_back)] = r.WITHHOLD
+    reasons = pd.DataFrame(list(kept_back.values()), index=list(kept_back), columns=[r.COLUMN, r.KIND])
+    rows = out.join(pd.DataFrame({r.OUTCOME: outcome, r.COPIES: copies}), how="right").join(reasons)
+    if hit.any():
+        rows = pd.concat([memory.rows(digests[hit]), rows] if len(rows) else [memory.rows(digests[hit])])
+    rows = rows.sort_index()
+    rows[r.DIGEST] = digests
+    published = rows[r.OUTCOME] == r.PUBLISH
+    out = rows.loc[published, keep].astype(frame[keep].dtypes.to_dict()).reset_index(drop=True)
+    held = rows[rows[r.OUTCOME] == r.WITHHOLD]
+    withheld = [
+        {"record": record, "column": column, "kind": kind}
+        for record, column, kind in zip(
+            frame.loc[held.index, "record_id"], held[r.COLUMN], held[r.KIND], strict=True
+        )
+    ]
+    return out, withheld, rows
+
+
+def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened):
+    """The rows and columns that may be opened, every string desensitised or in its shape (by
+    the frame's row labels); the rows kept back here (individual businesses named after a person
+    where persons are not opened, court IDs that cannot be masked), label -> (column, reason);
+    and per row, the detection copies of the texts analysed for it, joined by line breaks. Rows
+    of a subject type the profile does not open (`opened`) are left out."""
     import pandas as pd
 
     from publishing.privacy.names import mask_name
     from publishing.privacy.subjects import court_id_mask, mask_code
 
+    copies: list = []  # (labels, copies) of every analysis
     names = _personal_names(frame)  # by row label, so computed before any row is left out
     person = ~_is_organisation(frame)
-    business = _handled_as_person(frame, names, known, memory)
+    business = _handled_as_person(frame, names, known, copies)
     as_person = person | business
     shut = (as_person & (not opened.persons)) | (~as_person & (not opened.organisations))
     # A subject labelled an organisation but handled as a person is reported, for the operator to
@@ -207,7 +248,6 @@ def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened, mem
         i: ("subject_name", "individual_business")
         for i in frame.index[shut & business & (label == "organisation")]
     }
-    records = frame["record_id"]
     frame, person, business = frame[~shut], person[~shut], business[~shut]
     out = frame[keep].copy()
     for column in out.columns:  # DuckDB DATE arrives as a timestamp: keep it a calendar day
@@ -223,7 +263,7 @@ def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened, mem
         if action == "mask_person_name":  # as on the court's list: a person's name keeps its surname
             out.loc[person & text, column] = values[person & text].map(mask_name)
             out.loc[business, column] = desensitise_series(
-                values[business], names, known, bare_is_name=True, memory=memory
+                values[business], names, known, bare_is_name=True, copies=copies
             )
         elif action == "mask_person_id":  # a person without a code (no USCC) stays without one
             ids = values[person & text].map(court_id_mask)
@@ -234,21 +274,28 @@ def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened, mem
         if action != "desensitise":  # a value in its column's declared shape stays as it is
             rest &= ~in_shape(values, SHAPE_OF.get(column, column))
         if rest.any():
-            out.loc[rest, column] = desensitise_series(values[rest], names, known, memory=memory)
+            out.loc[rest, column] = desensitise_series(values[rest], names, known, copies=copies)
     if "subject_type" in out:
         out.loc[business, "subject_type"] = "individual_business"
-    rows = [
-        {"record": records.at[i], "column": column, "kind": kind}
-        for i, (column, kind) in (withheld | closed).items()
-    ]
-    return out.drop(index=list(withheld)).reset_index(drop=True), rows
+    return out.drop(index=list(withheld)), withheld | closed, _joined(copies, label.index)
 
 
-def _handled_as_person(frame, names, known, memory=None):
+def _joined(copies: list, index):
+    """Per row label of `index`, the detection copies of its texts, joined by line breaks (a
+    name never spans one); "" where none of its texts was analysed."""
+    import pandas as pd
+
+    joined = pd.Series("", index=index, dtype=object)
+    for labels, found in copies:
+        joined[labels] = joined[labels] + "\n" + pd.Series(found, index=labels, dtype=object)
+    return joined
+
+
+def _handled_as_person(frame, names, known, copies=None):
     """Rows whose subject is handled as a natural person in open data though not labelled one: an
     individual business by its type (a person's trade, Civil Code Art 54: its name and code are
     masked as a person's), or by its code (92) when named after a person."""
-    business = _named_after_person(frame, names, known, memory)
+    business = _named_after_person(frame, names, known, copies)
     if "subject_type" in frame:
         business |= frame["subject_type"] == "individual_business"
     return business
@@ -288,10 +335,10 @@ def _column_shapes() -> dict:
     }
 
 
-def desensitise_series(values, names, known, bare_is_name: bool = False, memory=None):
+def desensitise_series(values, names, known, bare_is_name: bool = False, copies: list | None = None):
     """`values` desensitised with each row's own names (`names[i]` for the row labelled i);
     `bare_is_name`: a value nothing was found in and that has no organisation's form is masked
-    as a name (a bare personal name). `memory`: `publishing.privacy.remembered.Remembered`."""
+    as a name (a bare personal name). `copies`: given (labels, detection copies) of the values."""
     import pandas as pd
 
     from publishing.privacy.desensitise import desensitise_column
@@ -300,7 +347,10 @@ def desensitise_series(values, names, known, bare_is_name: bool = False, memory=
 
     if not len(values):
         return pd.Series(dtype=object)
-    out = desensitise_column(values.tolist(), [names[i] for i in values.index], known, remembered=memory)
+    found: list = []
+    out = desensitise_column(values.tolist(), [names[i] for i in values.index], known, copies=found)
+    if copies is not None:
+        copies.append((values.index, found))
     if bare_is_name:
         out = [
             mask_name(v) if o == v and not has_organisation_form(v) else o
@@ -309,7 +359,7 @@ def desensitise_series(values, names, known, bare_is_name: bool = False, memory=
     return pd.Series(out, index=values.index, dtype=object)
 
 
-def _named_after_person(frame, names, known, memory=None):
+def _named_after_person(frame, names, known, copies=None):
     """Rows whose subject is an individual business (type, or a code starting 92) whose name is
     or holds a personal name: handled as a natural person's (publishing.privacy.subjects)."""
     import pandas as pd
@@ -327,7 +377,7 @@ def _named_after_person(frame, names, known, memory=None):
     if not business.any():
         return business
     subject = frame["subject_name"][business]
-    checked = desensitise_series(subject, names, known, memory=memory)
+    checked = desensitise_series(subject, names, known, copies=copies)
     personal = (checked != subject) | ~subject.map(has_organisation_form)
     return business & personal.reindex(frame.index, fill_value=False)
 
@@ -376,9 +426,10 @@ def _is_organisation(frame):
     return pd.Series(True, index=frame.index)
 
 
-def _personal_names(frame) -> list[tuple[str, ...]]:
-    """Per row, the natural persons' names the record itself carries: its legal representative,
-    and its subject when the subject is a natural person or an individual business."""
+def _personal_names(frame) -> dict[object, tuple[str, ...]]:
+    """Per row label, the natural persons' names the record itself carries: its legal
+    representative, and its subject when the subject is a natural person or an individual
+    business."""
     import pandas as pd
 
     reps = (
@@ -387,10 +438,10 @@ def _personal_names(frame) -> list[tuple[str, ...]]:
     subject = frame["subject_name"] if "subject_name" in frame else reps.map(lambda _: None)
     organisation = _is_organisation(frame)
     bare = _bare(subject)
-    return [
-        tuple(n for n in (rep, None if org and not is_bare else name) if isinstance(n, str) and n)
-        for rep, name, org, is_bare in zip(reps, subject, organisation, bare, strict=True)
-    ]
+    return {
+        i: tuple(n for n in (rep, None if org and not is_bare else name) if isinstance(n, str) and n)
+        for i, rep, name, org, is_bare in zip(frame.index, reps, subject, organisation, bare, strict=True)
+    }
 
 
 def _bare(names):

@@ -34,9 +34,10 @@ depend on the row run over batches of distinct texts joined by NUL in one
 `AnalyzerEngine.analyze` call (no detector crosses a NUL); the record's names are looked for by a
 second engine only where one of them occurs. A column with at least `PARALLEL_MIN` distinct texts
 is split over `PROCESSES` processes (this one and a forked worker, which inherits the analyzer
-and the register: `publishing.privacy.forked`). Measured by `bench/privacy_bench.py`. Across
-runs, what the last run gave a (text, names) is taken again only where today's register and
-detectors would give the same (`publishing.privacy.remembered`).
+and the register: `publishing.privacy.forked`). Measured by `bench/privacy_bench.py`. Each
+text's detection copy is given on request (`desensitise_column(copies=...)`): what open data
+keeps to know, the next day, which rows a change to the register touches
+(`publishing.privacy.remembered`).
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ from typing import NamedTuple
 from publishing.privacy import addresses, contacts, forked, names, numbers
 from publishing.privacy.names import KnownPeople, mask_name
 from publishing.privacy.normalise import Normalised, normalise, normalise_name
-from publishing.privacy.remembered import Remembered
 
 __all__ = ["KnownPeople", "analyse_column", "analyzer", "desensitise", "desensitise_column", "mask_name"]
 
@@ -516,7 +516,7 @@ def _split(keys: list[tuple], parts: int) -> list[list[tuple]]:
 
 def _desensitised(keys: list[tuple], known: KnownPeople | None) -> list[tuple[str | None, str | None]]:
     """For each distinct key: its output (None where the text stays as it is), and its text as
-    normalised for detection (None where normalising changed nothing: `remembered` keeps it)."""
+    normalised for detection (None where normalising changed nothing)."""
     with forked.gc_paused():
         norms: dict[str, Normalised] = {}
         found = _analyse_keys(keys, known, norms)
@@ -546,31 +546,26 @@ def desensitise_column(
     names_per_row,
     known: KnownPeople | None = None,
     processes: int | None = None,
-    remembered: Remembered | None = None,
+    copies: list | None = None,
 ) -> list:
     """Desensitise a column; identical (text, names) pairs are analysed and replaced once.
     Values that are not text (None, NaN) come back as they are. `names_per_row`: each row's own
     natural persons' names; `known`: the platform's register. `processes`: by default
     `PROCESSES` when the column has at least `PARALLEL_MIN` distinct texts, else one.
-    `remembered`: the last run's outputs that hold under `known` are taken from it, and this
-    run's are kept in it (`publishing.privacy.remembered`)."""
+    `copies`: extended with each row's text as its detectors read it (normalised; "" where the
+    value is not text), in which the register's names were looked for."""
     with forked.gc_paused():
         keys = list(zip(texts, _cleaned_per_row(names_per_row), strict=True))
         distinct = list(dict.fromkeys(keys))
-        reused = remembered.take(distinct) if remembered is not None else {}
-        todo = [k for k in distinct if k not in reused] if reused else distinct
         if processes is None:
-            many = len(todo) >= PARALLEL_MIN and len({k[0] for k in todo}) >= PARALLEL_MIN
+            many = len(distinct) >= PARALLEL_MIN and len({k[0] for k in distinct}) >= PARALLEL_MIN
             processes = PROCESSES if many and forked.can_fork() else 1
-        if not todo:
-            results = {}
-        elif processes > 1:
-            results = dict(zip(todo, _desensitise_parallel(todo, known, processes), strict=True))
+        if processes > 1:
+            results = dict(zip(distinct, _desensitise_parallel(distinct, known, processes), strict=True))
         else:
-            results = dict(zip(todo, _desensitised(todo, known), strict=True))
-        results |= reused
-        if remembered is not None:
-            remembered.keep(results)
+            results = dict(zip(distinct, _desensitised(distinct, known), strict=True))
+        if copies is not None:
+            copies.extend((results[key][1] or key[0]) if type(key[0]) is str else "" for key in keys)
         return [out if (out := results[key][0]) is not None else key[0] for key in keys]
 
 
