@@ -342,8 +342,11 @@ def test_a_record_with_text_json_must_escape_hashes_as_content_hash_defines():
         "\u2028分隔\u2029",
         "𠀀𝄞 ＡＢＣ",
         "",
+        "\\u001F 已是转义的样子",  # a backslash and "u001F" as text, not a control character
+        "".join(map(chr, range(0x20))) + '\\"',
+        None,
     ]
-    records = [dict(r, subject_name=text) for r, text in zip(base_records() * 7, odd, strict=False)]
+    records = [dict(r, subject_name=text) for r, text in zip(base_records() * len(odd), odd, strict=False)]
     hashed = normalise_records(pd.DataFrame(records))
     assert hashed["content_hash"].tolist() == [content_hash(r) for r in records]
     assert hashed["content_hash"].nunique() == len(records)
