@@ -473,19 +473,22 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
     import pandas as pd
 
     from creditlake import gate as suites
+    from publishing.privacy import vouched
     from publishing.privacy.gate import Gate
 
     max_share, max_rows = withhold_limits()
     verdicts, report = [], []
-    gates: dict[str, Gate] = {}
+    gates: dict[str, tuple[Gate, dict]] = {}
     for item in staged:
         folder = Path(item["folder"])
         if item["known_people"] not in gates:
             known = json.loads(Path(item["known_people"]).read_text(encoding="utf-8"))
-            gates[item["known_people"]] = Gate(
-                known_people=known["people"], organisations=known["organisations"]
-            )
-        gate = gates[item["known_people"]]
+            gate = Gate(known_people=known["people"], organisations=known["organisations"])
+            gates[item["known_people"]] = gate, known
+        gate, known = gates[item["known_people"]]
+        register = (known["people"], known["organisations"])
+        # the values judged clean by the last run that no change to the register touches
+        gate.vouch(*vouched.load(cfg.staging_root, item["dataset"], *register))
         frame = pd.read_parquet(item["prepared"])
         findings = gate.scan_frame(frame, key="record_id")
         held = {f.record for f in findings}
@@ -509,6 +512,7 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
         for path in sorted(folder.iterdir()):
             if path.suffix != ".parquet":
                 failures += [f"{kind} in {path.name}" for kind in sorted(set(gate.scan_file(path)))]
+        vouched.save(cfg.staging_root, item["dataset"], *register, gate.clean())
         gate.forget()
         rows = [dict(w, reason="prepare") for w in item["withheld"]] + [dict(f, reason="gate") for f in found]
         report += [{"dataset": item["dataset"], "version": item["version"], **r} for r in rows]

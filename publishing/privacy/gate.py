@@ -41,9 +41,11 @@ import io
 import json
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -423,6 +425,7 @@ class Gate:
         public = {_name_key(o) for o in organisations if isinstance(o, str)}
         self._organisations = _Lexicon(o for o in public if form.fullmatch(o) and o not in people)
         self._memo: dict[str, tuple[str, ...]] = {}
+        self._folds: dict[str, str] = {}  # a judged value's folded reading, where it differs
 
     # -- the API --
 
@@ -472,18 +475,48 @@ class Gate:
         texts = list(todo)
         parts = [texts[0::2], texts[1::2]]  # every other value: long texts fall in both halves
         with forked.gc_paused():
-            for part, kinds in zip(parts, forked.run_parts(self._judged, parts), strict=True):
+            for part, (kinds, folds) in zip(parts, forked.run_parts(self._judged, parts), strict=True):
                 self._memo.update(zip(part, kinds, strict=True))
+                self._folds.update(folds)
 
-    def _judged(self, texts: list[str]) -> list[tuple[str, ...]]:
-        return [self._verdict(text) for text in texts]
+    def _judged(self, texts: list[str]) -> tuple[list[tuple[str, ...]], dict[str, str]]:
+        """The verdicts of `texts`, and their folded readings where they differ (for `clean`: a
+        forked worker's own `_folds` do not come back)."""
+        verdicts = [self._verdict(text) for text in texts]
+        return verdicts, {t: self._folds[t] for t in texts if t in self._folds}
 
     def _verdict(self, raw: str) -> tuple[str, ...]:
-        return tuple(sorted(self._scan(raw)))
+        plain = _fold(raw)
+        if plain != raw:
+            self._folds[raw] = plain
+        return tuple(sorted(self._scan(raw, plain=plain)))
 
     def forget(self) -> None:
         """Drop the verdicts kept so far (between datasets: their values rarely repeat)."""
         self._memo.clear()
+        self._folds.clear()
+
+    def clean(self) -> list[tuple[str, str | None]]:
+        """Every value judged clean so far, with its folded reading (None where it is the value):
+        what `vouch` takes back in the next run."""
+        return [(v, self._folds.get(v)) for v, kinds in self._memo.items() if not kinds]
+
+    def vouch(self, clean: list[tuple[str, str | None]], changed: Iterable[str]) -> int:
+        """Take values judged clean in the last run (`clean`) as clean, without judging them
+        again, but for those in whose folded reading a name of `changed` occurs: names that entered
+        or left the register or the organisations since, whose verdicts may differ today. The
+        caller makes sure this gate's rules are the last run's. Returns how many were taken."""
+        changed = _Lexicon(_name_key(n) for n in changed if isinstance(n, str))
+        texts = [fold if fold is not None else value for value, fold in clean]
+        touched: set[int] = set()
+        if changed.words:  # one pass over every text, joined: a name holds no line break
+            starts = list(accumulate((len(t) + 1 for t in texts), initial=0))
+            joined = "\n".join(texts)
+            touched = {bisect_right(starts, a) - 1 for a, _ in changed.occurrences(joined)}
+        taken = {v: () for i, (v, _) in enumerate(clean) if i not in touched}
+        self._memo.update(taken)
+        self._folds.update((v, f) for i, (v, f) in enumerate(clean) if f is not None and i not in touched)
+        return len(taken)
 
     def scan_file(self, path: Path) -> list[str]:
         """The kinds of personal data anywhere in a text file (csv, json, jsonld, md, html, js)."""
@@ -514,8 +547,9 @@ class Gate:
             kinds = self._memo[raw] = self._verdict(raw)
         return kinds
 
-    def _scan(self, raw: str, numbers_only: bool = False) -> set[str]:
-        plain = _fold(raw)  # names are read here: numerals are part of names (王一)
+    def _scan(self, raw: str, numbers_only: bool = False, plain: str | None = None) -> set[str]:
+        if plain is None:
+            plain = _fold(raw)  # names are read here: numerals are part of names (王一)
         text = _as_digits(plain)
         if numbers_only:
             return set(self._numbers(text, personal_only=True))

@@ -75,9 +75,40 @@ class Remembered:
         return self._table.reindex(digests.to_numpy()).set_axis(digests.index)
 
 
-def _paths(staging_root: Path, dataset: str) -> tuple[Path, Path]:
-    folder = Path(staging_root) / FOLDER
-    return folder / f"{dataset}.parquet", folder / f"{dataset}.json"
+def read_kept(staging_root: Path, folder: str, dataset: str) -> tuple[dict, bytes] | None:
+    """The header and the table kept for `dataset` under `staging/<folder>/`; None when there are
+    none, they cannot be read, the rules changed since, or the header is not this table's (two
+    runs saving at once leave a pair that is not)."""
+    table = Path(staging_root) / folder / f"{dataset}.parquet"
+    try:
+        header = json.loads(table.with_suffix(".json").read_text(encoding="utf-8"))
+        data = table.read_bytes()
+        if header["fingerprint"] != fingerprint() or header["table"] != hashlib.sha256(data).hexdigest():
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return header, data
+
+
+def write_kept(staging_root: Path, folder: str, dataset: str, write, header: dict) -> None:
+    """Keep a table (`write(path)` writes it) and its header (with the rules' fingerprint and the
+    table's sha256) for `dataset` under `staging/<folder>/`."""
+    table = Path(staging_root) / folder / f"{dataset}.parquet"
+    table.parent.mkdir(parents=True, exist_ok=True)
+    tmp = table.with_name(f"{table.name}.{os.getpid()}.tmp")
+    write(tmp)
+    written = hashlib.sha256(tmp.read_bytes()).hexdigest()  # this run's table, whoever renames last
+    os.replace(tmp, table)
+    about = table.with_suffix(".json")
+    tmp = about.with_name(f"{about.name}.{os.getpid()}.tmp")
+    header = {"fingerprint": fingerprint(), "table": written} | header
+    tmp.write_text(json.dumps(header, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, about)
+
+
+def changed_names(header: dict, people: list[str], organisations: list[str]) -> set[str]:
+    """The names that entered or left the register or the organisations since `header`'s run."""
+    return (set(people) ^ set(header["people"])) | (set(organisations) ^ set(header["organisations"]))
 
 
 def load(
@@ -87,21 +118,14 @@ def load(
     when there are none, the rules or the context changed, or the files cannot be read."""
     import pandas as pd
 
-    table, about = _paths(staging_root, dataset)
+    kept = read_kept(staging_root, FOLDER, dataset)
+    if kept is None or kept[0].get("context") != context:
+        return Remembered()
     try:
-        header = json.loads(about.read_text(encoding="utf-8"))
-        data = table.read_bytes()
-        # the header must be this table's (two runs saving at once leave a pair that is not)
-        if (
-            header["fingerprint"] != fingerprint()
-            or header["context"] != context
-            or header["table"] != hashlib.sha256(data).hexdigest()
-        ):
-            return Remembered()
-        rows = pd.read_parquet(io.BytesIO(data)).set_index(DIGEST)
+        rows = pd.read_parquet(io.BytesIO(kept[1])).set_index(DIGEST)
     except (OSError, ValueError, KeyError, TypeError):
         return Remembered()
-    changed = (set(people) ^ set(header["people"])) | (set(organisations) ^ set(header["organisations"]))
+    changed = changed_names(kept[0], people, organisations)
     return Remembered(rows, KnownPeople(changed) if changed else None)
 
 
@@ -109,21 +133,13 @@ def save(
     staging_root: Path, dataset: str, context: dict, people: list[str], organisations: list[str], rows
 ) -> None:
     """This run's rows of `dataset` (with `DIGEST`), with the register, rules and context they
-    were prepared under."""
-    table, about = _paths(staging_root, dataset)
-    table.parent.mkdir(parents=True, exist_ok=True)
-    # an internal file, never published: written by pyarrow (fastparquet writes what leaves)
-    tmp = table.with_name(f"{table.name}.{os.getpid()}.tmp")
-    rows.to_parquet(tmp, index=False, engine="pyarrow")
-    written = hashlib.sha256(tmp.read_bytes()).hexdigest()  # this run's table, whoever renames last
-    os.replace(tmp, table)
-    header = {
-        "fingerprint": fingerprint(),
-        "context": context,
-        "table": written,
-        "people": sorted(people),
-        "organisations": sorted(organisations),
-    }
-    tmp = about.with_name(f"{about.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(header, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, about)
+    were prepared under. An internal file, never published: written by pyarrow (fastparquet
+    writes what leaves the platform)."""
+    header = {"context": context, "people": sorted(people), "organisations": sorted(organisations)}
+    write_kept(
+        staging_root,
+        FOLDER,
+        dataset,
+        lambda path: rows.to_parquet(path, index=False, engine="pyarrow"),
+        header,
+    )

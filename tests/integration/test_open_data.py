@@ -67,6 +67,26 @@ def test_the_next_prepare_analyses_no_text_again_and_prepares_the_same_rows(buil
     assert memory == sorted(f"{s['dataset']}.{ext}" for s in first for ext in ("json", "parquet"))
 
 
+def test_the_next_check_judges_no_value_of_the_rows_again_and_gives_the_same_verdicts(built, monkeypatch):
+    """The gate takes back the values it judged clean the day before (`publishing.privacy.vouched`,
+    beside the run folders): the rows' values are not judged again, the files' new ones are."""
+    from publishing.privacy.gate import Gate
+
+    conf = built.to_conf()
+    first = stages.validate_outputs(conf, stages.prepare_open_data(conf, "run-c"))
+    judged: list[str] = []
+    verdict = Gate._verdict
+    monkeypatch.setattr(Gate, "_verdict", lambda self, raw: judged.append(raw) or verdict(self, raw))
+    staged = stages.prepare_open_data(conf, "run-d")
+    second = stages.validate_outputs(conf, staged)
+    fields = ("dataset", "rows", "success", "failures", "withheld_rows")
+    assert [{k: v[k] for k in fields} for v in second] == [{k: v[k] for k in fields} for v in first]
+    values = {v for s in staged for v in pd.read_parquet(s["prepared"]).stack() if isinstance(v, str)}
+    assert judged and not values & set(judged)  # the version id, in the metadata, is new
+    memory = sorted(p.name for p in (built.staging_root / "_vouched").iterdir())
+    assert memory == sorted(f"{s['dataset']}.{ext}" for s in staged for ext in ("json", "parquet"))
+
+
 def leaking_dictionary(monkeypatch, leak: str) -> None:
     """As if the court list's data dictionary carried `leak` from the version prepared on: a
     file the gate reads whole (what a bad catalogue description would do)."""

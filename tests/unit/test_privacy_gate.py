@@ -401,14 +401,18 @@ def test_scan_frame_scans_each_distinct_value_once(monkeypatch):
 @pytest.mark.parametrize("worker", ["works", "fails"])
 def test_a_frame_judged_in_two_processes_gives_what_one_gives(monkeypatch, worker):
     """Many distinct values are judged half in a forked worker; a worker that fails has its half
-    judged here. Either way the findings are those of one process, row by row."""
+    judged here. Either way the findings are those of one process, row by row, and so are the
+    clean values with their folded readings (kept for the next run: `Gate.clean`)."""
     from publishing.privacy import forked
 
     leaks = ["13812345678", "张伟", "zhang＠163.com", "家住长春市朝阳区幸福小区", "长春市张伟商贸有限公司"]
     frame = pd.DataFrame(
         {
             "record_id": [f"r{i}" for i in range(3000)],
-            "note": [leaks[i % 5] if i % 7 == 0 else f"第{i}号决定已履行" for i in range(3000)],
+            "note": [
+                leaks[i % 5] if i % 7 == 0 else f"第{i}{'號決' if i % 3 else '号决'}定已履行"
+                for i in range(3000)
+            ],
             "contact": [f"0431-8{i:07d}" if i % 11 == 0 else "[电话]" for i in range(3000)],
         }
     )
@@ -426,6 +430,8 @@ def test_a_frame_judged_in_two_processes_gives_what_one_gives(monkeypatch, worke
     assert two.scan_frame(frame) == expected
     assert len(splits) == 1 and all(len(part) > 1000 for part in splits[0])
     assert {f.kind for f in expected} >= {"mobile", "known_name", "email", "address", "landline"}
+    assert sorted(two.clean()) == sorted(one.clean())
+    assert ("第1號決定已履行", "第1号决定已履行") in two.clean()  # traditional, read simplified
 
 
 def test_scan_file_csv_json_html(gate, tmp_path):
