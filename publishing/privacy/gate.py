@@ -662,12 +662,15 @@ class Gate:
     def _csv_kinds(self, text: str) -> set[str]:
         """Cell by cell (a row's last number does not join the next row's first). A column of
         plain numbers is a numeric column, as scan_frame skips them: there only the personal
-        shapes are looked for (a fine of 1200000 yuan is not personal data, a mobile is)."""
-        header, columns = _csv_columns(text)
+        shapes are looked for (a fine of 1200000 yuan is not personal data, a mobile is). A cell
+        this gate has judged clean (in the frame the file was written from) is not looked up
+        again one by one: it is matched against them all at once."""
+        import pyarrow as pa
+
+        judged = pa.array([v for v, kinds in self._memo.items() if not kinds], pa.string())
+        header, columns = _csv_columns(text, judged)
         kinds: set[str] = set()
-        for column in columns:
-            cells = {c for c in column if c.strip()}
-            numeric = bool(cells) and all(_PLAIN_NUMBER.fullmatch(c.strip()) for c in cells)
+        for numeric, cells in columns:
             for cell in cells:
                 kinds |= self._scan(cell, numbers_only=True) if numeric else set(self._kinds(cell))
         for cell in header:
@@ -693,13 +696,17 @@ class Gate:
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_PLAIN_NUMBER_RE2 = f"^(?:{_PLAIN_NUMBER.pattern})$"  # the same, for Arrow (whole cell)
 
 
-def _csv_columns(text: str) -> tuple[list[str], list[set[str]]]:
-    """A CSV's header cells, and each column's distinct cells below it (a short row has none in
-    the columns it lacks). Parsed by Arrow, every cell as text (1M rows: seconds, not tens);
-    a file Arrow cannot parse (rows of uneven width...) by the csv module."""
+def _csv_columns(text: str, judged=None) -> tuple[list[str], list[tuple[bool, set[str]]]]:
+    """A CSV's header cells, and per column below it: whether its cells are all plain numbers
+    (`_PLAIN_NUMBER`, blank cells aside), and its distinct cells that are not blank and not in
+    `judged` (an Arrow array of strings). A short row has no cells in the columns it lacks.
+    Parsed by Arrow, every cell as text (1M rows: seconds, not tens); a file Arrow cannot parse
+    (rows of uneven width...) by the csv module."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     from pyarrow import csv as arrow_csv
 
     text = text.removeprefix("\ufeff")  # the BOM that lets Excel read UTF-8 is not a cell's
@@ -718,10 +725,29 @@ def _csv_columns(text: str) -> tuple[list[str], list[set[str]]]:
     except (pa.ArrowException, ValueError):
         rows = list(csv.reader(io.StringIO(text)))
         width = max((len(r) for r in rows), default=0)
-        columns = [{r[i] for r in rows[1:] if i < len(r)} for i in range(width)]
-        return (rows[0] if rows else []), columns
+        cells = [{c for r in rows[1:] if i < len(r) and (c := r[i]).strip()} for i in range(width)]
+        numeric = [bool(c) and all(_PLAIN_NUMBER.fullmatch(x.strip()) for x in c) for c in cells]
+        return (rows[0] if rows else []), list(zip(numeric, cells, strict=True))
     header = [column[0].as_py() for column in table.columns] if table.num_rows else []
-    return header, [set(column.slice(1).unique().to_pylist()) for column in table.columns]
+    numeric, distinct = [], []
+    for column in table.columns:
+        cells = column.slice(1).unique()
+        trimmed = pc.utf8_trim_whitespace(cells)
+        blank = pc.equal(trimmed, "")
+        cells, trimmed = cells.filter(pc.invert(blank)), trimmed.filter(pc.invert(blank))
+        numeric.append(
+            len(cells) > 0 and pc.all(pc.match_substring_regex(trimmed, _PLAIN_NUMBER_RE2)).as_py()
+        )
+        distinct.append(cells)
+    if judged is not None and len(judged) and distinct:
+        # one lookup over every column's cells: Arrow hashes `judged` once per call
+        cells = pa.concat_arrays(distinct)
+        new = pc.invert(pc.is_in(cells, value_set=judged))
+        ends = list(accumulate(len(c) for c in distinct))
+        distinct = [
+            cells.slice(a, b - a).filter(new.slice(a, b - a)) for a, b in zip([0, *ends], ends, strict=False)
+        ]
+    return header, [(n, set(c.to_pylist())) for n, c in zip(numeric, distinct, strict=True)]
 
 
 def _strings(series):

@@ -480,6 +480,33 @@ def test_a_csv_is_read_cell_by_cell_whatever_its_quoting_or_width(gate, tmp_path
     assert gate.scan_file(path) == kinds
 
 
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        # a cell the frame held, one it did not: the second is judged
+        ("record_id,facts\nr1,已整改\nr2,已整改，电话13812345678\n", ["mobile"]),
+        # plain numbers beside a judged name: not a numeric column, so 12345678 is a number
+        ("record_id,who\nr1,吉林省宏达建材有限公司\nr2,12345678\n", ["number"]),
+        # a numeric column stays one: a fine is not a phone, whatever the frame held
+        ("record_id,fine\nr1,12345678\nr2,1200\n", []),
+        # the frame's values, each on its own row: nothing
+        ("record_id,facts,who\nr1,已整改,吉林省宏达建材有限公司\n", []),
+        # a known name the frame never held
+        ("record_id,facts\nr1,已整改\nr2,张伟到场\n", ["known_name"]),
+    ],
+)
+def test_a_csv_s_cells_the_frame_held_are_judged_as_a_fresh_gate_judges_them(tmp_path, text, kinds):
+    """The CSV written from a frame is matched against the values the gate judged clean in it,
+    all at once; what it finds is what a gate that never saw the frame finds."""
+    seen = Gate(known_people=PEOPLE, organisations=ORGANISATIONS)
+    frame = pd.DataFrame({"record_id": ["r1", "r2"], "facts": ["已整改", "吉林省宏达建材有限公司"]})
+    assert seen.scan_frame(frame) == [] and len(seen.clean()) == 4
+    path = tmp_path / "d.csv"
+    path.write_text(text, encoding="utf-8")
+    fresh = Gate(known_people=PEOPLE, organisations=ORGANISATIONS)
+    assert seen.scan_file(path) == fresh.scan_file(path) == kinds
+
+
 # --- shapes.yml is read at run time -------------------------------------------------------------
 
 
