@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import unicodedata
 
 import pytest
 from stdnum.cn import ric
@@ -237,6 +238,16 @@ def test_record_names_are_masked_everywhere_even_without_context():
     text = "张三丰在长春市朝阳区经营超市，以上事实有张三丰签字确认，其妻李丽到场。"
     out = desensitise(text, ("张三丰", "李丽"))
     assert out == "张**在长春市朝阳区经营超市，以上事实有张**签字确认，其妻李*到场。"
+
+
+@pytest.mark.parametrize(
+    "text", ["经查KONG KAI到场", "经查kong kai到场", "经查\u212aONG \u212aAI到场", "经查ＫＯＮＧ ＫＡＩ到场"]
+)
+def test_a_record_s_own_name_in_pinyin_is_masked_whatever_its_case_or_width(text):
+    """孔凯 written in pinyin: upper or lower case, with the Kelvin sign (its lower case is k),
+    in full-width letters."""
+    out = unicodedata.normalize("NFKC", desensitise(text, ("孔凯",))).lower()
+    assert "kong" not in out and "kai" not in out and out.startswith("经查k*")
 
 
 def test_record_names_apply_to_their_own_row_only():
