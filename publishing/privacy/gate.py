@@ -30,6 +30,10 @@ dropped. Then a value has a finding of kind
 * `wechat`, `qq`: an account after 微信/VX/wx/QQ/扣扣.
 
 Placeholders the desensitiser writes ([身份证号], [电话], 张**) hold none of these.
+
+Across runs, the values a gate judged clean are kept (`clean`) and taken back by the next gate
+(`vouch`) unless a name that entered or left the register occurs in them as this module reads
+them: `publishing.privacy.vouched` keeps them, and drops them all when any detector changed.
 """
 
 from __future__ import annotations
