@@ -125,6 +125,8 @@ def load(
         rows = pd.read_parquet(io.BytesIO(kept[1])).set_index(DIGEST)
     except (OSError, ValueError, KeyError, TypeError):
         return Remembered()
+    if not rows.index.is_unique:  # a model that held a row twice: which one is not known
+        return Remembered()
     changed = changed_names(kept[0], people, organisations)
     return Remembered(rows, KnownPeople(changed) if changed else None)
 

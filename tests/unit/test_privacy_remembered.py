@@ -155,6 +155,15 @@ def test_a_new_row_is_prepared_and_the_others_keep_their_order(tmp_path):
     assert list(second[0]["record_id"]) == ["r1", "r2", "r3", "r0", "r4", "r5", "r6"]
 
 
+def test_a_row_held_twice_by_its_model_stops_nothing(tmp_path):
+    twice = pd.concat([FRAME, FRAME.iloc[[2]]], ignore_index=True)
+    first, _ = day(tmp_path, [], frame=twice)
+    second, reused = day(tmp_path, [], frame=twice)
+    same(second, first)
+    same(second, fresh(tmp_path, [], frame=twice))
+    assert reused == 0
+
+
 def test_nothing_is_reused_when_the_rules_or_the_dataset_s_context_changed(tmp_path, monkeypatch):
     day(tmp_path, [])
     _, reused = day(tmp_path, [], context=CONTEXT | {"opened": [True, True]})
