@@ -529,16 +529,15 @@ def _desensitised(keys: list[tuple], known: KnownPeople | None) -> list[tuple[st
         ]
 
 
-def _desensitise_parallel(keys: list[tuple], known: KnownPeople | None, processes: int) -> list[tuple]:
-    """`_desensitised` with the distinct keys split over this process and forked workers
-    (`forked.run_parts`), which inherit the analyzer and `known`."""
+def _desensitise_parallel(keys: list[tuple], known: KnownPeople | None, processes: int) -> dict:
+    """`_desensitised` of each distinct key, by key, the keys split over this process and forked
+    workers (`forked.run_parts`), which inherit the analyzer and `known`."""
     _engine()  # built before forking, so that no worker builds it again
     parts = _split(keys, processes)
     outputs = forked.run_parts(lambda run: _desensitised(run, known), parts)
-    done = {
+    return {
         key: out for run, part in zip(parts, outputs, strict=True) for key, out in zip(run, part, strict=True)
     }
-    return [done[key] for key in keys]
 
 
 def desensitise_column(
@@ -561,7 +560,7 @@ def desensitise_column(
             many = len(distinct) >= PARALLEL_MIN and len({k[0] for k in distinct}) >= PARALLEL_MIN
             processes = PROCESSES if many and forked.can_fork() else 1
         if processes > 1:
-            results = dict(zip(distinct, _desensitise_parallel(distinct, known, processes), strict=True))
+            results = _desensitise_parallel(distinct, known, processes)
         else:
             results = dict(zip(distinct, _desensitised(distinct, known), strict=True))
         if copies is not None:
