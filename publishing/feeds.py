@@ -145,19 +145,68 @@ def read_interface(cfg: RunConfig):
     records_model, _ = declared.feed_model("records")
     withdrawals_model, _ = declared.feed_model("withdrawals")
     with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
-        records = con.sql(f"select * from main.{records_model}").df()
+        records = _normalised(con.table(f"main.{records_model}"))
         withdrawals = con.sql(f"select * from main.{withdrawals_model}").df()
-    return normalise_records(records), normalise_withdrawals(withdrawals)
+    return records, normalise_withdrawals(withdrawals)
 
 
 def normalise_records(frame):
-    _require(frame, RECORD_COLUMNS, "fct_shareable_records")
-    out = frame[RECORD_COLUMNS].copy()  # only contract columns leave the platform: default deny
-    for column in RECORD_COLUMNS:
-        if column not in DATE_COLUMNS and column != "under_objection":
-            out[column] = _as_text(out[column])
-    for column in DATE_COLUMNS:
-        out[column] = _iso_dates(out[column])
+    """`read_interface`'s records from a frame of `fct_shareable_records` rows."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        return _normalised(con.from_df(frame))
+
+
+# What Python's str.strip() removes from ASCII text (an ASCII subject key is stripped in SQL).
+_ASCII_WHITESPACE = "".join(c for c in map(chr, range(128)) if c.isspace())
+# Control characters DuckDB's to_json escapes with upper-case hex digits (json.dumps: lower case).
+_UPPER_HEX_ESCAPES = "[\\x0b\\x0e\\x0f\\x1a-\\x1f]"
+
+
+def _normalised(relation):
+    """The records with every contract column as text (dates as ISO days, the objection mark a
+    bool, subject keys stripped and upper-case) and their content hash, made by DuckDB over the
+    whole table: each `"key":value` member is DuckDB's `to_json`, which escapes text as
+    `json.dumps(ensure_ascii=False)` does, and the members are joined in sorted key order into the
+    bytes `canonical` gives. Rows where DuckDB and Python could differ (a text with a control
+    character DuckDB escapes in upper-case hex, a subject key beyond ASCII) are made again by
+    `content_hash` itself."""
+    import duckdb
+
+    _require(relation, RECORD_COLUMNS, "fct_shareable_records")
+    texts = [c for c in RECORD_COLUMNS if c not in DATE_COLUMNS and c != "under_objection"]
+
+    def normal(column: str) -> str:
+        quoted = f'"{column}"'
+        if column in DATE_COLUMNS:
+            return f"cast(cast(left(cast({quoted} as varchar), 10) as date) as varchar)"
+        if column == "under_objection":
+            return f"cast({quoted} as boolean)"
+        if column == "subject_key":
+            return f"case when {quoted} similar to '[\\x00-\\x7f]*' then upper(trim({quoted}, $1)) else {quoted} end"
+        return f"cast({quoted} as varchar)"
+
+    members = ", ',', ".join(
+        f"'{json.dumps(c)}:', "
+        + (
+            f"case when \"{c}\" then 'true' else 'false' end"
+            if c == "under_objection"
+            else f"coalesce(to_json(\"{c}\")::varchar, 'null')"
+        )
+        for c in sorted(RECORD_COLUMNS)
+    )
+    odd = " or ".join(f"coalesce(regexp_matches(\"{c}\", '{_UPPER_HEX_ESCAPES}'), false)" for c in texts)
+    odd += " or not coalesce(\"subject_key\" similar to '[\\x00-\\x7f]*', true)"
+    columns = ", ".join(f'{normal(c)} as "{c}"' for c in RECORD_COLUMNS)
+    sql = (
+        f"select *, sha256(concat('{{', {members}, '}}')) as content_hash, {odd} as _odd "
+        f"from (select {columns} from relation)"
+    )
+    try:
+        out = relation.query("relation", sql.replace("$1", _sql_text(_ASCII_WHITESPACE))).df()
+    except duckdb.Error as err:
+        raise FeedError(f"fct_shareable_records cannot be read as the feeds' interface: {err}") from err
     if out["record_id"].isna().any():
         raise FeedError("fct_shareable_records: record_id is null on some rows")
     dupes = out["record_id"][out["record_id"].duplicated()].unique().tolist()
@@ -167,26 +216,17 @@ def normalise_records(frame):
         # RULES §7: the objection mark travels with the record; unknown is not "no".
         raise FeedError("fct_shareable_records: under_objection is null on some rows")
     out["under_objection"] = out["under_objection"].astype(bool)
-    out["subject_key"] = out["subject_key"].map(lambda v: v.strip().upper() if v else v)
-    out["content_hash"] = _content_hashes(out)
-    return out.reset_index(drop=True)
+    odd = out.pop("_odd").to_numpy()
+    if odd.any():
+        fixed = out.loc[odd, RECORD_COLUMNS]
+        fixed["subject_key"] = fixed["subject_key"].map(lambda v: v.strip().upper() if v else v)
+        out.loc[odd, "subject_key"] = fixed["subject_key"]
+        out.loc[odd, "content_hash"] = [content_hash(r) for r in fixed.to_dict("records")]
+    return out
 
 
-def _content_hashes(frame) -> list[str]:
-    """`content_hash` of every row, its canonical JSON built column by column: every value is
-    native by now (text, None, a bool), each key's `"key":value` made once per value over the
-    column, the row's members joined in sorted key order, the bytes `canonical` gives."""
-    from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
-
-    def member(key: str, values: list) -> list[str]:
-        head = encode_basestring(key) + ":"
-        return [head + (encode_basestring(v) if type(v) is str else _json_literal(v)) for v in values]
-
-    members = [member(key, frame[key].tolist()) for key in sorted(RECORD_COLUMNS)]
-    return [
-        hashlib.sha256(("{" + ",".join(row) + "}").encode("utf-8")).hexdigest()
-        for row in zip(*members, strict=True)
-    ]
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def normalise_withdrawals(frame):
@@ -223,7 +263,8 @@ def _json_literal(value) -> str:
 
 
 def _require(frame, columns: list[str], table: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
+    """`frame` (a DataFrame or a DuckDB relation) has every column of the interface."""
+    missing = [c for c in columns if c not in list(frame.columns)]
     if missing:
         raise FeedError(
             f"{table}: missing column(s) {', '.join(missing)} (the interface is {', '.join(columns)})"

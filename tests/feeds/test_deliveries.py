@@ -352,6 +352,42 @@ def test_a_record_with_text_json_must_escape_hashes_as_content_hash_defines():
     assert hashed["content_hash"].nunique() == len(records)
 
 
+def test_records_read_from_the_warehouse_are_normalised_and_hashed_as_python_defines(lake):
+    """The interface is normalised and hashed by DuckDB over the whole table; each record must
+    come out as Python's own definition gives it (`str.strip().upper()` of its subject key, the
+    hash `content_hash` gives), or an unchanged record would be delivered again as changed.
+    Hand-written: keys with ASCII and ideographic spaces, lower case, full-width letters, the
+    German sharp s (which Python upper-cases to two letters), a missing key; texts with the
+    control characters DuckDB escapes in upper-case hex, beside a text that only looks like
+    such an escape."""
+    from publishing.feeds import RECORD_COLUMNS, content_hash, read_interface
+
+    keys = [
+        " 91110105nlnhd7ej85\t",
+        "\u300091110105NLNHD7EJ85\u3000",
+        "ｍａ１２３",
+        "strasse-ß",
+        "\x1c91110105NLNHD7EJ85\x1f",
+        None,
+    ]
+    names = ["某公司", "控制\x1f字符", "\\u001F 看似转义", "\x0b\x0e\x0f", "某公司", '"引号"\\']
+    records = [
+        dict(r, record_id=f"odd-{i}", subject_key=key, subject_name=name)
+        for i, (r, key, name) in enumerate(zip(base_records(), keys, names, strict=False))
+    ]
+    lake.warehouse(records)
+    read, _ = read_interface(lake.cfg())
+    got = read.set_index("record_id")
+    for r in records:
+        row = got.loc[r["record_id"]]
+        key = r["subject_key"]
+        assert row["subject_key"] == (key.strip().upper() if key else key)
+        expected = dict(r, subject_key=row["subject_key"])
+        assert row["content_hash"] == content_hash(expected), r["record_id"]
+        assert dict(row[RECORD_COLUMNS[1:]], record_id=r["record_id"]) == expected
+    assert got.loc["odd-3", "subject_key"] == "STRASSE-SS"
+
+
 def test_withdrawal_reasons_are_the_ones_the_warehouse_declares(tmp_path):
     """The reasons a feed accepts are read from fct_withdrawals' dbt YAML (its accepted_values):
     a reason the warehouse does not declare stops the delivery instead of travelling on."""
