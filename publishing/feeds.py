@@ -313,22 +313,17 @@ def _iso_dates(series):
 def scope_filter(records, registry: Registry, licence: Licence, on_date: date):
     """The records a licence may hold on a date: its catalog items and subject types, and for
     natural persons only those a valid authorisation covers (institution, item, purpose, date)."""
-    import numpy as np
+    import pandas as pd
 
     mask = records["catalog_item"].isin(licence.catalog_items) & records["subject_type"].isin(
         licence.subject_types
     )
-    pairs = authorised_pairs(registry, licence.institution, licence.purpose, on_date)
-    needs = records["subject_type"].isin(AUTHORISATION_REQUIRED)
-    covered = np.fromiter(
-        (
-            (key, item) in pairs
-            for key, item in zip(records["subject_key"], records["catalog_item"], strict=True)
-        ),
-        dtype=bool,
-        count=len(records),
-    )
-    return records[mask & (~needs | covered)].reset_index(drop=True)
+    needs = mask & records["subject_type"].isin(AUTHORISATION_REQUIRED)
+    if needs.any():  # only these rows are looked up, by (subject_key, catalog_item) pairs at once
+        pairs = authorised_pairs(registry, licence.institution, licence.purpose, on_date)
+        asked = pd.MultiIndex.from_frame(records.loc[needs, ["subject_key", "catalog_item"]])
+        mask[needs] = asked.isin(list(pairs)) if pairs else False
+    return records[mask].reset_index(drop=True)
 
 
 # --- signing keys ----------------------------------------------------------------------------
@@ -814,14 +809,18 @@ def _changes(held, scoped, records, withdrawals, licence: Licence, as_of: date):
     """(kind, upserts, withdrawals) of the next delivery: a snapshot of everything in scope
     before the first, else a delta against what the licence holds."""
     import numpy as np
+    import pandas as pd
 
     if held is None:
         return "snapshot", scoped.assign(change="new"), _empty(WITHDRAWAL_COLUMNS)
-    before = scoped["record_id"].map(held.set_index("record_id")["content_hash"])
-    change = np.where(before.isna(), "new", np.where(before != scoped["content_hash"], "changed", ""))
+    at = pd.Index(held["record_id"]).get_indexer(scoped["record_id"])  # -1: not held
+    before = held["content_hash"].to_numpy()[at]
+    change = np.where(at < 0, "new", np.where(before != scoped["content_hash"].to_numpy(), "changed", ""))
     upserts = scoped.assign(change=change)
     upserts = upserts[upserts["change"] != ""].astype({"change": object})
-    left = held[~held["record_id"].isin(set(scoped["record_id"]))]
+    kept = np.zeros(len(held), dtype=bool)
+    kept[at[at >= 0]] = True
+    left = held[~kept]
     return "delta", upserts, _withdrawals(left, records, withdrawals, licence, as_of)
 
 
@@ -917,16 +916,18 @@ def _write_state(folder: Path, delivery_id: str, scoped, held, upserts) -> str:
     """What the licence holds after this delivery, each record with the delivery that last sent it.
     Internal (the next delivery and the sharing server read it; it never leaves the platform), so
     written by pyarrow: half fastparquet's time at 800,000 records (1.3 s, not 2.8 s)."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     state_name = f"current-{delivery_id}.parquet"
-    state = scoped.assign(delivery_id=None)
+    last = np.full(len(scoped), None, dtype=object)
     if held is not None:
-        state["delivery_id"] = state["record_id"].map(
-            dict(zip(held["record_id"], held["delivery_id"], strict=True))
-        )
-    state.loc[state["record_id"].isin(set(upserts["record_id"])), "delivery_id"] = delivery_id
+        at = pd.Index(held["record_id"]).get_indexer(scoped["record_id"])
+        last[at >= 0] = held["delivery_id"].to_numpy()[at[at >= 0]]
+    last[pd.Index(scoped["record_id"]).get_indexer(upserts["record_id"])] = delivery_id
+    state = scoped.assign(delivery_id=last)
     path = folder / "_state" / state_name
     tmp = path.with_name(f"{state_name}.tmp")
     pq.write_table(pa.Table.from_pandas(state[STATE_COLUMNS], preserve_index=False), tmp)
