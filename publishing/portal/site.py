@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,13 +94,13 @@ def collect(open_root: Path, current: dict[str, dict], fields: dict[str, list]) 
         code = next((c for c in ("subject_uscc", "subject_identifier") if c in frame), None)
         columns = [f[0] for f in fields[dataset]]
         keys = frame[code].tolist() if code else [None] * len(frame)
-        for key, name, values in zip(
-            keys, frame["subject_name"].tolist(), json_rows(frame[columns]), strict=True
+        for key, name, record in zip(
+            keys, frame["subject_name"].tolist(), json_rows(frame[columns], lead=index), strict=True
         ):
             key = key or f"~{name}"
             organisation = organisations.setdefault(key, Organisation(key, name))
             organisation.counts[dataset] = organisation.counts.get(dataset, 0) + 1
-            organisation.records.append([index, *values])
+            organisation.records.append(record)
     return list(organisations.values())
 
 
@@ -156,11 +157,14 @@ def _verified_frame(open_root: Path, manifest: dict):
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise ValueError(f"{entry['path']} is not the file the publish gate passed (its sha256 differs)")
-    return pd.read_parquet(path)
+    return pd.read_parquet(io.BytesIO(data))  # the bytes checked, not the file read again
 
 
-def json_rows(frame) -> list[list]:
-    """Rows as JSON values: days as YYYY-MM-DD, missing values as null, numpy scalars as Python's."""
+def json_rows(frame, lead=None) -> list[list]:
+    """Rows as JSON values: days as YYYY-MM-DD, missing values as null, numpy scalars as Python's;
+    each row led by `lead` when one is given (a record's dataset index)."""
+    from itertools import repeat
+
     import pandas as pd
 
     columns = []
@@ -178,6 +182,8 @@ def json_rows(frame) -> list[list]:
         # None, never NaN, for a missing value: NaN is not JSON, and a chunk holding one fails
         # to parse in the browser
         columns.append(values.where(pd.notna(series), None).tolist())
+    if lead is not None:
+        columns.insert(0, repeat(lead, len(frame)))
     return [list(row) for row in zip(*columns, strict=True)] if columns else []
 
 
