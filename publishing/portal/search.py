@@ -63,7 +63,7 @@ class Organisation:
     key: str  # its code, or "~" and its name when it has none
     name: str
     counts: dict[str, int] = field(default_factory=dict)
-    records: list[list] = field(default_factory=list)  # [dataset index, record id, field values...]
+    records: str = "[]"  # its records, a JSON array of [dataset index, field values...]
 
 
 def write_index(folder: Path, organisations: list[Organisation], datasets: list[str], header: dict) -> str:
@@ -78,7 +78,7 @@ def write_index(folder: Path, organisations: list[Organisation], datasets: list[
             [
                 part[0].key,
                 _write(folder, "orgs", summary),
-                _write(folder, "records", [o.records for o in part]),
+                _write_json(folder, "records", "[" + ",".join(o.records for o in part) + "]"),
             ]
         )
     postings: dict[str, list[int]] = {}
@@ -120,7 +120,11 @@ def bitset(positions: list[int], size: int) -> str:
 
 
 def _write(folder: Path, kind: str, content) -> str:
-    data = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    return _write_json(folder, kind, json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+
+
+def _write_json(folder: Path, kind: str, text: str) -> str:
+    data = text.encode()
     name = f"{kind}.{as_letters(hashlib.sha256(data).digest()[:12])}.json"
     path = folder / name
     if not path.exists():  # same content, same name: unchanged chunks are not rewritten

@@ -92,29 +92,87 @@ def test_chunks_hold_organisations_in_code_order_and_pairs_are_kept_by_how_many_
     )
 
 
-def test_a_record_s_missing_values_reach_the_page_as_json_null_never_nan():
-    """A warning carries no fine: its record is written with null there. NaN is not JSON, and a
-    chunk holding one fails to parse in the browser (every organisation in it would be lost)."""
+def test_organisations_are_collected_with_their_records_and_missing_values_as_null_never_nan(tmp_path):
+    """Hand-written versions, written as publication writes them: an organisation with records in
+    two datasets (and a second name on a later record), one without a code, a natural person.
+    Each organisation gets its first name, its counts per dataset and its records in dataset
+    then row order; a warning carries no fine, and its record says null there: NaN is not JSON,
+    and a chunk holding one fails to parse in the browser (every organisation in it lost)."""
+    import hashlib
     from datetime import date
-    from decimal import Decimal
 
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    from publishing.portal.site import json_rows
+    from publishing.portal.site import collect
+    from publishing.targets import write_parquet
 
-    frame = pd.DataFrame(
+    def version(dataset, frame):
+        path = tmp_path / dataset / "v1" / f"{dataset}.parquet"
+        if dataset == "penalties":  # another writer, which keeps a NaN as NaN (fastparquet: null)
+            columns = {c: pa.array(frame[c].tolist(), from_pandas=False) for c in frame}
+            path.parent.mkdir(parents=True)
+            pq.write_table(pa.table(columns), path)
+        else:
+            write_parquet(frame, path)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        return {
+            "dataset": dataset,
+            "version": "v1",
+            "files": [{"path": f"{dataset}/v1/{dataset}.parquet", "sha256": sha}],
+        }
+
+    code = "91220100MA0000000X"
+    licenses = pd.DataFrame(
         {
-            "penalty_content": ["警告", "罚款"],
-            "fine_amount": [float("nan"), 1200.0],
-            "confiscated": pd.array([None, 3], dtype="Int64"),
-            "decision_date": pd.to_datetime([None, "2026-03-01"]),
-            "publicity_end": [None, date(2029, 3, 1)],
-            "amount_text": [None, Decimal("1200.50")],
-            "under_objection": [False, True],
+            "record_id": ["l1"],
+            "subject_name": ["长春宏达有限公司"],
+            "subject_uscc": [code],
+            "valid_to": pd.to_datetime(["2027-01-01"]),
         }
     )
-    rows = json.loads(json.dumps(json_rows(frame), allow_nan=False))
-    assert rows == [
-        ["警告", None, None, None, None, None, False],
-        ["罚款", 1200.0, 3, "2026-03-01", "2029-03-01", 1200.5, True],
+    penalties = pd.DataFrame(
+        {
+            "record_id": ["p1", "p2", "p3", "p4"],
+            "subject_type": ["organisation", "natural_person", "organisation", "organisation"],
+            "subject_name": ["长春宏达有限公司", "张*", "无代码商店", "长春宏达有限公司（更名）"],
+            "subject_uscc": [code, None, "", code],
+            "fine_amount": [float("nan"), 100.0, 1200.5, 3.0],
+            "decision_date": [None, date(2026, 1, 1), date(2026, 3, 1), date(2026, 4, 1)],
+            "under_objection": [False, False, True, False],
+        }
+    )
+    frames = {"licenses": licenses, "penalties": penalties}
+    current = {dataset: version(dataset, frame) for dataset, frame in frames.items()}
+    fields = {dataset: [[c] for c in frame.columns] for dataset, frame in frames.items()}
+
+    organisations = collect(tmp_path, current, fields)
+
+    def no_nan(constant):
+        raise AssertionError(f"{constant} is not JSON")
+
+    got = [(o.key, o.name, o.counts, json.loads(o.records, parse_constant=no_nan)) for o in organisations]
+    assert got == [
+        (
+            code,
+            "长春宏达有限公司",
+            {"licenses": 1, "penalties": 2},
+            [
+                [0, "l1", "长春宏达有限公司", code, "2027-01-01"],
+                [1, "p1", "organisation", "长春宏达有限公司", code, None, None, False],
+                [1, "p4", "organisation", "长春宏达有限公司（更名）", code, 3.0, "2026-04-01", False],
+            ],
+        ),
+        (
+            "~无代码商店",
+            "无代码商店",
+            {"penalties": 1},
+            [[1, "p3", "organisation", "无代码商店", "", 1200.5, "2026-03-01", True]],
+        ),
     ]
+    nan = pq.read_table(tmp_path / "penalties" / "v1" / "penalties.parquet")["fine_amount"][0].as_py()
+    assert nan != nan  # the file holds a NaN there, not a null
+    (tmp_path / "penalties" / "v1" / "penalties.parquet").write_bytes(b"PAR1 not the file the gate passed")
+    with pytest.raises(ValueError, match="not the file the publish gate passed"):
+        collect(tmp_path, current, fields)
