@@ -102,9 +102,11 @@ def _organisations_left(records: list[dict]) -> str:
         for r in records[:LISTED]
     )
     more = f"<li>… changelog.json: {len(records) - LISTED:,}</li>" if len(records) > LISTED else ""
+    # The count before the words: read without the markup, as the publish gate reads a page, a
+    # count followed by the first record id (4,616 / 0007ecb...) is a run of digits like a phone's.
     return (
-        f"<details><summary>法人和非法人组织的记录 <span lang='en'>organisations' records</span> "
-        f"{len(records):,}</summary><ul>{items}{more}</ul></details>"
+        f"<details><summary>{len(records):,} 条法人和非法人组织的记录 <span lang='en'>organisations' "
+        f"records</span></summary><ul>{items}{more}</ul></details>"
     )
 
 

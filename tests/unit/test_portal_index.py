@@ -176,3 +176,35 @@ def test_organisations_are_collected_with_their_records_and_missing_values_as_nu
     (tmp_path / "penalties" / "v1" / "penalties.parquet").write_bytes(b"PAR1 not the file the gate passed")
     with pytest.raises(ValueError, match="not the file the publish gate passed"):
         collect(tmp_path, current, fields)
+
+
+def test_the_changelog_of_many_records_leaving_passes_the_publish_gate(tmp_path):
+    """Found at 1M penalties on the tenth day: 4,616 organisations' records expired, and the page
+    listing them failed the gate, which reads a page without its markup. Their count and the
+    first record id (0007ecb...) read as "616 0007", a run of digits like a phone number's, so
+    the portal was not replaced and the run failed. The count now stands before its words."""
+    from datetime import date
+
+    from creditlake.settings import RunConfig
+    from publishing.metadata import catalogue
+    from publishing.portal import pages
+    from publishing.privacy.gate import Gate
+
+    ids = ["0007ecbca37dae52a7217e8d220e4452", "0012919fcffd1591e031409ee6dd0f9a", "1234abcd" * 4]
+    entry = {
+        "dataset": "penalties",
+        "version": "2026-12-01-cdzpcdbx",
+        "as_of": "2026-12-01",
+        "rows": 616_669,
+        "added": 0,
+        "left": {"expired": 4_616},
+        "organisations_left": [{"record_id": i, "reason": "expired"} for i in ids] * 1_539,
+        "removed_on": None,
+    }
+    cfg = RunConfig(landing=tmp_path, lake=tmp_path, as_of=date(2026, 12, 1))
+    assets = {"app.js": "app.abc.js", "style.css": "style.abc.css"}
+    ctx = pages.Context(catalogue(), cfg, {}, assets, "portal/search/manifest.abc.json")
+    page = tmp_path / "changelog.html"
+    page.write_text(pages.changelog(ctx, [entry]), encoding="utf-8")
+    assert "4,617 条法人和非法人组织的记录" in page.read_text(encoding="utf-8")
+    assert Gate().scan_file(page) == []
