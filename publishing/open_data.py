@@ -182,12 +182,11 @@ def write_version(
     (UTF-8 with BOM, so that Excel reads it), headed with the national template's Chinese field
     names (for people: `publishing.metadata.csv_header`); metadata."""
     from publishing.metadata import csv_header, write_metadata
-    from publishing.targets import write_parquet
+    from publishing.targets import write_csv, write_parquet
 
     folder.mkdir(parents=True, exist_ok=True)
     write_parquet(frame, folder / f"{dataset}.parquet")
-    header = csv_header(dataset, frame.columns, columns)
-    frame.rename(columns=header).to_csv(folder / f"{dataset}.csv", index=False, encoding="utf-8-sig")
+    write_csv(frame.rename(columns=csv_header(dataset, frame.columns, columns)), folder / f"{dataset}.csv")
     write_metadata(folder, dataset, version, as_of, frame, columns)
 
 
