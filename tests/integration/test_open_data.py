@@ -298,6 +298,19 @@ def built_subjects(cfg, monkeypatch):
             "有履行能力而拒不履行",
             "2025-03-01",
         ],
+        # a public institution (code 12...): a school is named for its level, not as a company
+        [
+            "长春市南关区第四中学",
+            "1222010207RFFWNR1Q",
+            "刘洋",
+            court,
+            day,
+            "(2025)吉0104执16号",
+            "支付工程款",
+            "全部未履行",
+            "有履行能力而拒不履行",
+            "2025-03-01",
+        ],
     ]
     return land_and_build(cfg, rows)
 
@@ -314,6 +327,7 @@ def test_subjects_are_checked_not_taken_at_their_label(built_subjects):
     # an organisation's name stays, with a person's name inside it when it has the form of one
     assert rows.loc["(2025)吉0104执13号", "subject_name"] == "鑫康五金店"
     assert rows.loc["(2025)吉0104执15号", "subject_name"] == "长春市李娜商贸有限公司"
+    assert rows.loc["(2025)吉0104执16号", "subject_name"] == "长春市南关区第四中学"
     # register poisoning: 李娜 also arrived as an organisation and is still masked everywhere
     assert rows.loc["(2025)吉0104执14号", "subject_name"] == "李*"
     assert rows.loc["(2025)吉0104执14号", "obligation"] == "支付李*劳务费2万元"
@@ -324,7 +338,7 @@ def test_subjects_are_checked_not_taken_at_their_label(built_subjects):
     assert "王建国" not in text and "赵建军" not in text and "孙丽华" not in text
     index = "".join(p.read_text(encoding="utf-8") for p in portal_files(built_subjects.open_root))
     assert "烧烤店" not in index and "赵" not in index  # persons are not searchable
-    assert "鑫康五金店" in index and "长春市李娜商贸有限公司" in index
+    assert "鑫康五金店" in index and "长春市李娜商贸有限公司" in index and "长春市南关区第四中学" in index
 
 
 def test_the_gate_and_the_desensitiser_agree_on_a_contract_number():

@@ -238,3 +238,8 @@ def test_individual_businesses_and_organisation_form():
     assert has_organisation_form("鑫康五金店")
     assert has_organisation_form("吉林省𠀀源食品有限公司")  # a Han character outside the basic block
     assert not has_organisation_form("张伟")
+    # Public institutions (codes 12...): schools are named for their level. Found at 1M
+    # penalties: every 长春市南关区第四中学 was published as 长********* (a bare person's name).
+    for school in ("长春市南关区第四中学", "朝阳区实验小学", "吉林大学", "长春市第二实验学校"):
+        assert has_organisation_form(school), school
+    assert not has_organisation_form("张大学")  # a person's given name is not a school
