@@ -353,15 +353,19 @@ def _last_entry(path: Path) -> dict | None:
         end = handle.tell()
         if end == 0:
             return None
-        chunk, data = 4096, b""
-        pos = end
+        # Chunk by chunk, each looked at once: a delivery's entry names every subject it served
+        # (a snapshot's, 900,000 of them, is one line of megabytes).
+        chunks, pos, trailing = [], end, True
         while pos > 0:
-            step = min(chunk, pos)
+            step = min(1 << 16, pos)
             pos -= step
             handle.seek(pos)
-            data = handle.read(step) + data
-            if data.rstrip(b"\n").count(b"\n") >= 1:
+            chunks.append(handle.read(step))
+            body = chunks[-1].rstrip(b"\n") if trailing else chunks[-1]
+            trailing = trailing and not body
+            if b"\n" in body:
                 break
+        data = b"".join(reversed(chunks))
     line = data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
     if not data.endswith(b"\n"):
         raise AuditError(f"{path}: the last line is incomplete (a write was interrupted); run audit verify")

@@ -53,6 +53,29 @@ def test_an_untouched_log_verifies(tmp_path):
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(entries, entries[1:], strict=False))
 
 
+def test_entries_after_one_naming_a_snapshot_s_subjects_chain_on_it(tmp_path):
+    """A snapshot's delivery_read entry names every subject it served: one line of megabytes,
+    and lines of every length around the size the tail is read in. Each next entry chains on
+    the one before it, and the log verifies."""
+    clock = Clock(date(2026, 11, 22))
+    log = AccessLog(tmp_path, clock)
+    subjects = [f"9122{n:014d}" for n in range(300_000)]  # about 6.6 MB of JSON
+    for count in (300_000, 1, 3_000, 2_975, 2_979, 0):
+        log.record(
+            action="delivery_read", result="ok", institution=A, licence=LIC_A, subjects=subjects[:count]
+        )
+    [(_, segment)] = segments(tmp_path)
+    entries = [json.loads(line) for line in lines_of(segment)]
+    assert [len(e.get("subjects", [])) for e in entries[1:]] == [300_000, 1, 3_000, 2_975, 2_979, 0]
+    assert all(b["prev_hash"] == a["hash"] for a, b in zip(entries, entries[1:], strict=False))
+    assert verify(tmp_path) == (True, [])
+    with open(segment, "ab") as handle:
+        handle.write(b"\n\n")  # blank lines at the end: still the same last entry
+    log.record(action="delivery_read", result="ok", institution=A, licence=LIC_A, subjects=[])
+    last = json.loads([line for line in lines_of(segment) if line.strip()][-1])
+    assert last["prev_hash"] == entries[-1]["hash"]
+
+
 def test_an_edited_line_is_found(tmp_path):
     fill(tmp_path, Clock(date(2026, 11, 22)))
     [(_, segment)] = segments(tmp_path)
