@@ -253,15 +253,6 @@ def content_hash(record: dict) -> str:
     return hashlib.sha256(canonical({k: _native(record[k]) for k in RECORD_COLUMNS})).hexdigest()
 
 
-def _json_literal(value) -> str:
-    """A value that is not text, as canonical JSON writes it (None and the marks' booleans)."""
-    if value is None:
-        return "null"
-    if value is True or value is False:
-        return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _require(frame, columns: list[str], table: str) -> None:
     """`frame` (a DataFrame or a DuckDB relation) has every column of the interface."""
     missing = [c for c in columns if c not in list(frame.columns)]

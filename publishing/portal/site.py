@@ -89,14 +89,16 @@ def collect(open_root: Path, current: dict[str, dict], fields: dict[str, list]) 
     grouped, ordered and written as JSON by DuckDB over every record at once (a record is
     `[dataset index, field values...]`, in the order of the datasets, then of their rows)."""
     import duckdb
+    import numpy as np
+    import pyarrow as pa
 
     if not current:
         return []
     with duckdb.connect() as con:
         parts = []
         for index, (dataset, manifest) in enumerate(current.items()):
-            table = _verified_table(open_root, manifest)
-            con.register(f"d{index}", table.append_column("_row", pa_positions(table.num_rows)))
+            table = _verified_table(open_root, manifest)  # each row with its position, for the order
+            con.register(f"d{index}", table.append_column("_row", pa.array(np.arange(table.num_rows))))
             parts.append(_records_sql(index, f"d{index}", table.schema, [f[0] for f in fields[dataset]]))
         counts = ", ".join(f"count(*) filter (where ds = {i})" for i in range(len(parts)))
         rows = con.sql(
@@ -112,13 +114,6 @@ def collect(open_root: Path, current: dict[str, dict], fields: dict[str, list]) 
         Organisation(key, name, {d: c for d, c in zip(current, n, strict=True) if c}, records)
         for key, name, n, records in rows
     ]
-
-
-def pa_positions(count: int):
-    import numpy as np
-    import pyarrow as pa
-
-    return pa.array(np.arange(count, dtype=np.int64))
 
 
 def _records_sql(index: int, table: str, schema, columns: list[str]) -> str:
