@@ -812,7 +812,7 @@ def _changes(held, scoped, records, withdrawals, licence: Licence, as_of: date):
     kept = np.zeros(len(held), dtype=bool)
     kept[at[at >= 0]] = True
     left = held[~kept]
-    return "delta", upserts, _withdrawals(left, records, withdrawals, licence, as_of)
+    return "delta", upserts, taken_down(left, records, withdrawals, licence, as_of)
 
 
 def _unchanged(last: dict, folder: Path, as_of: str) -> dict:
@@ -954,46 +954,42 @@ def _sweep_states(folder: Path, ledger: list[dict]) -> None:
             stale.unlink()
 
 
-def _withdrawals(left, records, withdrawals, licence: Licence, as_of: date):
-    """Why each record the licence held and no longer may hold must be taken down, and since when."""
+def taken_down(left, records, withdrawals, licence: Licence, as_of: date):
+    """Why each record the licence held and no longer may hold must be taken down, and since when:
+    its withdrawal (and the day it took effect) when it left sharing with one; out of the licence,
+    or its authorisation ended, when it is still shared; else, gone from sharing without a
+    withdrawal row, still told (fail safe). Over all of them at once: a day when a year's records
+    expire takes tens of thousands down."""
+    import numpy as np
     import pandas as pd
 
     if left.empty:
         return _empty(WITHDRAWAL_COLUMNS)
-    known = withdrawals.set_index("record_id")
-    shareable = records.set_index("record_id")
-    rows = []
-    for rec in left.to_dict("records"):
-        rid = rec["record_id"]
-        if rid in known.index and rid not in shareable.index:
-            row = known.loc[rid]
-            reason, since = row["reason"], row["withdrawn_on"] or as_of.isoformat()
-        elif rid in shareable.index:
-            now = shareable.loc[rid]
-            in_licence = (
-                now["catalog_item"] in licence.catalog_items and now["subject_type"] in licence.subject_types
-            )
-            reason = (
-                "authorisation_ended"
-                if in_licence and now["subject_type"] in AUTHORISATION_REQUIRED
-                else "out_of_licence_scope"
-            )
-            since = as_of.isoformat()
-        else:
-            # Gone from sharing without a withdrawal row: still tell the institution (fail safe).
-            reason, since = "no_longer_shareable", as_of.isoformat()
-        rows.append(
-            {
-                "record_id": rid,
-                "dataset": rec["dataset"],
-                "catalog_item": rec["catalog_item"],
-                "subject_type": rec["subject_type"],
-                "subject_key": rec["subject_key"],
-                "withdrawn_on": since,
-                "reason": reason,
-            }
-        )
-    return pd.DataFrame(rows, columns=WITHDRAWAL_COLUMNS).astype(object)
+    today = as_of.isoformat()
+    ids = left["record_id"]
+    known = pd.Index(withdrawals["record_id"]).get_indexer(ids)  # -1: no withdrawal row
+    shared = pd.Index(records["record_id"]).get_indexer(ids)  # -1: not shared today
+
+    def at(column, where):  # the value at each position, None at -1
+        return np.append(column.to_numpy(dtype=object), None)[where]
+
+    def among(values, allowed):
+        return pd.Series(values, dtype=object).isin(list(allowed)).to_numpy()
+
+    withdrawn = (known >= 0) & (shared < 0)
+    kind = at(records["subject_type"], shared)
+    in_licence = among(at(records["catalog_item"], shared), licence.catalog_items)
+    in_licence &= among(kind, licence.subject_types)
+    ended = (shared >= 0) & in_licence & among(kind, AUTHORISATION_REQUIRED)
+    reason = np.select(
+        [withdrawn, ended, shared >= 0],
+        [at(withdrawals["reason"], known), "authorisation_ended", "out_of_licence_scope"],
+        "no_longer_shareable",
+    )
+    on = at(withdrawals["withdrawn_on"], known)
+    since = np.where(withdrawn & pd.notna(on) & (on != ""), on, today)
+    out = left[WITHDRAWAL_COLUMNS[:5]].reset_index(drop=True)
+    return out.assign(withdrawn_on=since, reason=reason).astype(object)
 
 
 def _records_frame(frame):

@@ -406,3 +406,63 @@ def test_withdrawal_reasons_are_the_ones_the_warehouse_declares(tmp_path):
     )
     with pytest.raises(FeedError, match="accepted_values"):
         warehouse_reasons(bare)
+
+
+def test_each_record_taken_down_says_why_and_since_when():
+    """Hand-written, one record per way of leaving a licence, decided over all of them at once:
+    a withdrawal row with its day, one whose day is missing or empty (taken down as of the run),
+    a record with a withdrawal row that is shared again today (the row is stale: the licence's own
+    reasons apply), a person's record whose authorisation ended, a record out of the licence's
+    items, and one gone from sharing without any row."""
+    from types import SimpleNamespace
+
+    from publishing.feeds import WITHDRAWAL_COLUMNS, taken_down
+
+    def held(rid, item="administrative_penalty", kind="organisation"):
+        return {
+            "record_id": rid,
+            "dataset": "penalties",
+            "catalog_item": item,
+            "subject_type": kind,
+            "subject_key": "K",
+        }
+
+    def gone(rid, reason, on):
+        return held(rid) | {"withdrawn_on": on, "reason": reason}
+
+    left = pd.DataFrame(
+        [
+            held("repaired"),
+            held("no-day"),
+            held("empty-day"),
+            held("back"),
+            held("p", kind="natural_person"),
+            held("honour", item="honour"),
+            held("vanished"),
+        ]
+    )
+    withdrawals = pd.DataFrame(
+        [
+            gone("repaired", "repaired", "2026-11-28"),
+            gone("no-day", "revoked", None),
+            gone("empty-day", "expired", ""),
+            gone("back", "corrected", "2026-11-01"),
+        ]
+    )
+    records = pd.DataFrame(
+        [held("back", item="honour"), held("p", kind="natural_person"), held("honour", item="honour")]
+    )
+    licence = SimpleNamespace(
+        catalog_items=("administrative_penalty",), subject_types=("organisation", "natural_person")
+    )
+    out = taken_down(left, records, withdrawals, licence, date(2026, 12, 1)).set_index("record_id")
+    assert out[["reason", "withdrawn_on"]].to_dict("index") == {
+        "repaired": {"reason": "repaired", "withdrawn_on": "2026-11-28"},
+        "no-day": {"reason": "revoked", "withdrawn_on": "2026-12-01"},
+        "empty-day": {"reason": "expired", "withdrawn_on": "2026-12-01"},
+        "back": {"reason": "out_of_licence_scope", "withdrawn_on": "2026-12-01"},
+        "p": {"reason": "authorisation_ended", "withdrawn_on": "2026-12-01"},
+        "honour": {"reason": "out_of_licence_scope", "withdrawn_on": "2026-12-01"},
+        "vanished": {"reason": "no_longer_shareable", "withdrawn_on": "2026-12-01"},
+    }
+    assert list(out.reset_index().columns) == WITHDRAWAL_COLUMNS
