@@ -511,7 +511,7 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
         for path in sorted(folder.iterdir()):
             if path.suffix != ".parquet":
                 failures += [f"{kind} in {path.name}" for kind in sorted(set(gate.scan_file(path)))]
-        vouched.save(cfg.staging_root, item["dataset"], *register, *gate.clean())
+        vouched.save(cfg.staging_root, item["dataset"], *register, gate.clean())
         gate.forget()
         rows = [dict(w, reason="prepare") for w in item["withheld"]] + [dict(f, reason="gate") for f in found]
         report += [{"dataset": item["dataset"], "version": item["version"], **r} for r in rows]

@@ -500,27 +500,27 @@ class Gate:
         self._memo.clear()
         self._folds.clear()
 
-    def clean(self) -> tuple[list[str], dict[str, str]]:
-        """Every value judged clean so far, and the folded readings of those whose reading
-        differs from the value: what `vouch` takes back in the next run."""
-        values = [v for v, kinds in self._memo.items() if not kinds]
-        return values, {v: self._folds[v] for v in values if v in self._folds}
+    def clean(self) -> list[tuple[str, str | None]]:
+        """Every value judged clean so far, with its folded reading (None where it is the value):
+        what `vouch` takes back in the next run."""
+        return [(v, self._folds.get(v)) for v, kinds in self._memo.items() if not kinds]
 
-    def vouch(self, values: list[str], folds: dict[str, str], changed: Iterable[str]) -> int:
-        """Take values judged clean in the last run (`values`, their folded readings `folds` where
-        they differ) as clean, without judging them again, but for those in whose folded reading
-        a name of `changed` occurs: names that entered or left the register or the organisations
-        since, whose verdicts may differ today. The caller makes sure this gate's rules are the
-        last run's. Returns how many were taken."""
+    def vouch(self, clean: list[tuple[str, str | None]], changed: Iterable[str]) -> int:
+        """Take values judged clean in the last run (`clean`) as clean, without judging them
+        again, but for those in whose folded reading a name of `changed` occurs: names that entered
+        or left the register or the organisations since, whose verdicts may differ today. The
+        caller makes sure this gate's rules are the last run's. Returns how many were taken."""
         changed = _Lexicon(_name_key(n) for n in changed if isinstance(n, str))
+        texts = [fold if fold is not None else value for value, fold in clean]
+        touched: set[int] = set()
         if changed.words:  # one pass over every text, joined: a name holds no line break
-            texts = [folds.get(v, v) for v in values]
             starts = list(accumulate((len(t) + 1 for t in texts), initial=0))
-            touched = {bisect_right(starts, a) - 1 for a, _ in changed.occurrences("\n".join(texts))}
-            values = [v for i, v in enumerate(values) if i not in touched]
-        self._memo.update(dict.fromkeys(values, ()))
-        self._folds.update((v, folds[v]) for v in values if v in folds)
-        return len(values)
+            joined = "\n".join(texts)
+            touched = {bisect_right(starts, a) - 1 for a, _ in changed.occurrences(joined)}
+        taken = {v: () for i, (v, _) in enumerate(clean) if i not in touched}
+        self._memo.update(taken)
+        self._folds.update((v, f) for i, (v, f) in enumerate(clean) if f is not None and i not in touched)
+        return len(taken)
 
     def scan_file(self, path: Path) -> list[str]:
         """The kinds of personal data anywhere in a text file (csv, json, jsonld, md, html, js)."""

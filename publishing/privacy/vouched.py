@@ -28,26 +28,21 @@ FOLDER = "_vouched"
 
 def load(
     staging_root: Path, dataset: str, people: list[str], organisations: list[str]
-) -> tuple[list[str], dict[str, str], set[str]]:
-    """The last run's clean values of `dataset`, their folded readings where they differ from
-    the value, and the names that entered or left the register or the organisations since;
-    nothing when the rules changed or the files cannot be read."""
-    import pyarrow.compute as pc
+) -> tuple[list[tuple[str, str | None]], set[str]]:
+    """The last run's clean values of `dataset` with their folded readings, and the names that
+    entered or left the register or the organisations since; nothing when the rules changed or
+    the files cannot be read."""
     import pyarrow.parquet as pq
 
     kept = read_kept(staging_root, FOLDER, dataset)
     if kept is None:
-        return [], {}, set()
+        return [], set()
     try:
-        table = pq.read_table(io.BytesIO(kept[1]))
-        values = table.column("value").to_pylist()
-        folded = table.filter(pc.is_valid(table.column("folded")))  # most values fold to themselves
-        folds = dict(
-            zip(folded.column("value").to_pylist(), folded.column("folded").to_pylist(), strict=True)
-        )
+        columns = pq.read_table(io.BytesIO(kept[1])).to_pydict()
+        clean = list(zip(columns["value"], columns["folded"], strict=True))
     except (OSError, ValueError, KeyError, TypeError):
-        return [], {}, set()
-    return values, folds, changed_names(kept[0], people, organisations)
+        return [], set()
+    return clean, changed_names(kept[0], people, organisations)
 
 
 def save(
@@ -55,18 +50,17 @@ def save(
     dataset: str,
     people: list[str],
     organisations: list[str],
-    values: list[str],
-    folds: dict[str, str],
+    clean: list[tuple[str, str | None]],
 ) -> None:
-    """This run's clean values of `dataset` and their folded readings (`Gate.clean`), with the
-    register they were judged under (an internal file: written by pyarrow)."""
+    """This run's clean values of `dataset` (`Gate.clean`), with the register they were judged
+    under (an internal file: written by pyarrow)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.table(
         {
-            "value": pa.array(values, pa.string()),
-            "folded": pa.array([folds.get(v) for v in values], pa.string()),
+            "value": pa.array([v for v, _ in clean], pa.string()),
+            "folded": pa.array([f for _, f in clean], pa.string()),
         }
     )
     header = {"people": sorted(people), "organisations": sorted(organisations)}

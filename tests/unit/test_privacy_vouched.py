@@ -34,7 +34,7 @@ def day(tmp_path, people, organisations=(), texts=TEXTS):
     gate = Gate(known_people=people, organisations=organisations)
     taken = gate.vouch(*vouched.load(tmp_path, "penalties", list(people), list(organisations)))
     findings = gate.scan_frame(frame(texts))
-    vouched.save(tmp_path, "penalties", list(people), list(organisations), *gate.clean())
+    vouched.save(tmp_path, "penalties", list(people), list(organisations), gate.clean())
     return findings, taken
 
 
