@@ -104,7 +104,7 @@ def write_csv(frame, path: Path) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     cells = [_csv_cell(column, frame[column]) for column in frame.columns]
-    if None in cells or not frame.columns.is_unique:
+    if not cells or None in cells or not frame.columns.is_unique:
         frame.to_csv(path, index=False, encoding="utf-8-sig")
         return
     header = io.StringIO()

@@ -91,6 +91,19 @@ def test_every_cell_reads_back_as_the_frame_holds_it(tmp_path, monkeypatch):
 )
 def test_a_column_duckdb_would_write_otherwise_leaves_the_frame_to_pandas(tmp_path, column):
     frame = pd.DataFrame({"处罚内容": ["警告", "罚款"], "值": column})
+    assert_written_as_pandas_writes(tmp_path, frame)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [pd.DataFrame({"处罚内容": pd.Series([], dtype=object)}), pd.DataFrame(index=range(2))],
+    ids=["no rows", "no columns"],
+)
+def test_an_empty_frame_is_written_as_pandas_writes_it(tmp_path, frame):
+    assert_written_as_pandas_writes(tmp_path, frame)
+
+
+def assert_written_as_pandas_writes(tmp_path, frame):
     expected = tmp_path / "pandas.csv"
     frame.to_csv(expected, index=False, encoding="utf-8-sig")
     write_csv(frame, tmp_path / "written.csv")
