@@ -124,6 +124,11 @@ def build(cfg: RunConfig) -> BuildResult:
     return BuildResult(proc.returncode == 0, models, tests, failures, str(cfg.warehouse))
 
 
+def identifier(name) -> str:
+    """A column name as a DuckDB SQL identifier (double-quoted, its own quotes doubled)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def read_model(cfg: RunConfig, model: str, digest: str | None = None):
     """A built model as a DataFrame, read from the warehouse without writing to it; `digest`:
     the name of a column added with each row's sha256 (over its JSON: every column's value)."""

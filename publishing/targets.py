@@ -124,7 +124,9 @@ def _csv_cell(column, series) -> str | None:
     """How DuckDB writes a column's cells as pandas does; None when it cannot."""
     import pandas as pd
 
-    quoted = '"' + str(column).replace('"', '""') + '"'
+    from creditlake.warehouse import identifier
+
+    quoted = identifier(column)
     kind = series.dtype
     if pd.api.types.is_object_dtype(kind):
         if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from creditlake.jurisdiction import load_profile, rule_source
 from creditlake.settings import RunConfig
+from creditlake.warehouse import identifier
 from publishing import metadata
 from publishing.open_data import as_letters
 from publishing.portal import changelog, pages
@@ -122,7 +123,7 @@ def _records_sql(index: int, table: str, schema, columns: list[str]) -> str:
     null)."""
     code = next((c for c in ("subject_uscc", "subject_identifier") if c in schema.names), None)
     unnamed = "'~' || coalesce(subject_name, 'None')"
-    key = f"coalesce(nullif({_quoted(code)}, ''), {unnamed})" if code else unnamed
+    key = f"coalesce(nullif({identifier(code)}, ''), {unnamed})" if code else unnamed
     values = ", ".join(_json_value(c, schema.field(c).type) for c in columns)
     where = "where subject_type = 'organisation'" if "subject_type" in schema.names else ""
     return (
@@ -134,16 +135,12 @@ def _records_sql(index: int, table: str, schema, columns: list[str]) -> str:
 def _json_value(column: str, kind) -> str:
     import pyarrow.types as t
 
-    quoted = _quoted(column)
+    quoted = identifier(column)
     if t.is_timestamp(kind) or t.is_date(kind):
         return f"strftime({quoted}, '%Y-%m-%d')"
     if t.is_floating(kind) or t.is_decimal(kind):
         return f"case when isnan(cast({quoted} as double)) then null else cast({quoted} as double) end"
     return quoted
-
-
-def _quoted(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
 
 
 def guidance(profile: str, info: dict) -> dict:

@@ -667,8 +667,9 @@ class Gate:
         """Cell by cell (a row's last number does not join the next row's first). A column of
         plain numbers is a numeric column, as scan_frame skips them: there only the personal
         shapes are looked for (a fine of 1200000 yuan is not personal data, a mobile is). A cell
-        this gate has judged clean (in the frame the file was written from) is not looked up
-        again one by one: it is matched against them all at once."""
+        this gate holds as clean (judged in the frame the file was written from, or taken back
+        from the last run by `vouch`) is not looked up again one by one: it is matched against
+        them all at once."""
         import pyarrow as pa
 
         judged = pa.array([v for v, kinds in self._memo.items() if not kinds], pa.string())
