@@ -430,6 +430,10 @@ class Gate:
         self._organisations = _Lexicon(o for o in public if form.fullmatch(o) and o not in people)
         self._memo: dict[str, tuple[str, ...]] = {}
         self._folds: dict[str, str] = {}  # a judged value's folded reading, where it differs
+        # The last run's clean values taken back (`vouch`: value, folded), and those of them the
+        # frames scanned since held: kept as Arrow, matched against whole columns at once.
+        self._vouched = clean_table([], [])
+        self._taken: list = []
 
     # -- the API --
 
@@ -441,34 +445,78 @@ class Gate:
 
     def scan_frame(self, frame, key: str = "record_id") -> list[Finding]:
         """One Finding per (row, column, kind), over every string column and every row. Each
-        distinct value is scanned once: values repeat a lot across rows."""
+        distinct value is scanned once: values repeat a lot across rows; a value taken back from
+        the last run (`vouch`) is clean without being scanned."""
         if key not in frame.columns:
             raise KeyError(f"the frame has no key column {key!r}")
         records = frame[key].to_numpy(dtype=object)
         strings = {index: _strings(frame[column]) for index, column in enumerate(frame.columns)}
         strings = {index: values for index, values in strings.items() if values is not None}
-        self._judge(strings.values())
+        columns = self._distinct(strings)
+        self._judge(distinct for _, distinct in columns.values())
         found: list[tuple[int, int, str]] = []
         for index, values in strings.items():
-            for row, kinds in self._rows_with_findings(values):
+            for row, kinds in self._rows_with_findings(values, *columns[index]):
                 found += [(row, index, kind) for kind in kinds]
         found.sort()
-        columns = list(frame.columns)
-        return [Finding(records[row], str(columns[index]), kind) for row, index, kind in found]
+        names = list(frame.columns)
+        return [Finding(records[row], str(names[index]), kind) for row, index, kind in found]
 
-    def _judge(self, columns: Iterable) -> None:
+    def _distinct(self, strings: dict[int, Any]) -> dict[int, tuple[Any, list]]:
+        """Per column (`strings`: its values): its values as Arrow (None when they are not all
+        text), and its distinct values that are not vouched for: all that is left to judge in it.
+        One lookup over every column's distinct values: Arrow hashes the values vouched for
+        (millions) once per call."""
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        out: dict[int, tuple[Any, list]] = {}
+        texts: dict[int, tuple[Any, Any]] = {}
+        for index, values in strings.items():
+            try:
+                column = pa.array(values, pa.string(), from_pandas=True)
+                texts[index] = column, pc.unique(column.drop_null())
+            except (pa.ArrowException, TypeError, ValueError):  # objects that are not text
+                try:
+                    out[index] = None, list(pd.unique(values))
+                except TypeError:  # unhashable objects: left to `_rows_with_findings`
+                    out[index] = None, []
+        if texts and len(self._vouched):
+            distinct = pa.concat_arrays([d for _, d in texts.values()])
+            vouched = pc.is_in(distinct, value_set=self._vouched["value"])
+            self._taken.append(distinct.filter(vouched))
+            ends = list(accumulate(len(d) for _, d in texts.values()))
+            for (index, (column, _)), a, b in zip(texts.items(), [0, *ends[:-1]], ends, strict=True):
+                out[index] = (
+                    column,
+                    distinct.slice(a, b - a).filter(pc.invert(vouched.slice(a, b - a))).to_pylist(),
+                )
+        else:
+            out |= {index: (column, distinct.to_pylist()) for index, (column, distinct) in texts.items()}
+        return out
+
+    def _not_vouched(self, values: Iterable[str]) -> list[str]:
+        """Those of a few `values` (a file's strings) that are not vouched for: the values vouched
+        for are probed against them, not the other way round (Arrow hashes its value set at
+        each call: hashing millions for a handful would cost more than judging them)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = list(values)
+        if not values or not len(self._vouched):
+            return values
+        vouched = self._vouched["value"]
+        vouched = set(vouched.filter(pc.is_in(vouched, value_set=pa.array(values, pa.string()))).to_pylist())
+        return [v for v in values if v not in vouched]
+
+    def _judge(self, columns: Iterable[list]) -> None:
         """Judge the distinct strings of these columns not judged yet into the memo; when they are
         many, half of them in a forked worker (`forked.run_parts`) at the same time."""
-        import pandas as pd
-
         from publishing.privacy import forked
 
         todo: dict[str, None] = {}
-        for values in columns:
-            try:
-                distinct = pd.unique(values)
-            except TypeError:  # unhashable objects: left to `_rows_with_findings`
-                continue
+        for distinct in columns:
             todo.update((v, None) for v in distinct if type(v) is str and v not in self._memo)
         if (
             len(todo) < self._PARALLEL_MIN
@@ -496,31 +544,51 @@ class Gate:
         return tuple(sorted(self._scan(raw, plain=plain)))
 
     def forget(self) -> None:
-        """Drop the verdicts kept so far (between datasets: their values rarely repeat)."""
+        """Drop the verdicts kept so far and the values vouched for (between datasets: their
+        values rarely repeat)."""
         self._memo.clear()
         self._folds.clear()
+        self._vouched = clean_table([], [])
+        self._taken = []
 
-    def clean(self) -> list[tuple[str, str | None]]:
-        """Every value judged clean so far, with its folded reading (None where it is the value):
-        what `vouch` takes back in the next run."""
-        return [(v, self._folds.get(v)) for v, kinds in self._memo.items() if not kinds]
+    def clean(self):
+        """Every value judged clean so far, and every value vouched for that a frame scanned since
+        held, with its folded reading (null where it is the value): what `vouch` takes back in
+        the next run (an Arrow table: value, folded). A value vouched for that no frame holds any
+        more is not kept: the memory never outgrows one run."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-    def vouch(self, clean: list[tuple[str, str | None]], changed: Iterable[str]) -> int:
-        """Take values judged clean in the last run (`clean`) as clean, without judging them
-        again, but for those in whose folded reading a name of `changed` occurs: names that entered
-        or left the register or the organisations since, whose verdicts may differ today. The
-        caller makes sure this gate's rules are the last run's. Returns how many were taken."""
+        judged = [v for v, kinds in self._memo.items() if not kinds]
+        table = clean_table(judged, [self._folds.get(v) for v in judged])
+        if not self._taken:
+            return table
+        taken = pc.unique(pa.concat_arrays(self._taken))
+        taken = taken.filter(pc.invert(pc.is_in(taken, value_set=table["value"])))
+        folded = self._vouched["folded"].take(pc.index_in(taken, value_set=self._vouched["value"]))
+        return pa.concat_tables([table, pa.table({"value": taken, "folded": folded})])
+
+    def vouch(self, clean, changed: Iterable[str]) -> int:
+        """Take values judged clean in the last run (`clean`, as `clean()` gives them) as clean,
+        without judging them again, but for those in whose folded reading a name of `changed`
+        occurs: names that entered or left the register or the organisations since, whose
+        verdicts may differ today. The caller makes sure this gate's rules are the last run's.
+        Returns how many were taken."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         changed = _Lexicon(_name_key(n) for n in changed if isinstance(n, str))
-        texts = [fold if fold is not None else value for value, fold in clean]
-        touched: set[int] = set()
-        if changed.words:  # one pass over every text, joined: a name holds no line break
+        clean = clean.select(["value", "folded"]).combine_chunks()
+        if changed.words and len(clean):  # one pass over every text, joined: a name holds no line break
+            texts = pc.coalesce(clean["folded"], clean["value"]).to_pylist()
             starts = list(accumulate((len(t) + 1 for t in texts), initial=0))
-            joined = "\n".join(texts)
-            touched = {bisect_right(starts, a) - 1 for a, _ in changed.occurrences(joined)}
-        taken = {v: () for i, (v, _) in enumerate(clean) if i not in touched}
-        self._memo.update(taken)
-        self._folds.update((v, f) for i, (v, f) in enumerate(clean) if f is not None and i not in touched)
-        return len(taken)
+            touched = {bisect_right(starts, a) - 1 for a, _ in changed.occurrences("\n".join(texts))}
+            keep = np.ones(len(texts), dtype=bool)
+            keep[list(touched)] = False
+            clean = clean.filter(keep)
+        self._vouched = pa.concat_tables([self._vouched, clean]).combine_chunks()
+        return len(clean)
 
     def scan_file(self, path: Path) -> list[str]:
         """The kinds of personal data anywhere in a text file (csv, json, jsonld, md, html, js)."""
@@ -641,16 +709,23 @@ class Gate:
 
     # -- many values --
 
-    def _rows_with_findings(self, values) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """(row, kinds) of every row whose value has findings; distinct values scanned once."""
+    def _rows_with_findings(
+        self, values, column=None, distinct=None
+    ) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """(row, kinds) of every row whose value has findings; distinct values scanned once.
+        `column` and `distinct`: the values as Arrow, and those of them left to judge
+        (`_distinct`); without them every distinct value is looked at."""
         import numpy as np
         import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-        try:
-            distinct = pd.unique(values)
-        except TypeError:  # unhashable objects (lists, dicts): read as text
-            values = np.array([None if v is None else str(v) for v in values], dtype=object)
-            distinct = pd.unique(values)
+        if distinct is None or (column is None and not distinct):
+            try:
+                distinct = pd.unique(values)
+            except TypeError:  # unhashable objects (lists, dicts): read as text
+                values = np.array([None if v is None else str(v) for v in values], dtype=object)
+                distinct = pd.unique(values)
         bad: dict[Any, tuple[str, ...]] = {}
         for value in distinct:
             if value is not None:
@@ -660,7 +735,12 @@ class Gate:
                     bad[value] = kinds
         if not bad:
             return
-        for row in np.flatnonzero(pd.Series(values, dtype=object).isin(list(bad)).to_numpy()):
+        if column is not None:
+            hits = pc.is_in(column, value_set=pa.array(list(bad), pa.string()))
+            rows = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
+        else:
+            rows = np.flatnonzero(pd.Series(values, dtype=object).isin(list(bad)).to_numpy())
+        for row in rows:
             yield int(row), bad[values[row]]
 
     def _csv_kinds(self, text: str) -> set[str]:
@@ -672,13 +752,18 @@ class Gate:
         them all at once."""
         import pyarrow as pa
 
-        judged = pa.array([v for v, kinds in self._memo.items() if not kinds], pa.string())
+        judged = pa.concat_arrays(
+            [
+                pa.array([v for v, kinds in self._memo.items() if not kinds], pa.string()),
+                self._vouched["value"].combine_chunks(),
+            ]
+        )
         header, columns = _csv_columns(text, judged)
         kinds: set[str] = set()
         for numeric, cells in columns:
             for cell in cells:
                 kinds |= self._scan(cell, numbers_only=True) if numeric else set(self._kinds(cell))
-        for cell in header:
+        for cell in self._not_vouched(header):
             kinds.update(self._kinds(cell))
         return kinds
 
@@ -693,7 +778,7 @@ class Gate:
         numbers: set[str] = set()
         _walk_json(document, strings, numbers)
         kinds: set[str] = set()
-        for value in strings:
+        for value in self._not_vouched(strings):
             kinds.update(self._kinds(value))
         for value in numbers:
             kinds |= self._scan(value, numbers_only=True)
@@ -753,6 +838,14 @@ def _csv_columns(text: str, judged=None) -> tuple[list[str], list[tuple[bool, se
             cells.slice(a, b - a).filter(new.slice(a, b - a)) for a, b in zip([0, *ends], ends, strict=False)
         ]
     return header, [(n, set(c.to_pylist())) for n, c in zip(numeric, distinct, strict=True)]
+
+
+def clean_table(values: list, folded: list):
+    """Clean values and their folded readings (None where it is the value), as `Gate.clean`
+    gives them and `Gate.vouch` takes them."""
+    import pyarrow as pa
+
+    return pa.table({"value": pa.array(values, pa.string()), "folded": pa.array(folded, pa.string())})
 
 
 def _strings(series):

@@ -13,7 +13,9 @@ remembered (a new row's, a changed row's) is judged as always. A file that canno
 whose header is not its table's, is not used.
 
 Kept per open dataset under `staging/_vouched/` (values of prepared rows: never published),
-rewritten by each run with the clean values it judged or took: it never grows past one run.
+rewritten by each run with the clean values its rows and files held (judged or taken): a value
+no row holds any more leaves it, so it never grows past one run. Kept and matched as Arrow
+columns: a daily version's millions of values are taken back without becoming Python objects.
 """
 
 from __future__ import annotations
@@ -26,42 +28,29 @@ from publishing.privacy.remembered import changed_names, read_kept, write_kept
 FOLDER = "_vouched"
 
 
-def load(
-    staging_root: Path, dataset: str, people: list[str], organisations: list[str]
-) -> tuple[list[tuple[str, str | None]], set[str]]:
-    """The last run's clean values of `dataset` with their folded readings, and the names that
-    entered or left the register or the organisations since; nothing when the rules changed or
-    the files cannot be read."""
+def load(staging_root: Path, dataset: str, people: list[str], organisations: list[str]):
+    """The last run's clean values of `dataset` with their folded readings (`Gate.clean`'s
+    table), and the names that entered or left the register or the organisations since; no
+    values when the rules changed or the files cannot be read."""
     import pyarrow.parquet as pq
+
+    from publishing.privacy.gate import clean_table
 
     kept = read_kept(staging_root, FOLDER, dataset)
-    if kept is None:
-        return [], set()
-    try:
-        columns = pq.read_table(io.BytesIO(kept[1])).to_pydict()
-        clean = list(zip(columns["value"], columns["folded"], strict=True))
-    except (OSError, ValueError, KeyError, TypeError):
-        return [], set()
-    return clean, changed_names(kept[0], people, organisations)
+    if kept is not None:
+        try:
+            table = pq.read_table(io.BytesIO(kept[1]), columns=["value", "folded"])
+            if all(str(t) == "string" for t in table.schema.types):
+                return table, changed_names(kept[0], people, organisations)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return clean_table([], []), set()
 
 
-def save(
-    staging_root: Path,
-    dataset: str,
-    people: list[str],
-    organisations: list[str],
-    clean: list[tuple[str, str | None]],
-) -> None:
-    """This run's clean values of `dataset` (`Gate.clean`), with the register they were judged
-    under (an internal file: written by pyarrow)."""
-    import pyarrow as pa
+def save(staging_root: Path, dataset: str, people: list[str], organisations: list[str], clean) -> None:
+    """This run's clean values of `dataset` (`Gate.clean`'s table), with the register they were
+    judged under (an internal file: written by pyarrow)."""
     import pyarrow.parquet as pq
 
-    table = pa.table(
-        {
-            "value": pa.array([v for v, _ in clean], pa.string()),
-            "folded": pa.array([f for _, f in clean], pa.string()),
-        }
-    )
     header = {"people": sorted(people), "organisations": sorted(organisations)}
-    write_kept(staging_root, FOLDER, dataset, lambda path: pq.write_table(table, path), header)
+    write_kept(staging_root, FOLDER, dataset, lambda path: pq.write_table(clean, path), header)

@@ -111,3 +111,30 @@ def test_a_damaged_memory_is_not_taken_and_stops_nothing(tmp_path, damage):
         table.with_suffix(".json").unlink()
     second, taken = day(tmp_path, ["司马光明"])
     assert taken == 0 and second == fresh(["司马光明"])
+
+
+def kept_values(tmp_path) -> set[str]:
+    import pyarrow.parquet as pq
+
+    return set(pq.read_table(tmp_path / vouched.FOLDER / "penalties.parquet")["value"].to_pylist())
+
+
+def test_a_value_no_row_holds_any_more_is_not_kept(tmp_path):
+    """The memory is what the last run's rows held: a record that left takes its values along."""
+    day(tmp_path, [], texts=["未按规定公示年度报告", "逾期未改正"])
+    assert {"未按规定公示年度报告", "逾期未改正"} <= kept_values(tmp_path)
+    _, taken = day(tmp_path, [], texts=["未按规定公示年度报告"])
+    assert taken == 4  # two texts, two ids
+    assert kept_values(tmp_path) == {"未按规定公示年度报告", "pen-0"}
+
+
+def test_a_column_of_objects_that_are_not_text_is_judged_as_a_fresh_gate_judges_it(tmp_path):
+    """Hand-written: numbers, a Decimal, a list and a phone in one column of objects (a writer's
+    column Arrow cannot read as text) beside values vouched for."""
+    from decimal import Decimal
+
+    texts = ["未按规定公示年度报告", 13812345678, Decimal("0431.88886666"), ["张伟"], "已整改", None]
+    day(tmp_path, ["张伟"], texts=texts)
+    second, taken = day(tmp_path, ["张伟"], texts=texts)
+    assert taken > 0 and second == fresh(["张伟"], texts=texts)
+    assert records(second) == {"pen-1", "pen-2", "pen-3"}
