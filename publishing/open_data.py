@@ -194,12 +194,18 @@ def prepared_rows(frame, digests, keep: list[str], meta: dict, known, opened: Op
     """`_desensitised` for the rows whose last outcome `memory` cannot give (a
     `publishing.privacy.remembered.Remembered`), the others as they were: the rows that may be
     opened, in the frame's order; the rows kept back, each with its reason; and every row's
-    outcome (its prepared columns, its digest, the detection copies of its texts), to remember."""
+    outcome (its prepared columns, its digest, the detection copies of its texts), to remember
+    (an Arrow table: the remembered rows are taken as they were read, never made Python
+    objects but for those published)."""
+    import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     from publishing.privacy import remembered as r
 
-    hit = memory.reusable(digests)
+    schema = r.schema(frame, keep)
+    hit = memory.reusable(digests, schema)
     fresh = frame[~hit]
     out, kept_back, copies = _desensitised(fresh, keep, meta, known, opened)
     outcome = pd.Series(r.LEAVE, index=fresh.index, dtype=object)
@@ -207,20 +213,26 @@ def prepared_rows(frame, digests, keep: list[str], meta: dict, known, opened: Op
     outcome[list(kept_back)] = r.WITHHOLD
     reasons = pd.DataFrame(list(kept_back.values()), index=list(kept_back), columns=[r.COLUMN, r.KIND])
     rows = out.join(pd.DataFrame({r.OUTCOME: outcome, r.COPIES: copies}), how="right").join(reasons)
-    if hit.any():
-        rows = pd.concat([memory.rows(digests[hit]), rows] if len(rows) else [memory.rows(digests[hit])])
-    rows = rows.sort_index()
-    rows[r.DIGEST] = digests
-    published = rows[r.OUTCOME] == r.PUBLISH
-    out = rows.loc[published, keep].astype(frame[keep].dtypes.to_dict()).reset_index(drop=True)
-    held = rows[rows[r.OUTCOME] == r.WITHHOLD]
+    rows[r.DIGEST] = digests[~hit]
+    table = pa.Table.from_pandas(rows[schema.names], schema=schema, preserve_index=False)
+    if hit.any():  # the remembered rows first, then every row back in the frame's order
+        order = np.argsort(np.concatenate([np.flatnonzero(hit), np.flatnonzero(~hit)]), kind="stable")
+        table = pa.concat_tables([memory.rows(hit), table]).take(order)
+    outcomes = table[r.OUTCOME]
+    out = table.filter(pc.equal(outcomes, r.PUBLISH)).select(keep).to_pandas()
+    out = out.astype(frame[keep].dtypes.to_dict())
+    held = pc.equal(outcomes, r.WITHHOLD)
+    reasons = table.filter(held).select([r.COLUMN, r.KIND]).to_pydict()
     withheld = [
         {"record": record, "column": column, "kind": kind}
         for record, column, kind in zip(
-            frame.loc[held.index, "record_id"], held[r.COLUMN], held[r.KIND], strict=True
+            frame["record_id"].to_numpy()[np.flatnonzero(held.to_numpy(zero_copy_only=False))],
+            reasons[r.COLUMN],
+            reasons[r.KIND],
+            strict=True,
         )
     ]
-    return out, withheld, rows
+    return out, withheld, table
 
 
 def _desensitised(frame, keep: list[str], meta: dict, known, opened: Opened):

@@ -48,31 +48,54 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
+def schema(frame, keep: list[str]):
+    """The columns remembered of a model's rows: the published ones as the frame holds them
+    (text as strings), then the outcome's. A memory of other columns is not reused."""
+    import pyarrow as pa
+
+    def arrow_type(column):
+        if frame[column].dtype == object:
+            return pa.string()
+        return pa.Schema.from_pandas(frame[[column]].iloc[:0], preserve_index=False).field(column).type
+
+    fields = [pa.field(c, arrow_type(c)) for c in keep]
+    return pa.schema(fields + [pa.field(c, pa.string()) for c in (OUTCOME, COPIES, COLUMN, KIND, DIGEST)])
+
+
 class Remembered:
-    """The last run's rows of one dataset (`table`, indexed by digest), and `delta`: the names
-    whose rows must be prepared again."""
+    """The last run's rows of one dataset (`table`, Arrow, with their digests), and `delta`: the
+    names whose rows must be prepared again."""
 
     def __init__(self, table=None, delta: KnownPeople | None = None):
         self._table = table
         self._delta = delta
+        self._positions = None
         self.reused = 0
 
-    def reusable(self, digests):
-        """Per row (a Series of digests), whether the last run's outcome holds today."""
+    def reusable(self, digests, schema):
+        """Per row (a Series of digests), whether the last run's outcome holds today; nothing
+        when the memory's columns are not `schema`."""
         import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-        if self._table is None:
+        if self._table is None or not self._table.schema.equals(schema):
             return np.zeros(len(digests), dtype=bool)
-        hit = self._table.index.get_indexer(digests) >= 0
+        today = pa.array(digests.to_numpy(dtype=object), pa.string())
+        self._positions = pc.index_in(today, value_set=self._table[DIGEST])
+        hit = self._positions.is_valid().to_numpy(zero_copy_only=False)
         if self._delta is not None and hit.any():
-            copies = self._table[COPIES].reindex(digests[hit]).to_numpy()
+            copies = self._table[COPIES].take(self._positions.filter(pa.array(hit))).to_pylist()
             hit[hit] = [not (c and self._delta.occurs_in(c)) for c in copies]
         self.reused = int(hit.sum())
         return hit
 
-    def rows(self, digests):
-        """The remembered rows of these digests, indexed as `digests` is."""
-        return self._table.reindex(digests.to_numpy()).set_axis(digests.index)
+    def rows(self, hit):
+        """The remembered rows of the rows `hit` marks (of the digests `reusable` was given), in
+        their order."""
+        import pyarrow as pa
+
+        return self._table.take(self._positions.filter(pa.array(hit)))
 
 
 def read_kept(staging_root: Path, folder: str, dataset: str) -> tuple[dict, bytes] | None:
@@ -116,16 +139,18 @@ def load(
 ) -> Remembered:
     """The last run's rows of `dataset` that may hold under today's register; an empty memory
     when there are none, the rules or the context changed, or the files cannot be read."""
-    import pandas as pd
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
     kept = read_kept(staging_root, FOLDER, dataset)
     if kept is None or kept[0].get("context") != context:
         return Remembered()
     try:
-        rows = pd.read_parquet(io.BytesIO(kept[1])).set_index(DIGEST)
+        rows = pq.read_table(io.BytesIO(kept[1])).replace_schema_metadata(None)
+        # a model that held a row twice: which one is not known
+        if pc.count_distinct(rows[DIGEST], mode="all").as_py() != rows.num_rows:
+            return Remembered()
     except (OSError, ValueError, KeyError, TypeError):
-        return Remembered()
-    if not rows.index.is_unique:  # a model that held a row twice: which one is not known
         return Remembered()
     changed = changed_names(kept[0], people, organisations)
     return Remembered(rows, KnownPeople(changed) if changed else None)
@@ -134,14 +159,10 @@ def load(
 def save(
     staging_root: Path, dataset: str, context: dict, people: list[str], organisations: list[str], rows
 ) -> None:
-    """This run's rows of `dataset` (with `DIGEST`), with the register, rules and context they
-    were prepared under. An internal file, never published: written by pyarrow (fastparquet
-    writes what leaves the platform)."""
+    """This run's rows of `dataset` (`prepared_rows`' Arrow table, with `DIGEST`), with the
+    register, rules and context they were prepared under. An internal file, never published:
+    written by pyarrow (fastparquet writes what leaves the platform)."""
+    import pyarrow.parquet as pq
+
     header = {"context": context, "people": sorted(people), "organisations": sorted(organisations)}
-    write_kept(
-        staging_root,
-        FOLDER,
-        dataset,
-        lambda path: rows.to_parquet(path, index=False, engine="pyarrow"),
-        header,
-    )
+    write_kept(staging_root, FOLDER, dataset, lambda path: pq.write_table(rows, path), header)

@@ -204,3 +204,23 @@ def test_a_damaged_memory_is_not_reused_and_stops_nothing(tmp_path, damage):
     second, reused = day(tmp_path, ["司马光明"])
     assert reused == 0
     same(second, fresh(tmp_path, ["司马光明"]))
+
+
+def test_a_memory_of_other_columns_is_not_reused_and_stops_nothing(tmp_path):
+    """A memory whose header is its table's but whose columns are not today's: here the reason
+    column without a type, as a writer that inferred types left it where no row was withheld."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    day(tmp_path, [])
+    table = tmp_path / remembered.FOLDER / "penalties.parquet"
+    rows = pq.read_table(table)
+    rows = rows.set_column(rows.schema.get_field_index("_kind"), "_kind", pa.nulls(len(rows)))
+    header = json.loads(table.with_suffix(".json").read_text(encoding="utf-8"))
+    kept = {key: header[key] for key in ("context", "people", "organisations")}
+    remembered.write_kept(tmp_path, remembered.FOLDER, "penalties", lambda p: pq.write_table(rows, p), kept)
+    second, reused = day(tmp_path, ["司马光明"])
+    assert reused == 0
+    same(second, fresh(tmp_path, ["司马光明"]))
