@@ -139,6 +139,38 @@ def read_model(cfg: RunConfig, model: str, digest: str | None = None):
         return con.sql(f"select *{extra} from main.{model} m").df()
 
 
+def read_model_rows(cfg: RunConfig, model: str, digest: str | None = None):
+    """A built model's rows as an Arrow table (DuckDB's types), as `read_model` reads them:
+    nothing is made a Python object until a caller asks (`as_frame`)."""
+    import duckdb
+
+    extra = f", sha256(to_json(m)) as {digest}" if digest else ""
+    with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
+        return con.sql(f"select *{extra} from main.{model} m").fetch_arrow_table()
+
+
+def as_frame(rows):
+    """Arrow rows of a model as the DataFrame `read_model` gives (DuckDB's conversion: decimals
+    as floats, dates as datetime64). Some of a model's rows may not take all of the model's
+    dtypes (`frame_dtypes`)."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        return con.from_arrow(rows).df()
+
+
+def frame_dtypes(rows) -> dict:
+    """The dtypes `read_model` gives all of these rows, without converting their text: a
+    column's can depend on its NULLs (int32 without, Int32 with)."""
+    import numpy as np
+    import pyarrow as pa
+
+    texts = {f.name for f in rows.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)}
+    others = rows.drop_columns(list(texts))
+    dtypes = as_frame(others).dtypes.to_dict() if others.num_columns else {}
+    return {name: np.dtype(object) if name in texts else dtypes[name] for name in rows.column_names}
+
+
 def column_meta(cfg: RunConfig, model: str) -> dict[str, dict]:
     """Each column's `meta` of a model, from the manifest of the last build (the one declaration)."""
     manifest = json.loads((cfg.dbt_target / "manifest.json").read_text(encoding="utf-8"))

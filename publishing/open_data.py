@@ -127,8 +127,8 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
 
     version = version_id(cfg, run_id)
     open_models = declared.open_models()
-    frames = {model: warehouse.read_model(cfg, model, digest=remembered.DIGEST) for model in open_models}
-    people, organisations = known_subjects(cfg, frames.values())
+    tables = {model: warehouse.read_model_rows(cfg, model, remembered.DIGEST) for model in open_models}
+    people, organisations = known_subjects(cfg, tables.values())
     known = KnownPeople(people, organisations)
     # Beside the version folders, never inside one: what is inside a version folder is published.
     known_file = cfg.staging_root / safe_name(run_id) / "_known_people.json"
@@ -138,20 +138,21 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     )
     staged = []
     for model, dataset in open_models.items():
-        frame = frames[model]
-        digests = frame.pop(remembered.DIGEST)
+        rows = tables[model]
+        digests = rows[remembered.DIGEST].combine_chunks()
+        rows = rows.drop_columns([remembered.DIGEST])
         meta = warehouse.column_meta(cfg, model)
         opened = opened_subjects(cfg.profile, dataset)
-        keep = [c for c in frame.columns if published_column(meta.get(c, {}).get("privacy"), opened)]
+        keep = [c for c in rows.column_names if published_column(meta.get(c, {}).get("privacy"), opened)]
         # the last run's rows that hold under today's register and rules are reused
         context = {
-            "columns": {c: str(t) for c, t in frame.dtypes.items()},
+            "columns": {c: str(t) for c, t in warehouse.frame_dtypes(rows).items()},
             "published": {c: meta[c]["privacy"] for c in keep},
             "opened": list(opened),
         }
         memory = remembered.load(cfg.staging_root, dataset, context, people, organisations)
-        out, withheld, rows = prepared_rows(frame, digests, keep, meta, known, opened, memory)
-        remembered.save(cfg.staging_root, dataset, context, people, organisations, rows)
+        out, withheld, outcomes = prepared_rows(rows, digests, keep, meta, known, opened, memory)
+        remembered.save(cfg.staging_root, dataset, context, people, organisations, outcomes)
         folder = cfg.staging_root / safe_name(run_id) / dataset / version
         # The gate starts from these rows, so that a retried check withholds the same rows again;
         # the version's files are written once, by the check, from the rows it passed.
@@ -165,7 +166,7 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
                 str(folder),
                 len(out),
                 {c: meta.get(c, {}) for c in keep},
-                [c for c in frame.columns if c not in keep],
+                [c for c in rows.column_names if c not in keep],
                 withheld,
                 str(prepared),
                 str(known_file),
@@ -190,46 +191,46 @@ def write_version(
     write_metadata(folder, dataset, version, as_of, frame, columns)
 
 
-def prepared_rows(frame, digests, keep: list[str], meta: dict, known, opened: Opened, memory):
-    """`_desensitised` for the rows whose last outcome `memory` cannot give (a
+def prepared_rows(rows, digests, keep: list[str], meta: dict, known, opened: Opened, memory):
+    """`_desensitised` for the rows (a model's, as Arrow: `creditlake.warehouse.read_model_rows`;
+    `digests` beside them) whose last outcome `memory` cannot give (a
     `publishing.privacy.remembered.Remembered`), the others as they were: the rows that may be
-    opened, in the frame's order; the rows kept back, each with its reason; and every row's
+    opened, in the model's order; the rows kept back, each with its reason; and every row's
     outcome (its prepared columns, its digest, the detection copies of its texts), to remember
-    (an Arrow table: the remembered rows are taken as they were read, never made Python
-    objects but for those published)."""
+    (an Arrow table). Only the rows prepared again and the rows published become Python
+    objects: a daily run takes nearly all of them from memory."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from creditlake import warehouse
     from publishing.privacy import remembered as r
 
-    schema = r.schema(frame, keep)
+    dtypes = warehouse.frame_dtypes(rows)
+    schema = r.schema(dtypes, keep)
     hit = memory.reusable(digests, schema)
-    fresh = frame[~hit]
+    fresh = warehouse.as_frame(rows.filter(pa.array(~hit))).set_axis(np.flatnonzero(~hit))
     out, kept_back, copies = _desensitised(fresh, keep, meta, known, opened)
     outcome = pd.Series(r.LEAVE, index=fresh.index, dtype=object)
     outcome[out.index] = r.PUBLISH
     outcome[list(kept_back)] = r.WITHHOLD
     reasons = pd.DataFrame(list(kept_back.values()), index=list(kept_back), columns=[r.COLUMN, r.KIND])
-    rows = out.join(pd.DataFrame({r.OUTCOME: outcome, r.COPIES: copies}), how="right").join(reasons)
-    rows[r.DIGEST] = digests[~hit]
-    table = pa.Table.from_pandas(rows[schema.names], schema=schema, preserve_index=False)
-    if hit.any():  # the remembered rows first, then every row back in the frame's order
+    prepared = out.join(pd.DataFrame({r.OUTCOME: outcome, r.COPIES: copies}), how="right").join(reasons)
+    prepared[r.DIGEST] = digests.filter(pa.array(~hit)).to_numpy(zero_copy_only=False)
+    table = pa.Table.from_pandas(prepared[schema.names], schema=schema, preserve_index=False)
+    if hit.any():  # the remembered rows first, then every row back in the model's order
         order = np.argsort(np.concatenate([np.flatnonzero(hit), np.flatnonzero(~hit)]), kind="stable")
         table = pa.concat_tables([memory.rows(hit), table]).take(order)
     outcomes = table[r.OUTCOME]
     out = table.filter(pc.equal(outcomes, r.PUBLISH)).select(keep).to_pandas()
-    out = out.astype(frame[keep].dtypes.to_dict())
+    out = out.astype({c: dtypes[c] for c in keep})
     held = pc.equal(outcomes, r.WITHHOLD)
     reasons = table.filter(held).select([r.COLUMN, r.KIND]).to_pydict()
     withheld = [
         {"record": record, "column": column, "kind": kind}
         for record, column, kind in zip(
-            frame["record_id"].to_numpy()[np.flatnonzero(held.to_numpy(zero_copy_only=False))],
-            reasons[r.COLUMN],
-            reasons[r.KIND],
-            strict=True,
+            rows["record_id"].filter(held).to_pylist(), reasons[r.COLUMN], reasons[r.KIND], strict=True
         )
     ]
     return out, withheld, table
@@ -397,7 +398,7 @@ def _named_after_person(frame, names, known, copies=None):
 ORGANISATION_COLUMNS = ("authority", "provider", "court")
 
 
-def known_subjects(cfg: RunConfig, frames=()) -> tuple[list[str], list[str]]:
+def known_subjects(cfg: RunConfig, tables=()) -> tuple[list[str], list[str]]:
     """Every natural person's name the warehouse knows, and every organisation's name a person's
     name may stand inside.
 
@@ -408,6 +409,7 @@ def known_subjects(cfg: RunConfig, frames=()) -> tuple[list[str], list[str]]:
     authorities and courts of the published models, but only names with an organisation's
     form that are no person's name (`publishing.privacy.subjects.organisations`)."""
     import duckdb
+    import pyarrow.compute as pc
 
     from publishing.privacy import subjects
 
@@ -420,10 +422,10 @@ def known_subjects(cfg: RunConfig, frames=()) -> tuple[list[str], list[str]]:
         rows = con.sql(f"select distinct name, person from ({sql}) where name is not null").fetchall()
     people = sorted({n.strip() for n, person in rows if person and n.strip() and "*" not in n})
     candidates = {n.strip() for n, person in rows if not person and n.strip()}
-    for frame in frames:
+    for table in tables:  # the published models' rows, as Arrow
         for column in ORGANISATION_COLUMNS:
-            if column in frame:  # a few hundred authorities over a million rows: each once
-                distinct = frame[column].dropna().unique()
+            if column in table.column_names:  # a few hundred authorities over a million rows: each once
+                distinct = pc.unique(table[column]).to_pylist()
                 candidates.update(v.strip() for v in distinct if isinstance(v, str) and v.strip())
     return people, subjects.organisations(candidates, people)
 

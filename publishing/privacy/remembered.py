@@ -48,17 +48,19 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def schema(frame, keep: list[str]):
-    """The columns remembered of a model's rows: the published ones as the frame holds them
-    (text as strings), then the outcome's. A memory of other columns is not reused."""
+def schema(dtypes: dict, keep: list[str]):
+    """The columns remembered of a model's rows: the published ones as its frame holds them
+    (`dtypes`; text as strings), then the outcome's. A memory of other columns is not reused."""
+    import pandas as pd
     import pyarrow as pa
 
-    def arrow_type(column):
-        if frame[column].dtype == object:
+    def arrow_type(dtype):
+        if pd.api.types.is_object_dtype(dtype):
             return pa.string()
-        return pa.Schema.from_pandas(frame[[column]].iloc[:0], preserve_index=False).field(column).type
+        empty = pd.DataFrame({"c": pd.Series([], dtype=dtype)})
+        return pa.Schema.from_pandas(empty, preserve_index=False).field("c").type
 
-    fields = [pa.field(c, arrow_type(c)) for c in keep]
+    fields = [pa.field(c, arrow_type(dtypes[c])) for c in keep]
     return pa.schema(fields + [pa.field(c, pa.string()) for c in (OUTCOME, COPIES, COLUMN, KIND, DIGEST)])
 
 
@@ -73,16 +75,15 @@ class Remembered:
         self.reused = 0
 
     def reusable(self, digests, schema):
-        """Per row (a Series of digests), whether the last run's outcome holds today; nothing
-        when the memory's columns are not `schema`."""
+        """Per row (an Arrow array of digests), whether the last run's outcome holds today;
+        nothing when the memory's columns are not `schema`."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         if self._table is None or not self._table.schema.equals(schema):
             return np.zeros(len(digests), dtype=bool)
-        today = pa.array(digests.to_numpy(dtype=object), pa.string())
-        self._positions = pc.index_in(today, value_set=self._table[DIGEST])
+        self._positions = pc.index_in(digests, value_set=self._table[DIGEST])
         hit = self._positions.is_valid().to_numpy(zero_copy_only=False)
         if self._delta is not None and hit.any():
             copies = self._table[COPIES].take(self._positions.filter(pa.array(hit))).to_pylist()

@@ -33,7 +33,9 @@ ROWS = [
 ]
 COLUMNS = ["record_id", "subject_type", "subject_name", "violation_facts", "legal_representative"]
 FRAME = pd.DataFrame(ROWS, columns=COLUMNS).assign(
-    subject_uscc=["91220101MA0000001X"] * 7 + ["92220101MA0000008Y"], authority="长春市市场监督管理局"
+    subject_uscc=["91220101MA0000001X"] * 7 + ["92220101MA0000008Y"],
+    authority="长春市市场监督管理局",
+    under_objection=False,
 )
 PRIVACY = {
     "record_id": "public",
@@ -43,6 +45,7 @@ PRIVACY = {
     "violation_facts": "free_text",
     "legal_representative": "personal_name",
     "authority": "public",
+    "under_objection": "public",
 }
 META = {c: {"privacy": p} for c, p in PRIVACY.items()}
 OPENED = open_data.Opened(organisations=True, persons=False)
@@ -51,30 +54,30 @@ CONTEXT = {"published": {c: PRIVACY[c] for c in KEEP}, "opened": list(OPENED)}
 
 
 def read(tmp_path, frame):
-    """`frame` and its rows' digests, as prepare reads a model from the warehouse."""
+    """`frame`'s rows and their digests, as prepare reads a model from the warehouse."""
     database = tmp_path / "warehouse.duckdb"
     database.unlink(missing_ok=True)
     with duckdb.connect(str(database)) as con:
         con.sql("create table pub_open__penalties as select * from frame")
-    read = warehouse.read_model(SimpleNamespace(warehouse=database), "pub_open__penalties", "_digest")
-    return read, read.pop("_digest")
+    rows = warehouse.read_model_rows(SimpleNamespace(warehouse=database), "pub_open__penalties", "_digest")
+    return rows.drop_columns(["_digest"]), rows["_digest"].combine_chunks()
 
 
 def day(tmp_path, people, organisations=(), frame=FRAME, context=CONTEXT):
     """One run: the memory left by the day before, the rows prepared, the memory kept."""
-    frame, digests = read(tmp_path, frame)
+    rows, digests = read(tmp_path, frame)
     memory = remembered.load(tmp_path, "penalties", context, list(people), list(organisations))
     known = KnownPeople(people, organisations)
-    out, withheld, rows = open_data.prepared_rows(frame, digests, KEEP, META, known, OPENED, memory)
-    remembered.save(tmp_path, "penalties", context, list(people), list(organisations), rows)
+    out, withheld, outcomes = open_data.prepared_rows(rows, digests, KEEP, META, known, OPENED, memory)
+    remembered.save(tmp_path, "penalties", context, list(people), list(organisations), outcomes)
     return (out, withheld), memory.reused
 
 
 def fresh(tmp_path, people, organisations=(), frame=FRAME):
-    frame, digests = read(tmp_path, frame)
+    rows, digests = read(tmp_path, frame)
     known = KnownPeople(people, organisations)
     out, withheld, _ = open_data.prepared_rows(
-        frame, digests, KEEP, META, known, OPENED, remembered.Remembered()
+        rows, digests, KEEP, META, known, OPENED, remembered.Remembered()
     )
     return out, withheld
 
@@ -224,3 +227,16 @@ def test_a_memory_of_other_columns_is_not_reused_and_stops_nothing(tmp_path):
     second, reused = day(tmp_path, ["司马光明"])
     assert reused == 0
     same(second, fresh(tmp_path, ["司马光明"]))
+
+
+def test_rows_prepared_again_take_the_whole_model_s_types(tmp_path):
+    """An objection mark unknown on one remembered row (a NULL: the model's column reads as a
+    nullable boolean) and a new row without one: the rows published are typed as a fresh run
+    types them, whichever of them were prepared again."""
+    unknown = FRAME.astype({"under_objection": object})
+    unknown.loc[0, "under_objection"] = None
+    day(tmp_path, [], frame=unknown)
+    grown = pd.concat([unknown, FRAME.iloc[[4]].assign(record_id="r9")], ignore_index=True)
+    second, reused = day(tmp_path, [], frame=grown)
+    assert reused == len(ROWS) and str(second[0]["under_objection"].dtype) == "boolean"
+    same(second, fresh(tmp_path, [], frame=grown))
