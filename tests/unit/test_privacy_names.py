@@ -319,6 +319,16 @@ def test_the_register_reads_names_as_the_text_is_read():
     assert known(register, "偿还艾力吐尔逊借款") == ["艾力吐尔逊"]  # no dot
 
 
+@pytest.mark.parametrize("dot", list("·•・.‧∙⋅"))
+def test_a_registered_name_occurs_with_any_middle_dot_and_none_else(dot):
+    """Whether a text needs preparing again (`publishing.privacy.remembered`) asks `occurs_in`:
+    every look-alike of the middle dot is the register's own, and a dot alone names no one."""
+    register = KnownPeople(["艾力·吐尔逊"])
+    assert register.occurs_in(f"偿还艾力{dot}吐尔逊借款")
+    assert known(register, f"偿还艾力{dot}吐尔逊借款") == [f"艾力{dot}吐尔逊"]
+    assert not register.occurs_in(f"偿还艾力{dot}买买提借款")
+
+
 # --- the record's own names -----------------------------------------------------------------------
 
 
