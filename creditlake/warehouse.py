@@ -146,7 +146,7 @@ def read_model_rows(cfg: RunConfig, model: str, digest: str | None = None):
 
     extra = f", sha256(to_json(m)) as {digest}" if digest else ""
     with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
-        return con.sql(f"select *{extra} from main.{model} m").fetch_arrow_table()
+        return con.sql(f"select *{extra} from main.{model} m").to_arrow_table()
 
 
 def as_frame(rows):
