@@ -38,6 +38,7 @@ them: `publishing.privacy.vouched` keeps them, and drops them all when any detec
 
 from __future__ import annotations
 
+import codecs
 import csv
 import html
 import importlib.util
@@ -593,11 +594,12 @@ class Gate:
     def scan_file(self, path: Path) -> list[str]:
         """The kinds of personal data anywhere in a text file (csv, json, jsonld, md, html, js)."""
         path = Path(path)
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
         suffix = path.suffix.lower()
         if suffix == ".csv":
-            kinds = self._csv_kinds(text)
-        elif suffix in (".json", ".jsonld", ".geojson"):
+            return sorted(self._csv_kinds(data))  # parsed from the bytes: a version's CSV is large
+        text = data.decode("utf-8", errors="replace")
+        if suffix in (".json", ".jsonld", ".geojson"):
             kinds = self._json_kinds(text)
         elif suffix in (".html", ".htm"):
             # What a reader sees (entities decoded, tags as spaces) and what the markup holds.
@@ -743,7 +745,7 @@ class Gate:
         for row in rows:
             yield int(row), bad[values[row]]
 
-    def _csv_kinds(self, text: str) -> set[str]:
+    def _csv_kinds(self, data: bytes) -> set[str]:
         """Cell by cell (a row's last number does not join the next row's first). A column of
         plain numbers is a numeric column, as scan_frame skips them: there only the personal
         shapes are looked for (a fine of 1200000 yuan is not personal data, a mobile is). A cell
@@ -758,7 +760,7 @@ class Gate:
                 self._vouched["value"].combine_chunks(),
             ]
         )
-        header, columns = _csv_columns(text, judged)
+        header, columns = _csv_columns(data, judged)
         kinds: set[str] = set()
         for numeric, cells in columns:
             for cell in cells:
@@ -789,21 +791,23 @@ _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _PLAIN_NUMBER_RE2 = f"^(?:{_PLAIN_NUMBER.pattern})$"  # the same, for Arrow (whole cell)
 
 
-def _csv_columns(text: str, judged=None) -> tuple[list[str], list[tuple[bool, set[str]]]]:
+def _csv_columns(data: bytes, judged=None) -> tuple[list[str], list[tuple[bool, set[str]]]]:
     """A CSV's header cells, and per column below it: whether its cells are all plain numbers
     (`_PLAIN_NUMBER`, blank cells aside), and its distinct cells that are not blank and not in
     `judged` (an Arrow array of strings). A short row has no cells in the columns it lacks.
-    Parsed by Arrow, every cell as text (1M rows: seconds, not tens); a file Arrow cannot parse
-    (rows of uneven width...) by the csv module."""
+    Parsed by Arrow from the file's bytes, every cell as text (1M rows: seconds, not tens); a
+    file Arrow cannot parse (rows of uneven width, bytes that are not UTF-8...) by the csv
+    module, from the text as decoded with replacement characters."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from pyarrow import csv as arrow_csv
 
-    text = text.removeprefix("\ufeff")  # the BOM that lets Excel read UTF-8 is not a cell's
-    first = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
+    data = data.removeprefix(codecs.BOM_UTF8)  # the BOM that lets Excel read UTF-8 is not a cell's
+    line = data[: data.find(b"\n") + 1 or len(data)].decode("utf-8", errors="replace")
+    first = next(csv.reader(io.StringIO(line)), [])
     try:
         table = arrow_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(data),
             read_options=arrow_csv.ReadOptions(column_names=[f"c{i}" for i in range(len(first))]),
             parse_options=arrow_csv.ParseOptions(newlines_in_values=True),
             convert_options=arrow_csv.ConvertOptions(
@@ -813,7 +817,7 @@ def _csv_columns(text: str, judged=None) -> tuple[list[str], list[tuple[bool, se
             ),
         )
     except (pa.ArrowException, ValueError):
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8", errors="replace"))))
         width = max((len(r) for r in rows), default=0)
         cells = [{c for r in rows[1:] if i < len(r) and (c := r[i]).strip()} for i in range(width)]
         numeric = [bool(c) and all(_PLAIN_NUMBER.fullmatch(x.strip()) for x in c) for c in cells]

@@ -466,6 +466,23 @@ def test_scan_file_csv_json_html(gate, tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("data", "kinds"),
+    [
+        # hand-written bytes, as other writers leave them: a BOM and Windows line ends
+        (b"\xef\xbb\xbfid,note\r\nr1,\xe5\xb7\xb2\xe6\x95\xb4\xe6\x94\xb9\r\n", []),
+        ("\ufeffid,note\r\nr1,联系电话13812345678\r\n".encode(), ["mobile"]),
+        # bytes that are not UTF-8 around a phone (a GBK cell): read with replacement characters
+        (b"id,note\nr1,\xc1\xaa\xcf\xb5\xb5\xe7\xbb\xb013812345678\n", ["mobile"]),
+        ("id,note\nr1,已整改\rr2,张伟到场\r".encode(), ["known_name"]),  # old Mac line ends
+    ],
+)
+def test_a_csv_is_read_from_its_bytes_whatever_its_line_ends_and_encoding(gate, tmp_path, data, kinds):
+    path = tmp_path / "d.csv"
+    path.write_bytes(data)
+    assert gate.scan_file(path) == kinds
+
+
+@pytest.mark.parametrize(
     ("text", "kinds"),
     [
         ('id,note\nr1,"第一行\n联系电话13812345678"\n', ["mobile"]),  # a line break inside a cell
