@@ -463,16 +463,17 @@ class Gate:
         names = list(frame.columns)
         return [Finding(records[row], str(names[index]), kind) for row, index, kind in found]
 
-    def _distinct(self, strings: dict[int, Any]) -> dict[int, tuple[Any, list]]:
+    def _distinct(self, strings: dict[int, Any]) -> dict[int, tuple[Any, list | None]]:
         """Per column (`strings`: its values): its values as Arrow (None when they are not all
-        text), and its distinct values that are not vouched for: all that is left to judge in it.
-        One lookup over every column's distinct values: Arrow hashes the values vouched for
-        (millions) once per call."""
+        text), and its distinct values that are not vouched for: all that is left to judge in it
+        (None for unhashable objects: `_rows_with_findings` reads them as text). One lookup over
+        every column's distinct values: Arrow hashes the values vouched for (millions) once per
+        call."""
         import pandas as pd
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        out: dict[int, tuple[Any, list]] = {}
+        out: dict[int, tuple[Any, list | None]] = {}
         texts: dict[int, tuple[Any, Any]] = {}
         for index, values in strings.items():
             try:
@@ -481,8 +482,8 @@ class Gate:
             except (pa.ArrowException, TypeError, ValueError):  # objects that are not text
                 try:
                     out[index] = None, list(pd.unique(values))
-                except TypeError:  # unhashable objects: left to `_rows_with_findings`
-                    out[index] = None, []
+                except TypeError:  # unhashable objects
+                    out[index] = None, None
         if texts and len(self._vouched):
             distinct = pa.concat_arrays([d for _, d in texts.values()])
             vouched = pc.is_in(distinct, value_set=self._vouched["value"])
@@ -511,14 +512,14 @@ class Gate:
         vouched = set(vouched.filter(pc.is_in(vouched, value_set=pa.array(values, pa.string()))).to_pylist())
         return [v for v in values if v not in vouched]
 
-    def _judge(self, columns: Iterable[list]) -> None:
+    def _judge(self, columns: Iterable[list | None]) -> None:
         """Judge the distinct strings of these columns not judged yet into the memo; when they are
         many, half of them in a forked worker (`forked.run_parts`) at the same time."""
         from publishing.privacy import forked
 
         todo: dict[str, None] = {}
         for distinct in columns:
-            todo.update((v, None) for v in distinct if type(v) is str and v not in self._memo)
+            todo.update((v, None) for v in distinct or () if type(v) is str and v not in self._memo)
         if (
             len(todo) < self._PARALLEL_MIN
             or len(self._memo) + len(todo) > self._MEMO_LIMIT
@@ -722,7 +723,7 @@ class Gate:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if distinct is None or (column is None and not distinct):
+        if distinct is None:
             try:
                 distinct = pd.unique(values)
             except TypeError:  # unhashable objects (lists, dicts): read as text
