@@ -138,7 +138,7 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     )
     staged = []
     for model, dataset in open_models.items():
-        rows = tables[model]
+        rows = tables.pop(model)  # each model's rows freed once prepared
         digests = rows[remembered.DIGEST].combine_chunks()
         rows = rows.drop_columns([remembered.DIGEST])
         meta = warehouse.column_meta(cfg, model)
