@@ -192,6 +192,24 @@ def test_records_leaving_the_licence_scope_or_sharing_without_a_withdrawal_row_a
     ) == (True, [])
 
 
+def test_a_licence_that_held_nothing_receives_its_first_records_as_new(lake):
+    """An empty warehouse on the first day (a new platform, a licence whose scope nothing
+    matched): every licence's snapshot holds no record. The next day's records arrive as a
+    delta of new records, each in the state as sent by that delivery."""
+    lake.warehouse([])
+    first = by_licence(deliver(lake.cfg(), lake.registry(), "run-1", s3=None))[LIC_A]
+    assert (first["status"], first["kind"], first["records"]) == ("delivered", "snapshot", 0)
+    lake.warehouse(base_records())
+    a = by_licence(deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None))[LIC_A]
+    assert (a["status"], a["kind"], a["withdrawals"]) == ("delivered", "delta", 0)
+    folder = lake.cfg().feeds_root / A / LIC_A
+    upserts = read(folder / a["delivery_id"], "upserts.parquet")
+    assert a["upserts"] == a["records"] == len(upserts) > 0 and set(upserts["change"]) == {"new"}
+    state = read(folder / "_state", read_ledger(folder)[-1]["state"])
+    assert sorted(state["record_id"]) == sorted(upserts["record_id"])
+    assert set(state["delivery_id"]) == {a["delivery_id"]}
+
+
 def test_a_date_before_the_last_watermark_is_refused(lake):
     lake.warehouse(base_records())
     deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None)
