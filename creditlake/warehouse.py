@@ -134,9 +134,8 @@ def read_model(cfg: RunConfig, model: str, digest: str | None = None):
     the name of a column added with each row's sha256 (over its JSON: every column's value)."""
     import duckdb
 
-    extra = f", sha256(to_json(m)) as {digest}" if digest else ""
     with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
-        return con.sql(f"select *{extra} from main.{model} m").df()
+        return con.sql(_model_rows(model, digest)).df()
 
 
 def read_model_rows(cfg: RunConfig, model: str, digest: str | None = None):
@@ -144,9 +143,14 @@ def read_model_rows(cfg: RunConfig, model: str, digest: str | None = None):
     nothing is made a Python object until a caller asks (`as_frame`)."""
     import duckdb
 
-    extra = f", sha256(to_json(m)) as {digest}" if digest else ""
     with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
-        return con.sql(f"select *{extra} from main.{model} m").to_arrow_table()
+        return con.sql(_model_rows(model, digest)).to_arrow_table()
+
+
+def _model_rows(model: str, digest: str | None) -> str:
+    """The query of a model's rows, with each row's digest as `digest` when asked."""
+    extra = f", sha256(to_json(m)) as {digest}" if digest else ""
+    return f"select *{extra} from main.{model} m"
 
 
 def as_frame(rows):
