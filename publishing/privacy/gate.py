@@ -593,13 +593,15 @@ class Gate:
         return len(clean)
 
     def scan_file(self, path: Path) -> list[str]:
-        """The kinds of personal data anywhere in a text file (csv, json, jsonld, md, html, js)."""
+        """The kinds of personal data anywhere in a text file (csv, json, jsonld, md, html, js).
+        A file that is not UTF-8 is read with replacement characters, which may be where a name
+        was (GBK bytes): it is a finding of its own (`not_utf8`), whatever else is found."""
         path = Path(path)
         data = path.read_bytes()
         suffix = path.suffix.lower()
         if suffix == ".csv":
             return sorted(self._csv_kinds(data))  # parsed from the bytes: a version's CSV is large
-        text = data.decode("utf-8", errors="replace")
+        text, utf8 = _decoded(data)
         if suffix in (".json", ".jsonld", ".geojson"):
             kinds = self._json_kinds(text)
         elif suffix in (".html", ".htm"):
@@ -610,7 +612,7 @@ class Gate:
             kinds = self._scan(text) | self._scan(_unescape_js(text))
         else:
             kinds = self._scan(text)  # a whole file: not kept in the memo of values
-        return sorted(kinds)
+        return sorted(kinds if utf8 else kinds | {"not_utf8"})
 
     # -- one value --
 
@@ -761,8 +763,8 @@ class Gate:
                 self._vouched["value"].combine_chunks(),
             ]
         )
-        header, columns = _csv_columns(data, judged)
-        kinds: set[str] = set()
+        header, columns, utf8 = _csv_columns(data, judged)
+        kinds: set[str] = set() if utf8 else {"not_utf8"}
         for numeric, cells in columns:
             for cell in cells:
                 kinds |= self._scan(cell, numbers_only=True) if numeric else set(self._kinds(cell))
@@ -792,13 +794,14 @@ _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _PLAIN_NUMBER_RE2 = f"^(?:{_PLAIN_NUMBER.pattern})$"  # the same, for Arrow (whole cell)
 
 
-def _csv_columns(data: bytes, judged=None) -> tuple[list[str], list[tuple[bool, set[str]]]]:
-    """A CSV's header cells, and per column below it: whether its cells are all plain numbers
-    (`_PLAIN_NUMBER`, blank cells aside), and its distinct cells that are not blank and not in
-    `judged` (an Arrow array of strings). A short row has no cells in the columns it lacks.
-    Parsed by Arrow from the file's bytes, every cell as text (1M rows: seconds, not tens); a
-    file Arrow cannot parse (rows of uneven width, bytes that are not UTF-8...) by the csv
-    module, from the text as decoded with replacement characters."""
+def _csv_columns(data: bytes, judged=None) -> tuple[list[str], list[tuple[bool, set[str]]], bool]:
+    """A CSV's header cells; per column below it, whether its cells are all plain numbers
+    (`_PLAIN_NUMBER`, blank cells aside) and its distinct cells that are not blank and not in
+    `judged` (an Arrow array of strings); and whether the file is UTF-8. A short row has no
+    cells in the columns it lacks. Parsed by Arrow from the file's bytes, every cell as text
+    (1M rows: seconds, not tens), which checks that every cell is UTF-8; a file Arrow cannot
+    parse (rows of uneven width, bytes that are not UTF-8...) by the csv module, from the text
+    as decoded with replacement characters."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from pyarrow import csv as arrow_csv
@@ -818,11 +821,12 @@ def _csv_columns(data: bytes, judged=None) -> tuple[list[str], list[tuple[bool, 
             ),
         )
     except (pa.ArrowException, ValueError):
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8", errors="replace"))))
+        text, utf8 = _decoded(data)
+        rows = list(csv.reader(io.StringIO(text)))
         width = max((len(r) for r in rows), default=0)
         cells = [{c for r in rows[1:] if i < len(r) and (c := r[i]).strip()} for i in range(width)]
         numeric = [bool(c) and all(_PLAIN_NUMBER.fullmatch(x.strip()) for x in c) for c in cells]
-        return (rows[0] if rows else []), list(zip(numeric, cells, strict=True))
+        return (rows[0] if rows else []), list(zip(numeric, cells, strict=True)), utf8
     header = [column[0].as_py() for column in table.columns] if table.num_rows else []
     numeric, distinct = [], []
     for column in table.columns:
@@ -842,7 +846,16 @@ def _csv_columns(data: bytes, judged=None) -> tuple[list[str], list[tuple[bool, 
         distinct = [
             cells.slice(a, b - a).filter(new.slice(a, b - a)) for a, b in zip([0, *ends], ends, strict=False)
         ]
-    return header, [(n, set(c.to_pylist())) for n, c in zip(numeric, distinct, strict=True)]
+    return header, [(n, set(c.to_pylist())) for n, c in zip(numeric, distinct, strict=True)], True
+
+
+def _decoded(data: bytes) -> tuple[str, bool]:
+    """The text of a file's bytes, and whether they are UTF-8 (else read with replacement
+    characters)."""
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace"), False
 
 
 def clean_table(values: list, folded: list):

@@ -471,8 +471,11 @@ def test_scan_file_csv_json_html(gate, tmp_path):
         # hand-written bytes, as other writers leave them: a BOM and Windows line ends
         (b"\xef\xbb\xbfid,note\r\nr1,\xe5\xb7\xb2\xe6\x95\xb4\xe6\x94\xb9\r\n", []),
         ("\ufeffid,note\r\nr1,联系电话13812345678\r\n".encode(), ["mobile"]),
-        # bytes that are not UTF-8 around a phone (a GBK cell): read with replacement characters
-        (b"id,note\nr1,\xc1\xaa\xcf\xb5\xb5\xe7\xbb\xb013812345678\n", ["mobile"]),
+        # bytes that are not UTF-8 around a phone (a GBK cell): read with replacement characters,
+        # and the file is a finding of its own: a name in GBK would not be read
+        (b"id,note\nr1,\xc1\xaa\xcf\xb5\xb5\xe7\xbb\xb013812345678\n", ["mobile", "not_utf8"]),
+        ("id,note\nr1,张伟到场\n".encode("gbk"), ["not_utf8"]),
+        ("id,note\nr1,张伟到场\nr2,已履行,多一列\n".encode("gb18030"), ["not_utf8"]),  # the csv module's path
         ("id,note\nr1,已整改\rr2,张伟到场\r".encode(), ["known_name"]),  # old Mac line ends
     ],
 )
@@ -480,6 +483,16 @@ def test_a_csv_is_read_from_its_bytes_whatever_its_line_ends_and_encoding(gate, 
     path = tmp_path / "d.csv"
     path.write_bytes(data)
     assert gate.scan_file(path) == kinds
+
+
+@pytest.mark.parametrize("suffix", [".md", ".json", ".html", ".js"])
+def test_a_file_that_is_not_utf8_is_a_finding_whatever_else_it_holds(gate, tmp_path, suffix):
+    # what a UTF-8 reading of GB18030 bytes hides: the name is replacement characters
+    path = tmp_path / f"d{suffix}"
+    path.write_bytes('{"联系人": "张伟"}'.encode("gb18030"))
+    assert gate.scan_file(path) == ["not_utf8"]
+    path.write_text('{"联系人": "张伟"}', encoding="utf-8")
+    assert gate.scan_file(path) == ["known_name"]
 
 
 @pytest.mark.parametrize(
