@@ -137,7 +137,15 @@ def warehouse_reasons(path: Path | None = None) -> tuple[str, ...]:
 
 def read_interface(cfg: RunConfig):
     """`fct_shareable_records` and `fct_withdrawals`, checked against the contract and normalised
-    (dates as ISO strings, subject keys upper-case, a content hash per record)."""
+    (dates as ISO strings, subject keys upper-case, a content hash per record; text as `str`,
+    missing as None)."""
+    records, withdrawals = _interface(cfg)
+    return _object_frame(records), withdrawals
+
+
+def _interface(cfg: RunConfig):
+    """`read_interface`, its records' columns left as Arrow's (`_arrow_frame`): what deliveries
+    read, which make Python objects only of what they write."""
     import duckdb
 
     if not Path(cfg.warehouse).exists():
@@ -155,7 +163,7 @@ def normalise_records(frame):
     import duckdb
 
     with duckdb.connect() as con:
-        return _normalised(con.from_df(frame))
+        return _object_frame(_normalised(con.from_df(frame)))
 
 
 # What Python's str.strip() removes from ASCII text (an ASCII subject key is stripped in SQL).
@@ -204,7 +212,8 @@ def _normalised(relation):
         f"from (select {columns} from relation)"
     )
     try:
-        out = relation.query("relation", sql.replace("$1", _sql_text(_ASCII_WHITESPACE))).df()
+        rows = relation.query("relation", sql.replace("$1", _sql_text(_ASCII_WHITESPACE))).to_arrow_table()
+        out = _arrow_frame(rows)
     except duckdb.Error as err:
         raise FeedError(f"fct_shareable_records cannot be read as the feeds' interface: {err}") from err
     if out["record_id"].isna().any():
@@ -216,13 +225,31 @@ def _normalised(relation):
         # RULES §7: the objection mark travels with the record; unknown is not "no".
         raise FeedError("fct_shareable_records: under_objection is null on some rows")
     out["under_objection"] = out["under_objection"].astype(bool)
-    odd = out.pop("_odd").to_numpy()
+    odd = out.pop("_odd").to_numpy(dtype=bool, na_value=False)
     if odd.any():
         fixed = out.loc[odd, RECORD_COLUMNS]
         fixed["subject_key"] = fixed["subject_key"].map(lambda v: v.strip().upper() if v else v)
         out.loc[odd, "subject_key"] = fixed["subject_key"]
         out.loc[odd, "content_hash"] = [content_hash(r) for r in fixed.to_dict("records")]
     return out
+
+
+def _arrow_frame(table):
+    """A DataFrame over an Arrow table's columns as they are (`pd.ArrowDtype`): a million records'
+    text is not made a million Python strings until a file or a caller needs them
+    (`_object_frame`)."""
+    import pandas as pd
+
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _object_frame(frame):
+    """A frame of `_arrow_frame` columns as NumPy ones (text as `str`, missing as None), as the
+    files and the callers of the interface take them."""
+    import pyarrow as pa
+
+    # without pandas' metadata, which would make them Arrow columns again
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata().to_pandas()
 
 
 def _sql_text(text: str) -> str:
@@ -616,7 +643,7 @@ def deliver(
     s3 = S3Target.from_env("FEEDS") if s3 is _FROM_ENV else s3
     keys = keys or FeedKeys.for_run(cfg)
     log = AccessLog(audit_root(cfg), clock)
-    records, withdrawals = read_interface(cfg)
+    records, withdrawals = _interface(cfg)
     results = []
     for licence in sorted(registry.licences.values(), key=lambda lic: lic.id):
         base = {"institution": licence.institution, "licence": licence.id, "delivery": licence.delivery}
@@ -686,7 +713,13 @@ def read_ledger(folder: Path) -> list[dict]:
 def current_state(folder: Path, columns: list[str] | None = None):
     """What the licence holds as of its latest committed delivery (None before the first);
     `columns`: only these."""
-    import pandas as pd
+    state = _state_table(folder, columns)
+    return None if state is None else state.to_pandas()
+
+
+def _state_table(folder: Path, columns: list[str] | None):
+    """`current_state` as the Arrow table read from its file."""
+    import pyarrow.parquet as pq
 
     ledger = read_ledger(folder)
     if not ledger:
@@ -697,7 +730,7 @@ def current_state(folder: Path, columns: list[str] | None = None):
             f"{path}: the state of delivery {ledger[-1]['delivery_id']} is missing; "
             "deltas cannot be computed without it"
         )
-    return pd.read_parquet(path, columns=columns)
+    return pq.read_table(path, columns=columns)
 
 
 # What a delivery reads of the state it follows: the delta's hashes, whose each record last came
@@ -723,7 +756,8 @@ def _deliver_licence(cfg, registry, licence, run_id, records, withdrawals, s3, k
             f"as-of {as_of} is before the last delivery's watermark {last['watermark']} "
             f"({last['delivery_id']}): deliveries never go back in time"
         )
-    held = current_state(folder, HELD_COLUMNS)
+    held = _state_table(folder, HELD_COLUMNS)
+    held = None if held is None else _arrow_frame(held)
     scoped = scope_filter(records, registry, licence, cfg.as_of)
     kind, upserts, gone, sent = _changes(held, scoped, records, withdrawals, licence, cfg.as_of)
     if last and last["watermark"] == as_of and upserts.empty and gone.empty:
@@ -801,12 +835,11 @@ def _changes(held, scoped, records, withdrawals, licence: Licence, as_of: date):
     before the first, else a delta against what the licence holds. `sent`: per record in scope,
     the delivery that last sent it as it is, None where this delivery sends it."""
     import numpy as np
-    import pandas as pd
 
     if held is None:
         sent = np.full(len(scoped), None, dtype=object)
         return "snapshot", scoped.assign(change="new"), _empty(WITHDRAWAL_COLUMNS), sent
-    at = pd.Index(held["record_id"]).get_indexer(scoped["record_id"])  # -1: not held
+    at = _positions(scoped["record_id"], held["record_id"])  # -1: not held
 
     def held_as(column):  # each record's value in what the licence holds, None where it holds none
         return np.append(held[column].to_numpy(dtype=object), None)[at]
@@ -924,7 +957,8 @@ def _write_state(folder: Path, delivery_id: str, scoped, sent) -> str:
     state = scoped.assign(delivery_id=np.where(pd.isna(sent), delivery_id, sent))
     path = folder / "_state" / state_name
     tmp = path.with_name(f"{state_name}.tmp")
-    pq.write_table(pa.Table.from_pandas(state[STATE_COLUMNS], preserve_index=False), tmp)
+    table = pa.Table.from_pandas(state[STATE_COLUMNS], preserve_index=False)
+    pq.write_table(table.replace_schema_metadata(), tmp)  # read back as NumPy columns
     os.replace(tmp, path)  # no half state
     return state_name
 
@@ -970,8 +1004,8 @@ def taken_down(left, records, withdrawals, licence: Licence, as_of: date):
         return _empty(WITHDRAWAL_COLUMNS)
     today = as_of.isoformat()
     ids = left["record_id"]
-    known = pd.Index(withdrawals["record_id"]).get_indexer(ids)  # -1: no withdrawal row
-    shared = pd.Index(records["record_id"]).get_indexer(ids)  # -1: not shared today
+    known = _positions(ids, withdrawals["record_id"])  # -1: no withdrawal row
+    shared = _positions(ids, records["record_id"])  # -1: not shared today
 
     def at(column, where):  # the value at each position, None at -1
         return np.append(column.to_numpy(dtype=object), None)[where]
@@ -991,12 +1025,23 @@ def taken_down(left, records, withdrawals, licence: Licence, as_of: date):
     )
     on = at(withdrawals["withdrawn_on"], known)
     since = np.where(withdrawn & pd.notna(on) & (on != ""), on, today)
-    out = left[WITHDRAWAL_COLUMNS[:5]].reset_index(drop=True)
+    out = _object_frame(left[WITHDRAWAL_COLUMNS[:5]])
     return out.assign(withdrawn_on=since, reason=reason).astype(object)
 
 
+def _positions(values, among):
+    """Each value's position in `among` (whose values are unique), -1 where it is not: one Arrow
+    hash lookup over a column (pandas' `get_indexer` over a million Arrow strings made them
+    Python objects first)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.index_in(pa.array(values, pa.string()), value_set=pa.array(among, pa.string()))
+    return found.fill_null(-1).to_numpy()
+
+
 def _records_frame(frame):
-    out = frame[FILE_RECORD_COLUMNS].reset_index(drop=True).copy()
+    out = _object_frame(frame[FILE_RECORD_COLUMNS])
     out["under_objection"] = out["under_objection"].astype(bool)
     return out
 

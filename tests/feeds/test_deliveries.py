@@ -3,12 +3,21 @@
 import json
 import os
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from publishing import audit
-from publishing.feeds import FeedKeys, deliver, read_ledger, verify_delivery, verify_feed, verify_path
+from publishing.feeds import (
+    FeedKeys,
+    current_state,
+    deliver,
+    read_ledger,
+    verify_delivery,
+    verify_feed,
+    verify_path,
+)
 from tests.feeds.conftest import AS_OF, LIC_A, LIC_B, LIC_C, P2, A, B, C, base_records, record, withdrawal
 
 DAY2 = date(2026, 12, 1)
@@ -190,6 +199,36 @@ def test_records_leaving_the_licence_scope_or_sharing_without_a_withdrawal_row_a
     assert verify_path(
         lake.cfg().feeds_root / B / LIC_B, FeedKeys.for_run(lake.cfg()).verification_key(B)
     ) == (True, [])
+
+
+def test_missing_values_travel_as_nulls_in_every_file_and_state_whichever_path_they_take(lake):
+    """Deliveries hold a million records as Arrow columns and make Python objects only of what
+    they write: a missing value must still leave as a null (None), never as pandas' NA, in a
+    snapshot, an upsert, a withdrawal and the state. Hand-written: a record without a subject
+    name or an end of publicity, one changed to have none, and one withdrawn without a key."""
+    nameless = dict(base_records()[0], subject_name=None, publicity_end=None)
+    keyless = dict(base_records()[6], subject_key=None)
+    lake.warehouse([nameless, keyless, *base_records()[1:6]])
+    first = by_licence(deliver(lake.cfg(), lake.registry(), "run-1", s3=None))[LIC_B]
+    snap = read(Path(first["folder"]), "snapshot.parquet").set_index("record_id")
+    assert snap.loc["pen-org-1", "subject_name"] is None and snap.loc["pen-org-1", "publicity_end"] is None
+    assert snap.loc["lic-org-1", "subject_key"] is None
+
+    changed = dict(base_records()[1], decision_number=None)  # pen-org-2 loses its number
+    lake.warehouse([nameless, changed, *base_records()[2:6]])  # lic-org-1 leaves without a row
+    b = by_licence(deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None))[LIC_B]
+    folder = Path(b["folder"])
+    upserts = read(folder, "upserts.parquet").set_index("record_id")
+    assert list(upserts.index) == ["pen-org-2"] and upserts.loc["pen-org-2", "decision_number"] is None
+    gone = read(folder, "withdrawals.parquet").to_dict("records")
+    assert [(g["record_id"], g["subject_key"], g["reason"]) for g in gone] == [
+        ("lic-org-1", None, "no_longer_shareable")
+    ]
+    state = current_state(lake.cfg().feeds_root / B / LIC_B).set_index("record_id")
+    assert (
+        state.loc["pen-org-1", "subject_name"] is None and state.loc["pen-org-2", "decision_number"] is None
+    )
+    assert state["decision_number"].map(type).isin([str, type(None)]).all()
 
 
 def test_a_licence_that_held_nothing_receives_its_first_records_as_new(lake):
