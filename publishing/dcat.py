@@ -11,7 +11,6 @@ The shapes are kept in tests/fixtures/dcat-ap-3.0.1 and checked by tests/integra
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -138,7 +137,7 @@ def _licence(info: dict) -> dict:
     }
 
 
-def _distribution(path: Path, dataset: str, url: str, info: dict) -> dict:
+def _distribution(path: Path, dataset: str, url: str, info: dict, sha256: str) -> dict:
     file_type, media, zh, en = FILE_TYPES[path.suffix]
     return {
         "@id": f"{url}#{path.suffix[1:]}",
@@ -158,14 +157,17 @@ def _distribution(path: Path, dataset: str, url: str, info: dict) -> dict:
         "spdx:checksum": {
             "@type": "spdx:Checksum",
             "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256", "@type": "spdx:ChecksumAlgorithm"},
-            "spdx:checksumValue": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "spdx:checksumValue": sha256,
         },
     }
 
 
-def dataset_node(info: dict, folder: Path, dataset: str, version: str, as_of: str, coverage: dict) -> dict:
-    """The version as a `dcat:Dataset` with its files as distributions. An empty version covers
-    the day of its snapshot: what was in force that day, which was nothing."""
+def dataset_node(
+    info: dict, folder: Path, dataset: str, version: str, as_of: str, coverage: dict, digests: dict[str, str]
+) -> dict:
+    """The version as a `dcat:Dataset` with its files as distributions (`digests`: each file's
+    sha256, by name). An empty version covers the day of its snapshot: what was in force that
+    day, which was nothing."""
     check_catalogue(info)
     about = info["datasets"][dataset]
     url = f"{base_url(info)}{dataset}/{version}/"
@@ -197,7 +199,7 @@ def dataset_node(info: dict, folder: Path, dataset: str, version: str, as_of: st
         },
         "dct:accrualPeriodicity": {"@id": FREQUENCIES[info["update_frequency"]], "@type": "dct:Frequency"},
         "dct:license": _licence(info),
-        "dcat:distribution": [_distribution(p, dataset, url, info) for p in files],
+        "dcat:distribution": [_distribution(p, dataset, url, info, digests[p.name]) for p in files],
     }
 
 
@@ -205,9 +207,12 @@ def _texts_each(words: list[str], language: str) -> list[dict]:
     return [{"@language": language, "@value": w} for w in words]
 
 
-def write_dataset(info: dict, folder: Path, dataset: str, version: str, as_of: str, coverage: dict) -> Path:
-    """`info`: datasets.yml; `coverage`: {"start", "end"} as YYYY-MM-DD (None when no records)."""
-    document = {"@context": CONTEXT} | dataset_node(info, folder, dataset, version, as_of, coverage)
+def write_dataset(
+    info: dict, folder: Path, dataset: str, version: str, as_of: str, coverage: dict, digests: dict[str, str]
+) -> Path:
+    """`info`: datasets.yml; `coverage`: {"start", "end"} as YYYY-MM-DD (None when no records);
+    `digests`: each data file's sha256, by name."""
+    document = {"@context": CONTEXT} | dataset_node(info, folder, dataset, version, as_of, coverage, digests)
     out = folder / "dcat.jsonld"
     out.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
     return out

@@ -49,13 +49,13 @@ def day(value) -> str:
     return value.date().isoformat() if hasattr(value, "date") and callable(value.date) else str(value)
 
 
-def _integrity(path: Path) -> dict:
+def _integrity(path: Path, digest: str) -> dict:
     """Bytes and sha256 of a file, as Table Schema's `bytes` and `hash` ("sha256:<hex>").
     Frictionless checks both by streaming the file, which it does for CSV; its Parquet reader
     reads the file through pyarrow and reports no byte count (so a declared `bytes` would fail
     validation there) and no digest (so the `hash` it is given is not checked by it): a
     Parquet file's byte count is the custom property `byteSize`, its `hash` is standard."""
-    size, digest = path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()
+    size = path.stat().st_size
     if path.suffix == ".csv":
         return {"encoding": "utf-8-sig", "bytes": size, "hash": f"sha256:{digest}"}
     return {"byteSize": size, "hash": f"sha256:{digest}"}
@@ -207,6 +207,7 @@ def write_metadata(
     info = catalogue()
     about = info["datasets"][dataset]
     files = sorted(p for p in folder.iterdir() if p.suffix in (".parquet", ".csv"))
+    digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}  # once, for both
     docs = [describe(dataset, c, columns.get(c)) for c in frame.columns]
     types = {c: _field_type(frame[c]) for c in frame.columns}
     dates = frame[about["date_column"]].dropna() if about["date_column"] in frame else []
@@ -229,7 +230,7 @@ def write_metadata(
                 "path": p.name,
                 "format": p.suffix[1:],
                 "mediatype": "text/csv" if p.suffix == ".csv" else "application/vnd.apache.parquet",
-                **_integrity(p),
+                **_integrity(p, digests[p.name]),
                 "schema": _schema(docs, types, csv=p.suffix == ".csv"),
             }
             for p in files
@@ -238,6 +239,6 @@ def write_metadata(
     (folder / "datapackage.json").write_text(
         json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    write_dataset(info, folder, dataset, version, as_of, coverage)
+    write_dataset(info, folder, dataset, version, as_of, coverage, digests)
     (folder / "data_dictionary.md").write_text(_dictionary(about, docs, types), encoding="utf-8")
     return [folder / "datapackage.json", folder / "dcat.jsonld", folder / "data_dictionary.md"]

@@ -64,6 +64,22 @@ def test_frictionless_validate_passes_on_every_published_package(published):
         assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_every_checksum_the_metadata_gives_is_the_file_s(published):
+    """A downloader checks a file against the package's `hash` or DCAT's `spdx:checksumValue`:
+    both must be the sha256 of the bytes published (each file is hashed once, for both)."""
+    import hashlib
+
+    for folder in published.values():
+        dcat = json.loads((folder / "dcat.jsonld").read_text(encoding="utf-8"))
+        for fmt in ("parquet", "csv"):
+            data = next(folder.glob(f"*.{fmt}")).read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            assert resource(folder, fmt)["hash"] == f"sha256:{digest}"
+            (distribution,) = [d for d in dcat["dcat:distribution"] if d["@id"].endswith(f"#{fmt}")]
+            assert distribution["spdx:checksum"]["spdx:checksumValue"] == digest
+            assert distribution["dcat:byteSize"] == str(len(data))
+
+
 def test_the_schema_declares_keys_titles_constraints_and_codes(published):
     court = published["court_dishonest"]
     parquet, table = resource(court, "parquet"), resource(court, "csv")
