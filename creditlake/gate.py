@@ -228,10 +228,16 @@ class Gate:
     def data_docs(self) -> Path:
         return Path(self.cfg.reports_root) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
-    def finish(self) -> None:
-        """Render this run's results into the HTML data docs (and the index)."""
-        if self._results:
-            self.context.build_data_docs(resource_identifiers=self._results)
+    def ran(self) -> list:
+        """The results this gate kept so far (for `finish` in the process that forked it)."""
+        return list(self._results)
+
+    def finish(self, also: list | None = None) -> None:
+        """Render this run's results, and `also` (those forked workers `ran`), into the HTML data
+        docs (and the index)."""
+        results = self._results + list(also or [])
+        if results:
+            self.context.build_data_docs(resource_identifiers=results)
 
 
 def run_suite(cfg: RunConfig, name: str, frame, batch: str) -> GateResult:

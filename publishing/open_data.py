@@ -481,68 +481,105 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
     """The publish gate, row by row: a row with a finding in any column is withheld from this
     version (it stays in the warehouse and is tried again next cycle) and listed for the
     operator; the rest publishes. A dataset is refused when too many rows are withheld
-    (`withhold_limits`), when a file still holds a finding, or when its outgoing GX suite fails."""
-    import pandas as pd
-
+    (`withhold_limits`), when a file still holds a finding, or when its outgoing GX suite fails.
+    The datasets are checked at the same time, the largest here and the others in a forked
+    worker (`forked.run_parts`), which inherits the gates built here: each dataset's check
+    starts from the same gate and gives what it gives alone."""
     from creditlake import gate as suites
-    from publishing.privacy import vouched
+    from publishing.privacy import forked
     from publishing.privacy.gate import Gate
 
-    max_share, max_rows = withhold_limits()
-    verdicts, report = [], []
     gates: dict[str, tuple[Gate, dict]] = {}
+    for path in dict.fromkeys(item["known_people"] for item in staged):
+        known = json.loads(Path(path).read_text(encoding="utf-8"))
+        gates[path] = Gate(known_people=known["people"], organisations=known["organisations"]), known
     outgoing = suites.Gate(cfg)  # one GX context, its data docs rendered once for every dataset
-    for item in staged:
-        folder = Path(item["folder"])
-        if item["known_people"] not in gates:
-            known = json.loads(Path(item["known_people"]).read_text(encoding="utf-8"))
-            gate = Gate(known_people=known["people"], organisations=known["organisations"])
-            gates[item["known_people"]] = gate, known
-        gate, known = gates[item["known_people"]]
-        register = (known["people"], known["organisations"])
-        # the values judged clean by the last run that no change to the register touches
-        gate.vouch(*vouched.load(cfg.staging_root, item["dataset"], *register))
-        frame = pd.read_parquet(item["prepared"])
-        findings = gate.scan_frame(frame, key="record_id")
-        held = {f.record for f in findings}
-        found = [{"record": f.record, "column": f.column, "kind": f.kind} for f in findings]
-        counted = len(held) + sum(w["kind"] != "individual_business" for w in item["withheld"])
-        total = len(frame) + len(item["withheld"])
-        failures = []
-        if counted > max_share * total and counted > max_rows:
-            failures.append(
-                f"{counted} of {total} rows withheld for personal data (more than {max_share:.0%} "
-                f"and more than {max_rows} rows): the dataset is refused; see the withheld report"
-            )
-        elif held:
-            frame = frame[~frame["record_id"].isin(held)].reset_index(drop=True)
-        # The version holds exactly the rows that passed (a retry withholds the same again).
-        write_version(folder, item["dataset"], item["version"], cfg.as_of.isoformat(), frame, item["columns"])
+
+    def check_part(items: list[dict]) -> tuple[list[tuple[dict, list[dict]]], list]:
+        before = len(outgoing.ran())
+        results = [_check_dataset(cfg, item, *gates[item["known_people"]], outgoing) for item in items]
+        return results, outgoing.ran()[before:]
+
+    parts = _balanced(staged)
+    done = (
+        forked.run_parts(check_part, parts)
+        if len(parts) > 1 and forked.can_fork()
+        else map(check_part, parts)
+    )
+    checked, ran = {}, []
+    for results, identifiers in done:
+        checked.update((verdict["dataset"], (verdict, rows)) for verdict, rows in results)
+        ran += identifiers
+    outgoing.finish(also=[r for r in ran if r not in outgoing.ran()])
+    verdicts = [checked[item["dataset"]][0] for item in staged]
+    if staged:
+        report = [row for item in staged for row in checked[item["dataset"]][1]]
+        _write_report(Path(staged[0]["withheld_report"]), report)
+    return verdicts
+
+
+def _balanced(staged: list[dict]) -> list[list[dict]]:
+    """The datasets in two parts of about as many rows each, the largest dataset's part first
+    (the part this process checks: a forked worker is waited for in proportion to it)."""
+    parts: list[list[dict]] = [[], []]
+    sizes = [0, 0]
+    for item in sorted(staged, key=lambda i: -i["rows"]):
+        smaller = sizes.index(min(sizes))
+        parts[smaller].append(item)
+        sizes[smaller] += item["rows"]
+    return [part for part in parts if part]
+
+
+def _check_dataset(cfg: RunConfig, item: dict, gate, known: dict, outgoing) -> tuple[dict, list[dict]]:
+    """One dataset through the publish gate (`check`): its verdict and its withheld report rows."""
+    import pandas as pd
+
+    from publishing.locks import exclusive
+    from publishing.privacy import vouched
+
+    max_share, max_rows = withhold_limits()
+    folder = Path(item["folder"])
+    register = (known["people"], known["organisations"])
+    # the values judged clean by the last run that no change to the register touches
+    gate.vouch(*vouched.load(cfg.staging_root, item["dataset"], *register))
+    frame = pd.read_parquet(item["prepared"])
+    findings = gate.scan_frame(frame, key="record_id")
+    held = {f.record for f in findings}
+    found = [{"record": f.record, "column": f.column, "kind": f.kind} for f in findings]
+    counted = len(held) + sum(w["kind"] != "individual_business" for w in item["withheld"])
+    total = len(frame) + len(item["withheld"])
+    failures = []
+    if counted > max_share * total and counted > max_rows:
+        failures.append(
+            f"{counted} of {total} rows withheld for personal data (more than {max_share:.0%} "
+            f"and more than {max_rows} rows): the dataset is refused; see the withheld report"
+        )
+    elif held:
+        frame = frame[~frame["record_id"].isin(held)].reset_index(drop=True)
+    # The version holds exactly the rows that passed (a retry withholds the same again).
+    write_version(folder, item["dataset"], item["version"], cfg.as_of.isoformat(), frame, item["columns"])
+    # one process at a time in the GX project: a suite's asset is written to its shared config,
+    # then run, as if the datasets were checked one after the other
+    with exclusive(cfg.reports_root / ".gx.lock"):
         result = outgoing.run(
             f"publish_{item['dataset']}", frame, f"open-{item['dataset']}-{item['version']}"
         )
-        failures += result.failures
-        for path in sorted(folder.iterdir()):
-            if path.suffix != ".parquet":
-                failures += [f"{kind} in {path.name}" for kind in sorted(set(gate.scan_file(path)))]
-        vouched.save(cfg.staging_root, item["dataset"], *register, gate.clean())
-        gate.forget()
-        rows = [dict(w, reason="prepare") for w in item["withheld"]] + [dict(f, reason="gate") for f in found]
-        report += [{"dataset": item["dataset"], "version": item["version"], **r} for r in rows]
-        verdicts.append(
-            {
-                **item,
-                "rows": len(frame),
-                "success": not failures,
-                "failures": failures,
-                "withheld_rows": len(held) + len(item["withheld"]),
-                "result_path": result.result_path,
-            }
-        )
-    outgoing.finish()
-    if staged:
-        _write_report(Path(staged[0]["withheld_report"]), report)
-    return verdicts
+    failures += result.failures
+    for path in sorted(folder.iterdir()):
+        if path.suffix != ".parquet":
+            failures += [f"{kind} in {path.name}" for kind in sorted(set(gate.scan_file(path)))]
+    vouched.save(cfg.staging_root, item["dataset"], *register, gate.clean())
+    gate.forget()
+    rows = [dict(w, reason="prepare") for w in item["withheld"]] + [dict(f, reason="gate") for f in found]
+    verdict = {
+        **item,
+        "rows": len(frame),
+        "success": not failures,
+        "failures": failures,
+        "withheld_rows": len(held) + len(item["withheld"]),
+        "result_path": result.result_path,
+    }
+    return verdict, [{"dataset": item["dataset"], "version": item["version"], **r} for r in rows]
 
 
 def _write_report(path: Path, rows: list[dict]) -> None:

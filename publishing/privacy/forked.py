@@ -19,15 +19,22 @@ from contextlib import contextmanager
 PATIENCE = 30.0  # seconds a worker may take beyond four times this process's own part
 _inherited: tuple[Callable, Sequence] | None = None  # what forked workers inherit
 _lock = threading.Lock()
+# In a forked worker: its work is done in it, never forked again (the worker was forked while
+# its parent held `_lock`, which it inherits held: a second fork there would wait for ever).
+_in_worker = False
 
 
 def can_fork() -> bool:
-    """More than one core, the fork start method, and not inside a daemon process."""
+    """More than one core, the fork start method, and neither a forked worker's nor a daemon
+    process."""
     import multiprocessing as mp
     import os
 
     return (
-        (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
+        not _in_worker
+        and (os.cpu_count() or 1) > 1
+        and "fork" in mp.get_all_start_methods()
+        and not mp.current_process().daemon
     )
 
 
@@ -47,18 +54,23 @@ def gc_paused():
 
 def _work(index: int):
     """In a forked worker: its part of what the parent set before forking."""
+    global _in_worker
     assert _inherited is not None
+    _in_worker = True
     function, parts = _inherited
     with gc_paused():
         return function(parts[index])
 
 
 def run_parts(function: Callable, parts: Sequence) -> list:
-    """`[function(part) for part in parts]`: the first part here, each other in a forked worker."""
+    """`[function(part) for part in parts]`: the first part here, each other in a forked worker
+    (all here in a forked worker: `can_fork`)."""
     global _inherited
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
+    if _in_worker:
+        return [function(part) for part in parts]
     with _lock:  # another thread's work must not be what these workers inherit
         _inherited = (function, parts)
         try:

@@ -2,6 +2,7 @@
 withholds rows, individual businesses, register poisoning."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -70,11 +71,13 @@ def test_the_next_prepare_analyses_no_text_again_and_prepares_the_same_rows(buil
 def test_the_next_check_judges_no_value_of_the_rows_again_and_gives_the_same_verdicts(built, monkeypatch):
     """The gate takes back the values it judged clean the day before (`publishing.privacy.vouched`,
     beside the run folders): the rows' values are not judged again, the files' new ones are."""
+    from publishing.privacy import forked
     from publishing.privacy.gate import Gate
 
     conf = built.to_conf()
     first = stages.validate_outputs(conf, stages.prepare_open_data(conf, "run-c"))
     judged: list[str] = []
+    monkeypatch.setattr(forked, "can_fork", lambda: False)  # every value judged in this process, seen here
     verdict = Gate._verdict
     monkeypatch.setattr(Gate, "_verdict", lambda self, raw: judged.append(raw) or verdict(self, raw))
     staged = stages.prepare_open_data(conf, "run-d")
@@ -85,6 +88,32 @@ def test_the_next_check_judges_no_value_of_the_rows_again_and_gives_the_same_ver
     assert judged and not values & set(judged)  # the version id, in the metadata, is new
     memory = sorted(p.name for p in (built.staging_root / "_vouched").iterdir())
     assert memory == sorted(f"{s['dataset']}.{ext}" for s in staged for ext in ("json", "parquet"))
+
+
+def test_datasets_checked_at_once_give_what_they_give_one_after_another(built, monkeypatch):
+    """The check sends some datasets to a forked worker: their verdicts, the withheld report and
+    every file of every version are those of a check of one dataset after another."""
+    import hashlib
+
+    from publishing.privacy import forked
+
+    conf = built.to_conf()
+    staged = stages.prepare_open_data(conf, "run-f")
+
+    def checked():
+        verdicts = stages.validate_outputs(conf, staged)
+        files = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for s in staged
+            for p in Path(s["folder"]).iterdir()
+        }
+        report = Path(staged[0]["withheld_report"]).read_text(encoding="utf-8")
+        return [{k: v for k, v in x.items() if k != "result_path"} for x in verdicts], report, files
+
+    at_once = checked()
+    monkeypatch.setattr(forked, "can_fork", lambda: False)
+    assert checked() == at_once
+    assert len(staged) > 1 and [v["dataset"] for v in at_once[0]] == [s["dataset"] for s in staged]
 
 
 def leaking_dictionary(monkeypatch, leak: str) -> None:

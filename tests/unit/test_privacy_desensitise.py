@@ -523,3 +523,24 @@ def test_columns_of_two_threads_split_at_once_stay_apart():
     with ThreadPoolExecutor(2) as pool:
         got = list(pool.map(lambda c: desensitise_column(c[0], c[1], processes=2), columns * 2))
     assert got == expected * 2
+
+
+def test_work_forked_within_forked_work_is_done_in_the_worker_not_waited_for():
+    """The publish gate checks datasets in a forked worker, and judges a dataset's many values
+    in a forked worker of its own: a worker was forked while its parent held the fork lock, so
+    a second fork there would wait for ever (and its part be given up and redone here, after
+    `PATIENCE`). Each part must be done where it was sent: a worker does its inner work itself."""
+    import os
+
+    from publishing.privacy import forked
+
+    def part(values):
+        inner = forked.run_parts(lambda half: [(v, os.getpid()) for v in half], [values[:1], values[1:]])
+        return os.getpid(), forked.can_fork(), [pair for half in inner for pair in half]
+
+    parent = os.getpid()
+    (here, here_forks, here_done), (there, there_forks, there_done) = forked.run_parts(part, [[1, 2], [3, 4]])
+    assert here == parent and here_forks and there != parent and not there_forks
+    assert [v for v, _ in here_done + there_done] == [1, 2, 3, 4]
+    assert {pid for _, pid in there_done} == {there}  # the worker's inner parts, in the worker
+    assert here_done[0][1] == parent and here_done[1][1] not in (parent, there)  # forked again here
