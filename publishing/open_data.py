@@ -120,7 +120,8 @@ def version_id(cfg: RunConfig, run_id: str) -> str:
 
 def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     """Column policy (default deny), then every string column desensitised or checked against
-    its declared shape, into the prepared rows under staging (the check writes the version)."""
+    its declared shape, into the prepared rows under staging (the check writes the version).
+    The datasets are prepared at the same time (`_at_once`), each as it would be alone."""
     from creditlake import warehouse
     from publishing.privacy import remembered
     from publishing.privacy.names import KnownPeople
@@ -129,51 +130,68 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     open_models = declared.open_models()
     tables = {model: warehouse.read_model_rows(cfg, model, remembered.DIGEST) for model in open_models}
     people, organisations = known_subjects(cfg, tables.values())
-    known = KnownPeople(people, organisations)
+    register = (people, organisations, KnownPeople(people, organisations))
     # Beside the version folders, never inside one: what is inside a version folder is published.
     known_file = cfg.staging_root / safe_name(run_id) / "_known_people.json"
     known_file.parent.mkdir(parents=True, exist_ok=True)
     known_file.write_text(
         json.dumps({"people": people, "organisations": organisations}, ensure_ascii=False), encoding="utf-8"
     )
-    staged = []
-    for model, dataset in open_models.items():
-        rows = tables.pop(model)  # each model's rows freed once prepared
-        digests = rows[remembered.DIGEST].combine_chunks()
-        rows = rows.drop_columns([remembered.DIGEST])
-        meta = warehouse.column_meta(cfg, model)
-        opened = opened_subjects(cfg.profile, dataset)
-        keep = [c for c in rows.column_names if published_column(meta.get(c, {}).get("privacy"), opened)]
-        # the last run's rows that hold under today's register and rules are reused
-        context = {
-            "columns": {c: str(t) for c, t in warehouse.frame_dtypes(rows).items()},
-            "published": {c: meta[c]["privacy"] for c in keep},
-            "opened": list(opened),
-        }
-        memory = remembered.load(cfg.staging_root, dataset, context, people, organisations)
-        out, withheld, outcomes = prepared_rows(rows, digests, keep, meta, known, opened, memory)
-        remembered.save(cfg.staging_root, dataset, context, people, organisations, outcomes)
-        folder = cfg.staging_root / safe_name(run_id) / dataset / version
-        # The gate starts from these rows, so that a retried check withholds the same rows again;
-        # the version's files are written once, by the check, from the rows it passed.
-        prepared = folder.with_name(f"{version}.prepared.parquet")
-        prepared.parent.mkdir(parents=True, exist_ok=True)
-        out.to_parquet(prepared, index=False)
-        staged.append(
-            StagedDataset(
-                dataset,
-                version,
-                str(folder),
-                len(out),
-                {c: meta.get(c, {}) for c in keep},
-                [c for c in rows.column_names if c not in keep],
-                withheld,
-                str(prepared),
-                str(known_file),
-                str(cfg.run_dir(run_id) / "withheld.csv"),
-            ).as_dict()
-        )
-    return staged
+
+    def prepare_part(part: list[tuple[str, str]]) -> list[dict]:
+        return [
+            _prepare_dataset(cfg, run_id, version, (model, dataset), tables.pop(model), register, known_file)
+            for model, dataset in part
+        ]
+
+    done = _at_once(prepare_part, list(open_models.items()), lambda item: tables[item[0]].num_rows)
+    staged = {item["dataset"]: item for part in done for item in part}
+    return [staged[dataset] for dataset in open_models.values()]
+
+
+def _prepare_dataset(
+    cfg, run_id: str, version: str, opened_as: tuple[str, str], rows, register, known_file
+) -> dict:
+    """One model's rows (`prepare`; `opened_as`: the model and its open dataset), prepared under
+    staging with the `register` (people, organisations, and their `KnownPeople`); its
+    `StagedDataset`."""
+    from creditlake import warehouse
+    from publishing.privacy import remembered
+
+    model, dataset = opened_as
+    people, organisations, known = register
+    digests = rows[remembered.DIGEST].combine_chunks()
+    rows = rows.drop_columns([remembered.DIGEST])
+    meta = warehouse.column_meta(cfg, model)
+    opened = opened_subjects(cfg.profile, dataset)
+    keep = [c for c in rows.column_names if published_column(meta.get(c, {}).get("privacy"), opened)]
+    # the last run's rows that hold under today's register and rules are reused
+    context = {
+        "columns": {c: str(t) for c, t in warehouse.frame_dtypes(rows).items()},
+        "published": {c: meta[c]["privacy"] for c in keep},
+        "opened": list(opened),
+    }
+    memory = remembered.load(cfg.staging_root, dataset, context, people, organisations)
+    out, withheld, outcomes = prepared_rows(rows, digests, keep, meta, known, opened, memory)
+    remembered.save(cfg.staging_root, dataset, context, people, organisations, outcomes)
+    folder = cfg.staging_root / safe_name(run_id) / dataset / version
+    # The gate starts from these rows, so that a retried check withholds the same rows again;
+    # the version's files are written once, by the check, from the rows it passed.
+    prepared = folder.with_name(f"{version}.prepared.parquet")
+    prepared.parent.mkdir(parents=True, exist_ok=True)
+    out.to_parquet(prepared, index=False)
+    return StagedDataset(
+        dataset,
+        version,
+        str(folder),
+        len(out),
+        {c: meta.get(c, {}) for c in keep},
+        [c for c in rows.column_names if c not in keep],
+        withheld,
+        str(prepared),
+        str(known_file),
+        str(cfg.run_dir(run_id) / "withheld.csv"),
+    ).as_dict()
 
 
 def write_version(
@@ -482,11 +500,9 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
     version (it stays in the warehouse and is tried again next cycle) and listed for the
     operator; the rest publishes. A dataset is refused when too many rows are withheld
     (`withhold_limits`), when a file still holds a finding, or when its outgoing GX suite fails.
-    The datasets are checked at the same time, the largest here and the others in a forked
-    worker (`forked.run_parts`), which inherits the gates built here: each dataset's check
-    starts from the same gate and gives what it gives alone."""
+    The datasets are checked at the same time (`_at_once`), the worker inheriting the gates
+    built here: each dataset's check starts from the same gate and gives what it gives alone."""
     from creditlake import gate as suites
-    from publishing.privacy import forked
     from publishing.privacy.gate import Gate
 
     gates: dict[str, tuple[Gate, dict]] = {}
@@ -500,12 +516,7 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
         results = [_check_dataset(cfg, item, *gates[item["known_people"]], outgoing) for item in items]
         return results, outgoing.ran()[before:]
 
-    parts = _balanced(staged)
-    done = (
-        forked.run_parts(check_part, parts)
-        if len(parts) > 1 and forked.can_fork()
-        else map(check_part, parts)
-    )
+    done = _at_once(check_part, staged, lambda item: item["rows"])
     checked, ran = {}, []
     for results, identifiers in done:
         checked.update((verdict["dataset"], (verdict, rows)) for verdict, rows in results)
@@ -518,16 +529,21 @@ def check(cfg: RunConfig, staged: list[dict]) -> list[dict]:
     return verdicts
 
 
-def _balanced(staged: list[dict]) -> list[list[dict]]:
-    """The datasets in two parts of about as many rows each, the largest dataset's part first
-    (the part this process checks: a forked worker is waited for in proportion to it)."""
-    parts: list[list[dict]] = [[], []]
+def _at_once(work, items: list, rows) -> list:
+    """`work` over the datasets in two parts of about as many rows each (`rows(item)`) at the
+    same time: the largest dataset's part here, the other in a forked worker that inherits what
+    this process built (`forked.run_parts`, which waits for it in proportion to this part); one
+    result per part."""
+    from publishing.privacy import forked
+
+    parts: list[list] = [[], []]
     sizes = [0, 0]
-    for item in sorted(staged, key=lambda i: -i["rows"]):
+    for item in sorted(items, key=lambda i: -rows(i)):
         smaller = sizes.index(min(sizes))
         parts[smaller].append(item)
-        sizes[smaller] += item["rows"]
-    return [part for part in parts if part]
+        sizes[smaller] += rows(item)
+    parts = [part for part in parts if part]
+    return forked.run_parts(work, parts) if len(parts) > 1 and forked.can_fork() else [work(p) for p in parts]
 
 
 def _check_dataset(cfg: RunConfig, item: dict, gate, known: dict, outgoing) -> tuple[dict, list[dict]]:

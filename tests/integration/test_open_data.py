@@ -51,11 +51,12 @@ def test_names_the_warehouse_knows_are_masked_in_other_records_and_guarded_by_th
 def test_the_next_prepare_analyses_no_text_again_and_prepares_the_same_rows(built, monkeypatch):
     """A cycle re-prepares what the last one did: its texts come from the memory the last run
     kept (`publishing.privacy.remembered`, beside the run folders, never in a version)."""
-    from publishing.privacy import desensitise
+    from publishing.privacy import desensitise, forked
 
     conf = built.to_conf()
     first = stages.prepare_open_data(conf, "run-a")
     analysed: list[int] = []
+    monkeypatch.setattr(forked, "can_fork", lambda: False)  # every text analysed in this process, seen here
     analyse = desensitise._analyse_keys
     monkeypatch.setattr(
         desensitise, "_analyse_keys", lambda keys, *a: analysed.append(len(keys)) or analyse(keys, *a)
@@ -66,6 +67,30 @@ def test_the_next_prepare_analyses_no_text_again_and_prepares_the_same_rows(buil
         pd.testing.assert_frame_equal(pd.read_parquet(a["prepared"]), pd.read_parquet(b["prepared"]))
     memory = sorted(p.name for p in (built.staging_root / "_remembered").iterdir())
     assert memory == sorted(f"{s['dataset']}.{ext}" for s in first for ext in ("json", "parquet"))
+
+
+def test_datasets_prepared_at_once_give_what_they_give_one_after_another(built, monkeypatch):
+    """Preparation sends some datasets to a forked worker: each dataset's prepared rows, withheld
+    rows and columns are those of a preparation of one dataset after another (each from no
+    memory: every text analysed)."""
+    import shutil
+
+    from publishing.privacy import forked
+
+    conf = built.to_conf()
+
+    def prepared(run_id):
+        shutil.rmtree(built.staging_root / "_remembered", ignore_errors=True)
+        staged = stages.prepare_open_data(conf, run_id)
+        fields = ("dataset", "rows", "columns", "withheld_columns", "withheld")
+        return [({k: s[k] for k in fields}, pd.read_parquet(s["prepared"])) for s in staged]
+
+    at_once = prepared("run-g")
+    monkeypatch.setattr(forked, "can_fork", lambda: False)
+    one_by_one = prepared("run-h")
+    assert len(at_once) > 1 and [a for a, _ in at_once] == [b for b, _ in one_by_one]
+    for (_, a), (_, b) in zip(at_once, one_by_one, strict=True):
+        pd.testing.assert_frame_equal(a, b)
 
 
 def test_the_next_check_judges_no_value_of_the_rows_again_and_gives_the_same_verdicts(built, monkeypatch):
