@@ -233,9 +233,9 @@ class Gate:
         return list(self._results)
 
     def finish(self, also: list | None = None) -> None:
-        """Render this run's results, and `also` (those forked workers `ran`), into the HTML data
-        docs (and the index)."""
-        results = self._results + list(also or [])
+        """Render this run's results, and `also` (those forked workers `ran`; any this gate holds
+        already count once), into the HTML data docs (and the index)."""
+        results = self._results + [r for r in also or [] if r not in self._results]
         if results:
             self.context.build_data_docs(resource_identifiers=results)
 
