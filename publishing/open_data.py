@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -203,7 +204,11 @@ def write_version(
     from publishing.metadata import csv_header, write_metadata
     from publishing.targets import write_csv, write_parquet
 
-    folder.mkdir(parents=True, exist_ok=True)
+    # From an empty folder: a retried check never writes into a file the version shares with
+    # one already published (`publishing.targets.install_version` links them).
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
     write_parquet(frame, folder / f"{dataset}.parquet")
     write_csv(frame.rename(columns=csv_header(dataset, frame.columns, columns)), folder / f"{dataset}.csv")
     write_metadata(folder, dataset, version, as_of, frame, columns)

@@ -60,19 +60,29 @@ def delete_tree(local_root: Path, files: list[Path], s3: S3Target | None) -> lis
 
 
 def install_version(staged: Path, destination: Path) -> list[Path]:
-    """Copy a staged version folder into place, never overwriting a published version.
+    """Put a staged version folder into place, never overwriting a published version.
 
-    Files are copied under a temporary folder name and renamed in one step: a version
-    folder either exists whole or not at all.
+    Files are linked (copied where the two folders are on different file systems) under a
+    temporary folder name, renamed in one step: a version folder either exists whole or not at
+    all. A link costs nothing at any size (a copy of a province's versions took 2.3 s a cycle);
+    it is safe because no file of a staged version is written again in place
+    (`publishing.open_data.write_version` starts from an empty folder).
     """
     if destination.exists():
         return sorted(p for p in destination.rglob("*") if p.is_file())
     tmp = destination.with_name(destination.name + ".partial")
     if tmp.exists():
         shutil.rmtree(tmp)
-    shutil.copytree(staged, tmp)
+    shutil.copytree(staged, tmp, copy_function=_link_or_copy)
     os.replace(tmp, destination)
     return sorted(p for p in destination.rglob("*") if p.is_file())
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, target)
 
 
 def write_parquet(frame, path: Path) -> None:

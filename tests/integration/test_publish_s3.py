@@ -1,20 +1,18 @@
 """Publishing through boto3 to a real S3 API: moto's server over HTTP on loopback."""
 
+import hashlib
 import json
+from pathlib import Path
 
 import pandas as pd
 
-from creditlake.landing import write_parquet
 from publishing import open_data
-from publishing.metadata import write_metadata
 
 
 def staged_version(cfg, rows=3, version="v1"):
     folder = cfg.staging_root / "run1" / "penalties" / version
     frame = pd.DataFrame({"record_id": [f"r{i}" for i in range(rows)], "subject_name": ["甲公司"] * rows})
-    write_parquet(frame, folder / "penalties.parquet")
-    frame.to_csv(folder / "penalties.csv", index=False, encoding="utf-8-sig")
-    write_metadata(folder, "penalties", version, "2026-11-22", frame, {c: {} for c in frame.columns})
+    open_data.write_version(folder, "penalties", version, "2026-11-22", frame, {c: {} for c in frame.columns})
     known = folder.parent.parent / "_known_people.json"
     known.write_text(json.dumps({"people": [], "organisations": []}), encoding="utf-8")
     # as the publish gate passed it
@@ -100,3 +98,22 @@ def test_a_published_version_is_never_overwritten(cfg, monkeypatch):
     before = (cfg.open_root / "penalties" / "v1" / "penalties.parquet").read_bytes()
     open_data.release(cfg, staged_version(cfg, rows=5))
     assert (cfg.open_root / "penalties" / "v1" / "penalties.parquet").read_bytes() == before
+
+
+def test_a_retried_check_leaves_every_published_file_as_it_was(cfg, monkeypatch):
+    """The published version shares its files with the staged one (linked, not copied): the
+    check writing that staged version again, with other rows, changes no published byte, and
+    the version's files stay the ones whose sha256 its pointer gives."""
+    monkeypatch.delenv("CREDITLAKE_OPEN_S3_BUCKET", raising=False)
+    staged = staged_version(cfg, rows=3)
+    open_data.release(cfg, staged)
+    published = cfg.open_root / "penalties" / "v1"
+    before = {p.name: p.read_bytes() for p in published.iterdir()}
+    frame = pd.DataFrame({"record_id": ["r9"], "subject_name": ["乙公司"]})
+    columns = {c: {} for c in frame.columns}
+    open_data.write_version(Path(staged[0]["folder"]), "penalties", "v1", "2026-11-23", frame, columns)
+    assert {p.name: p.read_bytes() for p in published.iterdir()} == before
+    pointer = json.loads((cfg.open_root / "penalties" / "latest.json").read_text(encoding="utf-8"))
+    for entry in pointer["files"]:
+        assert hashlib.sha256((cfg.open_root / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    assert pd.read_parquet(Path(staged[0]["folder"]) / "penalties.parquet")["record_id"].tolist() == ["r9"]
