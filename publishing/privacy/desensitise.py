@@ -46,7 +46,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from publishing.privacy import addresses, contacts, forked, names, numbers
 from publishing.privacy.names import KnownPeople, mask_name
@@ -145,6 +145,11 @@ def _squashed(text: str) -> str:
     return "".join(text.lower().split())
 
 
+# The pinyin forms are ASCII: a text without an ASCII character holds none of them (most texts,
+# in Chinese, have none).
+_ASCII = re.compile("[\x00-\x7f]")
+
+
 class RecordNames(NamedTuple):
     """How a record's names are looked for: their Chinese forms (normalised: simplified, no
     spaces) by substring search, their pinyin forms by one case-insensitive pattern. The
@@ -155,10 +160,12 @@ class RecordNames(NamedTuple):
     latin: tuple[str, ...]  # the pinyin forms
     latin_keys: tuple[str, ...]  # each lower-cased, without spaces
 
-    def _latin_in(self, text: str) -> re.Pattern | None:
+    def _latin_in(self, text: str, squashed: str | None = None) -> re.Pattern | None:
         if not self.latin:
             return None
-        squashed = _squashed(text)
+        squashed = _squashed(text) if squashed is None else squashed
+        if not squashed:  # no key (none is empty) is in it
+            return None
         return _compiled(self.latin) if any(key in squashed for key in self.latin_keys) else None
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -174,10 +181,12 @@ class RecordNames(NamedTuple):
             out += [m.span() for m in latin.finditer(text, start, end)]
         return out
 
-    def occurs_in(self, text: str) -> bool:
+    def occurs_in(self, text: str, squashed: str | None = None) -> bool:
+        """Whether one of the names occurs in `text`; `squashed`: the text as `latin_keys` are
+        (`_squashed`), or "" when that holds no ASCII character, when the caller knows it."""
         if any(form in text for form in self.forms):
             return True
-        latin = self._latin_in(text)
+        latin = self._latin_in(text, squashed)
         return latin is not None and latin.search(text) is not None
 
 
@@ -427,6 +436,29 @@ def _in_original(norm: Normalised, found: list[Found]) -> list[Found]:
     return [Found(*norm.span(f.start, f.end), f.entity_type, f.score) for f in found]
 
 
+def _named_keys(keys: list[tuple], norms: dict[str, Normalised]) -> list[tuple]:
+    """The distinct keys (text, names) whose text holds one of its names; each text normalised
+    (into `norms`) and squashed for the pinyin forms once, not once per key."""
+    named: list[tuple] = []
+    squashed: dict[str, str] = {}  # per text: as the pinyin keys are, "" without an ASCII character
+    for key in dict.fromkeys(keys):
+        text, raw = key
+        if not isinstance(text, str) or not text:
+            continue
+        norm = norms.get(text)
+        if norm is None:
+            norm = norms[text] = normalise(text)
+        if not raw:
+            continue
+        plain = squashed.get(text)
+        if plain is None:
+            plain = _squashed(norm.text)
+            plain = squashed[text] = plain if _ASCII.search(plain) else ""
+        if record_names(raw).occurs_in(norm.text, plain):
+            named.append(key)
+    return named
+
+
 def _analyse_keys(
     keys: list[tuple], known: KnownPeople | None = None, norms: dict[str, Normalised] | None = None
 ) -> dict[tuple, list[Found]]:
@@ -435,16 +467,7 @@ def _analyse_keys(
     looked for per key, only where one of them occurs."""
     engine, names_engine, empty, record_recognizer, known_recognizer = _engine()
     norms = {} if norms is None else norms
-    named: list[tuple] = []
-    for key in dict.fromkeys(keys):
-        text, raw = key
-        if not isinstance(text, str) or not text:
-            continue
-        norm = norms.get(text)
-        if norm is None:
-            norm = norms[text] = normalise(text)
-        if raw and record_names(raw).occurs_in(norm.text):
-            named.append(key)
+    named = _named_keys(keys, norms)
     todo = [t for t, norm in norms.items() if _may_hold(norm.text, known)]
     found: dict[str, list[Found]] = {}
     ad_hoc = (lambda _s, _e: [known_recognizer(known)]) if known else (lambda _s, _e: [])
@@ -553,19 +576,62 @@ def desensitise_column(
     `PROCESSES` when the column has at least `PARALLEL_MIN` distinct texts, else one.
     `copies`: extended with each row's text as its detectors read it (normalised; "" where the
     value is not text), in which the register's names were looked for."""
+    import numpy as np
+
     with forked.gc_paused():
-        keys = list(zip(texts, _cleaned_per_row(names_per_row), strict=True))
-        distinct = list(dict.fromkeys(keys))
+        values = _objects(texts)
+        distinct, of_row = _distinct_keys(values, names_per_row)
         if processes is None:
             many = len(distinct) >= PARALLEL_MIN and len({k[0] for k in distinct}) >= PARALLEL_MIN
             processes = PROCESSES if many and forked.can_fork() else 1
         if processes > 1:
             results = _desensitise_parallel(distinct, known, processes)
+            results = [results[key] for key in distinct]
         else:
-            results = dict(zip(distinct, _desensitised(distinct, known), strict=True))
+            results = _desensitised(distinct, known)
+        text = of_row >= 0
+        out = values.copy()
+        replaced = _objects(
+            [o if o is not None else k[0] for (o, _n), k in zip(results, distinct, strict=True)]
+        )
+        out[text] = replaced[of_row[text]]
         if copies is not None:
-            copies.extend((results[key][1] or key[0]) if type(key[0]) is str else "" for key in keys)
-        return [out if (out := results[key][0]) is not None else key[0] for key in keys]
+            read = _objects([n or k[0] for (_o, n), k in zip(results, distinct, strict=True)])
+            each = np.full(len(values), "", dtype=object)
+            each[text] = read[of_row[text]]
+            copies.extend(each.tolist())
+        return out.tolist()
+
+
+def _objects(values) -> Any:
+    """`values` as a NumPy array of objects, one per value (a tuple stays one object)."""
+    import numpy as np
+
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _distinct_keys(values, names_per_row: Sequence) -> tuple[list[tuple], Any]:
+    """The distinct keys (text, `_clean_names` of its row's names) of the rows whose value is
+    text, in the order they first occur, and per row the index of its key (-1 where the value
+    is not text): computed by pandas over whole columns, since a province's columns have
+    millions of rows and few distinct texts or names (8 s a column, one row at a time)."""
+    import numpy as np
+    import pandas as pd
+
+    text = np.flatnonzero(np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values)))
+    text_codes, texts = pd.factorize(values)
+    raw = _objects([tuple(n) if isinstance(n, list) else n for n in names_per_row])
+    raw_codes, raws = pd.factorize(raw)  # no names (None) is -1: the last of the cleaned, ()
+    names_codes, cleaned = pd.factorize(_objects([_clean_names(r) for r in raws] + [()]))
+    width = len(cleaned)
+    combined = text_codes[text].astype(np.int64) * width + names_codes[raw_codes[text]]
+    codes, first, of_text = np.unique(combined, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # the keys in the order they first occur
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    of_row = np.full(len(values), -1, dtype=np.intp)
+    of_row[text] = rank[of_text]
+    return [(texts[c // width], cleaned[c % width]) for c in codes[order]], of_row
 
 
 def desensitise(

@@ -256,6 +256,19 @@ def test_record_names_apply_to_their_own_row_only():
     assert desensitise_column(texts, [("马力",), ()]) == ["马*在场。", "马力在场。"]
 
 
+def test_each_row_gets_its_own_text_and_names_whatever_their_types():
+    """A column as providers fill it: the same text under other names (a tuple, a list, one
+    name as a string, none at all), values that are not text, an empty one. Each row is given
+    what its own text and names give, and its detection copy ("" where it is not text)."""
+    texts = ["马力在场。", None, "马力在场。", float("nan"), "Ma Li was here", "马力在场。", 7, ""]
+    names = [("马力",), ("马力",), [], None, ["马力"], "马力", (), ("马力",)]
+    copies: list = []
+    out = desensitise_column(texts, names, copies=copies)
+    assert out[:3] == ["马*在场。", None, "马力在场。"] and out[3] != out[3]  # NaN stays NaN
+    assert out[4:] == ["M* ** was here", "马*在场。", 7, ""]
+    assert copies == ["马力在场。", "", "马力在场。", "", "Ma Li was here", "马力在场。", "", ""]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
