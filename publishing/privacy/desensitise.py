@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any, NamedTuple
 
 from publishing.privacy import addresses, contacts, forked, names, numbers
@@ -145,33 +145,61 @@ def _squashed(text: str) -> str:
     return "".join(text.lower().split())
 
 
-# The pinyin forms are ASCII: a text without an ASCII character holds none of them (most texts,
-# in Chinese, have none).
+# The Latin forms are ASCII: a text without an ASCII character holds none of them (most texts,
+# in Chinese, have none); without a Latin letter, none of the pinyin forms.
 _ASCII = re.compile("[\x00-\x7f]")
+_LETTER = re.compile("[a-z]")
 
 
-class RecordNames(NamedTuple):
+class RecordNames:
     """How a record's names are looked for: their Chinese forms (normalised: simplified, no
     spaces) by substring search, their pinyin forms by one case-insensitive pattern. The
     pattern is compiled only for a text that holds one of the pinyin forms, spaces aside:
-    compiling one per record cost more than the rest of desensitisation (2 ms a record)."""
+    compiling one per record cost more than the rest of desensitisation (2 ms a record). The
+    pinyin forms themselves are made only for a text with Latin letters in it, which most texts
+    (in Chinese) have not: making them for every record's names cost more than looking for them."""
 
-    forms: tuple[str, ...]
-    latin: tuple[str, ...]  # the pinyin forms
-    latin_keys: tuple[str, ...]  # each lower-cased, without spaces
+    def __init__(self, cleaned: tuple[str, ...]):
+        forms, latin = set(), set()
+        for name in cleaned:
+            for variant in names.record_name_variants(normalise_name(name), pinyin=False):
+                (latin if variant.isascii() else forms).add(variant)
+        self.names = cleaned
+        self.forms = tuple(sorted(f for f in forms if len(f) >= 2))
+        # every pinyin form has letters; a Latin name of the record may have none (a code)
+        self.lettered = all(_LETTER.search(_squashed(v)) for v in latin)
 
-    def _latin_in(self, text: str, squashed: str | None = None) -> re.Pattern | None:
-        if not self.latin:
-            return None
+    @cached_property
+    def _spelled(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The forms that only pinyin gives: those with a ü (Lü Qiang), and the Latin ones (with
+        the record's Latin names)."""
+        forms, latin = set(), set()
+        for name in self.names:
+            for variant in names.record_name_variants(normalise_name(name)):
+                (latin if variant.isascii() else forms).add(variant)
+        return tuple(sorted(f for f in forms - set(self.forms) if len(f) >= 2)), tuple(sorted(latin))
+
+    @property
+    def latin(self) -> tuple[str, ...]:
+        return self._spelled[1]
+
+    @cached_property
+    def latin_keys(self) -> tuple[str, ...]:
+        """Each Latin form lower-cased, without spaces."""
+        return tuple(sorted({_squashed(v) for v in self.latin}))
+
+    def _latin_in(self, text: str, squashed: str | None = None, letters: bool = True) -> re.Pattern | None:
         squashed = _squashed(text) if squashed is None else squashed
-        if not squashed:  # no key (none is empty) is in it
+        if not squashed or (not letters and self.lettered):  # no key (none is empty) is in it
+            return None
+        if not self.latin:
             return None
         return _compiled(self.latin) if any(key in squashed for key in self.latin_keys) else None
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         end = len(text) if end is None else end
         out = []
-        for form in self.forms:
+        for form in self.forms + self._spelled[0]:
             at = text.find(form, start, end)
             while at >= 0:
                 out.append((at, at + len(form)))
@@ -181,24 +209,22 @@ class RecordNames(NamedTuple):
             out += [m.span() for m in latin.finditer(text, start, end)]
         return out
 
-    def occurs_in(self, text: str, squashed: str | None = None) -> bool:
-        """Whether one of the names occurs in `text`; `squashed`: the text as `latin_keys` are
-        (`_squashed`), or "" when that holds no ASCII character, when the caller knows it."""
+    def occurs_in(self, text: str, squashed: str | None = None, letters: bool = True) -> bool:
+        """Whether one of the names occurs in `text`. When the caller knows them: `squashed`, the
+        text as `latin_keys` are (`_squashed`), or "" when that holds no ASCII character;
+        `letters`, whether that holds a Latin letter."""
         if any(form in text for form in self.forms):
             return True
-        latin = self._latin_in(text, squashed)
+        if letters and any(form in text for form in self._spelled[0]):  # each has Latin letters
+            return True
+        latin = self._latin_in(text, squashed, letters)
         return latin is not None and latin.search(text) is not None
 
 
 @lru_cache(maxsize=200_000)
 def record_names(cleaned: tuple[str, ...]) -> RecordNames:
     """How a record's names (`_clean_names`: two characters or more, not masked) are looked for."""
-    forms, latin = set(), set()
-    for name in cleaned:
-        for variant in names.record_name_variants(normalise_name(name)):
-            (latin if variant.isascii() else forms).add(variant)
-    keys = tuple(sorted({_squashed(v) for v in latin}))
-    return RecordNames(tuple(sorted(f for f in forms if len(f) >= 2)), tuple(sorted(latin)), keys)
+    return RecordNames(cleaned)
 
 
 def _clean_names(raw) -> tuple[str, ...]:
@@ -440,7 +466,7 @@ def _named_keys(keys: list[tuple], norms: dict[str, Normalised]) -> list[tuple]:
     """The distinct keys (text, names) whose text holds one of its names; each text normalised
     (into `norms`) and squashed for the pinyin forms once, not once per key."""
     named: list[tuple] = []
-    squashed: dict[str, str] = {}  # per text: as the pinyin keys are, "" without an ASCII character
+    squashed: dict[str, tuple[str, bool]] = {}  # per text: as the Latin keys are, has it a letter
     for key in dict.fromkeys(keys):
         text, raw = key
         if not isinstance(text, str) or not text:
@@ -453,8 +479,10 @@ def _named_keys(keys: list[tuple], norms: dict[str, Normalised]) -> list[tuple]:
         plain = squashed.get(text)
         if plain is None:
             plain = _squashed(norm.text)
-            plain = squashed[text] = plain if _ASCII.search(plain) else ""
-        if record_names(raw).occurs_in(norm.text, plain):
+            plain = squashed[text] = (
+                (plain, _LETTER.search(plain) is not None) if _ASCII.search(plain) else ("", False)
+            )
+        if record_names(raw).occurs_in(norm.text, *plain):
             named.append(key)
     return named
 

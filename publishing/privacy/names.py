@@ -1645,10 +1645,11 @@ def _syllables(chars: str) -> list[str] | None:
     return out if len(out) == len(chars) and all(s.isascii() and s.isalpha() for s in out) else None
 
 
-def record_name_variants(name: str) -> tuple[str, ...]:
+def record_name_variants(name: str, pinyin: bool = True) -> tuple[str, ...]:
     """The forms of a record's own name to look for in its text: its normalised Chinese form (a
     dotted name also with the other dots and without one), and its pinyin forms
-    (`pinyin_variants`: Zhang Wei, ZHANG Wei, Wei Zhang, Zhangwei...). The surname is read as a
+    (`pinyin_variants`: Zhang Wei, ZHANG Wei, Wei Zhang, Zhangwei...; left out when `pinyin` is
+    False: they cost most, and every one of them is Latin letters). The surname is read as a
     surname (单 Shan, 曾 Zeng: `surname_readings.txt`). `name`: normalised (simplified, no spaces)."""
     name = name.strip()
     if len(name) < 2 or "*" in name:
@@ -1658,19 +1659,19 @@ def record_name_variants(name: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys((name, spaced)))
     parts = [p for p in re.split("[" + re.escape(_DOTS) + "]", name) if p]
     if len(parts) > 1:
-        return tuple(dict.fromkeys((name, *_dotted_name_forms(parts))))
-    if not all(_han(c) for c in name) or len(name) > 6:
+        return tuple(dict.fromkeys((name, *_dotted_name_forms(parts, pinyin))))
+    if not all(_han(c) for c in name) or len(name) > 6 or not pinyin:
         return (name,)
     return tuple(dict.fromkeys((name, *_pinyin_name_forms(name))))
 
 
-def _dotted_name_forms(parts: list[str]) -> Iterator[str]:
+def _dotted_name_forms(parts: list[str], pinyin: bool = True) -> Iterator[str]:
     """艾力·吐尔逊 with every dot, without one, and in pinyin (the first part as the surname) when
     every part is Chinese."""
     for dot in "·•・.":
         yield dot.join(parts)
     yield "".join(parts)
-    if all(_han(c) for p in parts for c in p):
+    if pinyin and all(_han(c) for p in parts for c in p):
         syllables = [_syllables(p) for p in parts]
         if all(syllables):
             first, rest = syllables[0], [s for syl in syllables[1:] for s in syl]

@@ -256,6 +256,20 @@ def test_record_names_apply_to_their_own_row_only():
     assert desensitise_column(texts, [("马力",), ()]) == ["马*在场。", "马力在场。"]
 
 
+def test_pinyin_forms_are_looked_for_where_there_are_letters_and_a_latin_name_everywhere():
+    """The record's pinyin forms are made only for texts with Latin letters; one with a ü counts
+    (LÜ Qiang). A record's Latin name without letters (a code given as a name) is still looked
+    for in a text without any."""
+    texts = ["吕强在场，Lv Qiang", "LÜ Qiang在场", "罚款;警告", "编号12号的车辆"]
+    names = [("吕强",), ("吕强",), ("吕强",), ("12",)]
+    assert desensitise_column(texts, names) == [
+        "吕*在场，L* *****",
+        "L*******在场",
+        "罚款;警告",
+        "编号1*号的车辆",
+    ]
+
+
 def test_each_row_gets_its_own_text_and_names_whatever_their_types():
     """A column as providers fill it: the same text under other names (a tuple, a list, one
     name as a string, none at all), values that are not text, an empty one. Each row is given
