@@ -642,7 +642,8 @@ def _distinct_keys(values, names_per_row: Sequence) -> tuple[list[tuple], Any]:
     """The distinct keys (text, `_clean_names` of its row's names) of the rows whose value is
     text, in the order they first occur, and per row the index of its key (-1 where the value
     is not text): computed by pandas over whole columns, since a province's columns have
-    millions of rows and few distinct texts or names (8 s a column, one row at a time)."""
+    millions of rows and few distinct texts or names (a column of 621,381 rows and 18 texts: 5.5 s
+    one row at a time)."""
     import numpy as np
     import pandas as pd
 
