@@ -431,8 +431,9 @@ class Gate:
         self._organisations = _Lexicon(o for o in public if form.fullmatch(o) and o not in people)
         self._memo: dict[str, tuple[str, ...]] = {}
         self._folds: dict[str, str] = {}  # a judged value's folded reading, where it differs
-        # The last run's clean values taken back (`vouch`: value, folded), and those of them the
-        # frames scanned since held: kept as Arrow, matched against whole columns at once.
+        # The last run's clean values taken back (`vouch`: value, folded), and the positions in it
+        # of those the frames scanned since held: kept as Arrow, matched against whole columns at
+        # once.
         self._vouched = clean_table([], [])
         self._taken: list = []
 
@@ -486,8 +487,9 @@ class Gate:
                     out[index] = None, None
         if texts and len(self._vouched):
             distinct = pa.concat_arrays([d for _, d in texts.values()])
-            vouched = pc.is_in(distinct, value_set=self._vouched["value"])
-            self._taken.append(distinct.filter(vouched))
+            positions = pc.index_in(distinct, value_set=self._vouched["value"])
+            vouched = positions.is_valid()
+            self._taken.append(positions.filter(vouched))
             ends = list(accumulate(len(d) for _, d in texts.values()))
             for (index, (column, _)), a, b in zip(texts.items(), [0, *ends[:-1]], ends, strict=True):
                 out[index] = (
@@ -565,10 +567,10 @@ class Gate:
         table = clean_table(judged, [self._folds.get(v) for v in judged])
         if not self._taken:
             return table
-        taken = pc.unique(pa.concat_arrays(self._taken))
-        taken = taken.filter(pc.invert(pc.is_in(taken, value_set=table["value"])))
-        folded = self._vouched["folded"].take(pc.index_in(taken, value_set=self._vouched["value"]))
-        return pa.concat_tables([table, pa.table({"value": taken, "folded": folded})])
+        # by their positions: the values vouched for are hashed once a frame, not again here
+        taken = self._vouched.take(pc.unique(pa.concat_arrays(self._taken)))
+        taken = taken.filter(pc.invert(pc.is_in(taken["value"], value_set=table["value"])))
+        return pa.concat_tables([table, taken.select(["value", "folded"])])
 
     def vouch(self, clean, changed: Iterable[str]) -> int:
         """Take values judged clean in the last run (`clean`, as `clean()` gives them) as clean,

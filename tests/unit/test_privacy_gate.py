@@ -11,7 +11,7 @@ import yaml
 from stdnum.cn import ric, uscc
 from stdnum.iso7064 import mod_11_10
 
-from publishing.privacy.gate import SHAPES, Finding, Gate
+from publishing.privacy.gate import SHAPES, Finding, Gate, clean_table
 
 ID = "22010419850312001" + ric.calc_check_digit("22010419850312001" + "0")
 ID_X = "22010419850312002X"  # a valid ID whose check character is X
@@ -437,6 +437,28 @@ def test_a_frame_judged_in_two_processes_gives_what_one_gives(monkeypatch, worke
 def clean_values(gate: Gate) -> list[tuple[str, str | None]]:
     """What the gate keeps for the next run: (value, folded reading), sorted."""
     return sorted(zip(*gate.clean().to_pydict().values(), strict=True))
+
+
+def test_values_vouched_for_come_back_once_each_with_their_folded_reading():
+    """What the gate keeps of the values the last run vouched for: those a frame held since,
+    once however many columns and frames held them, with their folded reading (traditional
+    characters read simplified); not one no frame held."""
+    gate = Gate(known_people=[], organisations=[])
+    gate.vouch(clean_table(["第1號決定已履行", "已整改", "无人再用"], ["第1号决定已履行", None, None]), [])
+    gate.scan_frame(
+        pd.DataFrame(
+            {"record_id": ["r1", "r2"], "a": ["第1號決定已履行", "已整改"], "b": ["已整改", "新的文字"]}
+        )
+    )
+    gate.scan_frame(pd.DataFrame({"record_id": ["r3"], "a": ["已整改"]}))
+    assert clean_values(gate) == [
+        ("r1", None),
+        ("r2", None),
+        ("r3", None),
+        ("已整改", None),
+        ("新的文字", None),
+        ("第1號決定已履行", "第1号决定已履行"),
+    ]
 
 
 def test_scan_file_csv_json_html(gate, tmp_path):
