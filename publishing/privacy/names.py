@@ -1649,7 +1649,7 @@ def record_name_variants(name: str, pinyin: bool = True) -> tuple[str, ...]:
     """The forms of a record's own name to look for in its text: its normalised Chinese form (a
     dotted name also with the other dots and without one), and its pinyin forms
     (`pinyin_variants`: Zhang Wei, ZHANG Wei, Wei Zhang, Zhangwei...; left out when `pinyin` is
-    False: they cost most, and every one of them is Latin letters). The surname is read as a
+    False: they cost most, and every one of them has Latin letters). The surname is read as a
     surname (单 Shan, 曾 Zeng: `surname_readings.txt`). `name`: normalised (simplified, no spaces)."""
     name = name.strip()
     if len(name) < 2 or "*" in name:
