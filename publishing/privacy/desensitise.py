@@ -238,21 +238,6 @@ def _clean_names(raw) -> tuple[str, ...]:
     )
 
 
-def _cleaned_per_row(names_per_row: Sequence) -> list[tuple[str, ...]]:
-    """`_clean_names` of each row's names, once per distinct tuple (a subject's names repeat
-    over its records)."""
-    cleaned: dict = {}
-    out = []
-    for raw in names_per_row:
-        try:
-            out.append(cleaned[raw])
-        except KeyError:
-            out.append(cleaned.setdefault(raw, _clean_names(raw)))
-        except TypeError:  # a list is not hashable: cleaned as it is
-            out.append(_clean_names(raw))
-    return out
-
-
 # --- Presidio -----------------------------------------------------------------------------------
 
 
@@ -528,9 +513,9 @@ def analyse_column(
 ) -> list[list[Found]]:
     """What is found in each text (overlaps resolved, offsets into the text)."""
     with forked.gc_paused():
-        keys = list(zip(texts, _cleaned_per_row(names_per_row), strict=True))
-        found = _analyse_keys(keys, known)
-        return [found[k] for k in keys]
+        distinct, of_row = _distinct_keys(_objects(texts), names_per_row)
+        found = _analyse_keys(distinct, known)
+        return [found[distinct[i]] if i >= 0 else [] for i in of_row]
 
 
 def apply(text: str, found: Sequence[Found]) -> str:
