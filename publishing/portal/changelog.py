@@ -57,13 +57,17 @@ def read_log(open_root: Path) -> list[dict]:
 def record_version(cfg, released: dict, previous: dict | None, withheld_report: str | None) -> None:
     """Append the entry of a version just installed (`released`: its `latest.json` content;
     `previous`: the dataset's pointer before it moved)."""
+    import pyarrow.compute as pc
+
     log = read_log(cfg.open_root)
     if any(e["dataset"] == released["dataset"] and e["version"] == released["version"] for e in log):
         return  # a rerun of the same release
     dataset = released["dataset"]
     after = _record_ids(cfg.open_root, released)
-    before = _record_ids(cfg.open_root, previous) if previous else {}
-    left = {r: before[r] for r in before.keys() - after.keys()}
+    before = _record_ids(cfg.open_root, previous)
+    added = after.filter(pc.invert(pc.is_in(after["record_id"], value_set=before["record_id"])))
+    gone = before.filter(pc.invert(pc.is_in(before["record_id"], value_set=after["record_id"])))
+    left = dict(zip(gone["record_id"].to_pylist(), gone["organisation"].to_pylist(), strict=True))
     reasons = _reasons(cfg, dataset, set(left), withheld_report)
     counts: dict[str, int] = {}
     for record in left:
@@ -76,7 +80,7 @@ def record_version(cfg, released: dict, previous: dict | None, withheld_report: 
             "profile": released["profile"],
             "previous": previous["version"] if previous else None,
             "rows": released["rows"],
-            "added": len(after.keys() - before.keys()),
+            "added": len(pc.unique(added["record_id"])),
             "left": dict(sorted(counts.items())),
             "organisations_left": sorted(
                 ({"record_id": r, "reason": reasons[r]} for r, organisation in left.items() if organisation),
@@ -112,20 +116,28 @@ def apply_retention(cfg) -> list[Path]:
     return deleted
 
 
-def _record_ids(open_root: Path, manifest: dict) -> dict[str, bool]:
-    """record id -> whether it is an organisation's, of one version (empty once it is deleted)."""
-    import pandas as pd
+def _record_ids(open_root: Path, manifest: dict | None):
+    """The record ids of one version, each with whether it is an organisation's, as an
+    Arrow table (`record_id`, `organisation`); empty for no version or one deleted. Arrow, not
+    Python: a version holds millions of records and only those that left are needed one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    empty = pa.table({"record_id": pa.array([], pa.string()), "organisation": pa.array([], pa.bool_())})
+    if manifest is None:
+        return empty
     parquet = open_root / manifest["dataset"] / manifest["version"] / f"{manifest['dataset']}.parquet"
     if not parquet.exists():
-        return {}
+        return empty
     names = pq.read_schema(parquet).names
-    frame = pd.read_parquet(parquet, columns=[c for c in ("record_id", "subject_type") if c in names])
+    table = pq.read_table(parquet, columns=[c for c in ("record_id", "subject_type") if c in names])
     organisation = (
-        frame["subject_type"].eq("organisation") if "subject_type" in frame else pd.Series(True, frame.index)
+        pc.fill_null(pc.equal(table["subject_type"], "organisation"), False)
+        if "subject_type" in names
+        else pa.repeat(True, table.num_rows)
     )
-    return dict(zip(frame["record_id"], organisation, strict=True))
+    return pa.table({"record_id": pc.cast(table["record_id"], pa.string()), "organisation": organisation})
 
 
 def _reasons(cfg, dataset: str, left: set[str], withheld_report: str | None) -> dict[str, str]:

@@ -208,3 +208,72 @@ def test_the_changelog_of_many_records_leaving_passes_the_publish_gate(tmp_path)
     page.write_text(pages.changelog(ctx, [entry]), encoding="utf-8")
     assert "4,617 条法人和非法人组织的记录" in page.read_text(encoding="utf-8")
     assert Gate().scan_file(page) == []
+
+
+def test_the_changelog_counts_what_came_and_left_and_names_only_the_organisations_records(tmp_path):
+    """Two hand-made versions: what left is counted by its reason (the warehouse's withdrawal,
+    else the gate's withheld report, else `other`), and listed by record only where it was an
+    organisation's (a person's, or one of no known type, is counted, never named)."""
+    from datetime import date
+
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from creditlake.settings import RunConfig
+    from publishing.portal import changelog
+
+    cfg = RunConfig(landing=tmp_path, lake=tmp_path / "lake", as_of=date(2026, 9, 1))
+
+    def version(name: str, rows: list[tuple[str, str | None]]) -> dict:
+        folder = cfg.open_root / "penalties" / name
+        folder.mkdir(parents=True)
+        ids, kinds = zip(*rows, strict=True)
+        pq.write_table(
+            pa.table({"record_id": list(ids), "subject_type": pa.array(kinds, pa.string())}),
+            folder / "penalties.parquet",
+        )
+        return {
+            "dataset": "penalties",
+            "version": name,
+            "as_of": "2026-09-01",
+            "profile": "national",
+            "rows": len(rows),
+        }
+
+    first = version(
+        "v1",
+        [
+            ("A", "organisation"),
+            ("B", "organisation"),
+            ("C", "natural_person"),
+            ("D", None),
+            ("F", "organisation"),
+        ],
+    )
+    second = version("v2", [("A", "organisation"), ("E", "organisation"), ("G", "individual_business")])
+    cfg.warehouse.parent.mkdir(parents=True)
+    with duckdb.connect(str(cfg.warehouse)) as con:
+        con.execute(
+            "create table fct_withdrawals as select * from (values "
+            "('B', 'repaired', date '2026-08-01'), ('B', 'revoked', date '2026-08-20'), ('C', 'expired', date '2026-08-31')"
+            ") as t(record_id, reason, withdrawn_on)"
+        )
+    report = tmp_path / "withheld.csv"
+    report.write_text(
+        "dataset,version,record,column,kind,reason\npenalties,v2,D,subject_name,known_name,gate\n",
+        encoding="utf-8",
+    )
+
+    changelog.record_version(cfg, first, None, None)
+    changelog.record_version(cfg, second, first, str(report))
+    changelog.record_version(cfg, second, first, str(report))  # a rerun of the same release
+    log = changelog.read_log(cfg.open_root)
+    assert [(e["version"], e["previous"], e["added"], e["left"]) for e in log] == [
+        ("v1", None, 5, {}),
+        ("v2", "v1", 2, {"expired": 1, "other": 1, "revoked": 1, "withheld": 1}),
+    ]
+    assert log[1]["organisations_left"] == [
+        {"record_id": "B", "reason": "revoked"},  # its latest withdrawal
+        {"record_id": "F", "reason": "other"},
+    ]
