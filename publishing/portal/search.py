@@ -26,7 +26,6 @@ import base64
 import hashlib
 import json
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from publishing.open_data import as_letters
@@ -58,34 +57,69 @@ def shard_of(pair: str, shards: int) -> int:
     return h % shards
 
 
-@dataclass
-class Organisation:
-    key: str  # its code, or "~" and its name when it has none
-    name: str
-    counts: dict[str, int] = field(default_factory=dict)
-    records: str = "[]"  # its records, a JSON array of [dataset index, field values...]
+def organisations_table(rows: list[tuple[str, str, list[int], str]]):
+    """Organisations as `write_index` takes them, from (key, name, records per dataset, records)
+    rows: the key is its code, or "~" and its name when it has none; its records a JSON array
+    of [dataset index, field values...]."""
+    import pyarrow as pa
+
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[], [], [], []]
+    return pa.table(columns, schema=organisations_schema())
 
 
-def write_index(folder: Path, organisations: list[Organisation], datasets: list[str], header: dict) -> str:
+def organisations_schema():
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("key", pa.string()),
+            ("name", pa.string()),
+            ("counts", pa.list_(pa.int64())),
+            ("records", pa.string()),
+        ]
+    )
+
+
+def write_index(folder: Path, organisations, datasets: list[str], header: dict) -> str:
     """Write the chunks, the name shards and the manifest under `folder`; returns the manifest's
-    file name. `header` goes into the manifest as it is (field labels, versions, guidance)."""
-    organisations = sorted(organisations, key=lambda o: o.key)
+    file name. `organisations`: an Arrow table (`organisations_table`), its counts in the order
+    of `datasets`; `header` goes into the manifest as it is (field labels, versions, guidance).
+    A chunk's records are joined and hashed as Arrow's UTF-8 bytes: they are most of the portal
+    (500 MB at a million penalties), and as Python text they cost seconds more."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = organisations["key"].to_pylist()
+    if any(a > b for a, b in zip(keys, keys[1:], strict=False)):  # `collect` gives them in order
+        organisations = organisations.sort_by("key")  # UTF-8 bytes sort as code points do
+        keys = organisations["key"].to_pylist()
+    names, count = organisations["name"].to_pylist(), len(keys)
+    # one count per dataset for each: a matrix (as lists, they would take a second at 1M records)
+    counts = (
+        np.asarray(organisations["counts"].combine_chunks().flatten()).reshape(count, len(datasets)).tolist()
+    )
+    starts = list(range(0, count, CHUNK))
+    offsets = pa.array([*starts, count], pa.int32())
+    records = organisations["records"].cast(pa.large_string()).combine_chunks()  # past 2 GB too
+    records = pc.binary_join(pa.ListArray.from_arrays(offsets, records), pa.scalar(",", pa.large_string()))
     chunks = []
-    for start in range(0, len(organisations), CHUNK):
-        part = organisations[start : start + CHUNK]
-        summary = [[o.key, o.name, [o.counts.get(d, 0) for d in datasets]] for o in part]
+    for start, joined in zip(starts, records, strict=True):
+        end = start + CHUNK
+        summary = [
+            list(row) for row in zip(keys[start:end], names[start:end], counts[start:end], strict=True)
+        ]
         chunks.append(
             [
-                part[0].key,
+                keys[start],
                 _write(folder, "orgs", summary),
-                _write_json(folder, "records", "[" + ",".join(o.records for o in part) + "]"),
+                _write_bytes(folder, "records", b"[" + joined.as_buffer().to_pybytes() + b"]"),
             ]
         )
     postings: dict[str, list[int]] = {}
-    for position, organisation in enumerate(organisations):
-        for pair in bigrams(organisation.name):
+    for position, name in enumerate(names):
+        for pair in bigrams(name):
             postings.setdefault(pair, []).append(position)
-    count = len(organisations)
     dense = {p: w for p, w in postings.items() if len(w) > max(DENSE_MIN, DENSE_SHARE * count)}
     for pair in dense:
         del postings[pair]
@@ -103,7 +137,9 @@ def write_index(folder: Path, organisations: list[Organisation], datasets: list[
         "chunk": CHUNK,
         "organisations": count,
         "chunks": chunks,
-        "names": [_write(folder, "names", shard) for shard in grouped],
+        # pairs in order: a set's order changes with each process's string hashes, and with it
+        # the shard's name, which would send every browser and the S3 mirror a new file daily
+        "names": [_write(folder, "names", dict(sorted(shard.items()))) for shard in grouped],
         "dense": bitsets,
         "common": common,
     }
@@ -120,11 +156,10 @@ def bitset(positions: list[int], size: int) -> str:
 
 
 def _write(folder: Path, kind: str, content) -> str:
-    return _write_json(folder, kind, json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+    return _write_bytes(folder, kind, json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-def _write_json(folder: Path, kind: str, text: str) -> str:
-    data = text.encode()
+def _write_bytes(folder: Path, kind: str, data: bytes) -> str:
     name = f"{kind}.{as_letters(hashlib.sha256(data).digest()[:12])}.json"
     path = folder / name
     if not path.exists():  # same content, same name: unchanged chunks are not rewritten

@@ -14,7 +14,7 @@ from creditlake.warehouse import identifier
 from publishing import metadata
 from publishing.open_data import as_letters
 from publishing.portal import changelog, pages
-from publishing.portal.search import Organisation, write_index
+from publishing.portal.search import organisations_schema, organisations_table, write_index
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = ("app.js", "style.css")
@@ -85,16 +85,17 @@ def current_versions(open_root: Path) -> dict[str, dict]:
     }
 
 
-def collect(open_root: Path, current: dict[str, dict], fields: dict[str, list]) -> list[Organisation]:
-    """Organisations with their published records, from the current versions' Parquet files:
-    grouped, ordered and written as JSON by DuckDB over every record at once (a record is
-    `[dataset index, field values...]`, in the order of the datasets, then of their rows)."""
+def collect(open_root: Path, current: dict[str, dict], fields: dict[str, list]):
+    """Organisations with their published records, from the current versions' Parquet files
+    (an Arrow table, `search.organisations_table`, by key): grouped, ordered and written as JSON
+    by DuckDB over every record at once (a record is `[dataset index, field values...]`, in the
+    order of the datasets, then of their rows), and kept as Arrow's text."""
     import duckdb
     import numpy as np
     import pyarrow as pa
 
     if not current:
-        return []
+        return organisations_table([])
     with duckdb.connect() as con:
         parts = []
         for index, (dataset, manifest) in enumerate(current.items()):
@@ -102,19 +103,19 @@ def collect(open_root: Path, current: dict[str, dict], fields: dict[str, list]) 
             con.register(f"d{index}", table.append_column("_row", pa.array(np.arange(table.num_rows))))
             parts.append(_records_sql(index, f"d{index}", table.schema, [f[0] for f in fields[dataset]]))
         counts = ", ".join(f"count(*) filter (where ds = {i})" for i in range(len(parts)))
-        rows = con.sql(
-            f"""
-            select key, first(name order by ds, pos), [{counts}],
-                '[' || string_agg(record, ',' order by ds, pos) || ']'
+        return (
+            con.sql(
+                f"""
+            select key, first(name order by ds, pos) as name, [{counts}] as counts,
+                '[' || string_agg(record, ',' order by ds, pos) || ']' as records
             from ({" union all ".join(parts)})
             group by key
             order by key
             """
-        ).fetchall()
-    return [
-        Organisation(key, name, {d: c for d, c in zip(current, n, strict=True) if c}, records)
-        for key, name, n, records in rows
-    ]
+            )
+            .to_arrow_table()
+            .cast(organisations_schema())
+        )
 
 
 def _records_sql(index: int, table: str, schema, columns: list[str]) -> str:

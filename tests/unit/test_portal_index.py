@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from publishing.portal import search
-from publishing.portal.search import Organisation, bigrams, bitset, shard_of, write_index
+from publishing.portal.search import bigrams, bitset, organisations_table, shard_of, write_index
 
 APP = Path(search.__file__).parent / "static" / "app.js"
 BITS = [0, 3, 8, 9, 15, 19]  # positions in a bitset of 20 organisations (3 bytes)
@@ -59,14 +59,11 @@ def test_chunks_hold_organisations_in_code_order_and_pairs_are_kept_by_how_many_
 ):
     monkeypatch.setattr(search, "CHUNK", 4)
     monkeypatch.setattr(search, "DENSE_MIN", 2)
-    organisations = [
-        Organisation(f"9122{n:014d}", f"长春{n}号物流有限公司", {"penalties": 1}) for n in range(7)
-    ]
-    organisations += [Organisation(f"9123{n:014d}", f"吉林{n}号商店", {"penalties": 1}) for n in range(3)]
-    organisations.append(Organisation("~无代码商店", "无代码商店", {"penalties": 2}))
-    manifest = json.loads(
-        (tmp_path / write_index(tmp_path, organisations[::-1], ["penalties"], {})).read_text()
-    )
+    organisations = [(f"9122{n:014d}", f"长春{n}号物流有限公司", [1], f'[[0,"r{n}"]]') for n in range(7)]
+    organisations += [(f"9123{n:014d}", f"吉林{n}号商店", [1], f'[[0,"s{n}"]]') for n in range(3)]
+    organisations.append(("~无代码商店", "无代码商店", [2], '[[0,"u1"],[0,"u2"]]'))
+    table = organisations_table(organisations[::-1])
+    manifest = json.loads((tmp_path / write_index(tmp_path, table, ["penalties"], {})).read_text())
     assert [c[0] for c in manifest["chunks"]] == [
         "912200000000000000",
         "912200000000000004",
@@ -77,6 +74,12 @@ def test_chunks_hold_organisations_in_code_order_and_pairs_are_kept_by_how_many_
         ["912300000000000001", "吉林1号商店", [1]],
         ["912300000000000002", "吉林2号商店", [1]],
         ["~无代码商店", "无代码商店", [2]],
+    ]
+    # each organisation's records, in the order of the chunk's organisations
+    assert json.loads((tmp_path / manifest["chunks"][2][2]).read_text()) == [
+        [[0, "s1"]],
+        [[0, "s2"]],
+        [[0, "u1"], [0, "u2"]],
     ]
     # in more than half the names: never read; in more than 2 (DENSE_MIN) and 5%: a bitset
     assert set(manifest["common"]) == {"长春", "物流", "有限", "公司", "号物", "流有", "限公"}
@@ -152,12 +155,15 @@ def test_organisations_are_collected_with_their_records_and_missing_values_as_nu
     def no_nan(constant):
         raise AssertionError(f"{constant} is not JSON")
 
-    got = [(o.key, o.name, o.counts, json.loads(o.records, parse_constant=no_nan)) for o in organisations]
+    got = [
+        (o["key"], o["name"], o["counts"], json.loads(o["records"], parse_constant=no_nan))
+        for o in organisations.to_pylist()
+    ]
     assert got == [
         (
             code,
             "长春宏达有限公司",
-            {"licenses": 1, "penalties": 2},
+            [1, 2],  # licences, penalties
             [
                 [0, "l1", "长春宏达有限公司", code, "2027-01-01"],
                 [1, "p1", "organisation", "长春宏达有限公司", code, None, None, False],
@@ -167,7 +173,7 @@ def test_organisations_are_collected_with_their_records_and_missing_values_as_nu
         (
             "~无代码商店",
             "无代码商店",
-            {"penalties": 1},
+            [0, 1],
             [[1, "p3", "organisation", "无代码商店", "", 1200.5, "2026-03-01", True]],
         ),
     ]
@@ -277,3 +283,25 @@ def test_the_changelog_counts_what_came_and_left_and_names_only_the_organisation
         {"record_id": "B", "reason": "revoked"},  # its latest withdrawal
         {"record_id": "F", "reason": "other"},
     ]
+
+
+def test_the_same_organisations_give_the_same_files_in_any_process(tmp_path):
+    """Names' pairs are sets, whose order changes with each process's string hashes: the index
+    files must not, or every daily build renames them all (and the S3 mirror sends them again)."""
+    import os
+    import sys
+
+    program = (
+        "import sys\nfrom pathlib import Path\n"
+        "from publishing.portal.search import organisations_table, write_index\n"
+        "rows = [(f'9122{n:014d}', f'长春{n}号物流有限公司{chr(0x4E00 + n)}', [1], '[]') for n in range(300)]\n"
+        "print(write_index(Path(sys.argv[1]), organisations_table(rows), ['penalties'], {}))\n"
+    )
+    built = []
+    for seed in ("1", "2"):
+        folder = tmp_path / seed
+        folder.mkdir()
+        env = os.environ | {"PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", program, str(folder)], env=env, check=True)
+        built.append(sorted(p.name for p in folder.iterdir()))
+    assert built[0] == built[1]
