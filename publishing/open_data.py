@@ -242,9 +242,8 @@ def prepared_rows(rows, digests, keep: list[str], meta: dict, known, opened: Ope
     prepared = out.join(pd.DataFrame({r.OUTCOME: outcome, r.COPIES: copies}), how="right").join(reasons)
     prepared[r.DIGEST] = digests.filter(pa.array(~hit)).to_numpy(zero_copy_only=False)
     table = pa.Table.from_pandas(prepared[schema.names], schema=schema, preserve_index=False)
-    if hit.any():  # the remembered rows first, then every row back in the model's order
-        order = np.argsort(np.concatenate([np.flatnonzero(hit), np.flatnonzero(~hit)]), kind="stable")
-        table = pa.concat_tables([memory.rows(hit), table]).take(order)
+    if hit.any():  # every row in the model's order, remembered or prepared again
+        table = memory.merged(hit, table)
     outcomes = table[r.OUTCOME]
     out = table.filter(pc.equal(outcomes, r.PUBLISH)).select(keep).to_pandas()
     out = out.astype({c: dtypes[c] for c in keep})
