@@ -156,6 +156,8 @@ def _prepare_dataset(
     """One model's rows (`prepare`; `opened_as`: the model and its open dataset), prepared under
     staging with the `register` (people, organisations, and their `KnownPeople`); its
     `StagedDataset`."""
+    import pyarrow.parquet as pq
+
     from creditlake import warehouse
     from publishing.privacy import remembered
 
@@ -180,12 +182,12 @@ def _prepare_dataset(
     # the version's files are written once, by the check, from the rows it passed.
     prepared = folder.with_name(f"{version}.prepared.parquet")
     prepared.parent.mkdir(parents=True, exist_ok=True)
-    out.to_parquet(prepared, index=False)
+    pq.write_table(out, prepared)
     return StagedDataset(
         dataset,
         version,
         str(folder),
-        len(out),
+        out.num_rows,
         {c: meta.get(c, {}) for c in keep},
         [c for c in rows.column_names if c not in keep],
         withheld,
@@ -218,10 +220,10 @@ def prepared_rows(rows, digests, keep: list[str], meta: dict, known, opened: Ope
     """`_desensitised` for the rows (a model's, as Arrow: `creditlake.warehouse.read_model_rows`;
     `digests` beside them) whose last outcome `memory` cannot give (a
     `publishing.privacy.remembered.Remembered`), the others as they were: the rows that may be
-    opened, in the model's order; the rows kept back, each with its reason; and every row's
-    outcome (its prepared columns, its digest, the detection copies of its texts), to remember
-    (an Arrow table). Only the rows prepared again and the rows published become Python
-    objects: a daily run takes nearly all of them from memory."""
+    opened, in the model's order (an Arrow table, read back as `read_model`'s frame); the rows
+    kept back, each with its reason; and every row's outcome (its prepared columns, its digest,
+    the detection copies of its texts), to remember (an Arrow table). Only the rows prepared
+    again become Python objects: a daily run takes nearly all of them from memory."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -245,8 +247,10 @@ def prepared_rows(rows, digests, keep: list[str], meta: dict, known, opened: Ope
     if hit.any():  # every row in the model's order, remembered or prepared again
         table = memory.merged(hit, table)
     outcomes = table[r.OUTCOME]
-    out = table.filter(pc.equal(outcomes, r.PUBLISH)).select(keep).to_pandas()
-    out = out.astype({c: dtypes[c] for c in keep})
+    # with pandas' metadata of the model's dtypes: the check reads them back (`read_model`'s)
+    frame = pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in keep})
+    metadata = pa.Schema.from_pandas(frame, preserve_index=False).metadata
+    out = table.filter(pc.equal(outcomes, r.PUBLISH)).select(keep).replace_schema_metadata(metadata)
     held = pc.equal(outcomes, r.WITHHOLD)
     reasons = table.filter(held).select([r.COLUMN, r.KIND]).to_pydict()
     withheld = [

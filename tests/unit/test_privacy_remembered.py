@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from creditlake import warehouse
@@ -70,7 +71,7 @@ def day(tmp_path, people, organisations=(), frame=FRAME, context=CONTEXT):
     known = KnownPeople(people, organisations)
     out, withheld, outcomes = open_data.prepared_rows(rows, digests, KEEP, META, known, OPENED, memory)
     remembered.save(tmp_path, "penalties", context, list(people), list(organisations), outcomes)
-    return (out, withheld), memory.reused
+    return (checked(tmp_path, out), withheld), memory.reused
 
 
 def fresh(tmp_path, people, organisations=(), frame=FRAME):
@@ -79,7 +80,14 @@ def fresh(tmp_path, people, organisations=(), frame=FRAME):
     out, withheld, _ = open_data.prepared_rows(
         rows, digests, KEEP, META, known, OPENED, remembered.Remembered()
     )
-    return out, withheld
+    return checked(tmp_path, out), withheld
+
+
+def checked(tmp_path, out):
+    """The rows published as the check reads them back from the prepared file."""
+    path = tmp_path / "prepared.parquet"
+    pq.write_table(out, path)
+    return pd.read_parquet(path)
 
 
 def same(one, other) -> None:
@@ -215,7 +223,6 @@ def test_a_memory_of_other_columns_is_not_reused_and_stops_nothing(tmp_path):
     import json
 
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     day(tmp_path, [])
     table = tmp_path / remembered.FOLDER / "penalties.parquet"
