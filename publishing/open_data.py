@@ -558,6 +558,7 @@ def _check_dataset(cfg: RunConfig, item: dict, gate, known: dict, outgoing) -> t
     """One dataset through the publish gate (`check`): its verdict and its withheld report rows."""
     import pandas as pd
 
+    from creditlake import gate as suites
     from publishing.locks import exclusive
     from publishing.privacy import vouched
 
@@ -567,6 +568,9 @@ def _check_dataset(cfg: RunConfig, item: dict, gate, known: dict, outgoing) -> t
     # the values judged clean by the last run that no change to the register touches
     gate.vouch(*vouched.load(cfg.staging_root, item["dataset"], *register))
     frame = pd.read_parquet(item["prepared"])
+    suite = f"publish_{item['dataset']}"
+    # the suite's columns again, as Arrow strings: its regexes then run as Arrow kernels
+    checked = suites.read_for_suite([Path(item["prepared"])], suite)
     findings = gate.scan_frame(frame, key="record_id")
     held = {f.record for f in findings}
     found = [{"record": f.record, "column": f.column, "kind": f.kind} for f in findings]
@@ -579,15 +583,14 @@ def _check_dataset(cfg: RunConfig, item: dict, gate, known: dict, outgoing) -> t
             f"and more than {max_rows} rows): the dataset is refused; see the withheld report"
         )
     elif held:
-        frame = frame[~frame["record_id"].isin(held)].reset_index(drop=True)
+        passed = ~frame["record_id"].isin(held).to_numpy()
+        frame, checked = (f[passed].reset_index(drop=True) for f in (frame, checked))
     # The version holds exactly the rows that passed (a retry withholds the same again).
     write_version(folder, item["dataset"], item["version"], cfg.as_of.isoformat(), frame, item["columns"])
     # one process at a time in the GX project: a suite's asset is written to its shared config,
     # then run, as if the datasets were checked one after the other
     with exclusive(cfg.reports_root / ".gx.lock"):
-        result = outgoing.run(
-            f"publish_{item['dataset']}", frame, f"open-{item['dataset']}-{item['version']}"
-        )
+        result = outgoing.run(suite, checked, f"open-{item['dataset']}-{item['version']}")
     failures += result.failures
     for path in sorted(folder.iterdir()):
         if path.suffix != ".parquet":

@@ -82,6 +82,44 @@ def test_publish_suites_check_every_personal_pattern_on_each_free_text_column(na
     assert re.search(patterns[0]["regex"], "身份证220104198503120015，") is not None
 
 
+@pytest.mark.parametrize("name", PUBLISH_SUITES)
+def test_publish_suites_use_arrow_regexes(name):
+    """The check hands its suites Arrow strings (as the raw gate does): every regex, the personal
+    patterns included, must be one Arrow's RE2 engine takes."""
+    for exp in gate.load_suite_spec(name)["expectations"]:
+        if "regex" in exp["kwargs"]:
+            pc.match_substring_regex(pa.array(["x"]), exp["kwargs"]["regex"])  # raises if RE2 refuses it
+
+
+# Hand-written free texts: a number counts where it stands alone (the text's edge, or anything
+# but a digit, on each side), wherever it is in the text.
+PERSONAL_CASES = [
+    ("身份证220104198503120015，", {"citizen_id"}),
+    ("220104198503120015", {"citizen_id"}),
+    ("编号22010419850312001X号", {"citizen_id"}),
+    ("流水号2201041985031200151", set()),  # 19 digits: no ID inside
+    ("电话13812345678", {"mobile"}),
+    ("13812345678", {"mobile"}),
+    ("联系人王某\n13812345678（已核实）", {"mobile"}),
+    ("订单号913812345678", set()),  # a digit before it
+    ("金额138123456789元", set()),  # and one after
+    ("传真（0431）88886666转", {"landline"}),
+    ("0431-88886666", {"landline"}),
+    ("编号90431-88886666", set()),
+    ("处罚决定书长市监罚〔2026〕13号，罚款1200元", set()),
+]
+
+
+@pytest.mark.parametrize(("text", "kinds"), PERSONAL_CASES)
+def test_personal_patterns_find_a_number_standing_alone_in_python_and_in_arrow(text, kinds):
+    import re
+
+    patterns = gate.personal_patterns()
+    assert {p["name"] for p in patterns if re.search(p["regex"], text)} == kinds
+    found = {p["name"] for p in patterns if pc.match_substring_regex(pa.array([text]), p["regex"])[0].as_py()}
+    assert found == kinds
+
+
 def test_a_suite_entry_mixing_the_shorthand_with_other_keys_is_refused(tmp_path, monkeypatch):
     (tmp_path / "publish_x.json").write_text(
         json.dumps({"name": "publish_x", "expectations": [{"no_personal_data_in": "a", "type": "x"}]}),
