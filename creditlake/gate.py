@@ -171,10 +171,14 @@ class Gate:
         ) or asset.add_batch_definition_whole_dataframe("whole")
         suite = gx.ExpectationSuite(name=name, meta={"doc": spec.get("doc", "")})
         for exp in spec["expectations"]:
+            # matched on what it checks, not only where: by its column ("domain", GX's default)
+            # each personal pattern replaced the one before it on the same column, and only the
+            # last of them ran
             suite.add_expectation_configuration(
                 ExpectationConfiguration(
                     type=exp["type"], kwargs=exp["kwargs"], meta={"why": exp.get("why", "")}
-                )
+                ),
+                match_type="success",
             )
         suite = self.context.suites.add_or_update(suite)
         validation = self.context.validation_definitions.add_or_update(

@@ -91,6 +91,40 @@ def test_publish_suites_use_arrow_regexes(name):
             pc.match_substring_regex(pa.array(["x"]), exp["kwargs"]["regex"])  # raises if RE2 refuses it
 
 
+def test_the_publish_gate_runs_every_personal_pattern_on_every_free_text_column(tmp_path):
+    """Hand-written penalties past the desensitiser: a citizen ID and a mobile in the facts, a
+    fax number in the content. GX upserts expectations by type and column unless told
+    otherwise: only the last pattern of each column ran, and the first two passed."""
+    from datetime import date
+
+    import pyarrow.parquet as pq
+
+    from creditlake.settings import RunConfig
+
+    clean = {
+        "subject_uscc": "91220104MA0Y123404",
+        "violation_facts": "未按规定公示年度报告",
+        "penalty_content": "警告",
+        "decision_number": "长市监罚〔2026〕1号",
+    }
+    leaks = [
+        {"violation_facts": "当事人身份证220104198503120015"},
+        {"violation_facts": "联系电话13812345678"},
+        {"penalty_content": "传真（0431）88886666"},
+    ]
+    rows = [clean] * 20 + [clean | leak for leak in leaks]
+    pq.write_table(pa.table({c: [r[c] for r in rows] for c in clean}), tmp_path / "p.parquet")
+    cfg = RunConfig(landing=tmp_path, lake=tmp_path / "lake", as_of=date(2026, 11, 22))
+    frame = gate.read_for_suite([tmp_path / "p.parquet"], "publish_penalties")  # as the check reads it
+
+    result = gate.run_suite(cfg, "publish_penalties", frame, "p")
+    assert sorted(result.failures) == sorted(
+        f"expect_column_values_to_not_match_regex on {column}: 1 unexpected, e.g. [{text!r}]"
+        for leak in leaks
+        for column, text in leak.items()
+    )
+
+
 # Hand-written free texts: a number counts where it stands alone (the text's edge, or anything
 # but a digit, on each side), wherever it is in the text.
 PERSONAL_CASES = [
