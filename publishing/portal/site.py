@@ -103,19 +103,14 @@ def collect(open_root: Path, current: dict[str, dict], fields: dict[str, list]):
             con.register(f"d{index}", table.append_column("_row", pa.array(np.arange(table.num_rows))))
             parts.append(_records_sql(index, f"d{index}", table.schema, [f[0] for f in fields[dataset]]))
         counts = ", ".join(f"count(*) filter (where ds = {i})" for i in range(len(parts)))
-        return (
-            con.sql(
-                f"""
+        query = f"""
             select key, first(name order by ds, pos) as name, [{counts}] as counts,
                 '[' || string_agg(record, ',' order by ds, pos) || ']' as records
             from ({" union all ".join(parts)})
             group by key
             order by key
             """
-            )
-            .to_arrow_table()
-            .cast(organisations_schema())
-        )
+        return con.sql(query).to_arrow_table().cast(organisations_schema())
 
 
 def _records_sql(index: int, table: str, schema, columns: list[str]) -> str:
