@@ -199,14 +199,15 @@ class RecordNames:
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         end = len(text) if end is None else end
         segment = text[start:end]
-        letters = _LETTER.search(segment.lower()) is not None  # else no pinyin form is in it
+        squashed = _squashed(segment)
+        letters = _LETTER.search(squashed) is not None  # else no pinyin form is in it
         out = []
         for form in self.forms + (self._spelled[0] if letters else ()):
             at = text.find(form, start, end)
             while at >= 0:
                 out.append((at, at + len(form)))
                 at = text.find(form, at + len(form), end)
-        latin = self._latin_in(segment, letters=letters)
+        latin = self._latin_in(segment, squashed, letters)
         if latin is not None:
             out += [m.span() for m in latin.finditer(text, start, end)]
         return out
