@@ -254,6 +254,8 @@ class _Shapes:
         self.non_personal_codes = _any_of(codes["non_personal"])
         self.non_personal_before = re.compile(codes["non_personal_before"])
         self.platform_key = re.compile(codes["platform_key"])
+        self._organisation_code = re.compile(codes["organisation"]["form"])
+        self._organisation_check = _CHECKS[codes["organisation"]["check"]]
         self.organisation_form = re.compile(data["organisation_form"])
         # A code "holds" a citizen ID or a mobile when one of its digit groups has that shape:
         # one search, the group that matched names the kind.
@@ -265,6 +267,15 @@ class _Shapes:
         )
         self.shortest = min(
             [self.min_digits] + [_min_width(p) for _, p in self.personal] + [_min_width(self.card)]
+        )
+
+    def organisation_code(self, token: str) -> bool:
+        """Whether an upper-cased code is an organisation's by its check character, and is not
+        itself a personal shape (shapes.yml `codes.organisation`)."""
+        return bool(
+            self._organisation_code.fullmatch(token)
+            and self._organisation_check(token)
+            and not any(shape.fullmatch(token) for _, shape in self.personal)
         )
 
 
@@ -687,12 +698,13 @@ class Gate:
                 yield kind
 
     def _judge_code(self, token: str, before: str) -> str | None:
-        """A code holding a citizen ID or a mobile is personal whatever its letters; then the
-        words before it; then its own shape (personal first: never exempt); then its length."""
+        """A code holding a citizen ID or a mobile is personal whatever its letters, unless it is
+        an organisation's by its check character; then the words before it; then its own shape
+        (personal first: never exempt); then its length."""
         shapes, upper = self.shapes, token.upper()
         if shapes.platform_key.fullmatch(token):  # the record's own id
             return None
-        if held := shapes.held.search(upper):
+        if (held := shapes.held.search(upper)) and not shapes.organisation_code(upper):
             return held.lastgroup.rsplit("_", 1)[0]
         if before and shapes.personal_before.search(before):
             return "passport"

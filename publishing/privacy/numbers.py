@@ -65,6 +65,8 @@ class Shapes(NamedTuple):
     non_personal_code_before: re.Pattern
     date_with_separators: re.Pattern
     platform_key: re.Pattern
+    organisation_code: re.Pattern
+    organisation_check: str
 
 
 @cache
@@ -101,6 +103,8 @@ def shapes(path: Path = SHAPES_FILE) -> Shapes:
         re.compile(codes["non_personal_before"]),
         re.compile(spec["date_with_separators"]),
         re.compile(codes["platform_key"]),
+        re.compile(codes["organisation"]["form"]),
+        codes["organisation"]["check"],
     )
 
 
@@ -292,15 +296,16 @@ def _code_at(text: str, start: int, end: int, spec: Shapes) -> tuple[Number | No
 def _judge_code(text: str, start: int, end: int, a: int, b: int, spec: Shapes) -> Number | None:
     """The verdict on the token text[a:b] around the run text[start:end], first rule that
     applies: the record's own id stays; after a personal document's word it is a passport; the
-    digits of an ID or a mobile in it go (the letters stay); after a non-personal code's word it
-    stays; a personal code's shape is a passport; a harmless code stays; else it is a number."""
+    digits of an ID or a mobile in it go (the letters stay) unless it is an organisation's code;
+    after a non-personal code's word it stays; a personal code's shape is a passport; a harmless
+    code stays; else it is a number."""
     if spec.platform_key.fullmatch(text, a, b):  # the record's own id
         return None
     token = text[a:b].upper()
     before = text[max(0, a - 24) : a]
     if spec.personal_code_before.search(before):
         return Number(a, b, "passport")
-    personal = _personal_digits_in(token, a)
+    personal = None if _organisation_code(token, spec) else _personal_digits_in(token, a)
     if personal is not None:
         return personal
     if spec.non_personal_code_before.search(before):
@@ -310,6 +315,16 @@ def _judge_code(text: str, start: int, end: int, a: int, b: int, spec: Shapes) -
     if _harmless_code(text, start, end, token, spec):
         return None
     return Number(a, b, "number")
+
+
+def _organisation_code(token: str, spec: Shapes) -> bool:
+    """An organisation's code by its check character (914403040712163QTF), not itself a citizen
+    ID's shape: the digit groups in it are the code's (shapes.yml `codes.organisation`)."""
+    return bool(
+        spec.organisation_code.fullmatch(token)
+        and CHECKS[spec.organisation_check](token)
+        and personal_kind(token) is None
+    )
 
 
 def _personal_digits_in(token: str, a: int) -> Number | None:

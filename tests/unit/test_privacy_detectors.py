@@ -83,6 +83,8 @@ def test_a_span_maps_back_onto_the_characters_the_reader_sees():
         ("护照号EA1234567", "passport"),
         ("港澳通行证C12345678", "passport"),
         ("Tel13812345678", "mobile"),
+        ("914403040712163QTG", "citizen_id"),  # an ID's shape in a code whose check fails
+        ("22010219850312001X", "citizen_id"),  # an ID that also passes an organisation code's check
     ],
 )
 def test_personal_numbers_are_found_whatever_their_spelling(text, kind):
@@ -102,6 +104,8 @@ def test_personal_numbers_are_found_whatever_their_spelling(text, kind):
         "长市监罚〔2025〕10050001号",
         "吉林市环罚字[2024]第0012345号",
         "统一社会信用代码91220101MA17XY1234",
+        "主体代码914403040712163QTF",  # its first 15 digits in a first-generation ID's shape
+        "13912345678MA0Y12X",  # eleven digits in a mobile's shape, the check character holds
         "食品经营许可证JY12201040012345",
         "国药准字H20051234",  # the cue's code, though H and eight digits is a home-return permit's shape
         "合同编号20250312001",

@@ -235,6 +235,28 @@ def test_wechat_and_qq_accounts(gate, text, kinds):
 
 
 @pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        # organisations' codes whose first 15 digits have a first-generation ID's shape (from the
+        # benchmark's extracts): the check character holds, they are codes
+        ("914403040712163QTF", []),
+        ("当事人914403041005727GGY违法", []),
+        ("122202030226749JBY", []),
+        ("13912345678MA0Y12X", []),  # eleven digits in a mobile's shape
+        # the check fails: the digits are read as they are written
+        ("914403040712163QTG", ["citizen_id"]),
+        ("13912345678MA0Y12A", ["mobile"]),
+        # a citizen ID (17 digits and X) that happens to pass the check is still an ID
+        ("22010219850312001X", ["citizen_id"]),
+        ("ID914403040712163", ["citizen_id"]),  # not in a code's form
+        ("身份证号914403040712163QTF", ["passport"]),  # a personal document's word comes first
+    ],
+)
+def test_an_organisation_code_is_told_from_an_id_by_its_check_character(gate, text, kinds):
+    assert gate.scan_text(text) == kinds
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "2025-03-12",
