@@ -21,6 +21,7 @@ Python would not keep up. `check_uscc` / `check_citizen_id` run the same code on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -39,6 +40,7 @@ ORGANISATION_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714-1997
 # division code (3-8), organisation code and check character: GB 32100-2015 table 1.
 USCC_PATTERN = r"^[1-9ANY][0-9]{7}[0-9A-HJ-NPQRTUWXY]{10}$"
 CITIZEN_ID_PATTERN = r"^[0-9]{17}[0-9X]$"
+_USCC_FORM = re.compile(USCC_PATTERN)
 # Division codes of the pilot cities whose early codes were issued with another check
 # character (docs/domain.md#identifiers). Kept short and explicit: a code here is accepted with a flag.
 USCC_PILOT_DIVISIONS = ("3502",)  # 厦门 Xiamen
@@ -102,6 +104,12 @@ def luhn_check_digit(body: str) -> str:
 def luhn_valid(digits: str) -> bool:
     """Whether a digit string (a bank card number) ends with its Luhn check digit."""
     return len(digits) > 1 and digits.isdigit() and luhn_check_digit(digits[:-1]) == digits[-1]
+
+
+def uscc_valid(code: str) -> bool:
+    """Whether `code`, as written (not cleaned), is a USCC in GB 32100-2015's form whose check
+    character holds: registration authorities A, N and Y included, which stdnum refuses."""
+    return bool(_USCC_FORM.match(code)) and uscc_check_char(code[:17]) == code[17]
 
 
 def organisation_code_valid(code: str) -> bool:

@@ -56,10 +56,9 @@ from typing import Any
 
 import yaml
 from stdnum import ean
-from stdnum.cn import uscc
 from stdnum.iso7064 import mod_11_10
 
-from creditlake.identifiers import organisation_code_valid
+from creditlake.identifiers import organisation_code_valid, uscc_valid
 
 SHAPES = Path(__file__).with_name("shapes.yml")
 BEFORE, AFTER = 24, 16  # the context windows of shapes.yml, in characters of the normalised text
@@ -166,7 +165,7 @@ def _name_key(name: str) -> str:
 
 
 _CHECKS: dict[str, Callable[[str], bool]] = {
-    "uscc": uscc.is_valid,
+    "uscc": uscc_valid,
     "mod_11_10": mod_11_10.is_valid,
     "ean13": lambda d: len(d) == 13 and ean.is_valid(d),
     "gb11714": organisation_code_valid,
@@ -342,7 +341,7 @@ _CODE_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{18}(?![0-9A-Za-z])")
 
 
 def _without_codes(text: str) -> str:
-    return _CODE_TOKEN.sub(lambda m: " " if uscc.is_valid(m.group()) else m.group(), text)
+    return _CODE_TOKEN.sub(lambda m: " " if uscc_valid(m.group()) else m.group(), text)
 
 
 _RESIDENCE = "家庭住址|户籍所在地|户籍地|居住地|居住于|现住|家住|住址|住在|暂住"

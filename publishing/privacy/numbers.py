@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from creditlake.identifiers import organisation_code_valid
+from creditlake.identifiers import organisation_code_valid, uscc_valid
 
 SHAPES_FILE = Path(__file__).with_name("shapes.yml")
 # Separators between digit groups: whitespace, dashes, slashes, underscores, a dot before three
@@ -111,12 +111,6 @@ def shapes(path: Path = SHAPES_FILE) -> Shapes:
 # --- checksums named in shapes.yml -------------------------------------------------------------
 
 
-def _uscc_ok(digits: str) -> bool:
-    from stdnum.cn import uscc
-
-    return uscc.is_valid(digits)
-
-
 def _mod_11_10_ok(digits: str) -> bool:
     from stdnum.iso7064 import mod_11_10
 
@@ -130,7 +124,7 @@ def _ean13_ok(digits: str) -> bool:
 
 
 CHECKS = {
-    "uscc": _uscc_ok,
+    "uscc": uscc_valid,
     "mod_11_10": _mod_11_10_ok,
     "gb11714": organisation_code_valid,
     "ean13": _ean13_ok,

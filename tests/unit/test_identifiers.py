@@ -19,6 +19,7 @@ from creditlake.identifiers import (
     luhn_valid,
     organisation_code_valid,
     uscc_check_char,
+    uscc_valid,
     validate_citizen_id,
     validate_uscc,
 )
@@ -56,6 +57,8 @@ def test_uscc_authorities_stdnum_rejects_are_accepted(authority):
     code = _with_check(authority + "1220104MA0Y12345")
     assert not uscc.is_valid(code)
     assert check_uscc(code).ok and check_uscc(code).value == code
+    assert uscc_valid(code)  # what the privacy code reads an organisation's code by
+    assert not uscc_valid(code[:17] + ("0" if code[17] != "0" else "1"))
 
 
 def test_pilot_uscc_flagged_not_dropped():
@@ -136,6 +139,8 @@ def test_uscc_checksum_verdict_is_stdnums(code):
     """Where stdnum can judge (digit authority, not a pilot city), our verdict is stdnum's."""
     if code[0].isdigit() and code[2:6] != "3502":
         assert check_uscc(code).ok == uscc.is_valid(code)
+    if code[2:6] != "3502":  # a pilot code with another check character is accepted, flagged
+        assert uscc_valid(code) == check_uscc(code).ok
     fixed = code[:17] + uscc.calc_check_digit(code[:17] + "0")
     assert check_uscc(fixed).ok
 

@@ -225,6 +225,10 @@ def test_not_addresses(gate, text):
         ("11230100QQL237XDNX", []),
         ("主体代码912203032WXCE8Y67K", []),
         ("11230100QQL237XDN0", ["qq"]),  # check character wrong: not a code, read as written
+        # a rural collective's code (registration authority N, which stdnum refuses; GB 32100 does not)
+        ("N2440604QQ326PNAAU", []),
+        ("主体代码N22203024WXM7JM6KN", []),
+        ("N2440604QQ326PNAAV", ["qq"]),  # check character wrong
     ],
 )
 def test_wechat_and_qq_accounts(gate, text, kinds):
