@@ -107,9 +107,12 @@ def luhn_valid(digits: str) -> bool:
 
 
 def uscc_valid(code: str) -> bool:
-    """Whether `code`, as written (not cleaned), is a USCC in GB 32100-2015's form whose check
-    character holds: registration authorities A, N and Y included, which stdnum refuses."""
-    return bool(_USCC_FORM.match(code)) and uscc_check_char(code[:17]) == code[17]
+    """Whether `code`, as written (not cleaned), is a USCC the platform accepts, as `check_uscc`
+    does: GB 32100-2015's form (registration authorities A, N and Y included, which stdnum
+    refuses) and its check character, or an early pilot city's other one (flagged at landing)."""
+    return bool(_USCC_FORM.match(code)) and (
+        uscc_check_char(code[:17]) == code[17] or code[2:6] in USCC_PILOT_DIVISIONS
+    )
 
 
 def organisation_code_valid(code: str) -> bool:

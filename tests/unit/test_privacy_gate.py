@@ -229,6 +229,7 @@ def test_not_addresses(gate, text):
         ("N2440604QQ326PNAAU", []),
         ("主体代码N22203024WXM7JM6KN", []),
         ("N2440604QQ326PNAAV", ["qq"]),  # check character wrong
+        ("91350203QQ1XYTA24N", []),  # an early Xiamen code: another check character, accepted
     ],
 )
 def test_wechat_and_qq_accounts(gate, text, kinds):
