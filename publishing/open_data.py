@@ -119,6 +119,19 @@ def version_id(cfg: RunConfig, run_id: str) -> str:
     return f"{cfg.as_of.isoformat()}-{as_letters(hashlib.sha256(run_id.encode()).digest()[:8])}"
 
 
+def forget_earlier_runs(cfg: RunConfig, run_id: str) -> None:
+    """Remove the staged files of every earlier run. Runs go one at a time (max_active_runs=1):
+    an earlier run's versions are published (linked into the open root, which keeps them) or
+    abandoned, and no stage reads its prepared rows again; kept, they would pile up (about 110
+    MB a day at 1M penalties), each run with its own copy of the register of natural persons'
+    names. The memories (`_remembered`, `_vouched`) stay."""
+    if not cfg.staging_root.exists():
+        return
+    for folder in cfg.staging_root.iterdir():
+        if folder.is_dir() and not folder.name.startswith("_") and folder.name != safe_name(run_id):
+            shutil.rmtree(folder)
+
+
 def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     """Column policy (default deny), then every string column desensitised or checked against
     its declared shape, into the prepared rows under staging (the check writes the version).
@@ -127,6 +140,7 @@ def prepare(cfg: RunConfig, run_id: str) -> list[dict]:
     from publishing.privacy import remembered
     from publishing.privacy.names import KnownPeople
 
+    forget_earlier_runs(cfg, run_id)
     version = version_id(cfg, run_id)
     open_models = declared.open_models()
     tables = {model: warehouse.read_model_rows(cfg, model, remembered.DIGEST) for model in open_models}

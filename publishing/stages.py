@@ -8,6 +8,8 @@ stop the cycle raises `StageFailed`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from creditlake.pipeline import StageFailed, summary, write_summary
 from creditlake.settings import RunConfig
 from publishing.registry import configured_root
@@ -25,13 +27,26 @@ def validate_outputs(conf: dict, staged: list[dict]) -> list[dict]:
     `publish` releases what passed, then `refusals` fails the run naming what did not."""
     from publishing import open_data
 
+    _still_staged(staged, "prepared")
     return open_data.check(RunConfig.from_conf(conf), staged)
 
 
 def publish(conf: dict, verdicts: list[dict]) -> list[dict]:
     from publishing import open_data
 
+    _still_staged([v for v in verdicts if v["success"]], "folder")
     return open_data.release(RunConfig.from_conf(conf), verdicts)
+
+
+def _still_staged(items: list[dict], key: str) -> None:
+    """Refuse a stage of a run whose staged files a later run's preparation removed
+    (`open_data.forget_earlier_runs`): retried after a newer run, it would publish the past."""
+    gone = sorted({item["dataset"] for item in items if not Path(item[key]).exists()})
+    if gone:
+        raise StageFailed(
+            f"the staged files of {', '.join(gone)} are gone: a later run's preparation removed "
+            "them (one run at a time); run this cycle again from prepare_open_data"
+        )
 
 
 def refusals(conf: dict, verdicts: list[dict]) -> None:

@@ -48,6 +48,27 @@ def test_names_the_warehouse_knows_are_masked_in_other_records_and_guarded_by_th
     assert all(v["success"] and not v["withheld_rows"] for v in stages.validate_outputs(conf, staged))
 
 
+def test_a_run_s_preparation_removes_the_staged_files_of_earlier_runs_not_their_versions(built):
+    """An earlier run's prepared rows and its register of natural persons' names go; its
+    published versions (hard links of the staged files) and the memories stay; a stage of that
+    run retried afterwards refuses, naming what to do, rather than publish the past."""
+    import hashlib
+
+    conf = built.to_conf()
+    verdicts, released = publish(conf, "run-a")
+    published = {
+        path: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in built.open_root.rglob("*")
+        if path.is_file() and path.parent.name in {r["version"] for r in released.values()}
+    }
+    assert published
+    stages.prepare_open_data(conf, "run-b")
+    assert sorted(p.name for p in built.staging_root.iterdir()) == ["_remembered", "_vouched", "run-b"]
+    assert {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in published} == published
+    with pytest.raises(pipeline.StageFailed, match="run this cycle again from prepare_open_data"):
+        stages.publish(conf, verdicts)
+
+
 def test_the_next_prepare_analyses_no_text_again_and_prepares_the_same_rows(built, monkeypatch):
     """A cycle re-prepares what the last one did: its texts come from the memory the last run
     kept (`publishing.privacy.remembered`, beside the run folders, never in a version)."""
@@ -55,6 +76,7 @@ def test_the_next_prepare_analyses_no_text_again_and_prepares_the_same_rows(buil
 
     conf = built.to_conf()
     first = stages.prepare_open_data(conf, "run-a")
+    prepared = [pd.read_parquet(a["prepared"]) for a in first]  # before the next run removes them
     analysed: list[int] = []
     monkeypatch.setattr(forked, "can_fork", lambda: False)  # every text analysed in this process, seen here
     analyse = desensitise._analyse_keys
@@ -63,8 +85,8 @@ def test_the_next_prepare_analyses_no_text_again_and_prepares_the_same_rows(buil
     )
     second = stages.prepare_open_data(conf, "run-b")
     assert sum(analysed) == 0
-    for a, b in zip(first, second, strict=True):
-        pd.testing.assert_frame_equal(pd.read_parquet(a["prepared"]), pd.read_parquet(b["prepared"]))
+    for a, b in zip(prepared, second, strict=True):
+        pd.testing.assert_frame_equal(a, pd.read_parquet(b["prepared"]))
     memory = sorted(p.name for p in (built.staging_root / "_remembered").iterdir())
     assert memory == sorted(f"{s['dataset']}.{ext}" for s in first for ext in ("json", "parquet"))
 
