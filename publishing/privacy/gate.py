@@ -253,8 +253,7 @@ class _Shapes:
         self.non_personal_codes = _any_of(codes["non_personal"])
         self.non_personal_before = re.compile(codes["non_personal_before"])
         self.platform_key = re.compile(codes["platform_key"])
-        self._organisation_code = re.compile(codes["organisation"]["form"])
-        self._organisation_check = _CHECKS[codes["organisation"]["check"]]
+        self._organisation_check = _CHECKS[codes["organisation_check"]]
         self.organisation_form = re.compile(data["organisation_form"])
         # A code "holds" a citizen ID or a mobile when one of its digit groups has that shape:
         # one search, the group that matched names the kind.
@@ -270,11 +269,9 @@ class _Shapes:
 
     def organisation_code(self, token: str) -> bool:
         """Whether an upper-cased code is an organisation's by its check character, and is not
-        itself a personal shape (shapes.yml `codes.organisation`)."""
-        return bool(
-            self._organisation_code.fullmatch(token)
-            and self._organisation_check(token)
-            and not any(shape.fullmatch(token) for _, shape in self.personal)
+        itself a personal shape (shapes.yml `codes.organisation_check`)."""
+        return self._organisation_check(token) and not any(
+            shape.fullmatch(token) for _, shape in self.personal
         )
 
 

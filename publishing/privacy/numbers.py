@@ -65,7 +65,6 @@ class Shapes(NamedTuple):
     non_personal_code_before: re.Pattern
     date_with_separators: re.Pattern
     platform_key: re.Pattern
-    organisation_code: re.Pattern
     organisation_check: str
 
 
@@ -103,8 +102,7 @@ def shapes(path: Path = SHAPES_FILE) -> Shapes:
         re.compile(codes["non_personal_before"]),
         re.compile(spec["date_with_separators"]),
         re.compile(codes["platform_key"]),
-        re.compile(codes["organisation"]["form"]),
-        codes["organisation"]["check"],
+        codes["organisation_check"],
     )
 
 
@@ -313,12 +311,8 @@ def _judge_code(text: str, start: int, end: int, a: int, b: int, spec: Shapes) -
 
 def _organisation_code(token: str, spec: Shapes) -> bool:
     """An organisation's code by its check character (914403040712163QTF), not itself a citizen
-    ID's shape: the digit groups in it are the code's (shapes.yml `codes.organisation`)."""
-    return bool(
-        spec.organisation_code.fullmatch(token)
-        and CHECKS[spec.organisation_check](token)
-        and personal_kind(token) is None
-    )
+    ID's shape: the digit groups in it are the code's (shapes.yml `codes.organisation_check`)."""
+    return CHECKS[spec.organisation_check](token) and personal_kind(token) is None
 
 
 def _personal_digits_in(token: str, a: int) -> Number | None:
