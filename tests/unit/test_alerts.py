@@ -59,16 +59,14 @@ def test_an_alert_that_cannot_be_sent_is_logged_not_raised(caplog):
 
 def test_channels_and_deadline_come_from_the_environment():
     assert alerts.failure_notifiers({}) == []
-    kinds = [
-        type(n).__name__
-        for n in alerts.failure_notifiers(
-            {
-                "CREDITLAKE_ALERT_WEBHOOK": "http://x",
-                "CREDITLAKE_ALERT_EMAIL": "ops@example.org, duty@example.org",
-            }
-        )
-    ]
-    assert kinds == ["WebhookNotifier", "SmtpNotifier"]
+    webhook, email = alerts.failure_notifiers(
+        {
+            "CREDITLAKE_ALERT_WEBHOOK": "http://x",
+            "CREDITLAKE_ALERT_EMAIL": "ops@example.org, duty@example.org",
+        }
+    )
+    assert type(webhook).__name__ == "WebhookNotifier" and webhook.url == "http://x"
+    assert type(email).__name__ == "SmtpNotifier" and email.to == ["ops@example.org", "duty@example.org"]
     assert alerts.deadline({}).interval == timedelta(minutes=360)
     assert alerts.deadline({"CREDITLAKE_CYCLE_DEADLINE_MINUTES": "90"}).interval == timedelta(minutes=90)
     assert alerts.deadline({"CREDITLAKE_CYCLE_DEADLINE_MINUTES": "none"}) is None

@@ -4,7 +4,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from stdnum import luhn as stdnum_luhn
 from stdnum.cn import ric, uscc
@@ -157,17 +157,35 @@ def test_citizen_id_checksum_verdict_is_stdnums(region, born, seq, check):
     assert check_citizen_id(number).ok == (ric.calc_check_digit(number) == number[-1])
 
 
+def _stdnum_counties(prefixes=None, above: str = "") -> list[str]:
+    """The six-digit division codes stdnum's database of birthplaces holds."""
+    from stdnum import numdb
+
+    out = []
+    for _length, low, high, _props, children in (
+        numdb.get("cn/loc").prefixes if prefixes is None else prefixes
+    ):
+        if low == high and len(above + low) == 6:
+            out.append(above + low)
+        elif low == high and children:
+            out += _stdnum_counties(children, above + low)
+    return out
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text("0123456789", min_size=6, max_size=6), _BIRTH, st.text("0123456789", min_size=3, max_size=3))
+@given(st.sampled_from(_stdnum_counties()), _BIRTH, st.text("0123456789", min_size=3, max_size=3))
 def test_whatever_stdnum_accepts_we_accept(region, born, seq):
+    """Counties stdnum knows; about half of the numbers are of a county not assigned in the birth
+    year, which stdnum refuses: those are drawn again, so that every example is one stdnum
+    accepts."""
     body = region + born.strftime("%Y%m%d") + seq
     number = body + ric.calc_check_digit(body + "0")
     try:
         stdnum_ok = ric.is_valid(number)
     except KeyError:  # stdnum itself trips on some division codes
         stdnum_ok = False
-    if stdnum_ok:
-        assert check_citizen_id(number).ok
+    assume(stdnum_ok)
+    assert check_citizen_id(number).ok
 
 
 def test_clean_identifier_never_touches_inner_characters():

@@ -72,6 +72,8 @@ def test_every_cell_reads_back_as_the_frame_holds_it(tmp_path, monkeypatch):
         [as_pandas_writes(v) for v in row] for row in frame.astype(object).itertuples(index=False)
     ]
     assert cells(written) == expected
+    # the frame still holds the cases this test is for (reversed text, a lone carriage return,
+    # integers pandas writes as floats, an empty text), whoever edits `adversarial`
     assert expected[1][:3] == ["长春宏达建材有限公司", "司公限有材建达宏春长", ""]
     assert expected[5][:2] == ["回车\r", "\r车回"] and expected[2][2:4] == ["3.0", "1"]
     assert TEXTS[8] == "" and expected[9][3] == "8"
