@@ -101,9 +101,11 @@ def test_generated_cycle_lands_gates_builds_and_publishes(tmp_path, s3_env):
         "planted_landlines",
         "planted_emails",
         "planted_bank_cards",
+        "planted_documents",
         "protected_names",
         "third_party_names",
     ):
+        assert truth[planted], planted  # the extracts hold some of each
         leaked = [v for v in truth[planted] if v and v in text]
         assert not leaked, (planted, leaked[:5])
 
@@ -394,7 +396,7 @@ def hand_made(tmp_path_factory):
                     "C",
                     "撤销",
                     "2026-10-08",
-                    "2026-10-12",
+                    "2026-10-16",  # reported on a Friday
                     "吉林市市场监督管理局",
                 ],
             ]
@@ -445,13 +447,10 @@ def test_the_run_s_profile_reaches_the_build(hand_made):
     assert query(
         lake, "select reason, withdrawn_on::varchar from fct_withdrawals where reason = 'revoked'"
     ) == [("revoked", "2026-10-08")]
-    # ...and must be withdrawn within the profile's working days of receiving the report, on
-    # the official calendar (city-2022 Art 45, hl-2022 Art 38)
-    from creditlake.jurisdiction import load_profile
-    from creditlake.workdays import add_working_days
-
-    days = load_profile(PROFILE).rules["deadlines"]["revocation_withdraw"]["value"]
+    # ...and must be withdrawn within the profile's working days of receiving the report: one
+    # under jl-draft (borrowed from hl-2022 Art 38), so by the Monday after a Friday's report (the
+    # official calendar's holidays: tests/integration/test_deadlines.py)
     due = query(lake, "select withdraw_due_by from fct_withdrawals where reason = 'revoked'")
-    assert due == [(add_working_days(date(2026, 10, 12), days),)]
+    assert due == [(date(2026, 10, 19),)]
     latest = json.loads((lake / "open" / "penalties" / "latest.json").read_text(encoding="utf-8"))
     assert latest["rows"] == len(published) and latest["profile"] == PROFILE

@@ -46,6 +46,8 @@ def test_a_missing_file_is_reported_as_listed_but_missing(delivered):
 
 def test_a_listed_name_outside_the_delivery_folder_is_never_read(delivered):
     folder, key = delivered
+    # the very file, beside the delivery folder: read there, it would pass its size and hash
+    shutil.copy(folder / "withdrawals.parquet", folder.parent / "withdrawals.parquet")
     _edit_manifest(folder, withdrawals_parquet={"name": "../withdrawals.parquet"})
     assert _file_problems(folder, key) == [
         "../withdrawals.parquet: listed in the manifest but missing",
