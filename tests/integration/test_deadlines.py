@@ -534,7 +534,7 @@ def changed(lake, profile_with):
                         "deadlines.objection_mark": 2,
                         "deadlines.objection_decide": 4,
                         "deadlines.objection_decide_referred.value": 8,
-                        "deadlines.objection_serious_list": 4,
+                        "deadlines.objection_serious_list": 5,  # none of the others: its own
                         "deadlines.objection_assist_reply": 3,
                         "deadlines.objection_shared_copies": 4,
                         "deadlines.repair_mark": 3,
@@ -606,8 +606,10 @@ def test_changing_deadlines_objection_decide_referred_counted_from_counts_from_t
 
 
 def test_changing_deadlines_objection_serious_list_moves_a_listing_objections_due_date(changed):
-    # hl-2022 Art 35 with 4 days after 11-16: 11-17, 11-18, 11-19, 11-20
-    assert due(changed(), "objection", "decide", "YY-6") == "2026-11-20"
+    # hl-2022 Art 35 with 5 days after 11-16: 11-17, 11-18, 11-19, 11-20, 11-23 (objection_decide
+    # is 4: 11-20)
+    assert due(changed(), "objection", "decide", "YY-6") == "2026-11-23"
+    assert step(changed(), "objection", "decide", "YY-6")["rule"] == "hl-2022 Art 35"
 
 
 def test_changing_deadlines_objection_assist_reply_moves_the_answer_due_date(changed):

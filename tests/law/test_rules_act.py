@@ -11,6 +11,7 @@ from tests.law.conftest import ORGS
 
 AS_OF = date(2026, 11, 20)
 PERSON_ID = "220702197806038133"
+BUSINESS_CODE = "92220104MA0Y123401"  # an individual business (GB 32100-2015: 9, then 2)
 
 
 def state(query, number: str) -> tuple:
@@ -146,15 +147,24 @@ def test_minor_fine_ceiling_depends_on_the_subject(built, profile_with):
         "CF_XDR_ZJLX": "身份证",
         "CF_XDR_ZJHM": PERSON_ID,
     }
+    business = {"CF_XDR_MC": "赵建军烧烤店", "CF_XDR_LB": "个体工商户", "CF_XDR_SHXYM": BUSINESS_CODE}
     rows = [
         penalty("M1", CF_JDRQ="2026-05-06", CF_NR_FK="0.05", **person),
         penalty("M2", CF_JDRQ="2026-05-06", CF_NR_FK="0.25"),
+        penalty("M3", CF_JDRQ="2026-05-06", CF_NR_FK="0.05", **business),
     ]
     query = built("national", AS_OF, penalties=rows)
-    assert (state(query, "M1")[1], state(query, "M2")[1]) == ("general", "minor")
-    ceilings = {"organisation": 0.3, "natural_person": 0.1, "individual_business": 0.1}
+    assert [state(query, m)[1] for m in ("M1", "M2", "M3")] == ["general", "minor", "general"]
+    # each subject type by its own ceiling: none is the smallest of them, which a type not
+    # looked up would fall back to
+    ceilings = {"organisation": 0.3, "natural_person": 0.1, "individual_business": 0.02}
     variant = profile_with({"penalty_tiers.minor_fine_wan": ceilings}, base="national")
-    assert state(built(variant, AS_OF, penalties=rows), "M1")[1] == "minor"
+    query = built(variant, AS_OF, penalties=rows)
+    assert [state(query, m)[1] for m in ("M1", "M2", "M3")] == ["minor", "minor", "general"]
+    ceilings = {"organisation": 0.3, "natural_person": 0.02, "individual_business": 0.1}
+    variant = profile_with({"penalty_tiers.minor_fine_wan": ceilings}, base="national")
+    query = built(variant, AS_OF, penalties=rows)
+    assert [state(query, m)[1] for m in ("M1", "M2", "M3")] == ["general", "minor", "minor"]
 
 
 @pytest.mark.parametrize("key", ["long_term_categories.categories", "long_term_categories.fields"])
