@@ -1,6 +1,8 @@
 """The numbers match the texts: each value a profile takes names the article that sets it, or
 says that it is borrowed or platform policy, and `creditlake profiles show` prints that."""
 
+import re
+
 import pytest
 
 from creditlake.jurisdiction import load_profile
@@ -79,8 +81,30 @@ def test_no_borrowed_repair_wait(profile):
         assert node["wait"]["value"] == 0 and profile in node["article"]
 
 
+# An article (jl-draft Art 16), an order or notice (NDRC Order 36, NDRC 2019 No. 527), or a basis
+_CITATION = re.compile(r"\bArt \d|\bOrder \d|\bNo\. \d|^basis: \S")
+
+
+def _unsourced(node, path: str = "", sourced: bool = False):
+    """The dotted paths of the values in a profile's rules with no article or basis, on them or
+    on a rule above them."""
+    if isinstance(node, dict):
+        sourced = sourced or bool(node.get("article") or node.get("basis"))
+        if "value" in node and not sourced:
+            yield path
+        for key, child in node.items():
+            yield from _unsourced(child, f"{path}.{key}".lstrip("."), sourced)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _unsourced(item, path, sourced)
+
+
 def test_every_rule_names_its_source():
-    """Every line `profiles show` prints ends with an article or a basis."""
+    """Every value a profile sets has an article or a basis, and every line `profiles show`
+    prints ends with it."""
     for name in ("national", "jl-draft", "city-2022", "hl-draft", "gd-draft", "hl-2022"):
-        lines = load_profile(name).show().splitlines()[2:]
-        assert all(line.rstrip().endswith("]") and "  [" in line for line in lines), name
+        profile = load_profile(name)
+        assert list(_unsourced(profile.rules)) == [], name
+        for line in profile.show().splitlines()[2:]:
+            assert line.rstrip().endswith("]") and "  [" in line, line
+            assert _CITATION.search(line[line.rindex("  [") + 3 : -1]), line
