@@ -66,6 +66,7 @@ def bag():
 
 
 def test_every_dag_imports(bag):
+    # a DAG with a cycle is not imported: Airflow reports it here (DagBag checks each DAG)
     assert bag["errors"] == {}
     assert "credit_cycle" in bag["dags"]
 
@@ -89,16 +90,6 @@ def test_dags_are_documented_owned_and_retried(bag):
         assert dag["owners"] and "airflow" not in dag["owners"], dag_id
         # every task retries, except the summary, which must report what happened, once
         assert {t for t, r in dag["retries"].items() if r < 1} <= {"summarise", "run_failed"}, dag_id
-
-
-def test_no_cycles(bag):
-    from graphlib import TopologicalSorter
-
-    for dag in bag["dags"].values():
-        graph = {t: set() for t in dag["tasks"]}
-        for upstream, downstream in dag["edges"]:
-            graph[downstream].add(upstream)
-        assert list(TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
 
 
 def test_credit_cycle_stage_order(bag):

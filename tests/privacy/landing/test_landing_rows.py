@@ -81,7 +81,10 @@ def test_clean_rows_are_plain_organisations():
                 assert float(row["罚款金额（万元）"]) > 0.3  # above the minor tier of NDRC Order 36
 
 
-def test_court_natural_person_is_masked_every_way():
+def test_the_rows_hold_a_court_listed_person_masked_every_way():
+    """A check of the hand-written rows, not of the product: one person on the court's list with
+    his ID as courts mask it (the last one or two digits, the birth date) and in full. What the
+    platform publishes of them: tests/e2e/test_privacy_cycle.py (each is planted)."""
     rows = [r for r in load_rows()["court_dishonest"] if r["被执行人姓名/名称"] == "孟庆祥"]
     ids = {r["身份证号码/组织机构代码"] for r in rows}
     assert ids == {"22010419850312001*", "2201041985031200**", "220104********0011", "220104198503120011"}
