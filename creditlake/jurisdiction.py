@@ -381,6 +381,20 @@ def _check_serious_list(rules: dict, file: str) -> None:
     _as_months(rules["serious_list"]["default_term"], f"{file}: serious_list.default_term")
 
 
+def _check_units(rules: dict, file: str) -> None:
+    """Each value in a unit it is counted in: a deadline in working days on the official
+    calendar (creditlake.workdays), a repair's wait and a court list's period in months or years
+    (Civil Code Art 201-203). Any other unit would be read as one of these, silently."""
+    for name, rule in rules["deadlines"].items():
+        if rule.get("unit", "working_days") != "working_days":
+            raise ProfileError(f"{file}: deadlines.{name}: deadlines are in working days, not {rule['unit']}")
+    waits = [(f"repair.{cls}.wait", rules["repair"][cls]["wait"]) for cls in ("general", "serious")]
+    court = rules["court_list_publicity"]
+    for where, spec in waits + ([("court_list_publicity", court)] if "unit" in court else []):
+        if _as_months(spec, f"{file}: {where}") is None:
+            raise ProfileError(f"{file}: {where}: a period in months or years, not long_term")
+
+
 def _check_group_citations(rules: dict, file: str) -> None:
     """Each entry of the grouped rules cites its own article: the group as a whole cites none."""
     for group in ("repair", "deadlines", "exclusions", "disclosure"):
@@ -450,6 +464,7 @@ _PROFILE_CHECKS = (
     _check_serious_list,
     _check_authorisation_max_term,
     _check_group_citations,
+    _check_units,
     _check_periods_by_version,
 )
 

@@ -49,6 +49,22 @@ def profiles_dir(tmp_path):
             "serious_list.default_term: publicity periods are in months or years, not days",
         ),
         (
+            "inherits: national\ndeadlines:\n  correction: {value: 3, unit: days, article: x}\n",
+            "deadlines.correction: deadlines are in working days, not days",
+        ),
+        (
+            "inherits: national\nrepair:\n  general: {repairable: true, wait: {value: 30, unit: days}, article: x}\n",
+            "repair.general.wait: publicity periods are in months or years, not days",
+        ),
+        (
+            "inherits: national\ncourt_list_publicity: {value: 10, unit: working_days, article: x}\n",
+            "court_list_publicity: publicity periods are in months or years, not working_days",
+        ),
+        (
+            "inherits: national\nrepair:\n  serious: {repairable: true, wait: {value: 1, unit: long_term}, article: x}\n",
+            "repair.serious.wait: a period in months or years, not long_term",
+        ),
+        (
             "inherits: national\nbasic_publicity: {value: forever, article: x}\n",
             "basic_publicity: 'forever' is not one of",
         ),
