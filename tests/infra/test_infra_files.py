@@ -313,6 +313,55 @@ def test_compose_shares_one_lake_between_every_worker():
     assert {"lake", "landing", "postgres-db", "minio-data"} <= declared
 
 
+def _scheduled_conf(env: dict) -> dict:
+    """What a run without a conf (the daily schedule, a _READY marker) resolves to under `env`."""
+    from datetime import UTC, datetime
+
+    from creditlake.schedule import resolve
+
+    return resolve({}, datetime(2026, 11, 22, 18, tzinfo=UTC), lambda _key: None, env)
+
+
+def test_a_scheduled_compose_run_finds_its_landing_lake_and_audit_key():
+    """A run without a conf takes its landing and lake from the environment: the volumes every
+    Airflow service mounts (else the 02:00 run fails: "this run has no landing or lake"); the
+    audit key is one secret file for every worker, outside the lake."""
+    secrets = compose()["secrets"]
+    for name, svc in airflow_services().items():
+        env = svc["environment"]
+        mounts = dict(v.split(":", 1)[::-1] for v in svc["volumes"] if ":" in v)
+        conf = _scheduled_conf(env)
+        assert (mounts.get(conf["landing"]), mounts.get(conf["lake"])) == ("landing", "lake"), name
+        key = env["CREDITLAKE_AUDIT_KEY_FILE"]
+        assert [f"/run/secrets/{s}" for s in svc["secrets"]] == [key] and not key.startswith(conf["lake"])
+    (secret,) = secrets.values()
+    assert secret["file"].removeprefix("./") in (INFRA / "compose" / ".gitignore").read_text().split()
+
+
+def test_a_scheduled_helm_run_finds_its_landing_lake_and_audit_key():
+    values = helm()
+    conf = _scheduled_conf({e["name"]: e["value"] for e in values["env"]})
+    celery, triggerer = values["workers"]["celery"], values["triggerer"]
+    mounts = {m["mountPath"]: m["name"] for m in celery["extraVolumeMounts"]}
+    volumes = {v["name"]: v for v in celery["extraVolumes"]}
+    claim = {
+        name: v["persistentVolumeClaim"]["claimName"]
+        for name, v in volumes.items()
+        if "persistentVolumeClaim" in v
+    }
+    assert (claim[mounts[conf["landing"]]], claim[mounts[conf["lake"]]]) == (
+        "creditlake-landing",
+        "creditlake-lake",
+    )
+    # the landing asset's watcher (DAG: a _READY marker) runs in the triggerer
+    watched = {m["mountPath"]: m["name"] for m in triggerer["extraVolumeMounts"]}
+    (landing,) = [v for v in triggerer["extraVolumes"] if v["name"] == watched[conf["landing"]]]
+    assert landing["persistentVolumeClaim"]["claimName"] == "creditlake-landing"
+    key = {e["name"]: e["value"] for e in values["env"]}["CREDITLAKE_AUDIT_KEY_FILE"]
+    folder = key.rsplit("/", 1)[0]
+    assert "secret" in volumes[mounts[folder]] and not key.startswith(conf["lake"])
+
+
 def test_compose_init_migrates_and_imports_the_pools_baked_into_the_image():
     script = " ".join(command_list(compose()["services"]["airflow-init"]))
     assert "airflow db migrate" in script
@@ -629,7 +678,11 @@ def test_helm_values_run_the_creditlake_image_with_baked_dags_and_pools():
 
 def test_helm_workers_mount_shared_lake_claims():
     celery = helm()["workers"]["celery"]
-    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in celery["extraVolumes"]}
+    claims = {
+        v["name"]: v["persistentVolumeClaim"]["claimName"]
+        for v in celery["extraVolumes"]
+        if "persistentVolumeClaim" in v
+    }
     mounts = {m["mountPath"]: m["name"] for m in celery["extraVolumeMounts"]}
     pvcs = {d["metadata"]["name"]: d for d in yaml.safe_load_all(LAKE_PVC.read_text(encoding="utf-8"))}
     for path in ("/data/lake", "/data/landing"):
