@@ -112,7 +112,9 @@ def deadline(env: Mapping[str, str] = os.environ):
 
 
 async def deadline_missed(minutes: int, context: Mapping | None = None, **_) -> None:
-    """Run by Airflow's triggerer when a cycle passes its deadline: the same channels."""
+    """Run by Airflow's triggerer when a cycle passes its deadline: posted to the webhook and
+    logged. Not e-mailed: Airflow's SMTP notifier renders a failed task's context, which a
+    deadline has not."""
     context = context or {}
     dag_run = context.get("dag_run") or {}
     payload = {
