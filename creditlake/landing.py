@@ -498,6 +498,8 @@ def _field_checks(spec: dict, trimmed: dict) -> list:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    # the subject's own number is checked with its subject (`_subjects`)
+    own = {spec["subject"].get("person_id_field"), spec["subject"].get("key_field")}
     checks = []
     for f in spec["fields"]:
         value = trimmed.get(f["code"])
@@ -506,6 +508,10 @@ def _field_checks(spec: dict, trimmed: dict) -> list:
         if f["kind"] == "enum":
             allowed = pa.array([str(v) for v in f["values"]] + [""])
             checks.append((~np_mask(pc.is_in(value, value_set=allowed)), "enum_invalid"))
+        if f["kind"] == "person_id" and f["code"] not in own:
+            # A masked number names no one: as the key of a legal representative or another
+            # person linked to a serious dishonest entry, it would join whoever shares its digits.
+            checks.append((np_mask(pc.match_substring_regex(value, "[*＊]")), "linked_id_masked"))
     return checks
 
 

@@ -60,6 +60,10 @@ def test_code_headers_are_accepted(cfg):
         ({"行政相对人类别": "公司"}, "quarantined", "enum_invalid"),
         ({"罚款金额（万元）": "-1"}, "quarantined", "amount_invalid"),
         ({"案件程序类别": "01"}, "excluded", "excluded_simple_procedure"),
+        # a legal representative's number as a publicity page shows it names no one
+        ({"法定代表人证件号码": "2201041990****1238"}, "quarantined", "linked_id_masked"),
+        ({"法定代表人证件号码": "22010419900307123＊"}, "quarantined", "linked_id_masked"),
+        ({"法定代表人证件号码": "220104199003071238"}, "loaded", None),
         (
             {"行政相对人类别": "自然人", "统一社会信用代码": "", "证件号码": "220104199003071232"},
             "quarantined",
