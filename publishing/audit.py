@@ -680,11 +680,11 @@ def served_subjects(files) -> list[str]:
 
 
 def log_delivery_reads(
-    root: Path, deliveries: list[dict], clock: Callable[[], datetime] = now_china
+    root: Path, deliveries: list[dict], clock: Callable[[], datetime] = now_china, lake: Path | None = None
 ) -> list[dict]:
     """After `publishing.feeds.deliver`: one `delivery_read` entry per delivery made, naming the
     subject keys in its files (what `who_read` finds), read from the delivery's manifest."""
-    log, written = AccessLog(root, clock), []
+    log, written = AccessLog(root, clock, lake=lake), []
     for delivery in deliveries:
         if delivery.get("status") != "delivered" or not delivery.get("manifest"):
             continue

@@ -270,18 +270,19 @@ def _tokens(args) -> int:
 def _audit(args) -> int:
     from publishing.audit import audit_root
 
-    root = audit_root(_lake_config(args.lake))
+    cfg = _lake_config(args.lake)
+    root, lake = audit_root(cfg), cfg.lake
     if not root.is_dir():
         print(f"error: no access log at {root}", file=sys.stderr)
         return 1
     if args.audit_command == "head":
-        return _audit_head(root, args.out)
+        return _audit_head(root, args.out, lake)
     if args.audit_command == "who-read":
         return _who_read(root, args.subject)
-    return _audit_verify(root, args.head)
+    return _audit_verify(root, args.head, lake)
 
 
-def _audit_verify(root: Path, head_file: Path | None) -> int:
+def _audit_verify(root: Path, head_file: Path | None, lake: Path) -> int:
     import json
 
     from publishing.audit import segments, verify
@@ -293,7 +294,7 @@ def _audit_verify(root: Path, head_file: Path | None) -> int:
         except (OSError, ValueError) as err:
             print(f"error: cannot read the published head {head_file}: {err}", file=sys.stderr)
             return 2
-    ok, problems = verify(root, head=head)
+    ok, problems = verify(root, head=head, lake=lake)
     if not ok:
         for problem in problems:
             print(f"FAILED  {problem}", file=sys.stderr)
@@ -306,13 +307,13 @@ def _audit_verify(root: Path, head_file: Path | None) -> int:
     return 0
 
 
-def _audit_head(root: Path, out: Path | None) -> int:
+def _audit_head(root: Path, out: Path | None, lake: Path) -> int:
     import json
 
     from publishing.audit import AuditError, head_for_publication
 
     try:
-        head = head_for_publication(root)
+        head = head_for_publication(root, lake=lake)
     except AuditError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -642,7 +642,7 @@ def deliver(
     """
     s3 = S3Target.from_env("FEEDS") if s3 is _FROM_ENV else s3
     keys = keys or FeedKeys.for_run(cfg)
-    log = AccessLog(audit_root(cfg), clock)
+    log = AccessLog(audit_root(cfg), clock, lake=cfg.lake)  # the key is refused inside this lake
     records, withdrawals = _interface(cfg)
     results = []
     for licence in sorted(registry.licences.values(), key=lambda lic: lic.id):
@@ -690,7 +690,9 @@ def deliver(
             why=result.get("why"),
         )
         results.append(base | result)
-    log_delivery_reads(audit_root(cfg), results, clock)  # who read which subject (audit who-read)
+    log_delivery_reads(
+        audit_root(cfg), results, clock, lake=cfg.lake
+    )  # who read which subject (audit who-read)
     return results
 
 
@@ -928,7 +930,7 @@ def _manifest(cfg, registry, licence, run_id, clock, delivery_id, kind, last, fi
         "conventions": MANIFEST_CONVENTIONS,
         # the access log's head as this delivery is made, signed with it: an institution holds
         # evidence the platform cannot later rewrite (`creditlake audit verify --head`)
-        "access_log_head": head_for_publication(audit_root(cfg), clock=clock),
+        "access_log_head": head_for_publication(audit_root(cfg), lake=cfg.lake, clock=clock),
     }
 
 

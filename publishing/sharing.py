@@ -564,7 +564,7 @@ def create_app(
     url_key = url_key or (bytes.fromhex(env_key) if env_key else secrets.token_bytes(32))
     state = _Sharing(cfg, registry, tokens or tokens_path(cfg), clock, url_key, url_ttl)
     state.history_days = history_days  # None: CREDITLAKE_SHARING_HISTORY_DAYS, else publishing.history
-    log = AccessLog(audit_dir or audit_root(cfg), clock)
+    log = AccessLog(audit_dir or audit_root(cfg), clock, lake=cfg.lake)
     app = FastAPI(title="creditlake Delta Sharing", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sharing = state
     _log_every_request(app, log, state)

@@ -84,7 +84,7 @@ def deliver_feeds(conf: dict, run_id: str) -> dict:
     except FeedError as err:
         raise StageFailed(f"feeds not delivered: {err}") from err
     # the log's head after the deliveries, to publish (README 'Access log')
-    head = head_for_publication(audit_root(cfg))
+    head = head_for_publication(audit_root(cfg), lake=cfg.lake)
     return {"registry": str(root), "deliveries": deliveries, "why": None, "audit_head": head}
 
 

@@ -368,3 +368,18 @@ def test_the_key_is_kept_outside_the_lake_and_never_replaced_under_an_existing_l
     assert verify(lake / "audit")[1] == [
         f"no audit key at {audit_key_file} (CREDITLAKE_AUDIT_KEY_FILE): the log cannot be written or verified"
     ]
+
+
+def test_a_log_kept_outside_the_lake_still_refuses_a_key_inside_the_lake(lake, tmp_path, monkeypatch):
+    """`CREDITLAKE_AUDIT_DIR` elsewhere: the key is still refused inside the lake the feeds are
+    delivered from (the lake was guessed from the log's folder, and a key in it was made)."""
+    from publishing.feeds import deliver
+    from tests.feeds.conftest import base_records
+
+    lake.warehouse(base_records())
+    inside = lake.cfg().lake / "keys" / "audit.key"
+    monkeypatch.setenv("CREDITLAKE_AUDIT_DIR", str(tmp_path / "elsewhere" / "audit"))
+    monkeypatch.setenv("CREDITLAKE_AUDIT_KEY_FILE", str(inside))
+    with pytest.raises(AuditError, match="inside"):
+        deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    assert not inside.exists()
