@@ -564,9 +564,11 @@ def prune_before(
     profile: str = "national",
     today: date | None = None,
     clock: Callable[[], datetime] = now_china,
+    lake: Path | None = None,
 ) -> dict:
     """Delete whole segments whose every entry is older than `before` AND outside the profile's
-    retention period (jl-draft Art 20: 3 years; gd-draft Art 22: long-term, so never).
+    retention period (jl-draft Art 20: 3 years; gd-draft Art 22: long-term, so never); what
+    `creditlake audit prune` runs.
 
     Nothing inside the retention period is ever deleted, whatever `before` says. Before deleting,
     a `prune` entry recording the deleted segments and the last hash before the cut is appended
@@ -574,7 +576,7 @@ def prune_before(
     """
     from creditlake.workdays import add_years
 
-    log = AccessLog(root, clock)
+    log = AccessLog(root, clock, lake=lake)
     today = today or clock().date()
     retention = retention_for(profile)
     report = {

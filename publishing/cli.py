@@ -86,6 +86,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     audit_head = audit_sub.add_parser("head", help="the log's MAC'd head, to publish outside the platform")
     audit_head.add_argument("--lake", type=Path, required=True)
     audit_head.add_argument("--out", type=Path, help="also write it to this file")
+    prune = audit_sub.add_parser(
+        "prune",
+        help="delete the log's whole segments older than a date and outside the profile's retention",
+    )
+    prune.add_argument("--lake", type=Path, required=True)
+    prune.add_argument(
+        "--before",
+        type=date.fromisoformat,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the oldest day to keep",
+    )
+    prune.add_argument("--profile", default="national", help="whose query_log_retention applies")
     who_read = audit_sub.add_parser(
         "who-read", help="which institution, token and request read a subject's records, and when"
     )
@@ -279,6 +292,8 @@ def _audit(args) -> int:
         return _audit_head(root, args.out, lake)
     if args.audit_command == "who-read":
         return _who_read(root, args.subject)
+    if args.audit_command == "prune":
+        return _audit_prune(root, args.before, args.profile, lake)
     return _audit_verify(root, args.head, lake)
 
 
@@ -304,6 +319,20 @@ def _audit_verify(root: Path, head_file: Path | None, lake: Path) -> int:
     entries = sum(1 for _, file in found for line in file.read_bytes().split(b"\n") if line.strip())
     reaches = f", reaches the published head (seq {head['seq']})" if head else ""
     print(f"OK  {entries} entries in {len(found)} segment(s) under {root}, MAC chain intact{reaches}")
+    return 0
+
+
+def _audit_prune(root: Path, before, profile: str, lake: Path) -> int:
+    import json
+
+    from publishing.audit import AuditError, prune_before
+
+    try:
+        report = prune_before(root, before, profile=profile, lake=lake)
+    except AuditError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 
 

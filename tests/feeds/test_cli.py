@@ -115,6 +115,29 @@ def test_audit_verify_without_a_log_fails(tmp_path, capsys):
     assert "no access log" in capsys.readouterr().err
 
 
+def test_audit_prune_keeps_what_the_profile_retains(tmp_path, capsys, profile_with):
+    """`creditlake audit prune`: whole monthly segments older than the profile's retention go
+    (jl-draft Art 20: 3 years), none where the profile keeps the log long-term (gd-draft Art 22)
+    or longer than they are old."""
+    from datetime import date
+
+    from publishing.audit import AccessLog
+    from tests.feeds.conftest import Clock
+
+    clock = Clock(date(2022, 1, 15))
+    log = AccessLog(tmp_path / "audit", clock)
+    for month in range(14):  # 2022-01 to 2023-02, one segment a month
+        clock.set(date(2022 + month // 12, month % 12 + 1, 15))
+        log.record(action="delivery", result="ok", institution=A, licence=LIC_A)
+    prune = ["audit", "prune", "--lake", str(tmp_path), "--before", "2026-01-01", "--profile"]
+    for profile in ("gd-draft", profile_with({"query_log_retention": 30}, base="jl-draft")):
+        assert main([*prune, profile]) == 0
+        assert json.loads(capsys.readouterr().out)["pruned"] == [] and len(segments(tmp_path / "audit")) == 14
+    assert main([*prune, "jl-draft"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["pruned"]) == 14
+    assert main(["audit", "verify", "--lake", str(tmp_path)]) == 0  # the prune is in the chain
+
+
 # --- creditlake tokens ------------------------------------------------------------------------
 
 
