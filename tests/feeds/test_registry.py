@@ -29,6 +29,29 @@ def test_the_example_registry_loads_and_only_active_qualified_licences_are_in_fo
     assert "not in the registry" in licence_refusal(registry, "LIC-NOPE", AS_OF)
 
 
+def test_an_institution_outside_its_qualification_gets_nothing(lake):
+    """A licence in force is refused while its institution is not (yet, or no longer) qualified
+    as a credit service institution: no delivery is made under it."""
+    from publishing.feeds import deliver
+
+    lake.warehouse(base_records())
+    lake.edit("institutions.yml", "institutions", {"uscc": A}, qualified_to=date(2026, 11, 21))
+    registry = lake.registry()
+    assert licence_refusal(registry, LIC_A, AS_OF) == f"institution {A}'s qualification ended on 2026-11-21"
+    assert licence_refusal(registry, LIC_A, date(2026, 11, 21)) is None  # its last day counts
+    assert [lic.id for lic in active_licences(registry, AS_OF)] == [LIC_B]
+    made = {d["licence"]: d for d in deliver(lake.cfg(), registry, "run-1", s3=None)}
+    assert (made[LIC_A]["status"], made[LIC_B]["status"]) == ("refused", "delivered")
+    assert made[LIC_A]["why"] == f"institution {A}'s qualification ended on 2026-11-21"
+    assert not (lake.cfg().feeds_root / A).exists()  # nothing written for it
+    lake.edit(
+        "institutions.yml", "institutions", {"uscc": A}, qualified_from=date(2026, 11, 23), qualified_to=None
+    )
+    assert (
+        licence_refusal(lake.registry(), LIC_A, AS_OF) == f"institution {A} is qualified only from 2026-11-23"
+    )
+
+
 def test_authorised_needs_institution_subject_item_purpose_and_date_to_match(lake):
     registry = lake.registry()
     ok = dict(
