@@ -12,18 +12,7 @@ from pathlib import Path
 
 import yaml
 
-FIELDS = {
-    "title",
-    "category",
-    "dataset",
-    "subject_types",
-    "nature_class",
-    "provider",
-    "sharing",
-    "open",
-    "publicity",
-    "update_cycle",
-}
+FIELDS = {"title", "category", "dataset", "subject_types"}
 
 
 @cache
