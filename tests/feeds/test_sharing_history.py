@@ -163,6 +163,25 @@ def test_versions_older_than_the_history_kept_are_refused(history):
     assert len(delta_sharing.load_as_pandas(history.url + ".records", version=4)) == 4
 
 
+def test_the_history_kept_is_the_operators_setting(history, monkeypatch):
+    """`CREDITLAKE_SHARING_HISTORY_DAYS`: 9 days after version 2 was replaced (1 Dec), it is still
+    shared under the 30 days' default and refused under 7."""
+    history.clock.set(date(2026, 12, 10))
+
+    def version_2():
+        return requests.post(
+            f"{history.endpoint}/shares/{LIC_A}/schemas/administrative_penalty/tables/records/query",
+            json={"version": 2},
+            headers=history.headers,
+            timeout=10,
+        )
+
+    assert version_2().status_code == 200
+    monkeypatch.setenv("CREDITLAKE_SHARING_HISTORY_DAYS", "7")
+    response = version_2()
+    assert response.status_code == 400 and "older than the 7 days of history" in response.json()["message"]
+
+
 def test_a_client_asking_for_delta_format_is_answered_in_parquet_and_told_so(history):
     response = requests.post(
         f"{history.endpoint}/shares/{LIC_A}/schemas/administrative_penalty/tables/records/query",
