@@ -690,9 +690,8 @@ def deliver(
             why=result.get("why"),
         )
         results.append(base | result)
-    log_delivery_reads(
-        audit_root(cfg), results, clock, lake=cfg.lake
-    )  # who read which subject (audit who-read)
+    # who read which subject (audit who-read)
+    log_delivery_reads(audit_root(cfg), results, clock, lake=cfg.lake)
     return results
 
 
