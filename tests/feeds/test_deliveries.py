@@ -10,6 +10,7 @@ import pytest
 
 from publishing import audit
 from publishing.feeds import (
+    FeedError,
     FeedKeys,
     current_state,
     deliver,
@@ -351,8 +352,6 @@ def test_every_delivery_is_in_the_access_log(lake):
 
 
 def test_the_warehouse_interface_is_checked_before_anything_leaves(lake):
-    from publishing.feeds import FeedError
-
     records = base_records()
     records[1]["under_objection"] = None
     lake.warehouse(records)
@@ -527,3 +526,41 @@ def test_each_record_taken_down_says_why_and_since_when():
         "vanished": {"reason": "no_longer_shareable", "withdrawn_on": "2026-12-01"},
     }
     assert list(out.reset_index().columns) == WITHDRAWAL_COLUMNS
+
+
+def test_the_keys_are_where_the_operator_keeps_them(lake, tmp_path, monkeypatch):
+    """`CREDITLAKE_FEEDS_KEYS`: the generated signing key and the key set live there, not in the
+    lake. `CREDITLAKE_FEEDS_SIGNING_KEY`: that key signs the deliveries, a missing one stops them
+    (a named key is never generated), and it is rotated where it is kept, not here."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    lake.warehouse(base_records())
+    keys = tmp_path / "keys-elsewhere"
+    monkeypatch.setenv("CREDITLAKE_FEEDS_KEYS", str(keys))
+    a = by_licence(deliver(lake.cfg(), lake.registry(), "run-1", s3=None))[LIC_A]
+    assert (keys / "platform-ed25519.pem").exists() and not (lake.cfg().lake / "keys" / "feeds").exists()
+    assert verify_delivery(a["folder"], keys / "platform-ed25519.pub.pem") == (True, [])
+
+    named = Ed25519PrivateKey.generate()
+    pem = tmp_path / "signing.pem"
+    pem.write_bytes(
+        named.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    monkeypatch.setenv("CREDITLAKE_FEEDS_SIGNING_KEY", str(pem))
+    lake.warehouse(base_records()[:3])
+    a = by_licence(deliver(lake.cfg(DAY2), lake.registry(), "run-2", s3=None))[LIC_A]
+    public = named.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (tmp_path / "signing.pub.pem").write_bytes(public)
+    assert verify_delivery(a["folder"], tmp_path / "signing.pub.pem") == (True, [])
+    assert not verify_delivery(a["folder"], keys / "platform-ed25519.pub.pem")[0]  # not the generated key
+    with pytest.raises(FeedError, match="rotate it where it is kept"):
+        FeedKeys.for_run(lake.cfg()).rotate()
+    monkeypatch.setenv("CREDITLAKE_FEEDS_SIGNING_KEY", str(tmp_path / "missing.pem"))
+    with pytest.raises(FeedError, match="no such key file"):
+        FeedKeys.for_run(lake.cfg()).sign(A, b"x")
+    assert not (tmp_path / "missing.pem").exists()
