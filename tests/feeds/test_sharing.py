@@ -1,6 +1,7 @@
 """The pull API: the official Delta Sharing client against the app under uvicorn on loopback."""
 
 import json
+import os
 from datetime import date
 
 import delta_sharing
@@ -230,3 +231,29 @@ def test_every_request_is_logged_with_who_what_and_why(shared):
     )
     assert anonymous["why"] == "no bearer token"
     assert audit.verify(root) == (True, [])
+
+
+def test_replicas_with_one_url_key_accept_each_others_file_urls(shared, monkeypatch):
+    """Behind a load balancer a client may fetch a file from another replica than the one that
+    listed it: `CREDITLAKE_SHARING_URL_KEY` (hex) gives the replicas one key to sign file URLs
+    with; without it each signs with its own, and the other refuses the URL."""
+
+    def fetched_from_the_other(one: str, two: str) -> int:
+        listed = requests.post(
+            f"{one}/delta-sharing/shares/{LIC_A}/schemas/administrative_penalty/tables/records/query",
+            json={},
+            headers={"Authorization": f"Bearer {shared.token_a}"},
+            timeout=10,
+        )
+        url = json.loads(listed.text.splitlines()[2])["file"]["url"]
+        assert url.startswith(one)
+        return requests.get(two + url[len(one) :], timeout=10).status_code
+
+    lake = shared.lake
+    for key, status in ((None, 403), (os.urandom(32).hex(), 200)):
+        if key:
+            monkeypatch.setenv("CREDITLAKE_SHARING_URL_KEY", key)
+        first = create_app(lake.cfg(), lake.registry(), clock=shared.clock)
+        second = create_app(lake.cfg(), lake.registry(), clock=shared.clock)
+        with running(first) as one, running(second) as two:
+            assert fetched_from_the_other(one, two) == status, key
