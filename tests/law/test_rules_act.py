@@ -51,6 +51,24 @@ def test_periods_by_version_sets_the_period(built, profile_with):
     assert state(built(variant, AS_OF, penalties=rows), "P1")[0] == "expired"
 
 
+def test_the_version_in_force_on_the_decision_date_sets_the_period(built, profile_with):
+    """A decision takes the periods of the version in force on its date: a general penalty of
+    2026-05-06 is published a year under NDRC Order 36 (in force from 2026-04-01), three under
+    Order 58 had Order 36 come into force a month later."""
+    import copy
+
+    from creditlake.jurisdiction import load_profile
+
+    rows = [penalty("V1", CF_JDRQ="2026-05-06")]
+    assert state(built("national", AS_OF, penalties=rows), "V1")[::2] == ("published", date(2027, 5, 6))
+    versions = copy.deepcopy(load_profile("national").rules["periods_by_version"])
+    order_58, order_36 = versions[-2], versions[-1]
+    assert (order_58["in_force"]["to"], order_36["in_force"]["from"]) == (date(2026, 3, 31), date(2026, 4, 1))
+    order_58["in_force"]["to"], order_36["in_force"]["from"] = date(2026, 5, 31), date(2026, 6, 1)
+    later = profile_with({"periods_by_version": versions}, base="national")
+    assert state(built(later, AS_OF, penalties=rows), "V1")[::2] == ("published", date(2029, 5, 6))
+
+
 @pytest.mark.parametrize("profile", ["national", "jl-draft", "city-2022", "hl-draft", "gd-draft", "hl-2022"])
 def test_decisions_of_2016_to_2019_are_not_published_in_2026(built, profile):
     """Migrated history: no decision of 2016-2019 is still published in 2026 under any profile
