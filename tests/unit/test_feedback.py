@@ -39,6 +39,20 @@ def test_refused_rows_go_back_to_their_provider_with_a_working_day_deadline(cfg)
     assert all(Path(p).with_suffix(".csv").read_bytes().startswith(b"\xef\xbb\xbf") for p in reports)
 
 
+def test_the_profile_s_correction_days_set_the_resubmission_date(cfg, profile_with):
+    """Received Sunday 2026-11-22: five working days under a profile that gives five."""
+    from dataclasses import replace
+
+    cfg = replace(cfg, profile=profile_with({"deadlines.correction": 5}, base="hl-2022"))
+    bad = GOOD | {"统一社会信用代码": "91220104MA0Y123405"}
+    (result,) = pipeline.validate_raw(
+        cfg.to_conf(), [land(cfg, write_csv(cfg.landing / "penalties" / "a.csv", [bad]))]
+    )
+    (report,) = (p for p in result["feedback"] if p.endswith(".json"))
+    doc = json.loads(Path(report).read_text(encoding="utf-8"))
+    assert doc["resubmit_by"] == "2026-11-27" and "within 5 working days (hl-2022 Art 38" in doc["rule"]
+
+
 def test_a_refused_file_gets_a_report_too(cfg):
     path = cfg.landing / "penalties" / "bad.csv"
     path.parent.mkdir(parents=True)
