@@ -30,12 +30,13 @@ class BuildResult:
 
 
 def dbt_vars(cfg: RunConfig) -> dict:
-    """The run's date, profile and the profile's rules, handed to every model."""
+    """The profile and its rules, handed to every model. Not the run's date: dbt parses the whole
+    project again whenever a var changes, so the date goes as `CREDITLAKE_AS_OF` (`dbt_command`,
+    the macro `run_date()`)."""
     from creditlake.catalog import catalog
     from creditlake.jurisdiction import load_profile
 
     return {
-        "as_of": cfg.as_of.isoformat(),
         "profile": cfg.profile,
         "rules": load_profile(cfg.profile).dbt_rules(),
         "catalog": {
@@ -62,6 +63,7 @@ def dbt_command(cfg: RunConfig, *args: str) -> tuple[list[str], dict[str, str]]:
     env = os.environ | {
         "CREDITLAKE_LAKE": str(cfg.lake),
         "CREDITLAKE_WAREHOUSE": str(cfg.warehouse),
+        "CREDITLAKE_AS_OF": cfg.as_of.isoformat(),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",  # no phoning home
         # as variables, not flags: every dbt command takes them (`dbt debug` refuses the flags)
         "DBT_TARGET_PATH": str(cfg.dbt_target),

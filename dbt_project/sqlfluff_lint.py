@@ -3,7 +3,7 @@
 The dbt templater renders every model as dbt does, so it needs the vars: `rules` comes only from
 the jurisdiction profile's loader (dbt_project.yml holds no default, on purpose), which a
 `.sqlfluff` file cannot express (its values are strings). This sets them on sqlfluff's config
-from `creditlake.warehouse.dbt_vars`, for the national profile and today's date, and points the
+from `creditlake.warehouse.dbt_vars`, for the national profile, and points the
 profile at an in-memory DuckDB so that no warehouse or lake has to exist.
 
     python dbt_project/sqlfluff_lint.py [PATH ...]     (default: models, macros, tests)

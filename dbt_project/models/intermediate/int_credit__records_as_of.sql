@@ -1,8 +1,8 @@
--- Each record's state on the run's date (var('as_of')), with the events known by then
+-- Each record's state on the run's date (`run_date()`), with the events known by then
 -- applied. Running for an earlier date reproduces that day's state: every event counts
 -- only from its own date.
 {%- set rules = var('rules') %}
-{%- set as_of = "cast('" ~ var('as_of') ~ "' as date)" %}
+{%- set as_of = run_date() %}
 
 with
 

@@ -1,4 +1,4 @@
--- The serious dishonest list (严重失信主体名单) on the run's date (var('as_of')): one row per
+-- The serious dishonest list (严重失信主体名单) on the run's date (`run_date()`): one row per
 -- entry listed by then, on the list that day or removed, when and why. Events count only from
 -- their own date, so an earlier run date reproduces that day's list.
 --   * A court's dishonest judgment debtor is a serious dishonest subject (hl-2022 Art 28,
@@ -21,7 +21,7 @@
 -- An entry's last day on the list is `list_end`; it is off the list from the day after
 -- (`removed_on`, reason `expired`), as a record's publicity ends (Civil Code Art 201-203).
 {%- set rules = var('rules')['serious_list'] %}
-{%- set as_of = "cast('" ~ var('as_of') ~ "' as date)" %}
+{%- set as_of = run_date() %}
 {%- set citizen_id = "'^[0-9]{17}[0-9X]$'" %}
 
 with

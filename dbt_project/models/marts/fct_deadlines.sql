@@ -1,11 +1,11 @@
 -- Every deadline the law sets the platform and its providers, one row per step of a process,
--- and how it stood on the run's date (var('as_of')): met, overdue (done late, or not done
+-- and how it stood on the run's date (`run_date()`): met, overdue (done late, or not done
 -- and past due) or open (not done, not yet due). The working days of each deadline and the
 -- article behind them come from the profile (var('rules')['deadlines']); a deadline the
 -- profile does not set (days null) is not tracked. Due dates follow the official calendar
 -- (macro add_working_days). Days are Beijing-time days (macro beijing_date).
 {%- set deadlines = var('rules')['deadlines'] %}
-{%- set as_of = "cast('" ~ var('as_of') ~ "' as date)" %}
+{%- set as_of = run_date() %}
 {%- set referred = deadlines['objection_decide_referred'] %}
 {%- set listing = deadlines['objection_serious_list'] %}
 

@@ -3,7 +3,7 @@
 -- the law does not allow is reported to its provider instead of dropped silently.
 -- Waiting periods and repairability: jl-draft Art 37, gd-draft Art 41 (only general
 -- dishonesty), hl-draft Art 54, hl-2022 Art 40, city-2022 Art 46.
-{%- set as_of = "cast('" ~ var('as_of') ~ "' as date)" %}
+{%- set as_of = run_date() %}
 with
 
 repairs as (

@@ -78,7 +78,7 @@ payloads as (
             authority,
             valid_to,
             {{ fulfilment_as_of('fulfilment', 'fulfilment_on', 'decision_date') }} as fulfilment,
-            case when fulfilment_on <= cast('{{ var("as_of") }}' as date) then fulfilment_on end as fulfilment_on,
+            case when fulfilment_on <= {{ run_date() }} then fulfilment_on end as fulfilment_on,
         from credit_commitments
     ) as k
 
