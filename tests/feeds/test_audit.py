@@ -383,3 +383,13 @@ def test_a_log_kept_outside_the_lake_still_refuses_a_key_inside_the_lake(lake, t
     with pytest.raises(AuditError, match="inside"):
         deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
     assert not inside.exists()
+
+
+def test_without_a_named_key_file_the_key_is_kept_in_the_user_s_config(tmp_path, monkeypatch):
+    """No `CREDITLAKE_AUDIT_KEY_FILE`: `$XDG_CONFIG_HOME/creditlake/audit.key`, made once (0600)."""
+    monkeypatch.delenv("CREDITLAKE_AUDIT_KEY_FILE")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    AccessLog(tmp_path / "lake" / "audit").record(action="delivery", result="ok")
+    key = tmp_path / "config" / "creditlake" / "audit.key"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert verify(tmp_path / "lake" / "audit") == (True, [])

@@ -122,3 +122,17 @@ def test_credentials_under_an_institutions_policy_cannot_read_another_prefix(fee
             data=str(previous["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"]).encode(),
             timeout=10,
         )
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [("cn-north-1", "aws-cn"), ("cn-northwest-1", "aws-cn"), ("us-east-1", "aws"), ("", "aws")],
+)
+def test_the_policy_s_partition_follows_the_region(monkeypatch, region, partition):
+    """China regions are the aws-cn partition: a policy naming `arn:aws:` there grants nothing."""
+    from creditlake.settings import S3Target
+
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+    policy = institution_policy(S3Target("feeds-bucket", "feeds", None), A)
+    assert policy["Statement"][0]["Resource"] == [f"arn:{partition}:s3:::feeds-bucket/feeds/{A}/*"]

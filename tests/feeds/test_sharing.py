@@ -257,3 +257,21 @@ def test_replicas_with_one_url_key_accept_each_others_file_urls(shared, monkeypa
         second = create_app(lake.cfg(), lake.registry(), clock=shared.clock)
         with running(first) as one, running(second) as two:
             assert fetched_from_the_other(one, two) == status, key
+
+
+def test_the_tokens_file_is_where_the_operator_keeps_it(lake, tmp_path, monkeypatch):
+    """`CREDITLAKE_SHARING_TOKENS`: tokens are issued into that file and the server checks them
+    there, not under the lake; a server reading the lake's file knows none of them."""
+    lake.warehouse(base_records())
+    deliver(lake.cfg(), lake.registry(), "run-1", s3=None)
+    kept, clock = tmp_path / "secrets" / "tokens.json", Clock(AS_OF)
+    monkeypatch.setenv("CREDITLAKE_SHARING_TOKENS", str(kept))
+    token, _record = issue_token(tokens_path(lake.cfg()), lake.registry(), A, days=30, clock=clock)
+    assert kept.exists() and not (lake.cfg().lake / "sharing" / "tokens.json").exists()
+    headers = {"Authorization": f"Bearer {token}"}
+    with running(create_app(lake.cfg(), lake.registry(), clock=clock)) as base:
+        shares = requests.get(f"{base}/delta-sharing/shares", headers=headers, timeout=10)
+        assert shares.status_code == 200 and LIC_A in shares.text
+    monkeypatch.delenv("CREDITLAKE_SHARING_TOKENS")
+    with running(create_app(lake.cfg(), lake.registry(), clock=clock)) as base:
+        assert requests.get(f"{base}/delta-sharing/shares", headers=headers, timeout=10).status_code == 401
