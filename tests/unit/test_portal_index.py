@@ -305,3 +305,22 @@ def test_the_same_organisations_give_the_same_files_in_any_process(tmp_path):
         subprocess.run([sys.executable, "-c", program, str(folder)], env=env, check=True)
         built.append(sorted(p.name for p in folder.iterdir()))
     assert built[0] == built[1]
+
+
+def test_each_record_page_s_guidance_is_its_profile_s(profile_with):
+    """What a record page says of repair and objections comes from the run's profile: national
+    stops publishing a repaired record (NDRC Order 36), jl-draft marks it (Art 38) and waits 6
+    months for a serious one (Art 37); a profile's own wait reaches the page."""
+    from publishing.metadata import catalogue
+    from publishing.portal.site import guidance
+
+    def repair(profile: str) -> dict:
+        return {
+            cls: (f"{r['wait']['value']} {r['wait']['unit']}", r["stops"])
+            for cls, r in guidance(profile, catalogue())["repair"].items()
+        }
+
+    assert repair("national") == {"general": ("3 months", True), "serious": ("1 years", True)}
+    assert repair("jl-draft") == {"general": ("3 months", False), "serious": ("6 months", False)}
+    assert repair(profile_with({"repair.general.wait": 0}, base="jl-draft"))["general"] == ("0 months", False)
+    assert guidance("jl-draft", catalogue())["objection"]["decide_days"] == 10
